@@ -1,0 +1,90 @@
+/*
+** store.h -- the tuner's write path into the attnroute SQLite db.
+**
+** ar_store_open creates the schema (db/schema.sql, embedded at build time) in
+** a new or empty file, or opens an existing attnroute db; it refuses a file
+** that is not an attnroute db or has a newer schema, with a clear message
+** and without writing to it.  The db runs in WAL mode with a busy timeout.
+** Every measurement is committed as it is stored, so a killed tuner loses at
+** most the one in flight.  All functions return 0 on success, -1 on error
+** with the message in ar_store_error().
+*/
+#ifndef AR_STORE_H
+#define AR_STORE_H
+
+#include <stdint.h>
+#include "attnroute.h"
+
+typedef struct ar_store ar_store;
+
+/* Schema version this build writes (PRAGMA user_version). */
+#define AR_STORE_SCHEMA_VERSION 1
+
+typedef struct ar_store_device {
+  const char *vendor, *arch, *name, *driver_version, *runtime_version;
+  int32_t cu_count;
+  uint64_t memory_bytes;
+} ar_store_device;
+
+typedef struct ar_store_candidate {
+  const char *name, *family, *params, *code_hash;
+  int32_t legacy_route;
+  const attnroute_caps *caps;
+} ar_store_candidate;
+
+typedef struct ar_store_run {
+  int64_t device_id;
+  const char *backend, *tuner_version, *git_revision /* may be NULL */;
+  const char *command_line, *timing_policy;
+} ar_store_run;
+
+/* A shape: the static class of p plus its uniform batch (seqlen_k = cached + seqlen_q). */
+typedef struct ar_store_shape {
+  attnroute_problem p; /* head_dim, dtypes, sinks, window, block size, causal, heads, num_seqs */
+  int32_t seqlen_q, seqlen_k;
+} ar_store_shape;
+
+typedef enum ar_status {
+  AR_STATUS_OK = 0,
+  AR_STATUS_UNSUPPORTED,
+  AR_STATUS_WRONG,
+  AR_STATUS_FAULT,
+  AR_STATUS_TIMEOUT,
+  AR_NUM_STATUS
+} ar_status;
+
+typedef struct ar_store_measurement {
+  int64_t run_id, device_id, candidate_id, shape_id;
+  ar_status status;
+  double median_us, p10_us, p90_us; /* stored only when status is OK */
+  int32_t reps;
+  double rel_err;                   /* stored unless negative (not checked) */
+  const char *message;              /* may be NULL */
+} ar_store_measurement;
+
+/* "ok", "unsupported", "wrong", "fault", "timeout". */
+const char *ar_status_name(ar_status s);
+
+/* Open or create.  On failure *out is NULL and err holds the reason, naming the file. */
+int ar_store_open(const char *path, ar_store **out, char *err, size_t errlen);
+void ar_store_close(ar_store *s);
+const char *ar_store_error(const ar_store *s);
+
+/* Insert-or-find; return the row id in *id. */
+int ar_store_device_id(ar_store *s, const ar_store_device *d, int64_t *id);
+int ar_store_candidate_id(ar_store *s, const ar_store_candidate *c, int64_t *id);
+int ar_store_shape_id(ar_store *s, const ar_store_shape *sh, int64_t *id);
+
+int ar_store_run_begin(ar_store *s, const ar_store_run *r, int64_t *run_id);
+int ar_store_run_end(ar_store *s, int64_t run_id);
+
+/* Store and commit one measurement (replaces an earlier one for the same
+** device, candidate and shape). */
+int ar_store_measurement_put(ar_store *s, const ar_store_measurement *m);
+
+/* *measured = 1 when (device, candidate, shape) already has a measurement
+** whose status is in status_mask (bit per ar_status). */
+int ar_store_is_measured(ar_store *s, int64_t device_id, int64_t candidate_id,
+                         int64_t shape_id, unsigned status_mask, int *measured);
+
+#endif /* AR_STORE_H */

@@ -1,0 +1,349 @@
+/*
+** attnroute.h -- the only header an inference engine includes.
+**
+** attnroute picks the attention kernel for one call of an engine's prefill or
+** decode step from a table measured ahead of time (see gen/attnroute_gen.py),
+** and falls back to the engine's legacy gates wherever the table has no
+** answer.  It never allocates, never blocks, never reads files, keeps no
+** global mutable state and is safe on any input.  C99.
+**
+** A complete call:
+**
+**     #include "attnroute.h"
+**     #include "attnroute_table_h100.h"      generated: defines attnroute_table_h100
+**
+**     attnroute_router router;              engine-owned, e.g. one per model
+**     attnroute_router_init(&router, &attnroute_table_h100, "sm_90", 132);
+**     router.policy = ATTNROUTE_POLICY_POST_1345;   what answers on a miss
+**
+**     attnroute_problem p;
+**     attnroute_problem_init(&p);           defaults: bf16, causal, no window
+**     p.num_seqs = 4; p.max_seqlen_q = 2048; p.max_seqlen_k = 6144;
+**     p.has_cached = 1; p.num_q_heads = 64; p.num_kv_heads = 8;
+**     p.head_dim = 64; p.has_sinks = 1; p.kv_block_size = 16;
+**
+**     attnroute_choice c;
+**     attnroute_select(&router, &p, &c);
+**     if (c.candidate >= 0)  run the kernel named c.name
+**     else                   run the legacy path c.route (ATTNROUTE_ROUTE_*)
+**
+** attnroute_router_init refuses a table built for another device (arch name
+** AND compute-unit count must match) or for another table ABI: the router
+** then has no table and every select is answered by the legacy policy, with
+** the refusal in choice.reason.
+**
+** ABI rules: ATTNROUTE_TABLE_ABI changes whenever a table struct changes
+** layout; struct fields are only ever appended.  attnroute_version() returns
+** ATTNROUTE_VERSION of the compiled library, so a header/library mismatch is
+** detectable.  All enums are plain int32_t values in structs.
+*/
+#ifndef ATTNROUTE_H
+#define ATTNROUTE_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifndef ATTNROUTE_API
+#define ATTNROUTE_API extern
+#endif
+
+#define ATTNROUTE_VERSION_MAJOR 0
+#define ATTNROUTE_VERSION_MINOR 1
+#define ATTNROUTE_VERSION_PATCH 0
+#define ATTNROUTE_VERSION \
+  (ATTNROUTE_VERSION_MAJOR * 10000 + ATTNROUTE_VERSION_MINOR * 100 + ATTNROUTE_VERSION_PATCH)
+
+/* Layout version of attnroute_table and everything it points to. */
+#define ATTNROUTE_TABLE_ABI 1
+/* Candidates kept per table cell, in rank order (fastest measured first). */
+#define ATTNROUTE_TOPK 4
+/* Cell slot value meaning "no candidate". */
+#define ATTNROUTE_NO_CANDIDATE 255
+
+/* ------------------------------------------------------------------------
+** Status codes.  0 is success (the table answered); every other value says
+** why the legacy policy answered instead.  One X-macro makes both the enum
+** and attnroute_status_str().
+*/
+#define ATTNROUTE_STATUS_LIST(X)                                                  \
+  X(OK, "answered from the table")                                             \
+  X(NO_TABLE, "no table bound")                                                \
+  X(TABLE_ABI, "table built for another attnroute table ABI")                  \
+  X(DEVICE_MISMATCH, "table built for another device (arch or CU count)")      \
+  X(BAD_ARGUMENT, "null pointer argument")                                     \
+  X(BAD_PROBLEM, "problem is not a valid attention call")                      \
+  X(NO_CLASS, "no table class for these head dim / dtypes / sinks / window / " \
+              "block size / causal")                                           \
+  X(OUT_OF_DOMAIN, "problem outside the range the table was tuned on")         \
+  X(EMPTY_CELL, "table cell has no measured candidate")                        \
+  X(UNSUPPORTED, "no candidate of the cell supports this problem or is "       \
+                 "available")
+
+enum attnroute_status {
+#define ATTNROUTE__ENUM(name, text) ATTNROUTE_##name,
+  ATTNROUTE_STATUS_LIST(ATTNROUTE__ENUM)
+#undef ATTNROUTE__ENUM
+  ATTNROUTE_NUM_STATUS
+};
+
+/* Element types. */
+enum attnroute_dtype {
+  ATTNROUTE_DTYPE_BF16 = 0,
+  ATTNROUTE_DTYPE_FP16 = 1,
+  ATTNROUTE_DTYPE_FP8_E4M3 = 2,
+  ATTNROUTE_DTYPE_FP32 = 3,
+  ATTNROUTE_NUM_DTYPES
+};
+
+/* ------------------------------------------------------------------------
+** The problem: one attention call, as the engine knows it on the host.
+*/
+typedef struct attnroute_problem {
+  int32_t num_seqs;       /* sequences in the batch */
+  int32_t max_seqlen_q;   /* sq: new query tokens per sequence (max) */
+  int32_t max_seqlen_k;   /* sk: cached prefix + new tokens (max) */
+  int32_t has_cached;     /* nonzero when any sequence has a cached prefix */
+  int32_t num_q_heads;    /* Hq */
+  int32_t num_kv_heads;   /* Hkv; GQA ratio = Hq / Hkv */
+  int32_t head_dim;       /* D */
+  int32_t q_dtype;        /* attnroute_dtype */
+  int32_t kv_dtype;       /* attnroute_dtype */
+  int32_t has_sinks;      /* nonzero: per-head learnable sink logit (gpt-oss) */
+  int32_t sliding_window; /* -1: none; else window width in tokens */
+  int32_t kv_block_size;  /* page size of the paged KV cache, in tokens */
+  int32_t causal;         /* nonzero: causal, bottom-right aligned if sq < sk */
+} attnroute_problem;
+
+/* ------------------------------------------------------------------------
+** Legacy routes: what the hand-written gates of ROCm ATOM chose.  A table
+** marks at most one candidate per route as its stand-in, so that a legacy
+** answer can still name a runnable candidate.
+*/
+enum attnroute_route {
+  ATTNROUTE_ROUTE_DENSE_SINK_ASM = 0, /* aiter fmha_fwd_with_sink_varlen_asm */
+  ATTNROUTE_ROUTE_TRITON_PAGED = 1,   /* Triton unified_attention, 2D */
+  ATTNROUTE_ROUTE_TRITON_SPLITKV = 2, /* Triton unified_attention, 3D split-KV */
+  ATTNROUTE_ROUTE_ASM_PAGED_DECODE = 3, /* aiter pa_decode_bf16_asm */
+  ATTNROUTE_NUM_ROUTES
+};
+
+/* Legacy policies: the gates before and after ATOM PR #1345. */
+enum attnroute_policy {
+  ATTNROUTE_POLICY_POST_1345 = 0, /* default */
+  ATTNROUTE_POLICY_PRE_1345 = 1,  /* also requires no cached prefix and sq == sk */
+  ATTNROUTE_NUM_POLICIES
+};
+
+/* Prefill or decode step, as the engine runs it. */
+enum attnroute_step {
+  ATTNROUTE_STEP_AUTO = 0, /* decode when max_seqlen_q == 1, else prefill */
+  ATTNROUTE_STEP_PREFILL = 1,
+  ATTNROUTE_STEP_DECODE = 2
+};
+
+/* Engine facts the legacy gates read, beyond the problem itself. */
+typedef struct attnroute_env {
+  int32_t step;             /* attnroute_step */
+  int32_t force_triton;     /* ATOM_FORCE_ATTN_TRITON (default 0) */
+  int32_t use_unified_attn; /* ATOM_USE_UNIFIED_ATTN (default 1) */
+  int32_t asm_arch;         /* the arch has the ASM kernels (gfx1250 in ATOM;
+                               default 1: the project's stand-ins run anywhere) */
+  int32_t has_alibi;        /* default 0 */
+  int32_t has_dropout;      /* dropout probability nonzero (default 0) */
+  int32_t has_cu_seqlens;   /* cu_seqlens_q/k present (default 1) */
+} attnroute_env;
+
+/* ------------------------------------------------------------------------
+** Table layout (what gen/attnroute_gen.py emits).  Stable: fields are only
+** appended, and ATTNROUTE_TABLE_ABI changes when anything changes.
+*/
+enum attnroute_cap {
+  ATTNROUTE_CAP_FORBIDDEN = 0, /* feature must be absent */
+  ATTNROUTE_CAP_REQUIRED = 1,  /* feature must be present */
+  ATTNROUTE_CAP_OPTIONAL = 2   /* either */
+};
+
+/* Hard capability limits of a candidate: never performance guesses. */
+typedef struct attnroute_caps {
+  uint32_t head_dim_mask;   /* bit (D/16 - 1) set: D supported (D % 16 == 0, 16..512) */
+  uint32_t q_dtype_mask;    /* bit attnroute_dtype set: supported */
+  uint32_t kv_dtype_mask;   /* bit attnroute_dtype set: supported */
+  uint32_t block_size_mask; /* bit log2(page) set: supported; 0 = any page size */
+  int32_t sinks;            /* attnroute_cap */
+  int32_t window;           /* attnroute_cap (FORBIDDEN: only -1 accepted) */
+  int32_t causal;           /* attnroute_cap */
+  int32_t max_seqlen_q;     /* 0 = unlimited */
+  int32_t gqa_exact;        /* 0 = any ratio; else Hq / Hkv must equal this */
+} attnroute_caps;
+
+typedef struct attnroute_candidate {
+  const char *name;      /* stable name, e.g. "dense_sink.gather.bm128" */
+  const char *code_hash; /* sha256 (hex) of its code objects; "" if none */
+  int32_t legacy_route;  /* attnroute_route it stands in for, or -1 */
+  attnroute_caps caps;
+} attnroute_candidate;
+
+/* The tuned grid axes of a class. */
+enum attnroute_axis {
+  ATTNROUTE_AXIS_NUM_SEQS = 0,
+  ATTNROUTE_AXIS_SEQLEN_Q = 1,
+  ATTNROUTE_AXIS_CACHED = 2, /* max_seqlen_k - max_seqlen_q */
+  ATTNROUTE_AXIS_Q_HEADS = 3,
+  ATTNROUTE_AXIS_GQA = 4,    /* num_q_heads / num_kv_heads */
+  ATTNROUTE_NUM_AXES
+};
+
+/* How a problem between grid points finds its cell. */
+enum attnroute_lookup {
+  ATTNROUTE_LOOKUP_NEAREST_LOG = 0, /* nearest grid value of log2(1 + v), per axis */
+  ATTNROUTE_LOOKUP_FLOOR = 1,       /* largest grid value <= v, per axis */
+  ATTNROUTE_LOOKUP_TREE = 2,        /* decision tree over log2(1 + v) features */
+  ATTNROUTE_NUM_LOOKUPS
+};
+
+/* Decision-tree node (ATTNROUTE_LOOKUP_TREE).  Internal node: go to `left`
+** when log2(1 + value of axis) <= threshold, else `right`.  Leaf: axis = -1
+** and `leaf` holds candidate indices in rank order. */
+typedef struct attnroute_tree_node {
+  int32_t axis;      /* attnroute_axis, or -1 for a leaf */
+  float threshold;   /* compared with log2(1 + value) */
+  int32_t left;      /* node index */
+  int32_t right;     /* node index */
+  uint8_t leaf[ATTNROUTE_TOPK];
+} attnroute_tree_node;
+
+/* One static class: a table per (head dim, dtypes, sinks, window, page, causal). */
+typedef struct attnroute_class {
+  int32_t head_dim;
+  int32_t q_dtype;
+  int32_t kv_dtype;
+  int32_t has_sinks;
+  int32_t sliding_window;
+  int32_t kv_block_size;
+  int32_t causal;
+  int32_t lookup;                               /* attnroute_lookup */
+  int32_t axis_len[ATTNROUTE_NUM_AXES];         /* grid values per axis (>= 1) */
+  const int32_t *axis_values[ATTNROUTE_NUM_AXES]; /* ascending */
+  /* Cells in row-major order over the axes (NUM_SEQS slowest, GQA fastest),
+  ** ATTNROUTE_TOPK slots each, ATTNROUTE_NO_CANDIDATE padded. */
+  const uint8_t *cells;
+  int32_t num_nodes;                 /* ATTNROUTE_LOOKUP_TREE only */
+  const attnroute_tree_node *nodes;  /* node 0 is the root */
+} attnroute_class;
+
+typedef struct attnroute_table {
+  uint32_t abi;            /* ATTNROUTE_TABLE_ABI */
+  uint32_t struct_size;    /* sizeof(attnroute_table) */
+  const char *arch;        /* e.g. "sm_90", "gfx1250", "x86_64" */
+  int32_t cu_count;        /* SMs / CUs / CPU cores of the tuned device */
+  const char *device_name; /* informational */
+  const char *provenance;  /* db content hash, tuner version, timing policy */
+  int32_t num_candidates;
+  const attnroute_candidate *candidates;
+  int32_t num_classes;
+  const attnroute_class *classes;
+} attnroute_table;
+
+/* ------------------------------------------------------------------------
+** The answer.
+*/
+typedef struct attnroute_choice {
+  int32_t candidate;  /* index into table->candidates, or -1: run legacy route */
+  const char *name;   /* candidate name or "legacy:<route>"; never NULL */
+  int32_t from_table; /* 1: a measured table cell answered; 0: legacy policy */
+  int32_t reason;     /* attnroute_status: ATTNROUTE_OK, or why legacy answered */
+  int32_t route;      /* legacy route when from_table == 0, else -1 */
+  int32_t rank;       /* position in the cell's ranking (0 = fastest), -1 if legacy */
+} attnroute_choice;
+
+/* Called on every select the table did not answer. */
+typedef void (*attnroute_miss_fn)(void *user, const attnroute_problem *problem,
+                                  const attnroute_choice *choice);
+
+/* Engine-owned routing state.  Fill with attnroute_router_init, then adjust
+** the public fields.  attnroute_select only reads it: many threads may
+** select through one router (the miss hook must then be thread-safe). */
+typedef struct attnroute_router {
+  const attnroute_table *table; /* NULL when none bound or refused */
+  int32_t bind_status;          /* attnroute_status of attnroute_router_init */
+  int32_t policy;               /* attnroute_policy answering misses */
+  attnroute_env env;            /* facts for the legacy gates */
+  const unsigned char *unavailable; /* optional, table->num_candidates flags:
+                                       nonzero = the engine cannot run it */
+  attnroute_miss_fn on_miss;    /* optional (default NULL) */
+  void *miss_user;              /* passed to on_miss */
+} attnroute_router;
+
+/* A ready-made miss hook: counts misses by reason and keeps the last few
+** problems.  Not thread-safe; use one per thread or lock around it. */
+#define ATTNROUTE_MISS_RING 8
+typedef struct attnroute_miss_counter {
+  uint64_t total;
+  uint64_t by_reason[ATTNROUTE_NUM_STATUS];
+  attnroute_problem recent[ATTNROUTE_MISS_RING];
+  uint32_t next; /* index of the slot the next miss overwrites */
+} attnroute_miss_counter;
+
+/* ------------------------------------------------------------------------
+** Functions.
+*/
+
+/* ATTNROUTE_VERSION of the compiled library. */
+ATTNROUTE_API int attnroute_version(void);
+
+/* Text for an attnroute_status; "unknown status" for anything else. */
+ATTNROUTE_API const char *attnroute_status_str(int status);
+
+/* "dense_sink_asm", "triton_paged", "triton_splitkv", "asm_paged_decode";
+** "unknown" for anything else. */
+ATTNROUTE_API const char *attnroute_route_name(int route);
+
+/* "pre-1345", "post-1345"; "unknown" otherwise.  attnroute_policy_parse
+** returns the policy for such a name, or -1. */
+ATTNROUTE_API const char *attnroute_policy_name(int policy);
+ATTNROUTE_API int attnroute_policy_parse(const char *name);
+
+/* Defaults: bf16 q and kv, causal, no sinks, no window, page 16, others 0. */
+ATTNROUTE_API void attnroute_problem_init(attnroute_problem *p);
+
+/* The engine defaults listed in attnroute_env. */
+ATTNROUTE_API void attnroute_env_init(attnroute_env *env);
+
+/* ATTNROUTE_OK when p describes an attention call any kernel could run:
+** positive sizes, sk >= sq, Hq % Hkv == 0, known dtypes, window -1 or > 0,
+** positive page size.  ATTNROUTE_BAD_PROBLEM otherwise. */
+ATTNROUTE_API int attnroute_problem_check(const attnroute_problem *p);
+
+/* Nonzero when caps allow p (p assumed checked). */
+ATTNROUTE_API int attnroute_caps_allow(const attnroute_caps *caps,
+                                       const attnroute_problem *p);
+
+/* The legacy gates of FACTS.md.  env may be NULL (defaults).  Always returns
+** an attnroute_route; a NULL or invalid problem gets ATTNROUTE_ROUTE_TRITON_PAGED. */
+ATTNROUTE_API int attnroute_legacy_route(int policy, const attnroute_env *env,
+                                         const attnroute_problem *p);
+
+/* Bind a table to the device the engine runs on.  Always initialises r
+** (policy post-1345, default env, no hook); returns ATTNROUTE_OK, or the
+** reason the table was refused (r->table is then NULL).  table may be NULL. */
+ATTNROUTE_API int attnroute_router_init(attnroute_router *r,
+                                        const attnroute_table *table,
+                                        const char *arch, int32_t cu_count);
+
+/* Choose the kernel for p.  Always fills *out (when out is non-NULL) and
+** returns out->reason: ATTNROUTE_OK when the table answered. */
+ATTNROUTE_API int attnroute_select(const attnroute_router *r,
+                                   const attnroute_problem *p,
+                                   attnroute_choice *out);
+
+/* An attnroute_miss_fn; user must point to an attnroute_miss_counter. */
+ATTNROUTE_API void attnroute_miss_count(void *user, const attnroute_problem *problem,
+                                        const attnroute_choice *choice);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ATTNROUTE_H */

@@ -1,0 +1,82 @@
+/*
+** backend.h -- the device abstraction the tuner measures through.
+**
+** A backend is a small vtable over one device: what the device is, memory,
+** copies, code-object modules, launches with an argument buffer (the form
+** aiter uses for its ASM kernels), events for timing, and the text of the
+** last error.  Three implementations: backend_host.c (the CPU; "modules" are
+** built-in C kernels), backend_cuda.c (CUDA driver API, cubins) and
+** backend_hip.c (HIP module API, .co/hsaco).  Every function returns 0 on
+** success and -1 on failure, with the failing call named in error_text().
+** Slots marked (optional) may be NULL.
+*/
+#ifndef AR_BACKEND_H
+#define AR_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define AR_BACKEND_VERSION 1
+
+typedef uint64_t ar_buf; /* device address; on the host backend a host pointer */
+
+/* What the device is: the table key is (arch, cu_count). */
+typedef struct ar_device_info {
+  char vendor[16];          /* "nvidia", "amd", "host" */
+  char arch[32];            /* "sm_90", "gfx1250", "x86_64" */
+  int32_t cu_count;         /* SMs, CUs, or CPU cores used */
+  char name[128];           /* marketing name */
+  uint64_t memory_bytes;
+  uint64_t l2_bytes;        /* 0 when unknown */
+  char driver_version[32];
+  char runtime_version[32];
+} ar_device_info;
+
+typedef struct ar_backend ar_backend;
+
+struct ar_backend {
+  int version;      /* AR_BACKEND_VERSION; slots are only ever appended */
+  const char *name; /* "host", "cuda", "hip" */
+  void *ctx;        /* backend-private */
+
+  int (*device_info)(ar_backend *b, ar_device_info *out);
+  int (*alloc)(ar_backend *b, size_t bytes, ar_buf *out);
+  void (*free)(ar_backend *b, ar_buf buf);
+  int (*upload)(ar_backend *b, ar_buf dst, const void *src, size_t bytes);
+  int (*download)(ar_backend *b, void *dst, ar_buf src, size_t bytes);
+  /* Fill bytes (a multiple of 4) with a 32-bit pattern (NaN poisoning). */
+  int (*fill32)(ar_backend *b, ar_buf dst, uint32_t pattern, size_t bytes);
+  /* Device-to-device copy (bandwidth probes, cache flush). */
+  int (*copy)(ar_backend *b, ar_buf dst, ar_buf src, size_t bytes);
+
+  /* Load a code object from a file path (host backend: the name "host"). */
+  int (*module_load)(ar_backend *b, const char *path, void **module);
+  int (*module_function)(ar_backend *b, void *module, const char *symbol, void **fn);
+  void (*module_unload)(ar_backend *b, void *module);
+  /* Enqueue fn with its argument buffer (args, args_size bytes). */
+  int (*launch)(ar_backend *b, void *fn, const unsigned grid[3], const unsigned block[3],
+                unsigned shared_bytes, void *args, size_t args_size);
+
+  int (*event_create)(ar_backend *b, void **event);
+  void (*event_destroy)(ar_backend *b, void *event);
+  int (*event_record)(ar_backend *b, void *event);
+  int (*event_elapsed_ms)(ar_backend *b, void *start, void *end, float *ms);
+  int (*synchronize)(ar_backend *b);
+  /* (optional) Evict the device's last-level cache; NULL: nothing to do. */
+  int (*flush_cache)(ar_backend *b);
+
+  const char *(*error_text)(ar_backend *b);
+  void (*destroy)(ar_backend *b);
+};
+
+/* Open a backend on device 0.  On failure return -1 with a message in err
+** (e.g. "cuda: cuInit failed: CUDA_ERROR_NO_DEVICE (no CUDA-capable device)"). */
+int ar_backend_host_open(ar_backend **out, char *err, size_t errlen);
+int ar_backend_cuda_open(ar_backend **out, char *err, size_t errlen);
+int ar_backend_hip_open(ar_backend **out, char *err, size_t errlen);
+
+/* Open by name: "host", "cuda", "hip", or "auto" (cuda, then hip, then
+** host).  Backends not compiled in fail with a message saying so. */
+int ar_backend_open(const char *name, ar_backend **out, char *err, size_t errlen);
+
+#endif /* AR_BACKEND_H */

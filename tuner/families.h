@@ -1,0 +1,52 @@
+/*
+** families.h -- the candidate families, independent of backend.
+**
+** Each family knows how to turn a workload into argument buffers and which
+** kernels to enqueue in what order; a variant names the kernels (module,
+** symbol, geometry).  candidates_host.c / _cuda.c / _hip.c fill ar_candidate
+** tables with these run functions and their variants.
+**
+**   dense_sink   : [gather paged cache -> dense K/V when cached > 0] + dense
+**                  sink varlen kernel over packed Q/K/V.  The gather's time
+**                  counts.  With no cached prefix the dense kernel reads the
+**                  new tokens' K/V directly.
+**   paged        : one kernel reading K/V through the block table (any sq).
+**   paged_decode : split-KV kernel writing partials + reduce kernel.
+**
+** Kernel order in ar_candidate.kernels[] per family:
+**   dense_sink   : [0] gather, [1] dense
+**   paged        : [0] paged
+**   paged_decode : [0] split kernel, [1] reduce
+*/
+#ifndef AR_FAMILIES_H
+#define AR_FAMILIES_H
+
+#include "attn_launch.h"
+#include "candidate.h"
+
+typedef struct ar_dense_variant {
+  ar_dims_fn gather_dims;
+  ar_dims_fn dense_dims;
+} ar_dense_variant;
+
+typedef struct ar_paged_variant {
+  ar_dims_fn paged_dims;
+} ar_paged_variant;
+
+typedef struct ar_decode_variant {
+  ar_dims_fn split_dims;
+  ar_dims_fn reduce_dims;
+  int32_t num_splits; /* > 0: fixed; 0: enough splits to fill cu_count blocks */
+} ar_decode_variant;
+
+int ar_family_dense_run(const ar_candidate *c, ar_backend *b, const ar_loaded *k,
+                        const ar_workload *w);
+int ar_family_paged_run(const ar_candidate *c, ar_backend *b, const ar_loaded *k,
+                        const ar_workload *w);
+int ar_family_decode_run(const ar_candidate *c, ar_backend *b, const ar_loaded *k,
+                         const ar_workload *w);
+
+/* Splits a paged_decode variant uses on w (clamped to w->max_splits). */
+int32_t ar_decode_splits(const ar_decode_variant *v, const ar_workload *w);
+
+#endif /* AR_FAMILIES_H */
