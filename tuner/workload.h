@@ -1,0 +1,51 @@
+/*
+** workload.h -- random inputs for one problem, on the host and on a device.
+**
+** ar_inputs holds the host copy (bf16 as uint16_t bit patterns, fresh random
+** values for every check), ar_workload (candidate.h) the device copy.  The
+** block table is a random permutation so no kernel can get away with
+** assuming contiguous pages.  ar_reference_attention computes the exact
+** answer in double precision from the host copy (attn_args.h semantics).
+*/
+#ifndef AR_WORKLOAD_H
+#define AR_WORKLOAD_H
+
+#include <stdint.h>
+#include "candidate.h"
+
+typedef struct ar_inputs {
+  attnroute_problem p;
+  int32_t seqlen_q, seqlen_k, cached;
+  int32_t total_q, total_k;
+  int32_t max_blocks_per_seq, num_blocks;
+  float softmax_scale;
+  uint16_t *q;             /* [total_q, Hq, D] */
+  uint16_t *k_new, *v_new; /* [total_q, Hkv, D] */
+  uint16_t *k_cache, *v_cache; /* [num_blocks, block_size, Hkv, D] */
+  int32_t *block_table;    /* [num_seqs, max_blocks_per_seq] */
+  int32_t *cu_seqlens_q, *cu_seqlens_k; /* [num_seqs + 1] */
+  int32_t *seq_lens_k;     /* [num_seqs] */
+  float *sinks;            /* [Hq] or NULL */
+} ar_inputs;
+
+/* bf16 <-> float (round to nearest even; NaN kept NaN). */
+float ar_bf16_to_float(uint16_t h);
+uint16_t ar_float_to_bf16(float f);
+
+/* Build random inputs for p with uniform seqlen_q / cached (seed-driven,
+** values ~U(-1, 1), sinks ~U(-2, 2)).  Returns 0, or -1 when out of memory
+** or the problem is too large (err says which). */
+int ar_inputs_make(ar_inputs *in, const attnroute_problem *p, int32_t seqlen_q,
+                   int32_t cached, uint64_t seed, char *err, size_t errlen);
+void ar_inputs_free(ar_inputs *in);
+
+/* Exact attention (double) into out [total_q, Hq, D]. */
+void ar_reference_attention(const ar_inputs *in, double *out);
+
+/* Allocate device buffers for in on b, upload, and size split-KV scratch for
+** max_splits; returns 0 or -1 with err. ar_workload_free releases them. */
+int ar_workload_upload(ar_backend *b, const ar_inputs *in, int32_t max_splits,
+                       int32_t cu_count, ar_workload *w, char *err, size_t errlen);
+void ar_workload_free(ar_backend *b, ar_workload *w);
+
+#endif /* AR_WORKLOAD_H */
