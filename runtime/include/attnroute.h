@@ -71,7 +71,7 @@ extern "C" {
 #define ATTNROUTE_STATUS_LIST(X)                                                  \
   X(OK, "answered from the table")                                             \
   X(NO_TABLE, "no table bound")                                                \
-  X(TABLE_ABI, "table built for another attnroute table ABI")                  \
+  X(ABI_MISMATCH, "table built for another attnroute table ABI")               \
   X(DEVICE_MISMATCH, "table built for another device (arch or CU count)")      \
   X(BAD_ARGUMENT, "null pointer argument")                                     \
   X(BAD_PROBLEM, "problem is not a valid attention call")                      \
