@@ -1,0 +1,149 @@
+/*
+** router.c -- binding a table to the device (attnroute_router_init) and
+** answering one attention call (attnroute_select): the table's first
+** ranked candidate that is available and capable, else the legacy policy.
+*/
+#include <stddef.h>
+#include <string.h>
+
+#include "internal.h"
+
+/*
+** Initialise r (post-1345 policy, default env, no hook, all candidates
+** available) and bind `table` if it was built with this table ABI for
+** this device: arch names equal and CU counts equal.  Returns ATTNROUTE_OK
+** or why the table was refused (ATTNROUTE_NO_TABLE, ATTNROUTE_ABI_MISMATCH,
+** ATTNROUTE_DEVICE_MISMATCH), also kept in r->bind_status; r->table is then
+** NULL.  A NULL r returns ATTNROUTE_BAD_ARGUMENT.
+*/
+int attnroute_router_init(attnroute_router *r, const attnroute_table *table,
+                          const char *arch, int32_t cu_count) {
+  int status = ATTNROUTE_OK;
+  if (!r) return ATTNROUTE_BAD_ARGUMENT;
+  r->table = NULL;
+  r->policy = ATTNROUTE_POLICY_POST_1345;
+  attnroute_env_init(&r->env);
+  r->unavailable = NULL;
+  r->on_miss = NULL;
+  r->miss_user = NULL;
+  if (!table)
+    status = ATTNROUTE_NO_TABLE;
+  else if (table->abi != ATTNROUTE_TABLE_ABI ||
+           table->struct_size != (uint32_t)sizeof(attnroute_table))
+    status = ATTNROUTE_ABI_MISMATCH;
+  else if (!arch || !table->arch || strcmp(arch, table->arch) != 0 ||
+           cu_count != table->cu_count)
+    status = ATTNROUTE_DEVICE_MISMATCH;
+  if (status == ATTNROUTE_OK) r->table = table;
+  r->bind_status = status;
+  return status;
+}
+
+/* Whether candidate k of t can run p on this engine: in range, named, not
+** marked unavailable, and its caps allow p. */
+static int usable(const attnroute_table *t, const unsigned char *unavailable,
+                  int32_t k, const attnroute_problem *p) {
+  const attnroute_candidate *cand;
+  if (k < 0 || k >= t->num_candidates || !t->candidates) return 0;
+  if (unavailable && unavailable[k]) return 0;
+  cand = &t->candidates[k];
+  return cand->name != NULL && attnroute_caps_allow(&cand->caps, p);
+}
+
+/* The first usable candidate of a cell's ranking, written to *c.  Returns
+** ATTNROUTE_OK, ATTNROUTE_UNSUPPORTED (some slot named a candidate, none
+** usable) or ATTNROUTE_EMPTY_CELL (no slot named a candidate of t). */
+static int pick(const attnroute_table *t, const unsigned char *unavailable,
+                const attnroute_problem *p, const uint8_t *slots,
+                attnroute_choice *c) {
+  int i, named = 0;
+  for (i = 0; i < ATTNROUTE_TOPK; i++) {
+    int32_t k = slots[i];
+    if (k == ATTNROUTE_NO_CANDIDATE || k >= t->num_candidates || !t->candidates)
+      continue;
+    named = 1;
+    if (!usable(t, unavailable, k, p)) continue;
+    c->candidate = k;
+    c->name = t->candidates[k].name;
+    c->from_table = 1;
+    c->reason = ATTNROUTE_OK;
+    c->route = -1;
+    c->rank = i;
+    return ATTNROUTE_OK;
+  }
+  return named ? ATTNROUTE_UNSUPPORTED : ATTNROUTE_EMPTY_CELL;
+}
+
+static const char *const legacy_names[ATTNROUTE_NUM_ROUTES] = {
+    "legacy:dense_sink_asm",   /* ATTNROUTE_ROUTE_DENSE_SINK_ASM */
+    "legacy:triton_paged",     /* ATTNROUTE_ROUTE_TRITON_PAGED */
+    "legacy:triton_splitkv",   /* ATTNROUTE_ROUTE_TRITON_SPLITKV */
+    "legacy:asm_paged_decode", /* ATTNROUTE_ROUTE_ASM_PAGED_DECODE */
+};
+
+/* Fills *c with the legacy policy's answer for `reason`.  A table candidate
+** standing in for the legacy route is named only when the table and the
+** problem were sound (the reason is a miss, not a refusal or bad input). */
+static void legacy_answer(const attnroute_router *r, const attnroute_problem *p,
+                          int reason, attnroute_choice *c) {
+  int policy = r ? r->policy : ATTNROUTE_POLICY_POST_1345;
+  int route = attnroute_legacy_route(policy, r ? &r->env : NULL, p);
+  c->candidate = -1;
+  c->name = (route >= 0 && route < ATTNROUTE_NUM_ROUTES) ? legacy_names[route]
+                                                         : "legacy:unknown";
+  c->from_table = 0;
+  c->reason = reason;
+  c->route = route;
+  c->rank = -1;
+  if (reason == ATTNROUTE_NO_CLASS || reason == ATTNROUTE_OUT_OF_DOMAIN ||
+      reason == ATTNROUTE_EMPTY_CELL || reason == ATTNROUTE_UNSUPPORTED) {
+    const attnroute_table *t = r->table;
+    int32_t k;
+    for (k = 0; k < t->num_candidates && t->candidates; k++) {
+      if (t->candidates[k].legacy_route == route && usable(t, r->unavailable, k, p)) {
+        c->candidate = k;
+        c->name = t->candidates[k].name;
+        break;
+      }
+    }
+  }
+}
+
+/*
+** Choose the kernel for p.  Fills *out (a local when out is NULL), calls
+** r->on_miss when the table did not answer, and returns the reason.
+** Order of checks: NULL r or p (BAD_ARGUMENT); no table bound (the bind
+** status, or NO_TABLE); table ABI (ABI_MISMATCH); problem validity (BAD_PROBLEM); class
+** (NO_CLASS); class domain (OUT_OF_DOMAIN); cell (EMPTY_CELL); candidates
+** (UNSUPPORTED).
+*/
+int attnroute_select(const attnroute_router *r, const attnroute_problem *p,
+                     attnroute_choice *out) {
+  attnroute_choice local;
+  attnroute_choice *c = out ? out : &local;
+  const attnroute_table *t = r ? r->table : NULL;
+  const attnroute_class *cls;
+  const uint8_t *slots = NULL;
+  int status;
+
+  if (!r || !p)
+    status = ATTNROUTE_BAD_ARGUMENT;
+  else if (!t)
+    status = (r->bind_status > ATTNROUTE_OK && r->bind_status < ATTNROUTE_NUM_STATUS)
+                 ? r->bind_status
+                 : ATTNROUTE_NO_TABLE;
+  else if (t->abi != ATTNROUTE_TABLE_ABI ||
+           t->struct_size != (uint32_t)sizeof(attnroute_table))
+    status = ATTNROUTE_ABI_MISMATCH;
+  else if (attnroute_problem_check(p) != ATTNROUTE_OK)
+    status = ATTNROUTE_BAD_PROBLEM;
+  else if (!(cls = attnroute__class_find(t, p)))
+    status = ATTNROUTE_NO_CLASS;
+  else if ((status = attnroute__class_lookup(cls, p, &slots)) == ATTNROUTE_OK &&
+           (status = pick(t, r->unavailable, p, slots, c)) == ATTNROUTE_OK)
+    return ATTNROUTE_OK;
+
+  legacy_answer(r, p, status, c);
+  if (r && r->on_miss) r->on_miss(r->miss_user, p, c);
+  return c->reason;
+}
