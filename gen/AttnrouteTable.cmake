@@ -1,0 +1,56 @@
+# AttnrouteTable.cmake -- generate an attnroute dispatch table at build time.
+#
+#   include(AttnrouteTable)      # or find_package(attnroute), which includes it
+#   attnroute_generate_table(<target-or-name>
+#       DB <db> OUTPUT <header> [NAME <c-identifier>] [ARGS <extra args>...])
+#
+# Runs gen/attnroute_gen.py on <db> to write <header> (relative OUTPUT paths
+# are under CMAKE_CURRENT_BINARY_DIR, relative DB paths under
+# CMAKE_CURRENT_SOURCE_DIR), re-running whenever the db or the script
+# changes.  ARGS go to the script as given (--device gfx1250:256,
+# --allow-stale, --lookup tree, --topk 2, ...).
+#
+# When <target-or-name> is an existing target, the header becomes one of its
+# sources (so it is generated before the target compiles) and its directory
+# a PRIVATE include directory.  Otherwise a custom target of that name is
+# created, built by ALL, for other targets to add_dependencies() on.
+#
+# Needs a Python 3 interpreter: Python3_EXECUTABLE when set, else found here.
+
+set(_ATTNROUTE_GEN_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/attnroute_gen.py"
+    CACHE INTERNAL "attnroute table generator script")
+
+function(attnroute_generate_table target)
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "DB;OUTPUT;NAME" "ARGS")
+  if(ARG_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "attnroute_generate_table: unknown arguments: ${ARG_UNPARSED_ARGUMENTS}")
+  endif()
+  if(NOT ARG_DB OR NOT ARG_OUTPUT)
+    message(FATAL_ERROR "attnroute_generate_table(${target}): DB and OUTPUT are required")
+  endif()
+  if(NOT Python3_EXECUTABLE)
+    find_package(Python3 3.9 REQUIRED COMPONENTS Interpreter)
+  endif()
+  get_filename_component(db "${ARG_DB}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+  get_filename_component(out "${ARG_OUTPUT}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")
+  get_filename_component(out_dir "${out}" DIRECTORY)
+  get_filename_component(out_name "${out}" NAME)
+  set(name_args)
+  if(ARG_NAME)
+    set(name_args --name "${ARG_NAME}")
+  endif()
+  add_custom_command(
+    OUTPUT "${out}"
+    COMMAND "${CMAKE_COMMAND}" -E make_directory "${out_dir}"
+    COMMAND "${Python3_EXECUTABLE}" "${_ATTNROUTE_GEN_SCRIPT}" "${db}" -o "${out}"
+            ${name_args} ${ARG_ARGS}
+    DEPENDS "${db}" "${_ATTNROUTE_GEN_SCRIPT}"
+    COMMENT "attnroute: generating table ${out_name}"
+    VERBATIM)
+  if(TARGET ${target})
+    target_sources(${target} PRIVATE "${out}")
+    target_include_directories(${target} PRIVATE "${out_dir}")
+  else()
+    add_custom_target(${target} ALL DEPENDS "${out}")
+  endif()
+endfunction()

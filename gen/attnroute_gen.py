@@ -1,0 +1,898 @@
+#!/usr/bin/env python3
+"""attnroute_gen.py -- generate the attnroute C dispatch table from a db.
+
+Reads an attnroute measurement db (db/schema.sql) read-only and writes one C
+header holding an attnroute_table (runtime/include/attnroute.h) for one device
+class (arch, CU count): the candidates, one class per static problem feature
+set, and per class the full grid of tuned axes with the measured top-K
+candidates of every cell.  The output is deterministic: the same db content
+gives the same bytes (no dates, no row ids, no absolute paths).
+
+    attnroute_gen.py DB -o HEADER [--name IDENT] [--device ARCH:CU]
+                     [--allow-stale] [--lookup nearest_log|floor|tree|auto]
+                     [--topk N]
+
+Exit status: 0 written, 2 bad input (not an attnroute db, newer schema,
+mixed device classes, stale candidates, malformed rows), 1 other failure.
+
+The module is also imported by tools/attnroute_diff.py and
+tools/attnroute_report.py: load_model() turns a db into the table model,
+model_json() into the JSON block embedded in every header.  Python 3 standard
+library only.
+"""
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import re
+import sqlite3
+import struct
+import sys
+import urllib.parse
+
+APPLICATION_ID = 1095914580  # "ARTT"
+SCHEMA_VERSION = 1           # newest PRAGMA user_version understood
+TABLE_ABI = 1                # ATTNROUTE_TABLE_ABI the emitted layout matches
+TOPK = 4                     # ATTNROUTE_TOPK
+NO_CANDIDATE = 255           # ATTNROUTE_NO_CANDIDATE
+JSON_BEGIN = "/* attnroute-table-json"
+JSON_END = "*/"
+JSON_FORMAT = "attnroute-table-json"
+JSON_VERSION = 1
+
+AXES = ("num_seqs", "seqlen_q", "cached", "num_q_heads", "gqa")
+AXIS_LABELS = ("num_seqs", "seqlen_q", "cached", "q_heads", "gqa")
+STATIC = ("head_dim", "q_dtype", "kv_dtype", "has_sinks", "sliding_window",
+          "kv_block_size", "causal")
+
+# attnroute_dtype values, with the spellings a db may use.
+DTYPE_CODES = {"bf16": 0, "fp16": 1, "fp8_e4m3": 2, "fp32": 3}
+DTYPE_ALIASES = {
+    "bf16": "bf16", "bfloat16": "bf16",
+    "fp16": "fp16", "f16": "fp16", "half": "fp16", "float16": "fp16",
+    "fp8_e4m3": "fp8_e4m3", "fp8": "fp8_e4m3", "e4m3": "fp8_e4m3",
+    "fp8e4m3": "fp8_e4m3", "float8_e4m3fn": "fp8_e4m3", "fp8_e4m3fn": "fp8_e4m3",
+    "fp32": "fp32", "f32": "fp32", "float": "fp32", "float32": "fp32",
+}
+DTYPE_NAMES = {v: k for k, v in DTYPE_CODES.items()}
+
+LOOKUPS = {"nearest_log": 0, "floor": 1, "tree": 2}
+LOOKUP_NAMES = {v: k for k, v in LOOKUPS.items()}
+ROUTE_NAMES = {-1: "none", 0: "dense_sink_asm", 1: "triton_paged",
+               2: "triton_splitkv", 3: "asm_paged_decode"}
+
+CAPS_FIELDS = ("head_dim_mask", "q_dtype_mask", "kv_dtype_mask", "block_size_mask",
+               "sinks", "window", "causal", "max_seqlen_q", "gqa_exact")
+CAP_WORDS = {"forbidden": 0, "required": 1, "optional": 2}
+
+TREE_MAX_DEPTH = 12
+TREE_MISS_COST = math.log(4.0)  # cost of a sample none of a leaf's ranking can run
+
+
+class GenError(Exception):
+    """Bad input: reported on stderr, exit status 2."""
+
+
+# --------------------------------------------------------------------------
+# Reading the db.
+
+def open_db(path):
+    """Open path read-only as an attnroute db; GenError names the file."""
+    if not os.path.exists(path):
+        raise GenError("%s: no such file" % path)
+    if not os.path.isfile(path):
+        raise GenError("%s: not a regular file" % path)
+    with open(path, "rb") as f:
+        head = f.read(16)
+    if head != b"SQLite format 3\x00":
+        raise GenError("%s: not an attnroute db (not an SQLite database)" % path)
+    uri = "file:%s?mode=ro" % urllib.parse.quote(os.path.abspath(path))
+    try:
+        conn = sqlite3.connect(uri, uri=True)
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.Error as e:
+        raise GenError("%s: cannot read as SQLite: %s" % (path, e))
+    if app_id != APPLICATION_ID:
+        conn.close()
+        raise GenError("%s: not an attnroute db (application_id %d, expected %d)"
+                       % (path, app_id, APPLICATION_ID))
+    if version > SCHEMA_VERSION or version < 1:
+        conn.close()
+        raise GenError("%s: schema version %d not supported (this generator reads "
+                       "1..%d; update attnroute)" % (path, version, SCHEMA_VERSION))
+    return conn
+
+
+def parse_int(text, what):
+    t = text.strip().lower()
+    try:
+        if t.startswith(("0x", "-0x")):
+            return int(t, 16)
+        return int(t, 10)
+    except ValueError:
+        raise GenError("%s: %r is not an integer" % (what, text))
+
+
+def parse_caps(text, what):
+    """Parse the candidate.caps text "field=value,..." into a dict of ints."""
+    caps = {}
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if "=" not in part:
+            raise GenError("%s: caps item %r is not field=value" % (what, part))
+        key, value = (s.strip() for s in part.split("=", 1))
+        if key not in CAPS_FIELDS:
+            continue  # fields appended by newer tuners are ignored
+        if value.lower() in CAP_WORDS:
+            caps[key] = CAP_WORDS[value.lower()]
+        else:
+            caps[key] = parse_int(value, "%s: caps %s" % (what, key))
+    missing = [f for f in CAPS_FIELDS if f not in caps]
+    if missing:
+        raise GenError("%s: caps %r lack %s" % (what, text, ", ".join(missing)))
+    for f in CAPS_FIELDS[:4]:
+        if not 0 <= caps[f] <= 0xFFFFFFFF:
+            raise GenError("%s: caps %s=%d out of uint32 range" % (what, f, caps[f]))
+    for f in CAPS_FIELDS[4:]:
+        if not -2**31 <= caps[f] < 2**31:
+            raise GenError("%s: caps %s=%d out of int32 range" % (what, f, caps[f]))
+    return caps
+
+
+def dtype_name(text, what):
+    t = str(text).strip().lower()
+    if t in DTYPE_ALIASES:
+        return DTYPE_ALIASES[t]
+    if t.isdigit() and int(t) in DTYPE_NAMES:
+        return DTYPE_NAMES[int(t)]
+    raise GenError("%s: unknown dtype %r" % (what, text))
+
+
+MEASUREMENT_QUERY = """
+SELECT d.vendor, d.arch, d.cu_count, d.name, d.memory_bytes, d.driver_version,
+       d.runtime_version,
+       c.name, c.family, c.params, c.code_hash, c.legacy_route, c.caps,
+       s.head_dim, s.q_dtype, s.kv_dtype, s.has_sinks, s.sliding_window,
+       s.kv_block_size, s.causal, s.num_seqs, s.seqlen_q, s.seqlen_k,
+       s.num_q_heads, s.num_kv_heads,
+       m.status, m.median_us, m.p10_us, m.p90_us, m.reps, m.rel_err, m.message,
+       m.measured_at,
+       r.tuner_version, r.timing_policy, r.started_at
+FROM measurement m
+JOIN device d ON d.id = m.device_id
+JOIN candidate c ON c.id = m.candidate_id
+JOIN shape s ON s.id = m.shape_id
+JOIN run r ON r.id = m.run_id
+"""
+
+DEVICE_KEYS = ("vendor", "arch", "cu_count", "name", "memory_bytes",
+               "driver_version", "runtime_version")
+CAND_KEYS = ("name", "family", "params", "code_hash", "legacy_route", "caps")
+SHAPE_KEYS = ("head_dim", "q_dtype", "kv_dtype", "has_sinks", "sliding_window",
+              "kv_block_size", "causal", "num_seqs", "seqlen_q", "seqlen_k",
+              "num_q_heads", "num_kv_heads")
+MEAS_KEYS = ("status", "median_us", "p10_us", "p90_us", "reps", "rel_err",
+             "message", "measured_at")
+RUN_KEYS = ("tuner_version", "timing_policy", "started_at")
+
+
+def read_rows(conn, path):
+    try:
+        raw = conn.execute(MEASUREMENT_QUERY).fetchall()
+    except sqlite3.Error as e:
+        raise GenError("%s: cannot read measurements: %s" % (path, e))
+    rows = []
+    for r in raw:
+        i = 0
+        row = {}
+        for group, keys in (("device", DEVICE_KEYS), ("cand", CAND_KEYS),
+                            ("shape", SHAPE_KEYS), ("meas", MEAS_KEYS),
+                            ("run", RUN_KEYS)):
+            row[group] = tuple(r[i:i + len(keys)])
+            i += len(keys)
+        rows.append(row)
+    return rows
+
+
+def device_classes(rows):
+    return sorted({(r["device"][1], r["device"][2]) for r in rows})
+
+
+def parse_device_arg(text):
+    if ":" not in text:
+        raise GenError("--device %r: expected ARCH:CU, e.g. gfx1250:256" % text)
+    arch, cu = text.rsplit(":", 1)
+    return arch, parse_int(cu, "--device %r" % text)
+
+
+def row_sort_key(r):
+    return json.dumps([r["device"], r["cand"], r["shape"], r["meas"], r["run"]])
+
+
+def shape_axes(s):
+    """(static key, axis tuple) of a shape row, or None if the shape is invalid."""
+    (hd, qdt, kvdt, sinks, window, block, causal, ns, sq, sk, hq, hkv) = s
+    if min(hd, ns, sq, hq, hkv, block) <= 0 or sk < sq or hq % hkv:
+        return None
+    if window != -1 and window <= 0:
+        return None
+    what = "shape %s" % (s,)
+    static = (hd, dtype_name(qdt, what), dtype_name(kvdt, what), 1 if sinks else 0,
+              window, block, 1 if causal else 0)
+    axes = (ns, sq, sk - sq, hq, hq // hkv)
+    for v in static[:1] + static[3:] + axes:
+        if not -2**31 <= v < 2**31:
+            return None
+    return static, axes
+
+
+def load_model(path, device=None, allow_stale=False):
+    """Read db path into the table model (a dict); GenError on bad input."""
+    conn = open_db(path)
+    try:
+        rows = read_rows(conn, path)
+    finally:
+        conn.close()
+    rows.sort(key=row_sort_key)
+    classes = device_classes(rows)
+    if not classes:
+        raise GenError("%s: no measurements" % path)
+    names = ", ".join("%s:%d" % c for c in classes)
+    if device is not None:
+        if device not in classes:
+            raise GenError("%s: no device class %s:%d (the db has %s)"
+                           % (path, device[0], device[1], names))
+        chosen = device
+    elif len(classes) > 1:
+        raise GenError("%s: measurements from %d device classes (%s); pick one "
+                       "with --device ARCH:CU" % (path, len(classes), names))
+    else:
+        chosen = classes[0]
+    rows = [r for r in rows if (r["device"][1], r["device"][2]) == chosen]
+
+    # Stale candidates: one name, several code hashes.
+    hashes = {}
+    for r in rows:
+        name, code_hash = r["cand"][0], r["cand"][3]
+        key = (r["run"][2], r["meas"][7], code_hash)  # latest run, then measurement
+        best = hashes.setdefault(name, {})
+        if code_hash not in best or key > best[code_hash]:
+            best[code_hash] = key
+    stale = {n: h for n, h in hashes.items() if len(h) > 1}
+    if stale and not allow_stale:
+        lines = ["%s (%s)" % (n, ", ".join(sorted(h))) for n, h in sorted(stale.items())]
+        raise GenError("%s: stale candidates measured under several code hashes on "
+                       "%s:%d: %s; re-tune them, or pass --allow-stale to keep the "
+                       "hash of the latest run" % (path, chosen[0], chosen[1],
+                                                   "; ".join(lines)))
+    keep_hash = {n: max(h.items(), key=lambda kv: kv[1])[0] for n, h in hashes.items()}
+    rows = [r for r in rows if keep_hash[r["cand"][0]] == r["cand"][3]]
+
+    # One measurement per (candidate, shape): several device rows of one class
+    # (a driver update) keep the newest.
+    newest = {}
+    warned = set()
+    for r in rows:
+        sa = shape_axes(r["shape"])
+        if sa is None:
+            if r["shape"] not in warned:
+                warned.add(r["shape"])
+                sys.stderr.write("attnroute_gen: %s: skipping invalid shape %s\n"
+                                 % (path, r["shape"]))
+            continue
+        key = (r["cand"][0], sa)
+        order = (r["meas"][7], r["run"][2], row_sort_key(r))
+        if key not in newest or order > newest[key][0]:
+            newest[key] = (order, r, sa)
+    used = sorted((v[1] for v in newest.values()), key=row_sort_key)
+
+    candidates = {}
+    for r in used:
+        c = dict(zip(CAND_KEYS, r["cand"]))
+        if c["name"] not in candidates:
+            c["caps_text"] = c["caps"]
+            c["caps"] = parse_caps(c["caps"], "%s: candidate %s" % (path, c["name"]))
+            if c["legacy_route"] not in ROUTE_NAMES:
+                raise GenError("%s: candidate %s: legacy_route %r unknown"
+                               % (path, c["name"], c["legacy_route"]))
+            candidates[c["name"]] = c
+    cand_list = [candidates[n] for n in sorted(candidates)]
+    if len(cand_list) >= NO_CANDIDATE:
+        raise GenError("%s: %d candidates; a table holds at most %d"
+                       % (path, len(cand_list), NO_CANDIDATE - 1))
+    by_route = {}
+    for c in cand_list:
+        if c["legacy_route"] >= 0:
+            by_route.setdefault(c["legacy_route"], []).append(c["name"])
+    for route, ns in sorted(by_route.items()):
+        if len(ns) > 1:
+            raise GenError("%s: candidates %s all stand in for legacy route %s; a "
+                           "table marks at most one per route"
+                           % (path, ", ".join(ns), ROUTE_NAMES[route]))
+
+    cls = {}
+    devices = set()
+    policies = set()
+    tuners = set()
+    newest_time = ""
+    for r in used:
+        static, axes = newest[(r["cand"][0], shape_axes(r["shape"]))][2]
+        c = cls.setdefault(static, {"shapes": {}})
+        m = dict(zip(MEAS_KEYS, r["meas"]))
+        cell = c["shapes"].setdefault(axes, {})
+        cell[r["cand"][0]] = (m["status"], m["median_us"])
+        devices.add(r["device"])
+        policies.add(r["run"][1])
+        tuners.add(r["run"][0])
+        newest_time = max(newest_time, m["measured_at"])
+
+    class_list = []
+    for static in sorted(cls, key=lambda s: (s[0], DTYPE_CODES[s[1]], DTYPE_CODES[s[2]])
+                         + s[3:]):
+        shapes = cls[static]["shapes"]
+        axes = [sorted({a[i] for a in shapes}) for i in range(len(AXES))]
+        cells = {}
+        for a, meas in shapes.items():
+            ok = [(t, n) for n, (st, t) in meas.items()
+                  if st == "ok" and t is not None and math.isfinite(t)]
+            ok.sort()
+            cells[a] = [(n, t) for t, n in ok]
+        class_list.append({
+            "static": dict(zip(STATIC, static)),
+            "static_key": static,
+            "axes": axes,
+            "shapes": shapes,   # axes tuple -> {name: (status, median_us)}
+            "cells": cells,     # axes tuple -> [(name, median_us)] fastest first
+            "lookup": "nearest_log",
+        })
+
+    dump = [json.dumps([r["device"], r["cand"], r["shape"], r["meas"],
+                        [r["run"][0], r["run"][1]]]) for r in used]
+    content = hashlib.sha256(("\n".join(sorted(dump)) + "\n").encode()).hexdigest()
+    dev_list = [dict(zip(DEVICE_KEYS, d)) for d in sorted(devices)]
+    latest_dev = max(used, key=lambda r: (r["run"][2], r["meas"][7], row_sort_key(r)))
+    return {
+        "db": os.path.basename(path),
+        "arch": chosen[0],
+        "cu_count": chosen[1],
+        "device_name": latest_dev["device"][3],
+        "devices": dev_list,
+        "candidates": cand_list,
+        "classes": class_list,
+        "timing_policies": sorted(policies),
+        "tuner_versions": sorted(tuners),
+        "newest_measurement": newest_time,
+        "content_sha256": content,
+    }
+
+
+# --------------------------------------------------------------------------
+# Lookups in Python, mirroring the runtime, for the tree and for --lookup auto.
+
+def log_feature(v):
+    return math.log2(1.0 + v)
+
+
+def nearest_index(values, v):
+    """Index of the nearest grid value of log2(1 + v); ties go to the lower."""
+    f = log_feature(max(v, 0))
+    best, best_d = 0, None
+    for i, g in enumerate(values):
+        d = abs(log_feature(g) - f)
+        if best_d is None or d < best_d:
+            best, best_d = i, d
+    return best
+
+
+def floor_index(values, v):
+    """Index of the largest grid value <= v, or None below the grid."""
+    idx = None
+    for i, g in enumerate(values):
+        if g <= v:
+            idx = i
+    return idx
+
+
+def cell_ranking(klass, axes_point, topk):
+    return [n for n, _ in klass["cells"].get(axes_point, [])][:topk]
+
+
+def predict_grid(klass, point, method, topk, grid_axes=None, cells=None, nodes=None):
+    """Ranking (names) the lookup method gives for point; [] when none."""
+    axes = grid_axes if grid_axes is not None else klass["axes"]
+    cells = cells if cells is not None else klass["cells"]
+    if method == "tree":
+        node = nodes[0]
+        while node["axis"] >= 0:
+            f = float32(log_feature(point[node["axis"]]))
+            node = nodes[node["left"] if f <= node["threshold"] else node["right"]]
+        return node["leaf"][:topk]
+    key = []
+    for i, v in enumerate(point):
+        j = nearest_index(axes[i], v) if method == "nearest_log" else floor_index(axes[i], v)
+        if j is None:
+            return []
+        key.append(axes[i][j])
+    return [n for n, _ in cells.get(tuple(key), [])][:topk]
+
+
+def float32(x):
+    return struct.unpack("<f", struct.pack("<f", x))[0]
+
+
+# --------------------------------------------------------------------------
+# Decision tree (ATTNROUTE_LOOKUP_TREE): CART over log2(1 + axis) features,
+# splitting to minimise the summed log-slowdown of each leaf's ranking.
+
+def _leaf_ranking(samples, names, topk):
+    totals = []
+    for n in names:
+        cost = 0.0
+        for s in samples:
+            t = s["times"].get(n)
+            cost += math.log(t / s["best"]) if t is not None else TREE_MISS_COST
+        totals.append((cost, n))
+    totals.sort()
+    return [n for _, n in totals[:topk]]
+
+
+def _ranking_cost(samples, ranking):
+    cost = 0.0
+    for s in samples:
+        for n in ranking:
+            t = s["times"].get(n)
+            if t is not None:
+                cost += math.log(t / s["best"])
+                break
+        else:
+            cost += TREE_MISS_COST
+    return cost
+
+
+def build_tree(klass, topk, names):
+    """Nodes (dicts) of a regret-minimising decision tree for klass."""
+    samples = []
+    for point in sorted(klass["cells"]):
+        ranked = klass["cells"][point]
+        if ranked:
+            samples.append({"f": [log_feature(v) for v in point],
+                            "times": dict(ranked), "best": ranked[0][1]})
+    nodes = []
+
+    def grow(subset, depth):
+        index = len(nodes)
+        nodes.append(None)
+        ranking = _leaf_ranking(subset, names, topk) if subset else []
+        cost = _ranking_cost(subset, ranking)
+        best = None
+        if depth < TREE_MAX_DEPTH and cost > 1e-9 and len(subset) > 1:
+            for axis in range(len(AXES)):
+                vals = sorted({s["f"][axis] for s in subset})
+                for lo, hi in zip(vals, vals[1:]):
+                    thr = float32((lo + hi) / 2.0)
+                    left = [s for s in subset if s["f"][axis] <= thr]
+                    right = [s for s in subset if s["f"][axis] > thr]
+                    c = (_ranking_cost(left, _leaf_ranking(left, names, topk))
+                         + _ranking_cost(right, _leaf_ranking(right, names, topk)))
+                    if c < cost - 1e-9 and (best is None or c < best[0] - 1e-12):
+                        best = (c, axis, thr, left, right)
+        if best is None:
+            nodes[index] = {"axis": -1, "threshold": 0.0, "left": 0, "right": 0,
+                            "leaf": ranking}
+            return index
+        _, axis, thr, left, right = best
+        node = {"axis": axis, "threshold": thr, "left": 0, "right": 0, "leaf": []}
+        nodes[index] = node
+        node["left"] = grow(left, depth + 1)
+        node["right"] = grow(right, depth + 1)
+        return index
+
+    grow(samples, 0)
+    return nodes
+
+
+# --------------------------------------------------------------------------
+# Held-out evaluation: hide one interior value of one axis, predict the hidden
+# cells from the rest, and measure the slowdown against each cell's best.
+
+def holdout_regret(klass, method, topk, names):
+    """(geomean slowdown, worst slowdown, cells evaluated, unanswered)."""
+    logs = []
+    worst = 1.0
+    unanswered = 0
+    for axis in range(len(AXES)):
+        vals = klass["axes"][axis]
+        for hidden in vals[1:-1]:
+            grid_axes = [list(v) for v in klass["axes"]]
+            grid_axes[axis] = [v for v in vals if v != hidden]
+            cells = {p: r for p, r in klass["cells"].items() if p[axis] != hidden}
+            nodes = None
+            if method == "tree":
+                sub = dict(klass, cells=cells)
+                nodes = build_tree(sub, topk, names)
+            for point in sorted(p for p in klass["cells"] if p[axis] == hidden):
+                ranked = klass["cells"][point]
+                if not ranked:
+                    continue
+                times = dict(ranked)
+                pick = None
+                for n in predict_grid(klass, point, method, topk, grid_axes, cells, nodes):
+                    if n in times:
+                        pick = times[n]
+                        break
+                if pick is None:
+                    unanswered += 1
+                    continue
+                r = pick / ranked[0][1]
+                worst = max(worst, r)
+                logs.append(math.log(r))
+    if not logs:
+        return (1.0, 1.0, 0, unanswered)
+    return (math.exp(sum(logs) / len(logs)), worst, len(logs), unanswered)
+
+
+def choose_lookup(klass, topk, names):
+    """--lookup auto: the method with the lowest held-out geomean slowdown,
+    fewest unanswered cells first; nearest_log on ties."""
+    best = None
+    for method in ("nearest_log", "floor", "tree"):
+        geo, _, _, missed = holdout_regret(klass, method, topk, names)
+        key = (missed, round(geo, 9))
+        if best is None or key < best[0]:
+            best = (key, method)
+    return best[1]
+
+
+# --------------------------------------------------------------------------
+# The JSON block: what tools/attnroute_diff.py reads back from a header.
+
+def model_json(model, topk=TOPK):
+    classes = []
+    for k in model["classes"]:
+        cells = []
+        for point in sorted(k["cells"]):
+            ranked = k["cells"][point][:topk]
+            if ranked:
+                cells.append(list(point) + [[[n, t] for n, t in ranked]])
+        classes.append({"static": k["static"], "lookup": k["lookup"],
+                        "axes": dict(zip(AXES, k["axes"])), "cells": cells})
+    return {
+        "format": JSON_FORMAT,
+        "version": JSON_VERSION,
+        "provenance": provenance_dict(model),
+        "candidates": [{"name": c["name"], "code_hash": c["code_hash"],
+                        "legacy_route": c["legacy_route"]} for c in model["candidates"]],
+        "classes": classes,
+    }
+
+
+def provenance_dict(model):
+    return {
+        "content_sha256": model["content_sha256"],
+        "device_class": "%s:%d" % (model["arch"], model["cu_count"]),
+        "devices": model["devices"],
+        "candidates": {c["name"]: c["code_hash"] for c in model["candidates"]},
+        "timing_policies": model["timing_policies"],
+        "tuner_versions": model["tuner_versions"],
+        "newest_measurement": model["newest_measurement"],
+    }
+
+
+def json_text(obj):
+    """JSON safe inside a C block comment: ASCII, no '*/', no '??' trigraphs.
+    '/' and '?' only occur inside JSON strings, where escapes keep them."""
+    lines = []
+    top = dict(obj)
+    classes = top.pop("classes", [])
+    head = json.dumps(top, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    lines.append(head[:-1] + ',"classes":[')
+    for i, k in enumerate(classes):
+        cells = k["cells"]
+        rest = {key: v for key, v in k.items() if key != "cells"}
+        body = json.dumps(rest, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+        lines.append(body[:-1] + ',"cells":[')
+        for j, c in enumerate(cells):
+            lines.append(json.dumps(c, ensure_ascii=True, separators=(",", ":"))
+                         + ("," if j + 1 < len(cells) else ""))
+        lines.append("]}" + ("," if i + 1 < len(classes) else ""))
+    lines.append("]}")
+    text = "\n".join(lines)
+    return text.replace("/", "\\/").replace("?", "\\u003f")
+
+
+def read_header_json(path):
+    """The JSON block of a generated header, or GenError."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as e:
+        raise GenError("%s: cannot read: %s" % (path, e))
+    start = text.find(JSON_BEGIN + "\n")
+    if start < 0:
+        raise GenError("%s: not an attnroute db nor a generated header (no "
+                       "attnroute-table-json block)" % path)
+    start += len(JSON_BEGIN) + 1
+    end = text.find("\n" + JSON_END, start)
+    try:
+        obj = json.loads(text[start:end])
+    except ValueError as e:
+        raise GenError("%s: bad attnroute-table-json block: %s" % (path, e))
+    if obj.get("format") != JSON_FORMAT or obj.get("version", 99) > JSON_VERSION:
+        raise GenError("%s: attnroute-table-json version %r not supported"
+                       % (path, obj.get("version")))
+    return obj
+
+
+# --------------------------------------------------------------------------
+# C output.
+
+def c_string(s):
+    out = ['"']
+    prev = ""
+    for ch in s:
+        o = ord(ch)
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "?" and prev == "?":
+            out.append("\\?")
+        elif 32 <= o < 127:
+            out.append(ch)
+        else:
+            for b in ch.encode("utf-8"):
+                out.append('\\%03o' % b)
+        prev = ch
+    out.append('"')
+    return "".join(out)
+
+
+def comment_text(s):
+    """Text safe in a C block comment."""
+    s = "".join(ch if 32 <= ord(ch) < 127 else "." for ch in str(s))
+    while "*/" in s or "/*" in s or "??" in s:
+        s = s.replace("*/", "*_/").replace("/*", "/_*").replace("??", "?_?")
+    return s
+
+
+def identifier(s):
+    s = re.sub(r"[^A-Za-z0-9_]", "_", s)
+    if not s or s[0].isdigit():
+        s = "_" + s
+    return s
+
+
+def fmt_us(t):
+    return "%.4g us" % t
+
+
+def command_line(args):
+    """The generating command, path-independent (basenames, canonical order)."""
+    parts = ["attnroute_gen.py", os.path.basename(args.db), "-o",
+             os.path.basename(args.output)]
+    if args.name:
+        parts += ["--name", args.name]
+    if args.device:
+        parts += ["--device", args.device]
+    if args.allow_stale:
+        parts.append("--allow-stale")
+    if args.lookup != "nearest_log":
+        parts += ["--lookup", args.lookup]
+    if args.topk != TOPK:
+        parts += ["--topk", str(args.topk)]
+    return " ".join(parts)
+
+
+def provenance_string(model):
+    devs = "; ".join("%s %s %d %s driver %s runtime %s" % (
+        d["vendor"], d["arch"], d["cu_count"], d["name"], d["driver_version"],
+        d["runtime_version"]) for d in model["devices"])
+    return ("attnroute table from db content sha256:%s; device %s; tuner %s; "
+            "timing %s; newest measurement %s" % (
+                model["content_sha256"], devs, ", ".join(model["tuner_versions"]),
+                " | ".join(model["timing_policies"]), model["newest_measurement"]))
+
+
+def class_label(static):
+    return ("head_dim=%d q=%s kv=%s sinks=%d window=%d block=%d causal=%d" % (
+        static["head_dim"], static["q_dtype"], static["kv_dtype"], static["has_sinks"],
+        static["sliding_window"], static["kv_block_size"], static["causal"]))
+
+
+def render_header(model, name, cmdline, topk):
+    names = [c["name"] for c in model["candidates"]]
+    index = {n: i for i, n in enumerate(names)}
+    guard = "ATTNROUTE_GEN_" + name.upper() + "_H"
+    out = []
+    w = out.append
+    w("/*")
+    w("** generated by gen/attnroute_gen.py, do not edit.")
+    w("**")
+    w("** command: %s" % comment_text(cmdline))
+    w("** db content: sha256:%s" % model["content_sha256"])
+    w("**   (sha256 over a sorted canonical dump of the rows used: devices,")
+    w("**   candidates, shapes, measurements, runs' timing policies)")
+    w("** device class: %s:%d" % (comment_text(model["arch"]), model["cu_count"]))
+    for d in model["devices"]:
+        w("**   vendor=%s arch=%s cu_count=%d name=\"%s\" memory_bytes=%d" % tuple(
+            comment_text(x) if isinstance(x, str) else x for x in (
+                d["vendor"], d["arch"], d["cu_count"], d["name"], d["memory_bytes"])))
+        w("**   driver=%s runtime=%s" % (comment_text(d["driver_version"]),
+                                         comment_text(d["runtime_version"])))
+    w("** newest measurement: %s" % comment_text(model["newest_measurement"]))
+    w("** tuner: %s" % comment_text(", ".join(model["tuner_versions"])))
+    for p in model["timing_policies"]:
+        w("** timing policy: %s" % comment_text(p))
+    w("**")
+    w("** candidates (index, name, legacy route, code hash):")
+    for i, c in enumerate(model["candidates"]):
+        w("**   %2d %-28s %-16s %s" % (i, comment_text(c["name"]),
+                                       ROUTE_NAMES[c["legacy_route"]],
+                                       comment_text(c["code_hash"]) or "-"))
+    for ci, k in enumerate(model["classes"]):
+        w("**")
+        w("** class %d: %s, lookup %s" % (ci, class_label(k["static"]), k["lookup"]))
+        ncells = 1
+        for i, a in enumerate(AXES):
+            ncells *= len(k["axes"][i])
+            w("**   %-10s %s" % (AXIS_LABELS[i], " ".join(str(v) for v in k["axes"][i])))
+        wins = {}
+        for ranked in k["cells"].values():
+            if ranked:
+                wins[ranked[0][0]] = wins.get(ranked[0][0], 0) + 1
+        filled = sum(wins.values())
+        w("**   cells: %d (%d with a winner, %d empty)" % (ncells, filled, ncells - filled))
+        for n in sorted(wins, key=lambda n: (-wins[n], n)):
+            w("**     %5d  %s" % (wins[n], comment_text(n)))
+    w("*/")
+    w(JSON_BEGIN)
+    w(json_text(model_json(model, topk)))
+    w(JSON_END)
+    w("#ifndef %s" % guard)
+    w("#define %s" % guard)
+    w("")
+    w('#include "attnroute.h"')
+    w("")
+    w("#if ATTNROUTE_TABLE_ABI != %d || ATTNROUTE_TOPK != %d || ATTNROUTE_NO_CANDIDATE != %d"
+      % (TABLE_ABI, TOPK, NO_CANDIDATE))
+    w('#error "table generated for another attnroute table ABI; regenerate it"')
+    w("#endif")
+    w("")
+    w("static const attnroute_candidate %s__candidates[%d] = {" % (name, len(names)))
+    for c in model["candidates"]:
+        cp = c["caps"]
+        w("  {%s, %s, %d," % (c_string(c["name"]), c_string(c["code_hash"]),
+                              c["legacy_route"]))
+        w("   {0x%08xu, 0x%08xu, 0x%08xu, 0x%08xu, %d, %d, %d, %d, %d}}," % tuple(
+            cp[f] for f in CAPS_FIELDS))
+    w("};")
+    for ci, k in enumerate(model["classes"]):
+        w("")
+        w("/* class %d: %s */" % (ci, class_label(k["static"])))
+        for i, a in enumerate(AXES):
+            w("static const int32_t %s__c%d_%s[%d] = {%s};" % (
+                name, ci, a, len(k["axes"][i]), ", ".join(str(v) for v in k["axes"][i])))
+        ncells = 1
+        for v in k["axes"]:
+            ncells *= len(v)
+        inner = len(k["axes"][3]) * len(k["axes"][4])
+        w("/* cells, %d slots each (255 = none): a line per (num_seqs, seqlen_q, "
+          "cached) holds %d cells, q_heads slower than gqa */" % (TOPK, inner))
+        w("static const uint8_t %s__c%d_cells[%d] = {" % (name, ci, ncells * TOPK))
+        for ns in k["axes"][0]:
+            for sq in k["axes"][1]:
+                for cached in k["axes"][2]:
+                    slots = []
+                    for hq in k["axes"][3]:
+                        for gqa in k["axes"][4]:
+                            ranked = k["cells"].get((ns, sq, cached, hq, gqa), [])
+                            idx = [index[n] for n, _ in ranked[:topk]]
+                            idx += [NO_CANDIDATE] * (TOPK - len(idx))
+                            slots.append(",".join(str(x) for x in idx))
+                    w("  %s, /* num_seqs=%d seqlen_q=%d cached=%d */" % (
+                        ", ".join(slots), ns, sq, cached))
+        w("};")
+        if k.get("nodes"):
+            w("static const attnroute_tree_node %s__c%d_nodes[%d] = {" % (
+                name, ci, len(k["nodes"])))
+            for ni, nd in enumerate(k["nodes"]):
+                leaf = [index[n] for n in nd["leaf"][:topk]]
+                leaf += [NO_CANDIDATE] * (TOPK - len(leaf))
+                if nd["axis"] >= 0:
+                    note = "%d: %s <= %.4g ? %d : %d" % (
+                        ni, AXIS_LABELS[nd["axis"]], 2 ** nd["threshold"] - 1,
+                        nd["left"], nd["right"])
+                else:
+                    note = "%d: leaf %s" % (ni, " ".join(nd["leaf"][:topk]) or "none")
+                w("  {%d, %sf, %d, %d, {%s}}, /* %s */" % (
+                    nd["axis"], repr(float32(nd["threshold"])), nd["left"], nd["right"],
+                    ", ".join(str(x) for x in leaf), comment_text(note)))
+            w("};")
+    w("")
+    w("static const attnroute_class %s__classes[%d] = {" % (name, len(model["classes"])))
+    for ci, k in enumerate(model["classes"]):
+        s = k["static"]
+        w("  {%d, %d, %d, %d, %d, %d, %d, %d, /* %s, lookup %s */" % (
+            s["head_dim"], DTYPE_CODES[s["q_dtype"]], DTYPE_CODES[s["kv_dtype"]],
+            s["has_sinks"], s["sliding_window"], s["kv_block_size"], s["causal"],
+            LOOKUPS[k["lookup"]], class_label(s), k["lookup"]))
+        w("   {%s}," % ", ".join(str(len(v)) for v in k["axes"]))
+        w("   {%s}," % ", ".join("%s__c%d_%s" % (name, ci, a) for a in AXES))
+        nodes = k.get("nodes") or []
+        w("   %s__c%d_cells, %d, %s}," % (name, ci, len(nodes),
+                                          ("%s__c%d_nodes" % (name, ci)) if nodes else "0"))
+    w("};")
+    w("")
+    w("static const attnroute_table %s = {" % name)
+    w("  %d, (uint32_t)sizeof(attnroute_table)," % TABLE_ABI)
+    w("  %s, %d," % (c_string(model["arch"]), model["cu_count"]))
+    w("  %s," % c_string(model["device_name"]))
+    w("  %s," % c_string(provenance_string(model)))
+    w("  %d, %s__candidates," % (len(names), name))
+    w("  %d, %s__classes" % (len(model["classes"]), name))
+    w("};")
+    w("")
+    w("#endif /* %s */" % guard)
+    return "\n".join(out) + "\n"
+
+
+def apply_lookup(model, lookup, topk):
+    names = [c["name"] for c in model["candidates"]]
+    for k in model["classes"]:
+        method = choose_lookup(k, topk, names) if lookup == "auto" else lookup
+        k["lookup"] = method
+        k["nodes"] = build_tree(k, topk, names) if method == "tree" else None
+
+
+def write_file(path, text):
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(
+        prog="attnroute_gen.py",
+        description="Generate the attnroute C dispatch table header from a db.")
+    ap.add_argument("db", help="attnroute measurement db (opened read-only)")
+    ap.add_argument("-o", "--output", required=True, help="header to write")
+    ap.add_argument("--name", help="C identifier of the table "
+                    "(default attnroute_table_<arch>_<cu>)")
+    ap.add_argument("--device", help="device class ARCH:CU when the db has several")
+    ap.add_argument("--allow-stale", action="store_true",
+                    help="use the code hash of the latest run for candidates "
+                    "measured under several")
+    ap.add_argument("--lookup", default="nearest_log",
+                    choices=("nearest_log", "floor", "tree", "auto"),
+                    help="lookup of every class (auto: best held-out slowdown)")
+    ap.add_argument("--topk", type=int, default=TOPK,
+                    help="candidates kept per cell, 1..%d" % TOPK)
+    args = ap.parse_args(argv)
+    try:
+        if not 1 <= args.topk <= TOPK:
+            raise GenError("--topk %d: must be 1..%d" % (args.topk, TOPK))
+        if args.name is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", args.name):
+            raise GenError("--name %r is not a C identifier" % args.name)
+        device = parse_device_arg(args.device) if args.device else None
+        model = load_model(args.db, device, args.allow_stale)
+        apply_lookup(model, args.lookup, args.topk)
+        name = args.name or identifier("attnroute_table_%s_%d" % (model["arch"],
+                                                                 model["cu_count"]))
+        text = render_header(model, name, command_line(args), args.topk)
+    except GenError as e:
+        sys.stderr.write("attnroute_gen: %s\n" % e)
+        return 2
+    try:
+        write_file(args.output, text)
+    except OSError as e:
+        sys.stderr.write("attnroute_gen: %s: cannot write: %s\n" % (args.output, e))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
