@@ -1,0 +1,66 @@
+/*
+** candidates_host.c -- every candidate the host backend offers, from one table.
+**
+** All run the built-in module "host" (host_kernels.c): bf16 q/kv, any head
+** dim that is a multiple of 16 up to 256, any page size, sinks, window and
+** causal optional.  The legacy stand-ins (one per route the host can mimic):
+**   ATTNROUTE_ROUTE_DENSE_SINK_ASM  dense_sink.gather.host_q16_bk64
+**   ATTNROUTE_ROUTE_TRITON_PAGED    paged.host_q16_bk64
+**   ATTNROUTE_ROUTE_TRITON_SPLITKV  paged_decode.host_split16 (Triton's 16 segments)
+** None for ATTNROUTE_ROUTE_ASM_PAGED_DECODE: the host has no such kernel.
+*/
+#include "candidates_host.h"
+#include "families.h"
+
+/* Host kernels ignore geometry: one "block" does everything. */
+static void host_dims(const void *args, ar_launch_dims *out) {
+  (void)args;
+  out->grid[0] = out->grid[1] = out->grid[2] = 1;
+  out->block[0] = out->block[1] = out->block[2] = 1;
+  out->shared_bytes = 0;
+}
+
+#define HOST_CAPS(maxq)                                                                  \
+  {                                                                                      \
+    .head_dim_mask = 0xffffu, /* D = 16, 32, ..., 256 */                                 \
+    .q_dtype_mask = 1u << ATTNROUTE_DTYPE_BF16, .kv_dtype_mask = 1u << ATTNROUTE_DTYPE_BF16, \
+    .block_size_mask = 0, .sinks = ATTNROUTE_CAP_OPTIONAL,                               \
+    .window = ATTNROUTE_CAP_OPTIONAL, .causal = ATTNROUTE_CAP_OPTIONAL,                  \
+    .max_seqlen_q = (maxq), .gqa_exact = 0                                               \
+  }
+
+static const ar_dense_variant dense_v = {host_dims, host_dims};
+static const ar_paged_variant paged_v = {host_dims};
+static const ar_decode_variant split4_v = {host_dims, host_dims, 4};
+static const ar_decode_variant split16_v = {host_dims, host_dims, 16};
+
+static const ar_candidate dense_q1 = {
+    "dense_sink.gather.host_q1_bk16", "dense_sink", "q_tile=1,k_block=16", -1,
+    HOST_CAPS(0), {"host"}, {"0:host_gather", "0:host_dense_sink_q1_bk16"},
+    ar_family_dense_run, &dense_v};
+static const ar_candidate dense_q16 = {
+    "dense_sink.gather.host_q16_bk64", "dense_sink", "q_tile=16,k_block=64",
+    ATTNROUTE_ROUTE_DENSE_SINK_ASM, HOST_CAPS(0), {"host"},
+    {"0:host_gather", "0:host_dense_sink_q16_bk64"}, ar_family_dense_run, &dense_v};
+static const ar_candidate paged_q1 = {
+    "paged.host_q1_bk16", "paged", "q_tile=1,k_block=16", -1,
+    HOST_CAPS(0), {"host"}, {"0:host_paged_q1_bk16"}, ar_family_paged_run, &paged_v};
+static const ar_candidate paged_q16 = {
+    "paged.host_q16_bk64", "paged", "q_tile=16,k_block=64", ATTNROUTE_ROUTE_TRITON_PAGED,
+    HOST_CAPS(0), {"host"}, {"0:host_paged_q16_bk64"}, ar_family_paged_run, &paged_v};
+static const ar_candidate split4 = {
+    "paged_decode.host_split4", "paged_decode", "splits=4,q_tile=16,k_block=64", -1,
+    HOST_CAPS(16), {"host"}, {"0:host_paged_split", "0:host_reduce"}, ar_family_decode_run,
+    &split4_v};
+static const ar_candidate split16 = {
+    "paged_decode.host_split16", "paged_decode", "splits=16,q_tile=16,k_block=64",
+    ATTNROUTE_ROUTE_TRITON_SPLITKV, HOST_CAPS(16), {"host"},
+    {"0:host_paged_split", "0:host_reduce"}, ar_family_decode_run, &split16_v};
+
+static const ar_candidate *const host_candidates[] = {&dense_q1, &dense_q16, &paged_q1,
+                                                      &paged_q16, &split4, &split16};
+
+const ar_candidate *const *ar_candidates_host(int *count) {
+  *count = (int)(sizeof host_candidates / sizeof host_candidates[0]);
+  return host_candidates;
+}

@@ -1,0 +1,137 @@
+/*
+** families.c -- the candidate families' run functions (families.h): pack the
+** attn_args.h structs from a workload, ask the variant for launch geometry,
+** and enqueue the family's kernels in order on the backend.
+**
+** No lse is requested (lse = 0): the engines' paths being routed do not
+** consume it, and the paged kernels cannot produce it.
+*/
+#include <string.h>
+
+#include "families.h"
+
+static int launch(ar_backend *b, void *fn, ar_dims_fn dims, void *args, size_t size) {
+  ar_launch_dims ld;
+  memset(&ld, 0, sizeof ld);
+  dims(args, &ld);
+  return b->launch(b, fn, ld.grid, ld.block, ld.shared_bytes, args, size);
+}
+
+int ar_family_dense_run(const ar_candidate *c, ar_backend *b, const ar_loaded *k,
+                        const ar_workload *w) {
+  const ar_dense_variant *v = c->variant;
+  ar_dense_args a;
+  memset(&a, 0, sizeof a);
+  a.out = w->out;
+  a.q = w->q;
+  a.cu_seqlens_q = w->cu_seqlens_q;
+  if (w->cached > 0) {
+    ar_gather_args g;
+    memset(&g, 0, sizeof g);
+    g.k_cache = w->k_cache;
+    g.v_cache = w->v_cache;
+    g.k_out = w->k_dense;
+    g.v_out = w->v_dense;
+    g.block_table = w->block_table;
+    g.cu_seqlens_k = w->cu_seqlens_k;
+    g.num_seqs = w->p.num_seqs;
+    g.num_kv_heads = w->p.num_kv_heads;
+    g.head_dim = w->p.head_dim;
+    g.block_size = w->p.kv_block_size;
+    g.max_blocks_per_seq = w->max_blocks_per_seq;
+    g.total_k = w->total_k;
+    if (launch(b, k->fn[0], v->gather_dims, &g, sizeof g) != 0) return -1;
+    a.k = w->k_dense;
+    a.v = w->v_dense;
+    a.cu_seqlens_k = w->cu_seqlens_k;
+  } else {
+    a.k = w->k_new;
+    a.v = w->v_new;
+    a.cu_seqlens_k = w->cu_seqlens_new;
+  }
+  a.lse = 0;
+  a.sinks = w->p.has_sinks ? w->sinks : 0;
+  a.softmax_scale = w->softmax_scale;
+  a.num_seqs = w->p.num_seqs;
+  a.num_q_heads = w->p.num_q_heads;
+  a.num_kv_heads = w->p.num_kv_heads;
+  a.head_dim = w->p.head_dim;
+  a.max_seqlen_q = w->seqlen_q;
+  a.window = w->p.sliding_window;
+  a.causal = w->p.causal ? 1 : 0;
+  return launch(b, k->fn[1], v->dense_dims, &a, sizeof a);
+}
+
+/* The ar_paged_args of w, writing out directly (num_splits 1). */
+static void paged_args(const ar_workload *w, ar_paged_args *a) {
+  memset(a, 0, sizeof *a);
+  a->out = w->out;
+  a->q = w->q;
+  a->k_cache = w->k_cache;
+  a->v_cache = w->v_cache;
+  a->block_table = w->block_table;
+  a->cu_seqlens_q = w->cu_seqlens_q;
+  a->seq_lens_k = w->seq_lens_k;
+  a->sinks = w->p.has_sinks ? w->sinks : 0;
+  a->part_out = w->part_out;
+  a->part_ml = w->part_ml;
+  a->softmax_scale = w->softmax_scale;
+  a->num_seqs = w->p.num_seqs;
+  a->num_q_heads = w->p.num_q_heads;
+  a->num_kv_heads = w->p.num_kv_heads;
+  a->head_dim = w->p.head_dim;
+  a->block_size = w->p.kv_block_size;
+  a->max_blocks_per_seq = w->max_blocks_per_seq;
+  a->max_seqlen_q = w->seqlen_q;
+  a->window = w->p.sliding_window;
+  a->causal = w->p.causal ? 1 : 0;
+  a->num_splits = 1;
+  a->total_q = w->total_q;
+}
+
+int ar_family_paged_run(const ar_candidate *c, ar_backend *b, const ar_loaded *k,
+                        const ar_workload *w) {
+  const ar_paged_variant *v = c->variant;
+  ar_paged_args a;
+  paged_args(w, &a);
+  return launch(b, k->fn[0], v->paged_dims, &a, sizeof a);
+}
+
+/*
+** Fixed splits, or (num_splits 0) enough splits that num_seqs * Hq * splits
+** covers twice the CU count; never more splits than keys; clamped to
+** [1, w->max_splits].
+*/
+int32_t ar_decode_splits(const ar_decode_variant *v, const ar_workload *w) {
+  int64_t n = v->num_splits;
+  if (n <= 0) {
+    int64_t work = (int64_t)w->p.num_seqs * w->p.num_q_heads;
+    int64_t target = 2 * (int64_t)(w->cu_count > 0 ? w->cu_count : 1);
+    n = work > 0 ? (target + work - 1) / work : 1;
+    if (n > w->seqlen_k) n = w->seqlen_k;
+  }
+  if (n > w->max_splits) n = w->max_splits;
+  if (n < 1) n = 1;
+  return (int32_t)n;
+}
+
+int ar_family_decode_run(const ar_candidate *c, ar_backend *b, const ar_loaded *k,
+                         const ar_workload *w) {
+  const ar_decode_variant *v = c->variant;
+  ar_paged_args a;
+  paged_args(w, &a);
+  a.num_splits = ar_decode_splits(v, w);
+  if (launch(b, k->fn[0], v->split_dims, &a, sizeof a) != 0) return -1;
+  if (a.num_splits <= 1) return 0; /* the split kernel wrote out itself */
+  ar_reduce_args r;
+  memset(&r, 0, sizeof r);
+  r.out = w->out;
+  r.part_out = w->part_out;
+  r.part_ml = w->part_ml;
+  r.sinks = a.sinks;
+  r.total_q = w->total_q;
+  r.num_q_heads = w->p.num_q_heads;
+  r.head_dim = w->p.head_dim;
+  r.num_splits = a.num_splits;
+  return launch(b, k->fn[1], v->reduce_dims, &r, sizeof r);
+}

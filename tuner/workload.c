@@ -1,0 +1,368 @@
+/*
+** workload.c -- random inputs for one problem, the double-precision
+** reference, and the device copy a candidate runs on (workload.h).
+**
+** Inputs come from a seeded splitmix64 stream (never rand()), so a seed names
+** a workload exactly.  Every sequence's K/V live in the paged cache in
+** shuffled blocks (a random permutation of num_blocks physical blocks, with
+** a few spare blocks the table never names); k_new/v_new repeat the last
+** seqlen_q tokens of each sequence bit for bit.  Sizes are computed in int64
+** and refused above a cap (default 8 GiB of host inputs; the environment
+** variable ATTNROUTE_HOST_INPUT_CAP, in bytes, overrides it).
+*/
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "workload.h"
+
+#define AR_SPARE_BLOCKS 3
+#define AR_DEFAULT_INPUT_CAP ((int64_t)8 << 30)
+
+float ar_bf16_to_float(uint16_t h) {
+  uint32_t u = (uint32_t)h << 16;
+  float f;
+  memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+uint16_t ar_float_to_bf16(float f) {
+  uint32_t u;
+  memcpy(&u, &f, sizeof u);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x40u);
+  u += 0x7fffu + ((u >> 16) & 1u);
+  return (uint16_t)(u >> 16);
+}
+
+static uint64_t splitmix64(uint64_t *s) {
+  uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+/* Uniform in [lo, hi). */
+static float uniform(uint64_t *s, float lo, float hi) {
+  float u = (float)(splitmix64(s) >> 40) * (1.0f / 16777216.0f);
+  return lo + (hi - lo) * u;
+}
+
+/* Uniform integer in [0, n), n <= 2^32. */
+static uint32_t below(uint64_t *s, uint32_t n) {
+  return (uint32_t)(((splitmix64(s) >> 32) * (uint64_t)n) >> 32);
+}
+
+static void fill_bf16(uint16_t *dst, int64_t n, uint64_t *s) {
+  for (int64_t i = 0; i < n; i++) dst[i] = ar_float_to_bf16(uniform(s, -1.0f, 1.0f));
+}
+
+/* a * b into *out; 0, or -1 on int64 overflow (both non-negative). */
+static int mul64(int64_t a, int64_t b, int64_t *out) {
+  if (a < 0 || b < 0) return -1;
+  if (a != 0 && b > INT64_MAX / a) return -1;
+  *out = a * b;
+  return 0;
+}
+
+static int add64(int64_t a, int64_t b, int64_t *out) {
+  if (a > INT64_MAX - b) return -1;
+  *out = a + b;
+  return 0;
+}
+
+static int64_t input_cap(void) {
+  const char *e = getenv("ATTNROUTE_HOST_INPUT_CAP");
+  if (e && *e) {
+    char *end;
+    long long v = strtoll(e, &end, 10);
+    if (*end == 0 && v > 0) return (int64_t)v;
+  }
+  return AR_DEFAULT_INPUT_CAP;
+}
+
+static int fail(char *err, size_t errlen, const char *msg) {
+  if (err && errlen) snprintf(err, errlen, "%s", msg);
+  return -1;
+}
+
+int ar_inputs_make(ar_inputs *in, const attnroute_problem *p, int32_t seqlen_q,
+                   int32_t cached, uint64_t seed, char *err, size_t errlen) {
+  memset(in, 0, sizeof *in);
+  if (p->num_seqs <= 0 || seqlen_q <= 0 || cached < 0 || p->num_q_heads <= 0 ||
+      p->num_kv_heads <= 0 || p->head_dim <= 0 || p->kv_block_size <= 0 ||
+      p->num_q_heads % p->num_kv_heads != 0)
+    return fail(err, errlen, "invalid problem for ar_inputs_make");
+  if (p->q_dtype != ATTNROUTE_DTYPE_BF16 || p->kv_dtype != ATTNROUTE_DTYPE_BF16)
+    return fail(err, errlen, "ar_inputs_make: only bf16 q and kv are generated");
+  if ((int64_t)seqlen_q + cached > INT32_MAX)
+    return fail(err, errlen, "problem too large: seqlen_k overflows int32");
+
+  const int64_t ns = p->num_seqs, sq = seqlen_q, sk = (int64_t)seqlen_q + cached;
+  const int64_t hq = p->num_q_heads, hkv = p->num_kv_heads, d = p->head_dim;
+  const int64_t bs = p->kv_block_size;
+  const int64_t mbps = (sk + bs - 1) / bs;
+  int64_t total_q = 0, total_k = 0, nblk = 0, qel = 0, kvrow = 0, newel = 0, cacheel = 0;
+  int64_t bytes = 0, t = 0, tables = 0;
+  /* q + k_new + v_new + k_cache + v_cache (bf16), int32 tables, fp32 sinks */
+  int bad = mul64(ns, sq, &total_q) || mul64(ns, sk, &total_k) || mul64(ns, mbps, &nblk) ||
+            add64(nblk, AR_SPARE_BLOCKS, &nblk) || mul64(hkv, d, &kvrow) ||
+            mul64(total_q, hq * d, &qel) || mul64(total_q, kvrow, &newel) ||
+            mul64(nblk, bs, &cacheel) || mul64(cacheel, kvrow, &cacheel) ||
+            add64(qel, newel, &t) || add64(t, newel, &t) || add64(t, cacheel, &t) ||
+            add64(t, cacheel, &t) || mul64(t, 2, &bytes) || mul64(ns, mbps, &tables) ||
+            add64(tables, 3 * ns + 2 + hq, &tables) || mul64(tables, 4, &tables) ||
+            add64(bytes, tables, &bytes);
+  if (bad || total_q > INT32_MAX || total_k > INT32_MAX || nblk > INT32_MAX ||
+      mbps > INT32_MAX) {
+    if (err && errlen) snprintf(err, errlen, "problem too large: sizes overflow");
+    return -1;
+  }
+  if (bytes > input_cap()) {
+    if (err && errlen)
+      snprintf(err, errlen, "problem too large for host memory: %lld bytes",
+               (long long)bytes);
+    return -1;
+  }
+
+  in->p = *p;
+  in->p.max_seqlen_q = seqlen_q;
+  in->p.max_seqlen_k = (int32_t)sk;
+  in->p.has_cached = cached > 0;
+  in->seqlen_q = seqlen_q;
+  in->seqlen_k = (int32_t)sk;
+  in->cached = cached;
+  in->total_q = (int32_t)total_q;
+  in->total_k = (int32_t)total_k;
+  in->max_blocks_per_seq = (int32_t)mbps;
+  in->num_blocks = (int32_t)nblk;
+  in->softmax_scale = (float)(1.0 / sqrt((double)d));
+
+  in->q = malloc((size_t)qel * 2);
+  in->k_new = malloc((size_t)newel * 2);
+  in->v_new = malloc((size_t)newel * 2);
+  in->k_cache = malloc((size_t)cacheel * 2);
+  in->v_cache = malloc((size_t)cacheel * 2);
+  in->block_table = malloc((size_t)(ns * mbps) * 4);
+  in->cu_seqlens_q = malloc((size_t)(ns + 1) * 4);
+  in->cu_seqlens_k = malloc((size_t)(ns + 1) * 4);
+  in->seq_lens_k = malloc((size_t)ns * 4);
+  int32_t *perm = malloc((size_t)nblk * 4);
+  if (p->has_sinks) in->sinks = malloc((size_t)hq * sizeof(float));
+  if (!in->q || !in->k_new || !in->v_new || !in->k_cache || !in->v_cache || !in->block_table ||
+      !in->cu_seqlens_q || !in->cu_seqlens_k || !in->seq_lens_k || !perm ||
+      (p->has_sinks && !in->sinks)) {
+    free(perm);
+    ar_inputs_free(in);
+    if (err && errlen)
+      snprintf(err, errlen, "out of memory allocating %lld bytes of inputs", (long long)bytes);
+    return -1;
+  }
+
+  uint64_t s = seed;
+  for (int64_t b = 0; b <= ns; b++) {
+    in->cu_seqlens_q[b] = (int32_t)(b * sq);
+    in->cu_seqlens_k[b] = (int32_t)(b * sk);
+  }
+  for (int64_t b = 0; b < ns; b++) in->seq_lens_k[b] = (int32_t)sk;
+
+  /* Shuffled physical blocks; the spare ones keep random stale values. */
+  for (int64_t i = 0; i < nblk; i++) perm[i] = (int32_t)i;
+  for (int64_t i = nblk - 1; i > 0; i--) {
+    uint32_t j = below(&s, (uint32_t)(i + 1));
+    int32_t tmp = perm[i];
+    perm[i] = perm[j];
+    perm[j] = tmp;
+  }
+  for (int64_t i = 0; i < ns * mbps; i++) in->block_table[i] = perm[i];
+  free(perm);
+
+  fill_bf16(in->q, qel, &s);
+  fill_bf16(in->k_cache, cacheel, &s); /* every slot, including unused tails */
+  fill_bf16(in->v_cache, cacheel, &s);
+  for (int64_t b = 0; b < ns; b++) {
+    for (int64_t j = cached; j < sk; j++) {
+      int64_t blk = in->block_table[b * mbps + j / bs];
+      int64_t src = (blk * bs + j % bs) * kvrow;
+      int64_t dst = (b * sq + (j - cached)) * kvrow;
+      memcpy(in->k_new + dst, in->k_cache + src, (size_t)kvrow * 2);
+      memcpy(in->v_new + dst, in->v_cache + src, (size_t)kvrow * 2);
+    }
+  }
+  if (in->sinks)
+    for (int64_t h = 0; h < hq; h++) in->sinks[h] = uniform(&s, -2.0f, 2.0f);
+  return 0;
+}
+
+void ar_inputs_free(ar_inputs *in) {
+  if (!in) return;
+  free(in->q);
+  free(in->k_new);
+  free(in->v_new);
+  free(in->k_cache);
+  free(in->v_cache);
+  free(in->block_table);
+  free(in->cu_seqlens_q);
+  free(in->cu_seqlens_k);
+  free(in->seq_lens_k);
+  free(in->sinks);
+  memset(in, 0, sizeof *in);
+}
+
+/*
+** Straight from the definition in attn_args.h, per sequence from
+** cu_seqlens_q / seq_lens_k, reading K/V through the block table.
+*/
+void ar_reference_attention(const ar_inputs *in, double *out) {
+  const attnroute_problem *p = &in->p;
+  const int64_t hq = p->num_q_heads, hkv = p->num_kv_heads, d = p->head_dim;
+  const int64_t g = hq / hkv, bs = p->kv_block_size, mbps = in->max_blocks_per_seq;
+  const int64_t window = p->sliding_window;
+  double *logit = malloc(sizeof(double) * (size_t)(in->seqlen_k > 0 ? in->seqlen_k : 1));
+  double *qd = malloc(sizeof(double) * (size_t)d);
+  if (!logit || !qd) { /* leave NaN so a check cannot pass */
+    for (int64_t i = 0; i < (int64_t)in->total_q * hq * d; i++) out[i] = NAN;
+    free(logit);
+    free(qd);
+    return;
+  }
+  for (int64_t b = 0; b < p->num_seqs; b++) {
+    const int64_t t0 = in->cu_seqlens_q[b], sq = in->cu_seqlens_q[b + 1] - t0;
+    int64_t sk = in->seq_lens_k[b];
+    if (sk > in->seqlen_k) sk = in->seqlen_k; /* logit[] holds seqlen_k */
+    for (int64_t i = 0; i < sq; i++) {
+      for (int64_t h = 0; h < hq; h++) {
+        const int64_t kvh = h / g;
+        const uint16_t *qr = in->q + ((t0 + i) * hq + h) * d;
+        double *o = out + ((t0 + i) * hq + h) * d;
+        for (int64_t e = 0; e < d; e++) qd[e] = ar_bf16_to_float(qr[e]);
+        double m = -INFINITY;
+        for (int64_t j = 0; j < sk; j++) {
+          int visible = (!p->causal || j <= i + sk - sq) &&
+                        (window <= 0 || j > i + sk - sq - window);
+          if (!visible) {
+            logit[j] = -INFINITY;
+            continue;
+          }
+          int64_t blk = in->block_table[b * mbps + j / bs];
+          const uint16_t *kr = in->k_cache + ((blk * bs + j % bs) * hkv + kvh) * d;
+          double dotp = 0.0;
+          for (int64_t e = 0; e < d; e++) dotp += qd[e] * ar_bf16_to_float(kr[e]);
+          logit[j] = (double)in->softmax_scale * dotp;
+          if (logit[j] > m) m = logit[j];
+        }
+        if (in->sinks && in->sinks[h] > m) m = in->sinks[h];
+        for (int64_t e = 0; e < d; e++) o[e] = 0.0;
+        if (m == -INFINITY) continue; /* no visible key, no sink */
+        double denom = in->sinks ? exp(in->sinks[h] - m) : 0.0;
+        for (int64_t j = 0; j < sk; j++) {
+          if (logit[j] == -INFINITY) continue;
+          double w = exp(logit[j] - m);
+          denom += w;
+          int64_t blk = in->block_table[b * mbps + j / bs];
+          const uint16_t *vr = in->v_cache + ((blk * bs + j % bs) * hkv + kvh) * d;
+          for (int64_t e = 0; e < d; e++) o[e] += w * ar_bf16_to_float(vr[e]);
+        }
+        for (int64_t e = 0; e < d; e++) o[e] /= denom;
+      }
+    }
+  }
+  free(logit);
+  free(qd);
+}
+
+void ar_workload_free(ar_backend *b, ar_workload *w) {
+  if (!w) return;
+  ar_buf *bufs[] = {&w->q,           &w->k_new,        &w->v_new,        &w->k_cache,
+                    &w->v_cache,     &w->block_table,  &w->cu_seqlens_q, &w->cu_seqlens_k,
+                    &w->seq_lens_k,  &w->sinks,        &w->out,          &w->lse,
+                    &w->k_dense,     &w->v_dense,      &w->part_out,     &w->part_ml};
+  if (w->cu_seqlens_new == w->cu_seqlens_q) w->cu_seqlens_new = 0; /* alias */
+  if (w->cu_seqlens_new) b->free(b, w->cu_seqlens_new);
+  w->cu_seqlens_new = 0;
+  for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
+    if (*bufs[i]) b->free(b, *bufs[i]);
+    *bufs[i] = 0;
+  }
+}
+
+/* Allocate *dst of bytes on b and upload src (when non-NULL). */
+static int put(ar_backend *b, ar_buf *dst, const void *src, int64_t bytes, const char *what,
+               char *err, size_t errlen) {
+  if (b->alloc(b, (size_t)bytes, dst) != 0) {
+    *dst = 0;
+    if (err && errlen)
+      snprintf(err, errlen, "allocating %s (%lld bytes): %s", what, (long long)bytes,
+               b->error_text(b));
+    return -1;
+  }
+  if (src && b->upload(b, *dst, src, (size_t)bytes) != 0) {
+    if (err && errlen)
+      snprintf(err, errlen, "uploading %s (%lld bytes): %s", what, (long long)bytes,
+               b->error_text(b));
+    return -1;
+  }
+  return 0;
+}
+
+int ar_workload_upload(ar_backend *b, const ar_inputs *in, int32_t max_splits,
+                       int32_t cu_count, ar_workload *w, char *err, size_t errlen) {
+  memset(w, 0, sizeof *w);
+  if (max_splits < 1) max_splits = 1;
+  const attnroute_problem *p = &in->p;
+  const int64_t hq = p->num_q_heads, hkv = p->num_kv_heads, d = p->head_dim;
+  const int64_t tq = in->total_q, tk = in->total_k, ns = p->num_seqs;
+  const int64_t qb = tq * hq * d * 2, newb = tq * hkv * d * 2;
+  const int64_t cacheb = (int64_t)in->num_blocks * p->kv_block_size * hkv * d * 2;
+  const int64_t denseb = tk * hkv * d * 2;
+  int64_t partb, mlb;
+  /* max_splits * total_q * Hq * D * 4 may overflow for absurd max_splits */
+  if (mul64(max_splits, tq * hq * d * 4, &partb) || mul64(max_splits, tq * hq * 2 * 4, &mlb))
+    return fail(err, errlen, "problem too large: split-KV scratch size overflows");
+  int64_t total = qb + 3 * newb + 2 * cacheb + 2 * denseb + partb + mlb;
+  ar_device_info di;
+  if (b->device_info(b, &di) == 0 && di.memory_bytes > 0 &&
+      (uint64_t)total > di.memory_bytes / 10 * 9) {
+    if (err && errlen)
+      snprintf(err, errlen, "problem too large for device memory: %lld bytes",
+               (long long)total);
+    return -1;
+  }
+
+  w->p = in->p;
+  w->seqlen_q = in->seqlen_q;
+  w->seqlen_k = in->seqlen_k;
+  w->cached = in->cached;
+  w->total_q = in->total_q;
+  w->total_k = in->total_k;
+  w->max_blocks_per_seq = in->max_blocks_per_seq;
+  w->num_blocks = in->num_blocks;
+  w->max_splits = max_splits;
+  w->cu_count = cu_count;
+  w->softmax_scale = in->softmax_scale;
+
+  const int64_t cub = (ns + 1) * 4;
+  if (put(b, &w->q, in->q, qb, "q", err, errlen) ||
+      put(b, &w->k_new, in->k_new, newb, "k_new", err, errlen) ||
+      put(b, &w->v_new, in->v_new, newb, "v_new", err, errlen) ||
+      put(b, &w->k_cache, in->k_cache, cacheb, "k_cache", err, errlen) ||
+      put(b, &w->v_cache, in->v_cache, cacheb, "v_cache", err, errlen) ||
+      put(b, &w->block_table, in->block_table, ns * in->max_blocks_per_seq * 4, "block_table",
+          err, errlen) ||
+      put(b, &w->cu_seqlens_q, in->cu_seqlens_q, cub, "cu_seqlens_q", err, errlen) ||
+      put(b, &w->cu_seqlens_k, in->cu_seqlens_k, cub, "cu_seqlens_k", err, errlen) ||
+      put(b, &w->seq_lens_k, in->seq_lens_k, ns * 4, "seq_lens_k", err, errlen) ||
+      (in->sinks && put(b, &w->sinks, in->sinks, hq * 4, "sinks", err, errlen)) ||
+      put(b, &w->out, NULL, qb, "out", err, errlen) ||
+      put(b, &w->lse, NULL, tq * hq * 4, "lse", err, errlen) ||
+      put(b, &w->k_dense, NULL, denseb, "k_dense", err, errlen) ||
+      put(b, &w->v_dense, NULL, denseb, "v_dense", err, errlen) ||
+      put(b, &w->part_out, NULL, partb, "part_out", err, errlen) ||
+      put(b, &w->part_ml, NULL, mlb, "part_ml", err, errlen)) {
+    ar_workload_free(b, w);
+    return -1;
+  }
+  w->cu_seqlens_new = w->cu_seqlens_q; /* identical contents: one buffer */
+  return 0;
+}
