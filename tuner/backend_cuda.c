@@ -1,0 +1,251 @@
+/*
+** backend_cuda.c -- the CUDA backend: the driver API (cuda.h, libcuda) on
+** device 0, loading cubins as modules and launching with an argument buffer
+** (CU_LAUNCH_PARAM_BUFFER_POINTER), the form aiter uses for ASM objects.
+** Everything runs on the legacy default stream of the primary context.
+** Failures name the driver call, the error and file:line (CU_TRY).
+*/
+#include <cuda.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+
+typedef struct cuda_ctx {
+  CUdevice dev;
+  CUcontext ctx;
+  ar_device_info info;
+  CUdeviceptr flush_buf; /* 2x L2, written between timed repetitions */
+  size_t flush_bytes;
+  char err[512];
+} cuda_ctx;
+
+static void set_error(cuda_ctx *c, const char *call, CUresult r, const char *file, int line) {
+  const char *name = NULL, *text = NULL;
+  if (cuGetErrorName(r, &name) != CUDA_SUCCESS) name = "unknown error";
+  if (cuGetErrorString(r, &text) != CUDA_SUCCESS) text = "";
+  snprintf(c->err, sizeof c->err, "cuda: %s failed: %s (%s) at %s:%d", call, name, text, file, line);
+}
+
+/* Run a driver call; on failure record which one and return -1. */
+#define CU_TRY(c, call)                                   \
+  do {                                                    \
+    CUresult r_ = (call);                                 \
+    if (r_ != CUDA_SUCCESS) {                             \
+      set_error((c), #call, r_, __FILE__, __LINE__);      \
+      return -1;                                          \
+    }                                                     \
+  } while (0)
+
+static cuda_ctx *C(ar_backend *b) { return (cuda_ctx *)b->ctx; }
+
+static int cu_device_info(ar_backend *b, ar_device_info *out) {
+  *out = C(b)->info;
+  return 0;
+}
+
+static int cu_alloc(ar_backend *b, size_t bytes, ar_buf *out) {
+  CUdeviceptr p;
+  CU_TRY(C(b), cuMemAlloc(&p, bytes ? bytes : 4));
+  *out = (ar_buf)p;
+  return 0;
+}
+
+static void cu_free(ar_backend *b, ar_buf buf) {
+  (void)b;
+  if (buf) cuMemFree((CUdeviceptr)buf);
+}
+
+static int cu_upload(ar_backend *b, ar_buf dst, const void *src, size_t bytes) {
+  CU_TRY(C(b), cuMemcpyHtoD((CUdeviceptr)dst, src, bytes));
+  return 0;
+}
+
+static int cu_download(ar_backend *b, void *dst, ar_buf src, size_t bytes) {
+  CU_TRY(C(b), cuMemcpyDtoH(dst, (CUdeviceptr)src, bytes));
+  return 0;
+}
+
+static int cu_fill32(ar_backend *b, ar_buf dst, uint32_t pattern, size_t bytes) {
+  CU_TRY(C(b), cuMemsetD32((CUdeviceptr)dst, pattern, bytes / 4));
+  return 0;
+}
+
+static int cu_copy(ar_backend *b, ar_buf dst, ar_buf src, size_t bytes) {
+  CU_TRY(C(b), cuMemcpyDtoD((CUdeviceptr)dst, (CUdeviceptr)src, bytes));
+  return 0;
+}
+
+static int cu_module_load(ar_backend *b, const char *path, void **module) {
+  CUmodule m;
+  CUresult r = cuModuleLoad(&m, path);
+  if (r != CUDA_SUCCESS) {
+    char call[300];
+    snprintf(call, sizeof call, "cuModuleLoad(%s)", path);
+    set_error(C(b), call, r, __FILE__, __LINE__);
+    return -1;
+  }
+  *module = m;
+  return 0;
+}
+
+static int cu_module_function(ar_backend *b, void *module, const char *symbol, void **fn) {
+  CUfunction f;
+  CUresult r = cuModuleGetFunction(&f, (CUmodule)module, symbol);
+  if (r != CUDA_SUCCESS) {
+    char call[300];
+    snprintf(call, sizeof call, "cuModuleGetFunction(%s)", symbol);
+    set_error(C(b), call, r, __FILE__, __LINE__);
+    return -1;
+  }
+  *fn = f;
+  return 0;
+}
+
+static void cu_module_unload(ar_backend *b, void *module) {
+  (void)b;
+  if (module) cuModuleUnload((CUmodule)module);
+}
+
+static int cu_launch(ar_backend *b, void *fn, const unsigned grid[3], const unsigned block[3],
+                     unsigned shared_bytes, void *args, size_t args_size) {
+  CUfunction f = (CUfunction)fn;
+  if (shared_bytes > 48 * 1024)
+    CU_TRY(C(b), cuFuncSetAttribute(f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, (int)shared_bytes));
+  void *extra[] = {CU_LAUNCH_PARAM_BUFFER_POINTER, args, CU_LAUNCH_PARAM_BUFFER_SIZE, &args_size,
+                   CU_LAUNCH_PARAM_END};
+  CU_TRY(C(b), cuLaunchKernel(f, grid[0], grid[1], grid[2], block[0], block[1], block[2], shared_bytes,
+                              NULL, NULL, extra));
+  return 0;
+}
+
+static int cu_event_create(ar_backend *b, void **event) {
+  CUevent e;
+  CU_TRY(C(b), cuEventCreate(&e, CU_EVENT_DEFAULT));
+  *event = e;
+  return 0;
+}
+
+static void cu_event_destroy(ar_backend *b, void *event) {
+  (void)b;
+  if (event) cuEventDestroy((CUevent)event);
+}
+
+static int cu_event_record(ar_backend *b, void *event) {
+  CU_TRY(C(b), cuEventRecord((CUevent)event, NULL));
+  return 0;
+}
+
+static int cu_event_elapsed_ms(ar_backend *b, void *start, void *end, float *ms) {
+  CU_TRY(C(b), cuEventSynchronize((CUevent)end));
+  CU_TRY(C(b), cuEventElapsedTime(ms, (CUevent)start, (CUevent)end));
+  return 0;
+}
+
+static int cu_synchronize(ar_backend *b) {
+  CU_TRY(C(b), cuCtxSynchronize());
+  return 0;
+}
+
+static int cu_flush_cache(ar_backend *b) {
+  cuda_ctx *c = C(b);
+  if (!c->flush_buf) return 0;
+  CU_TRY(c, cuMemsetD32Async(c->flush_buf, 0x5a5a5a5a, c->flush_bytes / 4, NULL));
+  return 0;
+}
+
+static const char *cu_error_text(ar_backend *b) { return C(b)->err; }
+
+static void cu_destroy(ar_backend *b) {
+  cuda_ctx *c = C(b);
+  if (c->flush_buf) cuMemFree(c->flush_buf);
+  cuCtxSynchronize();
+  cuDevicePrimaryCtxRelease(c->dev);
+  free(c);
+  free(b);
+}
+
+/* Fill info from the device's attributes.  arch is "sm_XY". */
+static int query_info(cuda_ctx *c) {
+  ar_device_info *d = &c->info;
+  int major = 0, minor = 0, sms = 0, l2 = 0, drv = 0;
+  size_t mem = 0;
+  memset(d, 0, sizeof *d);
+  snprintf(d->vendor, sizeof d->vendor, "nvidia");
+  CU_TRY(c, cuDeviceGetName(d->name, (int)sizeof d->name, c->dev));
+  CU_TRY(c, cuDeviceGetAttribute(&major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, c->dev));
+  CU_TRY(c, cuDeviceGetAttribute(&minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, c->dev));
+  CU_TRY(c, cuDeviceGetAttribute(&sms, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, c->dev));
+  CU_TRY(c, cuDeviceGetAttribute(&l2, CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE, c->dev));
+  CU_TRY(c, cuDeviceTotalMem(&mem, c->dev));
+  CU_TRY(c, cuDriverGetVersion(&drv));
+  snprintf(d->arch, sizeof d->arch, "sm_%d%d", major, minor);
+  d->cu_count = sms;
+  d->memory_bytes = mem;
+  d->l2_bytes = (uint64_t)l2;
+  snprintf(d->driver_version, sizeof d->driver_version, "cuda driver %d.%d", drv / 1000, (drv % 1000) / 10);
+  snprintf(d->runtime_version, sizeof d->runtime_version, "cuda toolkit %d.%d", CUDA_VERSION / 1000,
+           (CUDA_VERSION % 1000) / 10);
+  return 0;
+}
+
+static int open_device(cuda_ctx *c) {
+  int count = 0;
+  CU_TRY(c, cuInit(0));
+  CU_TRY(c, cuDeviceGetCount(&count));
+  if (count < 1) {
+    snprintf(c->err, sizeof c->err, "cuda: no CUDA device found");
+    return -1;
+  }
+  CU_TRY(c, cuDeviceGet(&c->dev, 0));
+  CU_TRY(c, cuDevicePrimaryCtxRetain(&c->ctx, c->dev));
+  CU_TRY(c, cuCtxSetCurrent(c->ctx));
+  if (query_info(c)) return -1;
+  c->flush_bytes = c->info.l2_bytes ? (size_t)c->info.l2_bytes * 2 : (size_t)128 << 20;
+  CU_TRY(c, cuMemAlloc(&c->flush_buf, c->flush_bytes));
+  return 0;
+}
+
+int ar_backend_cuda_open(ar_backend **out, char *err, size_t errlen) {
+  *out = NULL;
+  ar_backend *b = calloc(1, sizeof *b);
+  cuda_ctx *c = calloc(1, sizeof *c);
+  if (!b || !c) {
+    free(b);
+    free(c);
+    snprintf(err, errlen, "cuda: out of host memory");
+    return -1;
+  }
+  if (open_device(c)) {
+    snprintf(err, errlen, "%s", c->err);
+    if (c->flush_buf) cuMemFree(c->flush_buf);
+    free(c);
+    free(b);
+    return -1;
+  }
+  b->version = AR_BACKEND_VERSION;
+  b->name = "cuda";
+  b->ctx = c;
+  b->device_info = cu_device_info;
+  b->alloc = cu_alloc;
+  b->free = cu_free;
+  b->upload = cu_upload;
+  b->download = cu_download;
+  b->fill32 = cu_fill32;
+  b->copy = cu_copy;
+  b->module_load = cu_module_load;
+  b->module_function = cu_module_function;
+  b->module_unload = cu_module_unload;
+  b->launch = cu_launch;
+  b->event_create = cu_event_create;
+  b->event_destroy = cu_event_destroy;
+  b->event_record = cu_event_record;
+  b->event_elapsed_ms = cu_event_elapsed_ms;
+  b->synchronize = cu_synchronize;
+  b->flush_cache = cu_flush_cache;
+  b->error_text = cu_error_text;
+  b->destroy = cu_destroy;
+  *out = b;
+  return 0;
+}

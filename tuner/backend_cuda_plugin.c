@@ -1,0 +1,52 @@
+/*
+** backend_cuda_plugin.c -- load the CUDA backend (libattnroute_cuda.so)
+** with dlopen, so the tuner itself does not depend on libcuda: without the
+** NVIDIA driver, --backend cuda fails with a clear message and the host
+** backend still works.  The plugin is looked for next to the executable,
+** then in <exe>/../lib/attnroute, then on the loader's path.
+*/
+#include <dlfcn.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend.h"
+
+typedef int (*open_fn)(ar_backend **, char *, size_t);
+
+int ar_backend_cuda_open(ar_backend **out, char *err, size_t errlen) {
+  *out = NULL;
+  char exe[PATH_MAX] = "", path[PATH_MAX + 64];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) {
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash) *slash = '\0';
+  }
+  const char *const where[] = {"%s/libattnroute_cuda.so", "%s/../lib/attnroute/libattnroute_cuda.so"};
+  void *h = NULL;
+  char first_error[512] = "";
+  for (size_t i = 0; i < sizeof where / sizeof where[0] && !h; i++) {
+    snprintf(path, sizeof path, where[i], exe);
+    if (access(path, R_OK) != 0) continue;
+    h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!h && !first_error[0]) snprintf(first_error, sizeof first_error, "%s", dlerror());
+  }
+  if (!h && !first_error[0]) {
+    h = dlopen("libattnroute_cuda.so", RTLD_NOW | RTLD_LOCAL);
+    if (!h) snprintf(first_error, sizeof first_error, "%s", dlerror());
+  }
+  if (!h) {
+    snprintf(err, errlen, "cuda: cannot load the CUDA backend plugin: %s (is the NVIDIA driver installed?)",
+             first_error);
+    return -1;
+  }
+  open_fn open = (open_fn)dlsym(h, "ar_backend_cuda_open");
+  if (!open) {
+    snprintf(err, errlen, "cuda: the CUDA backend plugin has no ar_backend_cuda_open: %s", dlerror());
+    dlclose(h);
+    return -1;
+  }
+  return open(out, err, errlen); /* the plugin stays loaded for the process's life */
+}

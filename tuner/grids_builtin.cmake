@@ -1,0 +1,23 @@
+# grids_builtin.cmake -- script mode: embed the grids/*.grid files into a C
+# source (ar_grid_builtin), so the tuner carries its default grids.
+# Inputs: -DOUT=<file.c> -DGRIDS=<dir>
+file(GLOB grid_files "${GRIDS}/*.grid")
+list(SORT grid_files)
+set(body "/* Generated from grids/*.grid by tuner/grids_builtin.cmake; do not edit. */\n#include <string.h>\n#include \"grid.h\"\n")
+set(names "")
+set(cases "")
+foreach(f ${grid_files})
+  get_filename_component(name "${f}" NAME_WE)
+  string(MAKE_C_IDENTIFIER "${name}" ident)
+  file(READ "${f}" text)
+  string(REPLACE "\\" "\\\\" text "${text}")
+  string(REPLACE "\"" "\\\"" text "${text}")
+  string(REPLACE "\n" "\\n\"\n\"" text "${text}")
+  string(APPEND body "static const char grid_${ident}[] = \"${text}\";\n")
+  string(APPEND names "\"${name}\", ")
+  string(APPEND cases "  if (strcmp(name, \"${name}\") == 0) return grid_${ident};\n")
+endforeach()
+string(APPEND body "const char *ar_grid_builtin(const char *name) {\n${cases}  return NULL;\n}\n")
+string(APPEND body "const char *const *ar_grid_builtin_names(void) {\n  static const char *const names[] = {${names}NULL};\n  return names;\n}\n")
+file(WRITE "${OUT}.tmp" "${body}")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different "${OUT}.tmp" "${OUT}")

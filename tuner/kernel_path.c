@@ -1,0 +1,139 @@
+/*
+** kernel_path.c -- code-object search path, content hashes and loading
+** (see kernel_path.h).
+*/
+#include "kernel_path.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sha256.h"
+
+#ifndef AR_HOST_KERNELS_SHA256
+#define AR_HOST_KERNELS_SHA256 "unknown"
+#endif
+
+static const char *const *kernel_dirs;
+
+void ar_kernel_path_set_dirs(const char *const *dirs) { kernel_dirs = dirs; }
+
+static int try_dir(const char *dir, const char *module, char *out, size_t outlen) {
+  if (!dir || !*dir) return -1;
+  int n = snprintf(out, outlen, "%s/%s", dir, module);
+  if (n < 0 || (size_t)n >= outlen) return -1;
+  return access(out, R_OK) == 0 ? 0 : -1;
+}
+
+/* Directory of the running executable into dir ("" if unknown). */
+static void exe_dir(char *dir, size_t len) {
+  ssize_t n = readlink("/proc/self/exe", dir, len - 1);
+  if (n <= 0) {
+    dir[0] = '\0';
+    return;
+  }
+  dir[n] = '\0';
+  char *slash = strrchr(dir, '/');
+  if (slash) *slash = '\0';
+}
+
+int ar_kernel_path_find(const char *module, char *out, size_t outlen, char *err, size_t errlen) {
+  if (strchr(module, '/')) {
+    if (access(module, R_OK) == 0 && snprintf(out, outlen, "%s", module) < (int)outlen) return 0;
+    snprintf(err, errlen, "code object %s not readable", module);
+    return -1;
+  }
+  for (const char *const *d = kernel_dirs; d && *d; d++)
+    if (try_dir(*d, module, out, outlen) == 0) return 0;
+  const char *env = getenv("ATTNROUTE_KERNEL_PATH");
+  if (env) {
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", env);
+    for (char *save = NULL, *tok = strtok_r(buf, ":", &save); tok; tok = strtok_r(NULL, ":", &save))
+      if (try_dir(tok, module, out, outlen) == 0) return 0;
+  }
+  char exe[PATH_MAX], dir[PATH_MAX + 64];
+  exe_dir(exe, sizeof exe);
+  static const char *const rel[] = {"../kernels", "kernels", "../share/attnroute/kernels"};
+  for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+    snprintf(dir, sizeof dir, "%s/%s", exe, rel[i]);
+    if (try_dir(dir, module, out, outlen) == 0) return 0;
+  }
+  snprintf(err, errlen,
+           "code object '%s' not found (looked in --kernel-dir, $ATTNROUTE_KERNEL_PATH and %s/{../kernels,"
+           "kernels,../share/attnroute/kernels})",
+           module, exe);
+  return -1;
+}
+
+int ar_candidate_code_hash(const ar_candidate *c, char hex[65], char *err, size_t errlen) {
+  ar_sha256 s;
+  ar_sha256_init(&s);
+  for (int i = 0; i < AR_MAX_MODULES && c->modules[i]; i++) {
+    if (strcmp(c->modules[i], "host") == 0) {
+      ar_sha256_update(&s, AR_HOST_KERNELS_SHA256, strlen(AR_HOST_KERNELS_SHA256));
+      continue;
+    }
+    char path[1024], h[65];
+    if (ar_kernel_path_find(c->modules[i], path, sizeof path, err, errlen)) return -1;
+    if (ar_sha256_file(path, h)) {
+      snprintf(err, errlen, "%s: cannot read", path);
+      return -1;
+    }
+    ar_sha256_update(&s, h, 64);
+  }
+  ar_sha256_hex(&s, hex);
+  return 0;
+}
+
+static int cache_module(ar_backend *b, ar_module_cache *cache, const char *module, void **out, char *err,
+                        size_t errlen) {
+  char path[512];
+  if (strcmp(module, "host") == 0) snprintf(path, sizeof path, "host");
+  else if (ar_kernel_path_find(module, path, sizeof path, err, errlen))
+    return -1;
+  for (int i = 0; i < cache->count; i++)
+    if (strcmp(cache->paths[i], path) == 0) {
+      *out = cache->modules[i];
+      return 0;
+    }
+  if (cache->count == (int)(sizeof cache->modules / sizeof cache->modules[0])) {
+    snprintf(err, errlen, "too many code objects");
+    return -1;
+  }
+  if (b->module_load(b, path, out)) {
+    snprintf(err, errlen, "%s", b->error_text(b));
+    return -1;
+  }
+  snprintf(cache->paths[cache->count], sizeof cache->paths[0], "%s", path);
+  cache->modules[cache->count++] = *out;
+  return 0;
+}
+
+int ar_candidate_load(ar_backend *b, ar_module_cache *cache, const ar_candidate *c, ar_loaded *out,
+                      char *err, size_t errlen) {
+  memset(out, 0, sizeof *out);
+  for (int i = 0; i < AR_MAX_KERNELS && c->kernels[i]; i++) {
+    const char *colon = strchr(c->kernels[i], ':');
+    int mi = colon ? atoi(c->kernels[i]) : 0;
+    const char *symbol = colon ? colon + 1 : c->kernels[i];
+    if (mi < 0 || mi >= AR_MAX_MODULES || !c->modules[mi]) {
+      snprintf(err, errlen, "%s: kernel '%s' names no module", c->name, c->kernels[i]);
+      return -1;
+    }
+    void *m;
+    if (cache_module(b, cache, c->modules[mi], &m, err, errlen)) return -1;
+    if (b->module_function(b, m, symbol, &out->fn[i])) {
+      snprintf(err, errlen, "%s", b->error_text(b));
+      return -1;
+    }
+  }
+  return 0;
+}
+
+void ar_module_cache_release(ar_backend *b, ar_module_cache *cache) {
+  for (int i = 0; i < cache->count; i++) b->module_unload(b, cache->modules[i]);
+  cache->count = 0;
+}

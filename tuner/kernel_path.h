@@ -1,0 +1,37 @@
+/*
+** kernel_path.h -- finding code objects and hashing them.
+**
+** Code objects are searched, in order, in: the directories given with
+** --kernel-dir, those in $ATTNROUTE_KERNEL_PATH (':'-separated), then next
+** to the executable (<exe>/../kernels, <exe>/kernels, <exe>/../share/
+** attnroute/kernels).  A candidate's code hash is the sha256 over the
+** contents of its code objects in order; host kernels hash to the sha256 of
+** their sources, fixed at build time.
+*/
+#ifndef AR_KERNEL_PATH_H
+#define AR_KERNEL_PATH_H
+
+#include <stddef.h>
+#include "candidate.h"
+
+/* Set the --kernel-dir directories (NULL-terminated, not copied). */
+void ar_kernel_path_set_dirs(const char *const *dirs);
+
+/* Full path of a code object into out; 0, or -1 with err listing where it looked. */
+int ar_kernel_path_find(const char *module, char *out, size_t outlen, char *err, size_t errlen);
+
+/* Code hash of candidate c into hex; 0, or -1 with err (a missing object). */
+int ar_candidate_code_hash(const ar_candidate *c, char hex[65], char *err, size_t errlen);
+
+/* Load c's modules and resolve its kernels on b, using *cache (a small
+** module cache, zero-initialised by the caller). */
+typedef struct ar_module_cache {
+  char paths[32][512];
+  void *modules[32];
+  int count;
+} ar_module_cache;
+int ar_candidate_load(ar_backend *b, ar_module_cache *cache, const ar_candidate *c, ar_loaded *out,
+                      char *err, size_t errlen);
+void ar_module_cache_release(ar_backend *b, ar_module_cache *cache);
+
+#endif /* AR_KERNEL_PATH_H */

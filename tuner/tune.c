@@ -1,0 +1,372 @@
+/*
+** tune.c -- the tuning job (see tune.h): plan, resume, measure, store.
+*/
+#include "tune.h"
+
+#include <fnmatch.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "grid.h"
+#include "kernel_path.h"
+#include "progress.h"
+#include "store.h"
+#include "worker.h"
+
+#ifndef AR_TUNER_VERSION
+#define AR_TUNER_VERSION "attnroute-tune 0.1.0"
+#endif
+#ifndef AR_GIT_REVISION
+#define AR_GIT_REVISION ""
+#endif
+
+/* A candidate of the backend with what the plan knows of it. */
+typedef struct planned_candidate {
+  const ar_candidate *c;
+  int index; /* in candidates_for_backend() */
+  char hash[65];
+  int64_t id;
+} planned_candidate;
+
+typedef struct plan {
+  ar_shape_list shapes;
+  const char *source; /* grid name for messages */
+  planned_candidate *cands;
+  int ncands;
+} plan;
+
+static int matches(const ar_tune_opts *o, const char *name) {
+  if (!o->patterns[0]) return 1;
+  for (int i = 0; o->patterns[i]; i++)
+    if (fnmatch(o->patterns[i], name, 0) == 0) return 1;
+  return 0;
+}
+
+static int load_shapes(const ar_tune_opts *o, const char *backend, plan *pl) {
+  char err[512];
+  const char *name = o->grid_path;
+  if (o->shapes_path) {
+    pl->source = o->shapes_path;
+    if (ar_grid_load(o->shapes_path, 1, &pl->shapes, err, sizeof err) == 0) return 0;
+  } else {
+    if (!name) name = strcmp(backend, "host") == 0 ? "builtin:host-small" : "builtin:gpt-oss";
+    pl->source = name;
+    if (strncmp(name, "builtin:", 8) == 0) {
+      const char *text = ar_grid_builtin(name + 8);
+      if (!text) {
+        fprintf(stderr, "attnroute-tune: no embedded grid '%s' (", name + 8);
+        for (const char *const *n = ar_grid_builtin_names(); *n; n++)
+          fprintf(stderr, "%sbuiltin:%s", n == ar_grid_builtin_names() ? "" : ", ", *n);
+        fprintf(stderr, ")\n");
+        return -1;
+      }
+      if (ar_grid_parse(text, name, 0, &pl->shapes, err, sizeof err) == 0) return 0;
+    } else if (ar_grid_load(name, 0, &pl->shapes, err, sizeof err) == 0) {
+      return 0;
+    }
+  }
+  fprintf(stderr, "attnroute-tune: %s\n", err);
+  return -1;
+}
+
+/* The backend's candidates that match --candidates and whose code objects
+** are found; the others are reported and left out. */
+static int plan_candidates(const ar_tune_opts *o, const char *backend, plan *pl) {
+  int n = 0;
+  const ar_candidate *const *all = candidates_for_backend(backend, &n);
+  pl->cands = calloc((size_t)(n > 0 ? n : 1), sizeof *pl->cands);
+  if (!pl->cands) return -1;
+  for (int i = 0; i < n; i++) {
+    if (!matches(o, all[i]->name)) continue;
+    planned_candidate *pc = &pl->cands[pl->ncands];
+    char err[512];
+    if (ar_candidate_code_hash(all[i], pc->hash, err, sizeof err)) {
+      fprintf(stderr, "attnroute-tune: warning: leaving out %s: %s\n", all[i]->name, err);
+      continue;
+    }
+    pc->c = all[i];
+    pc->index = i;
+    pl->ncands++;
+  }
+  if (pl->ncands == 0) {
+    fprintf(stderr, "attnroute-tune: no candidate to measure on backend %s%s\n", backend,
+            o->patterns[0] ? " matches --candidates" : "");
+    return -1;
+  }
+  return 0;
+}
+
+/* Cost weight of one measurement, for the ETA. */
+static double measurement_work(const ar_shape *s, const char *backend) {
+  double overhead = strcmp(backend, "host") == 0 ? 2e7 : 5e10;
+  return ar_shape_flops(s) * 4 + overhead;
+}
+
+static int register_rows(ar_store *st, const ar_device_info *dev, const char *backend, const ar_tune_opts *o,
+                         const ar_timing_policy *t, plan *pl, int64_t *device_id, int64_t *run_id) {
+  ar_store_device d = {dev->vendor, dev->arch, dev->name, dev->driver_version, dev->runtime_version,
+                       dev->cu_count, dev->memory_bytes};
+  if (ar_store_device_id(st, &d, device_id)) return -1;
+  for (int i = 0; i < pl->ncands; i++) {
+    const ar_candidate *c = pl->cands[i].c;
+    ar_store_candidate sc = {c->name, c->family, c->params, pl->cands[i].hash, c->legacy_route, &c->caps};
+    if (ar_store_candidate_id(st, &sc, &pl->cands[i].id)) return -1;
+  }
+  char policy[256];
+  ar_timing_policy_describe(t, policy, sizeof policy);
+  ar_store_run r = {*device_id, backend, AR_TUNER_VERSION, AR_GIT_REVISION[0] ? AR_GIT_REVISION : NULL,
+                    o->command_line, policy};
+  return ar_store_run_begin(st, &r, run_id);
+}
+
+/* The backend's default timing policy with the command line's overrides. */
+static void resolve_policy(const ar_tune_opts *o, const char *backend, ar_timing_policy *t) {
+  ar_timing_policy_default(t, backend);
+  if (o->warmup >= 0) t->warmup = o->warmup;
+  if (o->min_reps > 0) t->min_reps = o->min_reps;
+  if (o->max_reps > 0) t->max_reps = o->max_reps;
+  if (t->max_reps < t->min_reps) t->max_reps = t->min_reps;
+  if (o->min_ms >= 0) t->min_ms = o->min_ms;
+  if (o->max_ms >= 0) t->max_ms = o->max_ms;
+  if (o->tolerance > 0) t->tolerance = o->tolerance;
+  if (o->no_flush) t->flush_cache = 0;
+}
+
+static uint64_t mix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+static void print_plan(const plan *pl, const ar_worker *w, size_t total, size_t unsupported, size_t done,
+                       double work, const ar_tune_opts *o) {
+  printf("plan for %s\n", pl->source);
+  printf("  device    : %s %s (%s, %d %s)\n", w->backend, w->dev.name, w->dev.arch, w->dev.cu_count,
+         strcmp(w->backend, "host") == 0 ? "core" : "compute units");
+  printf("  shapes    : %zu\n", pl->shapes.count);
+  printf("  candidates: %d\n", pl->ncands);
+  for (int i = 0; i < pl->ncands; i++)
+    printf("    %-34s %.12s  %s\n", pl->cands[i].c->name, pl->cands[i].hash, pl->cands[i].c->params);
+  printf("  measurements: %zu = %zu shapes x %d candidates\n", pl->shapes.count * (size_t)pl->ncands,
+         pl->shapes.count, pl->ncands);
+  printf("    unsupported by capability (recorded, not run): %zu\n", unsupported);
+  printf("    already in %s: %zu\n", o->db_path, done);
+  printf("    to run: %zu\n", total);
+  char eta[32];
+  double rate = strcmp(w->backend, "host") == 0 ? 1e9 : 1e14;
+  ar_format_duration(work / rate, eta, sizeof eta);
+  printf("  estimated work: %.3g FLOP (checks + timed repetitions), roughly %s\n", work, eta);
+}
+
+int ar_tune_run(const ar_tune_opts *o, const volatile int *interrupted) {
+  int rc = AR_EXIT_ERROR;
+  plan pl;
+  memset(&pl, 0, sizeof pl);
+  ar_worker w;
+  memset(&w, 0, sizeof w);
+  ar_store *st = NULL;
+  char err[1024];
+
+  /* Input errors first, before any device or db work, when the grid does
+  ** not depend on the backend. */
+  if (o->shapes_path || o->grid_path) {
+    if (load_shapes(o, "any", &pl)) return AR_EXIT_USAGE;
+  }
+  ar_kernel_path_set_dirs(o->kernel_dirs);
+  if (ar_worker_start(&w, o->backend, interrupted, err, sizeof err)) {
+    fprintf(stderr, "attnroute-tune: %s\n", err);
+    rc = *interrupted ? AR_EXIT_INTERRUPTED : AR_EXIT_ERROR;
+    goto out;
+  }
+  ar_timing_policy policy;
+  resolve_policy(o, w.backend, &policy);
+  if (!pl.shapes.count && load_shapes(o, w.backend, &pl)) {
+    rc = AR_EXIT_USAGE;
+    goto out;
+  }
+  if (plan_candidates(o, w.backend, &pl)) {
+    rc = AR_EXIT_USAGE;
+    goto out;
+  }
+  if (o->list_candidates) {
+    for (int i = 0; i < pl.ncands; i++)
+      printf("%s\t%s\t%s\t%s\n", pl.cands[i].c->name, pl.cands[i].c->family, pl.cands[i].c->params,
+             pl.cands[i].hash);
+    rc = AR_EXIT_OK;
+    goto out;
+  }
+
+  FILE *exists = fopen(o->db_path, "rb");
+  if (exists) fclose(exists);
+  if (!o->dry_run || exists) {
+    if (ar_store_open(o->db_path, &st, err, sizeof err)) {
+      fprintf(stderr, "attnroute-tune: %s\n", err);
+      goto out;
+    }
+  }
+  int64_t device_id = 0, run_id = 0;
+  if (st && !o->dry_run && register_rows(st, &w.dev, w.backend, o, &policy, &pl, &device_id, &run_id)) {
+    fprintf(stderr, "attnroute-tune: %s\n", ar_store_error(st));
+    goto out;
+  }
+
+  /* Work list: for each shape, the candidates still to measure. */
+  size_t nshapes = pl.shapes.count, to_run = 0, unsupported = 0, already = 0;
+  unsigned char *todo = calloc(nshapes * (size_t)pl.ncands, 1); /* 0 skip, 1 run, 2 unsupported */
+  int64_t *shape_ids = calloc(nshapes ? nshapes : 1, sizeof *shape_ids);
+  if (!todo || !shape_ids) {
+    fprintf(stderr, "attnroute-tune: out of memory\n");
+    free(todo);
+    free(shape_ids);
+    goto out;
+  }
+  unsigned skip_mask = o->retry_failed ? (1u << AR_STATUS_OK) | (1u << AR_STATUS_UNSUPPORTED) | (1u << AR_STATUS_WRONG)
+                                       : ~0u;
+  double work = 0;
+  for (size_t s = 0; s < nshapes; s++) {
+    const ar_shape *sh = &pl.shapes.items[s];
+    int64_t sid = 0;
+    ar_store_shape ss = {sh->p, sh->seqlen_q, sh->seqlen_q + sh->cached};
+    if (st && !o->dry_run && ar_store_shape_id(st, &ss, &sid)) {
+      fprintf(stderr, "attnroute-tune: %s\n", ar_store_error(st));
+      free(todo);
+      free(shape_ids);
+      goto out;
+    }
+    shape_ids[s] = sid;
+    for (int c = 0; c < pl.ncands; c++) {
+      int measured = 0;
+      if (st && !o->dry_run &&
+          ar_store_is_measured(st, device_id, pl.cands[c].id, sid, skip_mask, &measured)) {
+        fprintf(stderr, "attnroute-tune: %s\n", ar_store_error(st));
+        free(todo);
+        free(shape_ids);
+        goto out;
+      }
+      if (measured) {
+        already++;
+        continue;
+      }
+      if (!attnroute_caps_allow(&pl.cands[c].c->caps, &sh->p)) {
+        todo[s * pl.ncands + c] = 2;
+        unsupported++;
+        continue;
+      }
+      todo[s * pl.ncands + c] = 1;
+      to_run++;
+      work += measurement_work(sh, w.backend);
+    }
+  }
+  if (o->dry_run) {
+    print_plan(&pl, &w, to_run, unsupported, already, work, o);
+    free(todo);
+    free(shape_ids);
+    rc = AR_EXIT_OK;
+    goto out;
+  }
+
+  ar_progress prog;
+  ar_progress_init(&prog, to_run, work, o->quiet);
+  if (!o->quiet)
+    fprintf(stderr, "tune: %s on %s %s (%s, %d CUs): %zu shapes x %d candidates, %zu to run, %zu already in %s\n",
+            pl.source, w.backend, w.dev.name, w.dev.arch, w.dev.cu_count, nshapes, pl.ncands, to_run, already,
+            o->db_path);
+  size_t skipped_shapes = 0;
+  uint64_t seed_base = o->seed ? o->seed : mix64((uint64_t)time(NULL) ^ (uint64_t)run_id << 32);
+  rc = AR_EXIT_OK;
+  for (size_t s = 0; s < nshapes && rc == AR_EXIT_OK; s++) {
+    const ar_shape *sh = &pl.shapes.items[s];
+    char desc[160];
+    ar_shape_describe(sh, desc, sizeof desc);
+    int ready = 0;
+    double best_us = 0;
+    for (int c = 0; c < pl.ncands; c++) {
+      unsigned char t = todo[s * pl.ncands + c];
+      if (!t) continue;
+      ar_store_measurement m;
+      memset(&m, 0, sizeof m);
+      m.run_id = run_id;
+      m.device_id = device_id;
+      m.candidate_id = pl.cands[c].id;
+      m.shape_id = shape_ids[s];
+      m.rel_err = -1;
+      ar_result r;
+      memset(&r, 0, sizeof r);
+      if (t == 2) {
+        m.status = AR_STATUS_UNSUPPORTED;
+        m.message = "outside the candidate's capability limits";
+        if (ar_store_measurement_put(st, &m)) {
+          fprintf(stderr, "attnroute-tune: %s\n", ar_store_error(st));
+          rc = AR_EXIT_ERROR;
+          break;
+        }
+        continue;
+      }
+      if (!ready) {
+        if (ar_worker_setup_shape(&w, sh, mix64(seed_base ^ (uint64_t)s), o->timeout_s * 10, err, sizeof err)) {
+          if (*interrupted) {
+            rc = AR_EXIT_INTERRUPTED;
+            break;
+          }
+          ar_progress_note(&prog, "attnroute-tune: warning: skipping %s: %s", desc, err);
+          skipped_shapes++;
+          for (int k = c; k < pl.ncands; k++)
+            if (todo[s * pl.ncands + k] == 1) ar_progress_step(&prog, -1, measurement_work(sh, w.backend), desc);
+          break;
+        }
+        ready = 1;
+      }
+      if (ar_worker_measure(&w, pl.cands[c].index, &policy, best_us, o->timeout_s, &r)) {
+        rc = AR_EXIT_INTERRUPTED;
+        break;
+      }
+      if (!ar_worker_alive(&w)) ready = 0;
+      m.status = r.status;
+      m.median_us = r.median_us;
+      m.p10_us = r.p10_us;
+      m.p90_us = r.p90_us;
+      m.reps = r.reps;
+      m.rel_err = r.rel_err;
+      m.message = r.message;
+      if (r.status == AR_STATUS_OK && (best_us == 0 || r.median_us < best_us)) best_us = r.median_us;
+      if (r.status == AR_STATUS_FAULT || r.status == AR_STATUS_TIMEOUT || r.status == AR_STATUS_WRONG)
+        ar_progress_note(&prog, "attnroute-tune: %s on %s: %s: %s", pl.cands[c].c->name, desc,
+                         ar_status_name(r.status), r.message);
+      if (ar_store_measurement_put(st, &m)) {
+        fprintf(stderr, "attnroute-tune: %s\n", ar_store_error(st));
+        rc = AR_EXIT_ERROR;
+        break;
+      }
+      char what[256];
+      snprintf(what, sizeof what, "%s %s", pl.cands[c].c->name, desc);
+      ar_progress_step(&prog, r.status, measurement_work(sh, w.backend), what);
+    }
+    if (*interrupted) rc = AR_EXIT_INTERRUPTED;
+  }
+  ar_progress_finish(&prog);
+  free(todo);
+  free(shape_ids);
+  if (rc == AR_EXIT_OK) {
+    if (ar_store_run_end(st, run_id)) {
+      fprintf(stderr, "attnroute-tune: %s\n", ar_store_error(st));
+      rc = AR_EXIT_ERROR;
+    } else if (skipped_shapes) {
+      fprintf(stderr, "attnroute-tune: %zu shape(s) could not be set up; re-run to retry them\n", skipped_shapes);
+      rc = AR_EXIT_INCOMPLETE;
+    }
+  } else if (rc == AR_EXIT_INTERRUPTED) {
+    fprintf(stderr, "attnroute-tune: interrupted; every finished measurement is in %s, re-run to resume\n",
+            o->db_path);
+  }
+  if (w.restarts && !o->quiet) fprintf(stderr, "tune: the worker was restarted %d time(s)\n", w.restarts);
+out:
+  ar_worker_stop(&w);
+  if (st) ar_store_close(st);
+  ar_shape_list_free(&pl.shapes);
+  free(pl.cands);
+  return rc;
+}

@@ -1,0 +1,43 @@
+/*
+** tune.h -- the tuning job: plan shapes x candidates, skip what the db
+** already holds, measure the rest through the worker, store each result as
+** it arrives.  The CLI (main.c) fills ar_tune_opts; everything else is here.
+*/
+#ifndef AR_TUNE_H
+#define AR_TUNE_H
+
+#include <stdint.h>
+
+#include "measure.h"
+
+#define AR_MAX_LIST 16
+
+/* Exit codes of attnroute-tune (documented in --help and README). */
+enum {
+  AR_EXIT_OK = 0,          /* every planned measurement is in the db */
+  AR_EXIT_ERROR = 1,       /* the backend or the db failed */
+  AR_EXIT_USAGE = 2,       /* bad flag, grid file or shape list; nothing written */
+  AR_EXIT_INCOMPLETE = 3,  /* finished, but some shapes could not be set up (re-run to retry) */
+  AR_EXIT_INTERRUPTED = 130
+};
+
+typedef struct ar_tune_opts {
+  const char *grid_path;   /* --grid FILE or builtin:NAME; NULL = embedded default */
+  const char *shapes_path; /* --shapes FILE */
+  const char *db_path;
+  const char *backend;     /* host, cuda, hip, auto */
+  const char *kernel_dirs[AR_MAX_LIST + 1];
+  const char *patterns[AR_MAX_LIST + 1]; /* --candidates globs; none = all */
+  int dry_run, retry_failed, quiet, list_candidates;
+  double timeout_s;        /* per measurement */
+  /* Timing flags; negative = the backend's default (measure.c). */
+  int warmup, min_reps, max_reps, no_flush;
+  double min_ms, max_ms, tolerance;
+  uint64_t seed;
+  const char *command_line;
+} ar_tune_opts;
+
+/* Run the job; returns an AR_EXIT_* code, having printed why on stderr. */
+int ar_tune_run(const ar_tune_opts *o, const volatile int *interrupted);
+
+#endif /* AR_TUNE_H */
