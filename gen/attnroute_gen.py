@@ -379,14 +379,15 @@ def log_feature(v):
 
 
 def nearest_index(values, v):
-    """Index of the nearest grid value of log2(1 + v); ties go to the lower."""
-    f = log_feature(max(v, 0))
-    best, best_d = 0, None
-    for i, g in enumerate(values):
-        d = abs(log_feature(g) - f)
-        if best_d is None or d < best_d:
-            best, best_d = i, d
-    return best
+    """Index of the grid value nearest v in log2(1 + v), ties to the lower;
+    the runtime's exact integer form: lower iff (1+v)^2 <= (1+lo)(1+hi)."""
+    at = floor_index(values, v)
+    if at is None:
+        return 0
+    if at + 1 >= len(values):
+        return at
+    x = v + 1
+    return at if x * x <= (values[at] + 1) * (values[at + 1] + 1) else at + 1
 
 
 def floor_index(values, v):
@@ -406,10 +407,13 @@ def predict_grid(klass, point, method, topk, grid_axes=None, cells=None, nodes=N
     """Ranking (names) the lookup method gives for point; [] when none."""
     axes = grid_axes if grid_axes is not None else klass["axes"]
     cells = cells if cells is not None else klass["cells"]
+    for i, v in enumerate(point):  # the runtime's domain check
+        if not axes[i] or v < axes[i][0] or v > axes[i][-1]:
+            return []
     if method == "tree":
         node = nodes[0]
         while node["axis"] >= 0:
-            f = float32(log_feature(point[node["axis"]]))
+            f = log_feature(point[node["axis"]])
             node = nodes[node["left"] if f <= node["threshold"] else node["right"]]
         return node["leaf"][:topk]
     key = []
@@ -430,8 +434,15 @@ def float32(x):
 # splitting to minimise the summed log-slowdown of each leaf's ranking.
 
 def _leaf_ranking(samples, names, topk):
+    """The topk candidates with the least summed log-slowdown over samples,
+    among those measured ok in at least one of them."""
     totals = []
+    seen = set()
+    for s in samples:
+        seen.update(s["times"])
     for n in names:
+        if n not in seen:
+            continue
         cost = 0.0
         for s in samples:
             t = s["times"].get(n)
@@ -460,15 +471,24 @@ def build_tree(klass, topk, names):
     for point in sorted(klass["cells"]):
         ranked = klass["cells"][point]
         if ranked:
-            samples.append({"f": [log_feature(v) for v in point],
-                            "times": dict(ranked), "best": ranked[0][1]})
+            samples.append({"f": [log_feature(v) for v in point], "times": dict(ranked),
+                            "best": ranked[0][1], "winner": ranked[0][0]})
     nodes = []
+
+    def gini(subset):
+        """Impurity of the winners of subset, times its size."""
+        counts = {}
+        for s in subset:
+            counts[s["winner"]] = counts.get(s["winner"], 0) + 1
+        n = len(subset)
+        return n - sum(c * c for c in counts.values()) / n if n else 0.0
 
     def grow(subset, depth):
         index = len(nodes)
         nodes.append(None)
         ranking = _leaf_ranking(subset, names, topk) if subset else []
         cost = _ranking_cost(subset, ranking)
+        impurity = gini(subset)
         best = None
         if depth < TREE_MAX_DEPTH and cost > 1e-9 and len(subset) > 1:
             for axis in range(len(AXES)):
@@ -479,8 +499,12 @@ def build_tree(klass, topk, names):
                     right = [s for s in subset if s["f"][axis] > thr]
                     c = (_ranking_cost(left, _leaf_ranking(left, names, topk))
                          + _ranking_cost(right, _leaf_ranking(right, names, topk)))
-                    if c < cost - 1e-9 and (best is None or c < best[0] - 1e-12):
-                        best = (c, axis, thr, left, right)
+                    # Less slowdown, or (a greedy split can need a second one
+                    # to pay off) as little with purer winners.
+                    key = (round(c, 9), round(gini(left) + gini(right), 9))
+                    useful = c < cost - 1e-9 or (c < cost + 1e-9 and key[1] < impurity - 1e-9)
+                    if useful and (best is None or key < best[0]):
+                        best = (key, axis, thr, left, right)
         if best is None:
             nodes[index] = {"axis": -1, "threshold": 0.0, "left": 0, "right": 0,
                             "leaf": ranking}
@@ -650,6 +674,14 @@ def c_string(s):
     return "".join(out)
 
 
+def c_float(x):
+    """A float literal (without the f) that reads back as float32(x)."""
+    text = "%.9g" % float32(x)
+    if not any(ch in text for ch in ".en"):
+        text += ".0"
+    return text
+
+
 def comment_text(s):
     """Text safe in a C block comment."""
     s = "".join(ch if 32 <= ord(ch) < 127 else "." for ch in str(s))
@@ -808,7 +840,7 @@ def render_header(model, name, cmdline, topk):
                 else:
                     note = "%d: leaf %s" % (ni, " ".join(nd["leaf"][:topk]) or "none")
                 w("  {%d, %sf, %d, %d, {%s}}, /* %s */" % (
-                    nd["axis"], repr(float32(nd["threshold"])), nd["left"], nd["right"],
+                    nd["axis"], c_float(nd["threshold"]), nd["left"], nd["right"],
                     ", ".join(str(x) for x in leaf), comment_text(note)))
             w("};")
     w("")

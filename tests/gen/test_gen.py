@@ -1,0 +1,322 @@
+#!/usr/bin/env python3
+"""test_gen.py -- ctest cases for gen/attnroute_gen.py.
+
+    test_gen.py --root SRC --work DIR CASE [--cc CC] [--cxx CXX]
+
+Each CASE builds the fixture db (db/schema.sql + tests/gen/fixture.sql) in
+its own work folder, varies it, runs the generator as a subprocess and checks
+exit status, message and output.  Exit 0 pass, 1 fail.
+"""
+import argparse
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+
+CASES = {}
+
+
+def case(fn):
+    CASES[fn.__name__] = fn
+    return fn
+
+
+class Ctx:
+    def __init__(self, args):
+        self.root = os.path.abspath(args.root)
+        self.work = os.path.abspath(args.work)
+        self.cc = args.cc
+        self.cxx = args.cxx
+        self.gen = os.path.join(self.root, "gen", "attnroute_gen.py")
+        self.schema = os.path.join(self.root, "db", "schema.sql")
+        self.fixture_sql = os.path.join(self.root, "tests", "gen", "fixture.sql")
+        self.golden = os.path.join(self.root, "tests", "gen", "golden_fixture.h")
+        self.include = os.path.join(self.root, "runtime", "include")
+
+    def path(self, name):
+        return os.path.join(self.work, name)
+
+    def fixture(self, name="fixture.db"):
+        path = self.path(name)
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            if os.path.exists(path + suffix):
+                os.remove(path + suffix)
+        conn = sqlite3.connect(path)
+        for script in (self.schema, self.fixture_sql):
+            with open(script, encoding="utf-8") as f:
+                conn.executescript(f.read())
+        conn.commit()
+        conn.close()
+        return path
+
+    def run(self, *args):
+        p = subprocess.run([sys.executable, self.gen] + list(args), cwd=self.work,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           universal_newlines=True)
+        return p.returncode, p.stderr
+
+    def gen_ok(self, db, out, *extra):
+        rc, err = self.run(db, "-o", out, *extra)
+        check(rc == 0, "generator failed (%d): %s" % (rc, err))
+        return read(out)
+
+    def gen_fails(self, db, *extra, expect=()):
+        out = self.path("refused.h")
+        if os.path.exists(out):
+            os.remove(out)
+        rc, err = self.run(db, "-o", out, *extra)
+        check(rc == 2, "expected exit 2, got %d: %s" % (rc, err))
+        check(not os.path.exists(out), "refused run still wrote %s" % out)
+        for word in expect:
+            check(word in err, "message lacks %r: %s" % (word, err.strip()))
+        return err
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Fail(msg)
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def sql(db, *statements):
+    conn = sqlite3.connect(db)
+    for s in statements:
+        conn.execute(s)
+    conn.commit()
+    conn.close()
+
+
+@case
+def determinism(ctx):
+    """Same db twice, and the same rows inserted in another order (other ids):
+    byte-identical headers."""
+    db = ctx.fixture()
+    a = ctx.gen_ok(db, ctx.path("a.h"))
+    b = ctx.gen_ok(db, ctx.path("a.h"))
+    check(a == b, "two runs on one db differ")
+    # Copy every table's rows in reverse order with renumbered ids.
+    src = sqlite3.connect(db)
+    other = ctx.path("reordered.db")
+    if os.path.exists(other):
+        os.remove(other)
+    dst = sqlite3.connect(other)
+    with open(ctx.schema, encoding="utf-8") as f:
+        dst.executescript(f.read())
+    remap = {}
+    for table, refs in (("device", {}), ("candidate", {}),
+                        ("run", {"device_id": "device"}), ("shape", {}),
+                        ("measurement", {"run_id": "run", "device_id": "device",
+                                         "candidate_id": "candidate",
+                                         "shape_id": "shape"})):
+        cur = src.execute("SELECT * FROM %s ORDER BY id DESC" % table)
+        cols = [d[0] for d in cur.description]
+        rows = cur.fetchall()
+        ids = {}
+        for n, row in enumerate(rows):
+            row = dict(zip(cols, row))
+            ids[row["id"]] = 1000 + 7 * n
+            row["id"] = ids[row["id"]]
+            for col, ref in refs.items():
+                row[col] = remap[ref][row[col]]
+            dst.execute("INSERT INTO %s (%s) VALUES (%s)" % (
+                table, ",".join(row), ",".join("?" * len(row))), list(row.values()))
+        remap[table] = ids
+    dst.commit()
+    dst.close()
+    src.close()
+    c = ctx.gen_ok(other, ctx.path("a.h"))
+    check(c.replace("reordered.db", "fixture.db") == a,
+          "reordered db gives another header")
+    # An unrelated option order must not matter either.
+    d = ctx.gen_ok(db, ctx.path("a.h"), "--topk", "4", "--lookup", "nearest_log")
+    check(a == d, "explicit defaults change the header")
+    # The directory of the db must not leak in.
+    os.makedirs(ctx.path("sub"), exist_ok=True)
+    shutil.copy(db, ctx.path(os.path.join("sub", "fixture.db")))
+    e = ctx.gen_ok(ctx.path(os.path.join("sub", "fixture.db")), ctx.path("a.h"))
+    check(a == e, "db folder leaks into the header")
+
+
+@case
+def golden(ctx):
+    """The fixture's header matches tests/gen/golden_fixture.h (regenerate with
+    tests/gen/update_golden.sh after an intended change)."""
+    db = ctx.fixture()
+    out = ctx.path("golden_fixture.h")
+    got = ctx.gen_ok(db, out, "--name", "attnroute_table_fixture")
+    want = read(ctx.golden)
+    if got != want:
+        import difflib
+        diff = "".join(difflib.unified_diff(want.splitlines(True), got.splitlines(True),
+                                            "golden_fixture.h", "generated"))
+        raise Fail("header differs from golden:\n" + diff[:4000])
+
+
+@case
+def mixed_devices(ctx):
+    """Two device classes: refused with the classes listed; --device picks."""
+    db = ctx.fixture()
+    sql(db,
+        "INSERT INTO device VALUES (2, 'nvidia', 'sm_90', 132, 'NVIDIA H100 80GB HBM3', "
+        "85520809984, '560.35', '12.6')",
+        "INSERT INTO run VALUES (3, 2, 'cuda', '0.1.0', NULL, 'ar_tune', "
+        "'warmup=3,min_reps=10,min_ms=50,flush_l2=1', '2026-05-02T10:00:00Z', NULL)",
+        "INSERT INTO measurement (run_id, device_id, candidate_id, shape_id, status, "
+        "median_us, reps, measured_at) VALUES (3, 2, 2, 1, 'ok', 3.5, 10, "
+        "'2026-05-02T10:01:00Z')")
+    ctx.gen_fails(db, expect=("gfx1250:256", "sm_90:132", "--device"))
+    h = ctx.gen_ok(db, ctx.path("h100.h"), "--device", "sm_90:132")
+    check("attnroute_table_sm_90_132 = {" in h, "default name for sm_90:132 missing")
+    check('"sm_90", 132,' in h, "table not keyed sm_90:132")
+    check("NVIDIA H100" in h and "MI450" not in h, "other device leaked in")
+    g = ctx.gen_ok(db, ctx.path("mi450.h"), "--device", "gfx1250:256")
+    check('"gfx1250", 256,' in g and "H100" not in g, "gfx1250 table wrong")
+    ctx.gen_fails(db, "--device", "gfx950:256", expect=("gfx950:256", "gfx1250:256"))
+    ctx.gen_fails(db, "--device", "gfx1250", expect=("ARCH:CU",))
+
+
+@case
+def stale(ctx):
+    """One candidate under two code hashes: refused naming both; --allow-stale
+    keeps the hash of the latest run."""
+    db = ctx.fixture()
+    new_hash = "e5" * 32
+    sql(db,
+        "INSERT INTO candidate SELECT 9, name, family, params, '%s', legacy_route, caps "
+        "FROM candidate WHERE name = 'paged.bm64'" % new_hash,
+        "INSERT INTO run VALUES (9, 1, 'host', '0.1.1', NULL, 'ar_tune', "
+        "'warmup=3,min_reps=10,min_ms=50,flush_l2=1', '2026-06-01T10:00:00Z', NULL)",
+        "INSERT INTO measurement (run_id, device_id, candidate_id, shape_id, status, "
+        "median_us, reps, measured_at) VALUES (9, 1, 9, 1, 'ok', 1.5, 10, "
+        "'2026-06-01T10:00:01Z')")
+    ctx.gen_fails(db, expect=("paged.bm64", "b2" * 32, new_hash, "--allow-stale"))
+    h = ctx.gen_ok(db, ctx.path("stale.h"), "--allow-stale")
+    check(new_hash in h and "b2" * 32 not in h, "--allow-stale kept the old hash")
+    check('[1,1,0,64,8,[["paged.bm64",1.5]' in h.replace("\\/", "/"),
+          "new hash's measurement not used")
+    check('[1,512,0,64,8,[["dense_sink.gather"' in h and
+          '["paged.bm64",19.476]' not in h, "old hash's measurements still used")
+
+
+@case
+def not_attnroute(ctx):
+    """Files that are not attnroute dbs are refused, naming the file."""
+    plain = ctx.path("plain.db")
+    if os.path.exists(plain):
+        os.remove(plain)
+    sql(plain, "CREATE TABLE t (x)")
+    ctx.gen_fails(plain, expect=("plain.db", "not an attnroute db"))
+    text = ctx.path("notes.txt")
+    with open(text, "w") as f:
+        f.write("just text\n")
+    ctx.gen_fails(text, expect=("notes.txt", "not an attnroute db"))
+    ctx.gen_fails(ctx.path("missing.db"), expect=("missing.db", "no such file"))
+    empty = ctx.path("empty.db")
+    open(empty, "w").close()
+    ctx.gen_fails(empty, expect=("empty.db", "not an attnroute db"))
+
+
+@case
+def newer_schema(ctx):
+    """A db written by a newer schema is refused."""
+    db = ctx.fixture()
+    sql(db, "PRAGMA user_version = 2")
+    ctx.gen_fails(db, expect=("fixture.db", "schema version 2"))
+
+
+@case
+def bad_rows(ctx):
+    """Malformed caps, two stand-ins for one legacy route, bad options."""
+    db = ctx.fixture()
+    sql(db, "UPDATE candidate SET caps = 'head_dim_mask=0x8,sinks=2' "
+            "WHERE name = 'paged.bm64'")
+    ctx.gen_fails(db, expect=("paged.bm64", "q_dtype_mask"))
+    db = ctx.fixture()
+    sql(db, "UPDATE candidate SET legacy_route = 1 WHERE name = 'paged.splitkv'")
+    ctx.gen_fails(db, expect=("paged.bm64", "paged.splitkv", "triton_paged"))
+    db = ctx.fixture()
+    ctx.gen_fails(db, "--topk", "5", expect=("--topk",))
+    ctx.gen_fails(db, "--name", "9bad-name", expect=("--name",))
+    sql(db, "DELETE FROM measurement")
+    ctx.gen_fails(db, expect=("no measurements",))
+
+
+@case
+def options(ctx):
+    """--topk trims every cell; --name names the table and guard; hex caps."""
+    db = ctx.fixture()
+    h = ctx.gen_ok(db, ctx.path("top1.h"), "--topk", "1", "--name", "my_table")
+    check("static const attnroute_table my_table = {" in h, "--name not used")
+    check("ATTNROUTE_GEN_MY_TABLE_H" in h, "include guard not from --name")
+    check("  3,255,255,255, /* num_seqs=1 seqlen_q=1 cached=0 */" in h,
+          "--topk 1 did not trim cells")
+    check("--topk 1" in h and "/work" not in h and ctx.work not in h,
+          "command line not canonical")
+
+
+@case
+def compile_c_cxx(ctx):
+    """Generated headers (nearest_log, tree, auto) compile cleanly as C99 and
+    C++ with -Wall -Wextra -Wpedantic -Werror."""
+    db = ctx.fixture()
+    headers = []
+    for lookup in ("nearest_log", "tree", "auto"):
+        out = ctx.path("t_%s.h" % lookup)
+        ctx.gen_ok(db, out, "--lookup", lookup, "--name", "t_" + lookup)
+        headers.append(("t_%s" % lookup, out))
+    src = ctx.path("use.c")
+    with open(src, "w") as f:
+        f.write("/* uses every generated table */\n")
+        for name, out in headers:
+            f.write('#include "%s"\n' % os.path.basename(out))
+        f.write("int main(void) {\n  int n = 0;\n")
+        for name, _ in headers:
+            f.write("  n += %s.num_classes;\n" % name)
+        f.write("  return n == %d ? 0 : 1;\n}\n" % (2 * len(headers)))
+    flags = ["-Wall", "-Wextra", "-Wpedantic", "-Werror", "-I" + ctx.include,
+             "-I" + ctx.work, "-fsyntax-only"]
+    compilers = [(ctx.cc, ["-x", "c", "-std=c99"])]
+    if ctx.cxx:
+        compilers.append((ctx.cxx, ["-x", "c++", "-std=c++11"]))
+    else:
+        print("no C++ compiler configured: C only")
+    for cc, lang in compilers:
+        p = subprocess.run([cc] + lang + flags + [src], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, universal_newlines=True)
+        check(p.returncode == 0 and not p.stdout.strip(),
+              "%s %s: %s" % (cc, " ".join(lang), p.stdout))
+        print("compiled clean: %s %s" % (cc, " ".join(lang)))
+    h = read(ctx.path("t_tree.h"))
+    check("attnroute_tree_node t_tree__c0_nodes" in h, "tree lookup emitted no nodes")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--root", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--cc", default="cc")
+    ap.add_argument("--cxx", default="")
+    ap.add_argument("case", choices=sorted(CASES))
+    args = ap.parse_args()
+    ctx = Ctx(args)
+    os.makedirs(ctx.work, exist_ok=True)
+    try:
+        CASES[args.case](ctx)
+    except Fail as e:
+        print("FAIL %s: %s" % (args.case, e))
+        return 1
+    print("PASS %s" % args.case)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
