@@ -12,6 +12,7 @@
 #ifndef AR_STORE_H
 #define AR_STORE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "attnroute.h"
 
@@ -86,5 +87,53 @@ int ar_store_measurement_put(ar_store *s, const ar_store_measurement *m);
 ** whose status is in status_mask (bit per ar_status). */
 int ar_store_is_measured(ar_store *s, int64_t device_id, int64_t candidate_id,
                          int64_t shape_id, unsigned status_mask, int *measured);
+
+/* ------------------------------------------------------------------------
+** Appended by the db area: options, text forms, access for tests and tools.
+*/
+
+/* Busy timeout of ar_store_open, in milliseconds: how long a write waits
+** for another process's write transaction before failing with
+** "PATH: database is locked by another process". */
+#define AR_STORE_BUSY_TIMEOUT_MS 10000
+
+/* ar_store_open with another busy timeout (ms; <= 0 means the default). */
+int ar_store_open_ex(const char *path, int busy_timeout_ms, ar_store **out,
+                     char *err, size_t errlen);
+
+/* Change the busy timeout of an open store (ms; <= 0 means the default). */
+int ar_store_set_busy_timeout(ar_store *s, int busy_timeout_ms);
+
+/* The path the store was opened with. */
+const char *ar_store_path(const ar_store *s);
+
+/* The store's SQLite connection, for read-only queries (tests, reports).
+** Owned by the store: do not close it, do not leave a transaction open. */
+struct sqlite3;
+struct sqlite3 *ar_store_sqlite(ar_store *s);
+
+/* The text of db/schema.sql this build creates (embedded at build time). */
+extern const char ar_store_schema_sql[];
+
+/* Inverse of ar_status_name; -1 for an unknown name. */
+int ar_status_parse(const char *name);
+
+/* "bf16", "fp16", "fp8_e4m3", "fp32" (the shape table's q_dtype / kv_dtype
+** text); NULL for an unknown dtype.  ar_store_dtype_parse returns the
+** attnroute_dtype for such a name, or -1. */
+const char *ar_store_dtype_name(int dtype);
+int ar_store_dtype_parse(const char *name);
+
+/* attnroute_caps as the candidate table's caps text, every field in struct
+** order, masks in hex, the others in decimal:
+**   head_dim_mask=0x30,q_dtype_mask=0x1,kv_dtype_mask=0x1,block_size_mask=0x0,
+**   sinks=2,window=0,causal=1,max_seqlen_q=0,gqa_exact=0     (one line)
+** Format returns 0, or -1 when buf (len bytes) is too small; a buffer of
+** AR_STORE_CAPS_TEXT_MAX bytes always suffices.  Parse accepts each field
+** exactly once in any order, numbers in decimal or 0x-hex, cap fields 0..2,
+** max_seqlen_q and gqa_exact >= 0; it returns 0, or -1 (*caps untouched). */
+#define AR_STORE_CAPS_TEXT_MAX 256
+int ar_store_caps_format(const attnroute_caps *caps, char *buf, size_t len);
+int ar_store_caps_parse(const char *text, attnroute_caps *caps);
 
 #endif /* AR_STORE_H */

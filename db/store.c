@@ -1,0 +1,895 @@
+/*
+** store.c -- the tuner's write path into the attnroute SQLite db.
+**
+** Opening: a missing or zero-byte file gets the schema (db/schema.sql,
+** embedded as ar_store_schema_sql) in one transaction.  An existing file is
+** first opened read-only and checked -- an SQLite file at all, our
+** application_id, a schema version this build knows, not corrupt (PRAGMA
+** quick_check) -- and only then reopened read-write, so a file we refuse is
+** never written to.  The read-write connection runs in WAL mode with
+** synchronous=NORMAL, foreign keys on and a busy timeout.
+**
+** Writing: every statement is prepared once at open and cached in the
+** ar_store.  There is no long transaction: each insert runs in autocommit
+** mode, so a measurement is committed when ar_store_measurement_put returns
+** (the "committed as taken" invariant), and a killed tuner loses at most the
+** one in flight.  Every SQLite return code is checked; every message names
+** the file.
+*/
+#define _POSIX_C_SOURCE 200809L
+#include "store.h"
+
+#include <sqlite3.h>
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* PRAGMA application_id of an attnroute db: 0x41525454, "ARTT". */
+#define AR_APPLICATION_ID 1095914580
+
+#define NOW_SQL "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+
+/* The cached statements.  Insert-or-find pairs bind the same parameters in
+** the same order (?1..?N) to the INSERT and to the SELECT. */
+enum {
+  ST_DEVICE_INSERT, ST_DEVICE_FIND,
+  ST_CANDIDATE_INSERT, ST_CANDIDATE_FIND,
+  ST_SHAPE_INSERT, ST_SHAPE_FIND,
+  ST_RUN_BEGIN, ST_RUN_END,
+  ST_MEASUREMENT_PUT, ST_MEASUREMENT_STATUS,
+  ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+  [ST_DEVICE_INSERT] =
+    "INSERT INTO device (vendor, arch, cu_count, name, memory_bytes, driver_version,"
+    " runtime_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+  [ST_DEVICE_FIND] =
+    "SELECT id FROM device WHERE vendor = ?1 AND arch = ?2 AND cu_count = ?3"
+    " AND name = ?4 AND memory_bytes = ?5 AND driver_version = ?6"
+    " AND runtime_version = ?7",
+  [ST_CANDIDATE_INSERT] =
+    "INSERT INTO candidate (name, code_hash, family, params, legacy_route, caps)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+  /* Finds by the key and reports whether the rest matches (?3..?6). */
+  [ST_CANDIDATE_FIND] =
+    "SELECT id, family = ?3 AND params = ?4 AND legacy_route = ?5 AND caps = ?6,"
+    " family, params, legacy_route, caps"
+    " FROM candidate WHERE name = ?1 AND code_hash = ?2",
+  [ST_SHAPE_INSERT] =
+    "INSERT INTO shape (head_dim, q_dtype, kv_dtype, has_sinks, sliding_window,"
+    " kv_block_size, causal, num_seqs, seqlen_q, seqlen_k, num_q_heads, num_kv_heads)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT DO NOTHING",
+  [ST_SHAPE_FIND] =
+    "SELECT id FROM shape WHERE head_dim = ?1 AND q_dtype = ?2 AND kv_dtype = ?3"
+    " AND has_sinks = ?4 AND sliding_window = ?5 AND kv_block_size = ?6"
+    " AND causal = ?7 AND num_seqs = ?8 AND seqlen_q = ?9 AND seqlen_k = ?10"
+    " AND num_q_heads = ?11 AND num_kv_heads = ?12",
+  [ST_RUN_BEGIN] =
+    "INSERT INTO run (device_id, backend, tuner_version, git_revision, command_line,"
+    " timing_policy, started_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, " NOW_SQL ")",
+  [ST_RUN_END] =
+    "UPDATE run SET ended_at = " NOW_SQL " WHERE id = ?1",
+  [ST_MEASUREMENT_PUT] =
+    "INSERT OR REPLACE INTO measurement (run_id, device_id, candidate_id, shape_id,"
+    " status, median_us, p10_us, p90_us, reps, rel_err, message, measured_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, " NOW_SQL ")",
+  [ST_MEASUREMENT_STATUS] =
+    "SELECT status FROM measurement"
+    " WHERE device_id = ?1 AND candidate_id = ?2 AND shape_id = ?3",
+};
+
+struct ar_store {
+  sqlite3 *db;                  /* read-write connection, NULL until checked */
+  sqlite3_stmt *st[ST_COUNT];   /* cached statements */
+  int busy_ms;                  /* busy timeout in effect */
+  char *path;                   /* as given to ar_store_open */
+  char err[1024];               /* last error, "PATH: ..." */
+};
+
+/* ------------------------------------------------------------------------
+** Errors.
+*/
+
+/* Set s->err to "PATH: " followed by the formatted text. */
+static void set_err(ar_store *s, const char *fmt, ...)
+{
+  int n = snprintf(s->err, sizeof s->err, "%s: ", s->path ? s->path : "(no path)");
+  va_list ap;
+  if (n < 0 || (size_t)n >= sizeof s->err) return;
+  va_start(ap, fmt);
+  vsnprintf(s->err + n, sizeof s->err - (size_t)n, fmt, ap);
+  va_end(ap);
+}
+
+/* Report that `doing` failed with SQLite result code rc on connection db
+** (NULL when there is none), worded by the kind of failure.  Returns -1. */
+static int db_fail(ar_store *s, sqlite3 *db, int rc, const char *doing)
+{
+  const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  int sys = db ? sqlite3_system_errno(db) : 0;
+  switch (rc & 0xff) {
+  case SQLITE_BUSY:
+  case SQLITE_LOCKED:
+    set_err(s, "database is locked by another process (gave up after %d ms while %s)",
+            s->busy_ms, doing);
+    break;
+  case SQLITE_NOTADB:
+    set_err(s, "not an SQLite database");
+    break;
+  case SQLITE_CORRUPT:
+    set_err(s, "database is corrupt (%s, while %s); restore it from a copy or "
+               "start a new db", msg, doing);
+    break;
+  case SQLITE_READONLY:
+    set_err(s, "cannot write: %s (while %s)", msg, doing);
+    break;
+  case SQLITE_FULL:
+    set_err(s, "disk or database full while %s (%s)", doing, msg);
+    break;
+  case SQLITE_CANTOPEN:
+    set_err(s, "cannot open (%s%s%s)", msg, sys ? ": " : "", sys ? strerror(sys) : "");
+    break;
+  case SQLITE_IOERR:
+    set_err(s, "I/O error while %s (%s%s%s)", doing, msg, sys ? ": " : "",
+            sys ? strerror(sys) : "");
+    break;
+  default:
+    set_err(s, "%s: %s (SQLite error %d)", doing, msg, rc);
+    break;
+  }
+  return -1;
+}
+
+/* ------------------------------------------------------------------------
+** Small helpers over one connection.
+*/
+
+/* Run SQL that returns no rows we need (sqlite3_exec).  Returns an SQLite code. */
+static int exec_sql(sqlite3 *db, const char *sql)
+{
+  return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+/* Run a one-row, one-column query (a PRAGMA, a count).  *text, when given,
+** receives up to textlen-1 bytes of the value as text.  Returns an SQLite
+** code: SQLITE_OK, or the failing one (SQLITE_DONE when there was no row). */
+static int query_one(sqlite3 *db, const char *sql, int64_t *value, char *text,
+                     size_t textlen)
+{
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+  if (rc != SQLITE_OK) return rc;
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    if (value) *value = sqlite3_column_int64(st, 0);
+    if (text && textlen) {
+      const unsigned char *t = sqlite3_column_text(st, 0);
+      snprintf(text, textlen, "%s", t ? (const char *)t : "");
+    }
+    rc = SQLITE_OK;
+  }
+  sqlite3_finalize(st); /* returns the step's error again, already in rc */
+  return rc;
+}
+
+/* Open the store's file (or uri, when not NULL, with SQLITE_OPEN_URI) with
+** flags, extended result codes and the store's busy timeout.  On failure
+** reports, closes and returns -1 (*out NULL). */
+static int open_conn(ar_store *s, const char *uri, int flags, sqlite3 **out)
+{
+  sqlite3 *db = NULL;
+  int rc = sqlite3_open_v2(uri ? uri : s->path, &db, flags | (uri ? SQLITE_OPEN_URI : 0), NULL);
+  *out = NULL;
+  if (rc != SQLITE_OK) {
+    db_fail(s, db, rc, "opening");
+    sqlite3_close(db);
+    return -1;
+  }
+  sqlite3_extended_result_codes(db, 1);
+  rc = sqlite3_busy_timeout(db, s->busy_ms);
+  if (rc != SQLITE_OK) {
+    db_fail(s, db, rc, "setting the busy timeout");
+    sqlite3_close(db);
+    return -1;
+  }
+  *out = db;
+  return 0;
+}
+
+static int file_exists(const char *path, const char *suffix)
+{
+  char buf[4096];
+  struct stat sb;
+  int n = snprintf(buf, sizeof buf, "%s%s", path, suffix);
+  if (n < 0 || (size_t)n >= sizeof buf) return 1; /* cannot tell: assume it does */
+  return stat(buf, &sb) == 0 || errno != ENOENT;
+}
+
+/* "file:PATH?immutable=1" with PATH percent-encoded, in a new buffer. */
+static char *immutable_uri(const char *path)
+{
+  static const char hex[] = "0123456789ABCDEF";
+  size_t n = strlen(path);
+  char *uri = malloc(3 * n + 32), *o = uri;
+  if (!uri) return NULL;
+  o += sprintf(o, "file:%s", path[0] == '/' ? "//" : "");
+  for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+    if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+        strchr("/-._~", *p)) {
+      *o++ = (char)*p;
+    } else {
+      *o++ = '%';
+      *o++ = hex[*p >> 4];
+      *o++ = hex[*p & 15];
+    }
+  }
+  strcpy(o, "?immutable=1");
+  return uri;
+}
+
+/* Close a connection opened by open_conn; a failure is reported unless an
+** error is already being reported (keep the first). */
+static int close_conn(ar_store *s, sqlite3 *db, int already_failed)
+{
+  int rc = sqlite3_close(db);
+  if (rc != SQLITE_OK && !already_failed) return db_fail(s, db, rc, "closing");
+  return already_failed ? -1 : 0;
+}
+
+/* What the header and schema of an open file say. */
+typedef struct file_kind {
+  int64_t application_id, user_version, objects; /* objects: rows of sqlite_master */
+} file_kind;
+
+static int read_kind(ar_store *s, sqlite3 *db, file_kind *k)
+{
+  int rc = query_one(db, "PRAGMA application_id", &k->application_id, NULL, 0);
+  if (rc == SQLITE_OK) rc = query_one(db, "PRAGMA user_version", &k->user_version, NULL, 0);
+  if (rc == SQLITE_OK) rc = query_one(db, "SELECT count(*) FROM sqlite_master", &k->objects, NULL, 0);
+  if (rc != SQLITE_OK) return db_fail(s, db, rc, "reading the header");
+  return 0;
+}
+
+static int kind_is_empty(const file_kind *k)
+{
+  return k->application_id == 0 && k->user_version == 0 && k->objects == 0;
+}
+
+/* Refuse a file that is not an attnroute db of a schema version this build
+** writes.  Returns 0 when it is one. */
+static int check_kind(ar_store *s, const file_kind *k)
+{
+  if (k->application_id != AR_APPLICATION_ID) {
+    set_err(s, "not an attnroute db (application_id %lld, expected %d)",
+            (long long)k->application_id, AR_APPLICATION_ID);
+    return -1;
+  }
+  if (k->user_version > AR_STORE_SCHEMA_VERSION) {
+    set_err(s, "schema version %lld is newer than this build's %d; use a newer attnroute",
+            (long long)k->user_version, AR_STORE_SCHEMA_VERSION);
+    return -1;
+  }
+  if (k->user_version <= 0) {
+    set_err(s, "not an attnroute db (application_id matches but user_version is %lld)",
+            (long long)k->user_version);
+    return -1;
+  }
+  if (k->user_version < AR_STORE_SCHEMA_VERSION) {
+    set_err(s, "schema version %lld is older than this build's %d and cannot be upgraded",
+            (long long)k->user_version, AR_STORE_SCHEMA_VERSION);
+    return -1;
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------------------
+** Opening.
+*/
+
+/* Create the schema in a new, zero-byte or empty-SQLite file, in one
+** transaction.  If another process has put something in the file meanwhile,
+** change nothing: the read-only check that follows judges it. */
+static int create_schema(ar_store *s)
+{
+  sqlite3 *db;
+  file_kind k;
+  int rc;
+  if (open_conn(s, NULL, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &db) != 0) return -1;
+  rc = exec_sql(db, "BEGIN IMMEDIATE");
+  if (rc != SQLITE_OK) {
+    db_fail(s, db, rc, "starting the transaction that creates the schema");
+    return close_conn(s, db, 1);
+  }
+  if (read_kind(s, db, &k) != 0) {
+    exec_sql(db, "ROLLBACK");
+    return close_conn(s, db, 1);
+  }
+  if (kind_is_empty(&k)) {
+    rc = exec_sql(db, ar_store_schema_sql);
+    if (rc == SQLITE_OK) rc = exec_sql(db, "COMMIT");
+    if (rc != SQLITE_OK) {
+      db_fail(s, db, rc, "creating the schema");
+      exec_sql(db, "ROLLBACK");
+      return close_conn(s, db, 1);
+    }
+  } else {
+    rc = exec_sql(db, "ROLLBACK");
+    if (rc != SQLITE_OK) {
+      db_fail(s, db, rc, "ending the transaction");
+      return close_conn(s, db, 1);
+    }
+  }
+  return close_conn(s, db, 0);
+}
+
+/* Check an existing file through a read-only connection.  *empty is set
+** when it is an SQLite file with nothing in it yet (to be created). */
+static int check_readonly(ar_store *s, int *empty)
+{
+  sqlite3 *db;
+  file_kind k;
+  char first[512];
+  int rc;
+  char *uri = NULL;
+  *empty = 0;
+  /* Without a -wal or -journal file beside it, the file is the whole db:
+  ** read it as immutable, which takes no locks and, unlike a read-only
+  ** connection to a WAL-mode file, creates no -wal / -shm files next to a
+  ** file we may refuse.  (A writer starting meanwhile writes to its WAL,
+  ** not to the file; the read-write connection re-checks the header.)
+  ** Otherwise an ordinary read-only connection, which sees the WAL. */
+  if (!file_exists(s->path, "-wal") && !file_exists(s->path, "-journal")) {
+    uri = immutable_uri(s->path);
+    if (!uri) {
+      set_err(s, "out of memory");
+      return -1;
+    }
+  }
+  rc = open_conn(s, uri, SQLITE_OPEN_READONLY, &db);
+  free(uri);
+  if (rc != 0) return -1;
+  if (read_kind(s, db, &k) != 0) return close_conn(s, db, 1);
+  if (kind_is_empty(&k)) {
+    *empty = 1;
+    return close_conn(s, db, 0);
+  }
+  if (check_kind(s, &k) != 0) return close_conn(s, db, 1);
+  /* Refuse a damaged file now rather than hours into a tuning run.  The
+  ** first row is "ok", or the first problem found. */
+  rc = query_one(db, "PRAGMA quick_check", NULL, first, sizeof first);
+  if (rc != SQLITE_OK) {
+    db_fail(s, db, rc, "checking the file (PRAGMA quick_check)");
+    return close_conn(s, db, 1);
+  }
+  if (strcmp(first, "ok") != 0) {
+    set_err(s, "database is corrupt (quick_check: %s); restore it from a copy or "
+               "start a new db", first);
+    return close_conn(s, db, 1);
+  }
+  return close_conn(s, db, 0);
+}
+
+/* Open the checked file read-write, set the connection up and prepare the
+** statements. */
+static int open_readwrite(ar_store *s)
+{
+  file_kind k;
+  char mode[32];
+  int64_t fk = 0;
+  int rc;
+  /* No SQLITE_OPEN_CREATE: the file was just checked and must still exist. */
+  if (open_conn(s, NULL, SQLITE_OPEN_READWRITE, &s->db) != 0) return -1;
+  if (sqlite3_db_readonly(s->db, "main") != 0) {
+    set_err(s, "cannot write: the file or its directory is read-only");
+    return -1;
+  }
+  /* Same checks again: the file may have been replaced since (cheap reads). */
+  if (read_kind(s, s->db, &k) != 0 || check_kind(s, &k) != 0) return -1;
+  /* WAL with synchronous=NORMAL: a commit is in the WAL file (written, not
+  ** yet fsynced) when it returns, so it survives the process being killed
+  ** (SIGKILL, crash): the OS keeps the written pages.  Only a power loss
+  ** or OS crash can lose the last commits, and even then the db stays
+  ** consistent (the WAL is checksummed).  Readers never block the writer. */
+  rc = query_one(s->db, "PRAGMA journal_mode=WAL", NULL, mode, sizeof mode);
+  if (rc != SQLITE_OK) return db_fail(s, s->db, rc, "setting journal_mode=WAL");
+  if (strcmp(mode, "wal") != 0) {
+    set_err(s, "cannot use WAL mode (journal_mode is %s; is the file on a network "
+               "file system?)", mode);
+    return -1;
+  }
+  rc = exec_sql(s->db, "PRAGMA synchronous=NORMAL");
+  if (rc == SQLITE_OK) rc = exec_sql(s->db, "PRAGMA foreign_keys=ON");
+  if (rc == SQLITE_OK) rc = query_one(s->db, "PRAGMA foreign_keys", &fk, NULL, 0);
+  if (rc != SQLITE_OK) return db_fail(s, s->db, rc, "setting connection pragmas");
+  if (fk != 1) {
+    set_err(s, "this SQLite build does not enforce foreign keys");
+    return -1;
+  }
+  for (int i = 0; i < ST_COUNT; i++) {
+    rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL);
+    if (rc != SQLITE_OK) {
+      if ((rc & 0xff) == SQLITE_ERROR) {
+        set_err(s, "schema does not match this build's (%s)", sqlite3_errmsg(s->db));
+        return -1;
+      }
+      return db_fail(s, s->db, rc, "preparing statements");
+    }
+  }
+  return 0;
+}
+
+static int open_store(ar_store *s)
+{
+  struct stat sb;
+  int empty = 0;
+  if (stat(s->path, &sb) != 0) {
+    if (errno != ENOENT) {
+      set_err(s, "cannot open (%s)", strerror(errno));
+      return -1;
+    }
+    if (create_schema(s) != 0) return -1;
+  } else if (!S_ISREG(sb.st_mode)) {
+    set_err(s, "not a regular file");
+    return -1;
+  } else if (sb.st_size == 0) {
+    if (create_schema(s) != 0) return -1;
+  }
+  if (check_readonly(s, &empty) != 0) return -1;
+  if (empty) { /* an SQLite file with nothing in it: ours to fill */
+    if (create_schema(s) != 0 || check_readonly(s, &empty) != 0) return -1;
+    if (empty) {
+      set_err(s, "could not create the schema in the empty SQLite db");
+      return -1;
+    }
+  }
+  return open_readwrite(s);
+}
+
+int ar_store_open_ex(const char *path, int busy_timeout_ms, ar_store **out, char *err,
+                     size_t errlen)
+{
+  ar_store *s;
+  if (out) *out = NULL;
+  if (err && errlen) err[0] = '\0';
+  if (!path || !*path || !out) {
+    if (err && errlen) snprintf(err, errlen, "ar_store_open: no path or no out pointer");
+    return -1;
+  }
+  s = calloc(1, sizeof *s);
+  if (!s || !(s->path = strdup(path))) {
+    free(s);
+    if (err && errlen) snprintf(err, errlen, "%s: out of memory", path);
+    return -1;
+  }
+  s->busy_ms = busy_timeout_ms > 0 ? busy_timeout_ms : AR_STORE_BUSY_TIMEOUT_MS;
+  if (open_store(s) != 0) {
+    if (err && errlen) snprintf(err, errlen, "%s", s->err);
+    ar_store_close(s);
+    return -1;
+  }
+  *out = s;
+  return 0;
+}
+
+int ar_store_open(const char *path, ar_store **out, char *err, size_t errlen)
+{
+  return ar_store_open_ex(path, 0, out, err, errlen);
+}
+
+void ar_store_close(ar_store *s)
+{
+  if (!s) return;
+  for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(s->st[i]);
+  /* All statements are finalized, so close cannot fail with SQLITE_BUSY;
+  ** the last connection checkpoints the WAL into the db here. */
+  sqlite3_close(s->db);
+  free(s->path);
+  free(s);
+}
+
+const char *ar_store_error(const ar_store *s)
+{
+  return s ? s->err : "no store";
+}
+
+const char *ar_store_path(const ar_store *s)
+{
+  return s ? s->path : NULL;
+}
+
+struct sqlite3 *ar_store_sqlite(ar_store *s)
+{
+  return s ? s->db : NULL;
+}
+
+int ar_store_set_busy_timeout(ar_store *s, int busy_timeout_ms)
+{
+  int ms = busy_timeout_ms > 0 ? busy_timeout_ms : AR_STORE_BUSY_TIMEOUT_MS;
+  int rc;
+  if (!s) return -1;
+  rc = sqlite3_busy_timeout(s->db, ms);
+  if (rc != SQLITE_OK) return db_fail(s, s->db, rc, "setting the busy timeout");
+  s->busy_ms = ms;
+  return 0;
+}
+
+/* ------------------------------------------------------------------------
+** Binding and stepping cached statements.
+*/
+
+/* Binds parameters ?1, ?2, ... in order, keeping the first error. */
+typedef struct binder {
+  sqlite3_stmt *st;
+  int next;
+  int rc;
+} binder;
+
+static binder bind_start(sqlite3_stmt *st)
+{
+  binder b = { st, 1, SQLITE_OK };
+  return b;
+}
+
+/* Strings are bound SQLITE_STATIC: they outlive the step, and every
+** statement's bindings are cleared before the function returns. */
+static void bind_text(binder *b, const char *v)
+{
+  if (b->rc == SQLITE_OK)
+    b->rc = v ? sqlite3_bind_text(b->st, b->next, v, -1, SQLITE_STATIC)
+              : sqlite3_bind_null(b->st, b->next);
+  b->next++;
+}
+
+static void bind_int(binder *b, int64_t v)
+{
+  if (b->rc == SQLITE_OK) b->rc = sqlite3_bind_int64(b->st, b->next, v);
+  b->next++;
+}
+
+static void bind_real_or_null(binder *b, int present, double v)
+{
+  if (b->rc == SQLITE_OK)
+    b->rc = present ? sqlite3_bind_double(b->st, b->next, v) : sqlite3_bind_null(b->st, b->next);
+  b->next++;
+}
+
+/* Reset a statement and clear its bindings, so it holds no lock, no read
+** transaction and no pointer into the caller's strings. */
+static void release(sqlite3_stmt *st)
+{
+  sqlite3_reset(st); /* returns the last step's error, already handled */
+  sqlite3_clear_bindings(st);
+}
+
+/* Report a bind failure of statement st and release it. */
+static int bind_fail(ar_store *s, binder *b, const char *doing)
+{
+  db_fail(s, s->db, b->rc, doing);
+  release(b->st);
+  return -1;
+}
+
+/* Step a bound statement that returns no rows, then release it. */
+static int step_done(ar_store *s, sqlite3_stmt *st, const char *doing)
+{
+  int rc = sqlite3_step(st);
+  if (rc != SQLITE_DONE) {
+    db_fail(s, s->db, rc, doing);
+    release(st);
+    return -1;
+  }
+  release(st);
+  return 0;
+}
+
+/* Step a bound SELECT id ... statement: *id = the first column of its row,
+** or 0 with *found = 0 when there is none.  Leaves st unreleased on
+** success with a row (the caller reads more columns and releases). */
+static int step_id(ar_store *s, sqlite3_stmt *st, const char *doing, int64_t *id, int *found)
+{
+  int rc = sqlite3_step(st);
+  *found = 0;
+  if (rc == SQLITE_ROW) {
+    *id = sqlite3_column_int64(st, 0);
+    *found = 1;
+    return 0;
+  }
+  if (rc == SQLITE_DONE) return 0;
+  db_fail(s, s->db, rc, doing);
+  release(st);
+  return -1;
+}
+
+static int need_text(ar_store *s, const char *v, const char *what)
+{
+  if (v) return 0;
+  set_err(s, "%s is NULL", what);
+  return -1;
+}
+
+/* ------------------------------------------------------------------------
+** Insert-or-find.
+*/
+
+static void bind_device(binder *b, const ar_store_device *d)
+{
+  bind_text(b, d->vendor);
+  bind_text(b, d->arch);
+  bind_int(b, d->cu_count);
+  bind_text(b, d->name);
+  bind_int(b, (int64_t)d->memory_bytes);
+  bind_text(b, d->driver_version);
+  bind_text(b, d->runtime_version);
+}
+
+/* Run the INSERT ... ON CONFLICT DO NOTHING of a pair (bound by bind_fn),
+** then its SELECT.  On success with a row, the SELECT is left unreleased
+** for the caller to read more columns from. */
+typedef void (*bind_row_fn)(binder *b, const void *row);
+
+static int insert_then_find(ar_store *s, int ins, int find, bind_row_fn bind_fn,
+                            const void *row, const char *what, int64_t *id)
+{
+  char doing[64];
+  binder b;
+  int found;
+  snprintf(doing, sizeof doing, "inserting a %s", what);
+  b = bind_start(s->st[ins]);
+  bind_fn(&b, row);
+  if (b.rc != SQLITE_OK) return bind_fail(s, &b, doing);
+  if (step_done(s, s->st[ins], doing) != 0) return -1;
+  snprintf(doing, sizeof doing, "finding a %s", what);
+  b = bind_start(s->st[find]);
+  bind_fn(&b, row);
+  if (b.rc != SQLITE_OK) return bind_fail(s, &b, doing);
+  if (step_id(s, s->st[find], doing, id, &found) != 0) return -1;
+  if (!found) {
+    release(s->st[find]);
+    set_err(s, "the %s just inserted was not found (was it deleted meanwhile?)", what);
+    return -1;
+  }
+  return 0;
+}
+
+static void bind_device_row(binder *b, const void *row) { bind_device(b, row); }
+
+int ar_store_device_id(ar_store *s, const ar_store_device *d, int64_t *id)
+{
+  int64_t got = 0;
+  if (!s || !d || !id) return -1;
+  *id = 0;
+  if (need_text(s, d->vendor, "device vendor") || need_text(s, d->arch, "device arch") ||
+      need_text(s, d->name, "device name") ||
+      need_text(s, d->driver_version, "device driver_version") ||
+      need_text(s, d->runtime_version, "device runtime_version"))
+    return -1;
+  if (d->memory_bytes > (uint64_t)INT64_MAX) {
+    set_err(s, "device memory_bytes %llu does not fit the db", (unsigned long long)d->memory_bytes);
+    return -1;
+  }
+  if (insert_then_find(s, ST_DEVICE_INSERT, ST_DEVICE_FIND, bind_device_row, d, "device", &got))
+    return -1;
+  release(s->st[ST_DEVICE_FIND]);
+  *id = got;
+  return 0;
+}
+
+/* A candidate row with its caps as text. */
+typedef struct candidate_row {
+  const ar_store_candidate *c;
+  const char *caps;
+} candidate_row;
+
+static void bind_candidate_row(binder *b, const void *row)
+{
+  const candidate_row *r = row;
+  bind_text(b, r->c->name);
+  bind_text(b, r->c->code_hash);
+  bind_text(b, r->c->family);
+  bind_text(b, r->c->params);
+  bind_int(b, r->c->legacy_route);
+  bind_text(b, r->caps);
+}
+
+int ar_store_candidate_id(ar_store *s, const ar_store_candidate *c, int64_t *id)
+{
+  char caps[AR_STORE_CAPS_TEXT_MAX];
+  candidate_row row;
+  sqlite3_stmt *st = s ? s->st[ST_CANDIDATE_FIND] : NULL;
+  int64_t got = 0;
+  if (!s || !c || !id) return -1;
+  *id = 0;
+  if (need_text(s, c->name, "candidate name") || need_text(s, c->family, "candidate family") ||
+      need_text(s, c->params, "candidate params") ||
+      need_text(s, c->code_hash, "candidate code_hash"))
+    return -1;
+  if (!c->caps || ar_store_caps_format(c->caps, caps, sizeof caps) != 0) {
+    set_err(s, "candidate %s has no caps", c->name);
+    return -1;
+  }
+  row.c = c;
+  row.caps = caps;
+  if (insert_then_find(s, ST_CANDIDATE_INSERT, ST_CANDIDATE_FIND, bind_candidate_row, &row,
+                       "candidate", &got))
+    return -1;
+  /* Same name and code hash must mean the same candidate: refuse one whose
+  ** description changed, rather than file its measurements under stale caps. */
+  if (sqlite3_column_int(st, 1) != 1) {
+    set_err(s, "candidate %s (code_hash '%s') is already in the db with another "
+               "description: family=%s params=%s legacy_route=%d caps=%s; now: "
+               "family=%s params=%s legacy_route=%d caps=%s.  A changed candidate "
+               "needs a new name or code hash",
+            c->name, c->code_hash, (const char *)sqlite3_column_text(st, 2),
+            (const char *)sqlite3_column_text(st, 3), sqlite3_column_int(st, 4),
+            (const char *)sqlite3_column_text(st, 5), c->family, c->params,
+            (int)c->legacy_route, caps);
+    release(st);
+    return -1;
+  }
+  release(st);
+  *id = got;
+  return 0;
+}
+
+/* A shape row with normalised flags and dtype names. */
+typedef struct shape_row {
+  const ar_store_shape *sh;
+  const char *q_dtype, *kv_dtype;
+} shape_row;
+
+static void bind_shape_row(binder *b, const void *row)
+{
+  const shape_row *r = row;
+  const attnroute_problem *p = &r->sh->p;
+  bind_int(b, p->head_dim);
+  bind_text(b, r->q_dtype);
+  bind_text(b, r->kv_dtype);
+  bind_int(b, p->has_sinks != 0);
+  bind_int(b, p->sliding_window < 0 ? -1 : p->sliding_window);
+  bind_int(b, p->kv_block_size);
+  bind_int(b, p->causal != 0);
+  bind_int(b, p->num_seqs);
+  bind_int(b, r->sh->seqlen_q);
+  bind_int(b, r->sh->seqlen_k);
+  bind_int(b, p->num_q_heads);
+  bind_int(b, p->num_kv_heads);
+}
+
+int ar_store_shape_id(ar_store *s, const ar_store_shape *sh, int64_t *id)
+{
+  shape_row row;
+  int64_t got = 0;
+  if (!s || !sh || !id) return -1;
+  *id = 0;
+  row.sh = sh;
+  row.q_dtype = ar_store_dtype_name(sh->p.q_dtype);
+  row.kv_dtype = ar_store_dtype_name(sh->p.kv_dtype);
+  if (!row.q_dtype || !row.kv_dtype) {
+    set_err(s, "shape has an unknown dtype (q %d, kv %d)", (int)sh->p.q_dtype,
+            (int)sh->p.kv_dtype);
+    return -1;
+  }
+  if (insert_then_find(s, ST_SHAPE_INSERT, ST_SHAPE_FIND, bind_shape_row, &row, "shape", &got))
+    return -1;
+  release(s->st[ST_SHAPE_FIND]);
+  *id = got;
+  return 0;
+}
+
+/* ------------------------------------------------------------------------
+** Runs and measurements.
+*/
+
+int ar_store_run_begin(ar_store *s, const ar_store_run *r, int64_t *run_id)
+{
+  binder b;
+  if (!s || !r || !run_id) return -1;
+  *run_id = 0;
+  if (need_text(s, r->backend, "run backend") ||
+      need_text(s, r->tuner_version, "run tuner_version") ||
+      need_text(s, r->command_line, "run command_line") ||
+      need_text(s, r->timing_policy, "run timing_policy"))
+    return -1;
+  b = bind_start(s->st[ST_RUN_BEGIN]);
+  bind_int(&b, r->device_id);
+  bind_text(&b, r->backend);
+  bind_text(&b, r->tuner_version);
+  bind_text(&b, r->git_revision); /* NULL stays NULL */
+  bind_text(&b, r->command_line);
+  bind_text(&b, r->timing_policy);
+  if (b.rc != SQLITE_OK) return bind_fail(s, &b, "starting a run");
+  if (step_done(s, s->st[ST_RUN_BEGIN], "starting a run") != 0) return -1;
+  *run_id = sqlite3_last_insert_rowid(s->db);
+  return 0;
+}
+
+int ar_store_run_end(ar_store *s, int64_t run_id)
+{
+  binder b;
+  if (!s) return -1;
+  b = bind_start(s->st[ST_RUN_END]);
+  bind_int(&b, run_id);
+  if (b.rc != SQLITE_OK) return bind_fail(s, &b, "ending a run");
+  if (step_done(s, s->st[ST_RUN_END], "ending a run") != 0) return -1;
+  if (sqlite3_changes(s->db) != 1) {
+    set_err(s, "no run %lld to end", (long long)run_id);
+    return -1;
+  }
+  return 0;
+}
+
+static int time_ok(double t)
+{
+  return isfinite(t) && t >= 0.0;
+}
+
+int ar_store_measurement_put(ar_store *s, const ar_store_measurement *m)
+{
+  binder b;
+  int ok;
+  if (!s || !m) return -1;
+  if ((int)m->status < 0 || (int)m->status >= AR_NUM_STATUS) {
+    set_err(s, "measurement has an unknown status %d", (int)m->status);
+    return -1;
+  }
+  ok = m->status == AR_STATUS_OK;
+  if (ok && !(time_ok(m->median_us) && time_ok(m->p10_us) && time_ok(m->p90_us))) {
+    set_err(s, "measurement with status ok has a missing or negative time "
+               "(median %g, p10 %g, p90 %g us)", m->median_us, m->p10_us, m->p90_us);
+    return -1;
+  }
+  b = bind_start(s->st[ST_MEASUREMENT_PUT]);
+  bind_int(&b, m->run_id);
+  bind_int(&b, m->device_id);
+  bind_int(&b, m->candidate_id);
+  bind_int(&b, m->shape_id);
+  bind_text(&b, ar_status_name(m->status));
+  bind_real_or_null(&b, ok, m->median_us);
+  bind_real_or_null(&b, ok, m->p10_us);
+  bind_real_or_null(&b, ok, m->p90_us);
+  bind_int(&b, m->reps);
+  bind_real_or_null(&b, isfinite(m->rel_err) && m->rel_err >= 0.0, m->rel_err);
+  bind_text(&b, m->message ? m->message : "");
+  if (b.rc != SQLITE_OK) return bind_fail(s, &b, "storing a measurement");
+  /* Autocommit: the measurement is committed when this step returns. */
+  return step_done(s, s->st[ST_MEASUREMENT_PUT], "storing a measurement");
+}
+
+int ar_store_is_measured(ar_store *s, int64_t device_id, int64_t candidate_id,
+                         int64_t shape_id, unsigned status_mask, int *measured)
+{
+  sqlite3_stmt *st = s ? s->st[ST_MEASUREMENT_STATUS] : NULL;
+  binder b;
+  int rc, status;
+  if (!s || !measured) return -1;
+  *measured = 0;
+  b = bind_start(st);
+  bind_int(&b, device_id);
+  bind_int(&b, candidate_id);
+  bind_int(&b, shape_id);
+  if (b.rc != SQLITE_OK) return bind_fail(s, &b, "looking up a measurement");
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_DONE) {
+    release(st);
+    return 0;
+  }
+  if (rc != SQLITE_ROW) {
+    db_fail(s, s->db, rc, "looking up a measurement");
+    release(st);
+    return -1;
+  }
+  status = ar_status_parse((const char *)sqlite3_column_text(st, 0));
+  release(st);
+  if (status < 0) {
+    set_err(s, "measurement has an unknown status in the db");
+    return -1;
+  }
+  *measured = (status_mask >> status) & 1u;
+  return 0;
+}

@@ -1,0 +1,40 @@
+/*
+** test_cases.h -- the list of db test cases.  Each X(name) is a function
+** void test_<name>(void) and a ctest entry db.<name> (tests/db/CMakeLists.txt
+** keeps the same list).
+*/
+#ifndef AR_TEST_CASES_H
+#define AR_TEST_CASES_H
+
+#define DB_TEST_CASES(X)                                                      \
+  X(create)             /* test_open.c */                                     \
+  X(empty_file)                                                               \
+  X(empty_sqlite)                                                             \
+  X(reopen_resume)                                                            \
+  X(two_writers)                                                              \
+  X(insert_find)        /* test_write.c */                                    \
+  X(candidate_changed)                                                        \
+  X(measurement)                                                              \
+  X(run)                                                                      \
+  X(text_forms)                                                               \
+  X(refuse_text)        /* test_refuse.c */                                   \
+  X(refuse_random)                                                            \
+  X(refuse_other_app)                                                         \
+  X(refuse_other_app_id)                                                      \
+  X(refuse_newer)                                                             \
+  X(refuse_directory)                                                         \
+  X(refuse_cannot_create)                                                     \
+  X(corrupt_truncated)                                                        \
+  X(corrupt_page)                                                             \
+  X(locked)             /* test_locked.c */                                   \
+  X(sigkill_resume)     /* test_sigkill.c */
+
+#define DB_TEST_DECLARE(name) void test_##name(void);
+DB_TEST_CASES(DB_TEST_DECLARE)
+#undef DB_TEST_DECLARE
+
+/* argv of test_store: the store_writer program and db/schema.sql. */
+extern const char *test_writer_path;
+extern const char *test_schema_path;
+
+#endif
