@@ -368,6 +368,8 @@ static int check_readonly(ar_store *s, int *empty)
     return close_conn(s, db, 1);
   }
   if (strcmp(first, "ok") != 0) {
+    for (char *c = first; *c; c++)
+      if (*c == '\n') *c = ' '; /* one line */
     set_err(s, "database is corrupt (quick_check: %s); restore it from a copy or "
                "start a new db", first);
     return close_conn(s, db, 1);
@@ -613,6 +615,16 @@ static int need_text(ar_store *s, const char *v, const char *what)
   return -1;
 }
 
+/* Public functions: -1 without a store; -1 with a message for other NULLs. */
+#define NEED_ARGS(s, ok, fn)                                                  \
+  do {                                                                        \
+    if (!(s)) return -1;                                                      \
+    if (!(ok)) {                                                              \
+      set_err((s), "%s: NULL argument", (fn));                                \
+      return -1;                                                              \
+    }                                                                         \
+  } while (0)
+
 /* ------------------------------------------------------------------------
 ** Insert-or-find.
 */
@@ -662,7 +674,7 @@ static void bind_device_row(binder *b, const void *row) { bind_device(b, row); }
 int ar_store_device_id(ar_store *s, const ar_store_device *d, int64_t *id)
 {
   int64_t got = 0;
-  if (!s || !d || !id) return -1;
+  NEED_ARGS(s, d && id, "ar_store_device_id");
   *id = 0;
   if (need_text(s, d->vendor, "device vendor") || need_text(s, d->arch, "device arch") ||
       need_text(s, d->name, "device name") ||
@@ -703,7 +715,7 @@ int ar_store_candidate_id(ar_store *s, const ar_store_candidate *c, int64_t *id)
   candidate_row row;
   sqlite3_stmt *st = s ? s->st[ST_CANDIDATE_FIND] : NULL;
   int64_t got = 0;
-  if (!s || !c || !id) return -1;
+  NEED_ARGS(s, c && id, "ar_store_candidate_id");
   *id = 0;
   if (need_text(s, c->name, "candidate name") || need_text(s, c->family, "candidate family") ||
       need_text(s, c->params, "candidate params") ||
@@ -765,7 +777,7 @@ int ar_store_shape_id(ar_store *s, const ar_store_shape *sh, int64_t *id)
 {
   shape_row row;
   int64_t got = 0;
-  if (!s || !sh || !id) return -1;
+  NEED_ARGS(s, sh && id, "ar_store_shape_id");
   *id = 0;
   row.sh = sh;
   row.q_dtype = ar_store_dtype_name(sh->p.q_dtype);
@@ -789,7 +801,7 @@ int ar_store_shape_id(ar_store *s, const ar_store_shape *sh, int64_t *id)
 int ar_store_run_begin(ar_store *s, const ar_store_run *r, int64_t *run_id)
 {
   binder b;
-  if (!s || !r || !run_id) return -1;
+  NEED_ARGS(s, r && run_id, "ar_store_run_begin");
   *run_id = 0;
   if (need_text(s, r->backend, "run backend") ||
       need_text(s, r->tuner_version, "run tuner_version") ||
@@ -833,7 +845,7 @@ int ar_store_measurement_put(ar_store *s, const ar_store_measurement *m)
 {
   binder b;
   int ok;
-  if (!s || !m) return -1;
+  NEED_ARGS(s, m, "ar_store_measurement_put");
   if ((int)m->status < 0 || (int)m->status >= AR_NUM_STATUS) {
     set_err(s, "measurement has an unknown status %d", (int)m->status);
     return -1;
@@ -867,7 +879,7 @@ int ar_store_is_measured(ar_store *s, int64_t device_id, int64_t candidate_id,
   sqlite3_stmt *st = s ? s->st[ST_MEASUREMENT_STATUS] : NULL;
   binder b;
   int rc, status;
-  if (!s || !measured) return -1;
+  NEED_ARGS(s, measured, "ar_store_is_measured");
   *measured = 0;
   b = bind_start(st);
   bind_int(&b, device_id);

@@ -62,6 +62,8 @@ void test_insert_find(void)
         ATTNROUTE_ROUTE_DENSE_SINK_ASM);
   c.caps = NULL;
   CHECK(ar_store_candidate_id(s, &c, &x) == -1);
+  CHECK(ar_store_candidate_id(s, NULL, &x) == -1 && contains(ar_store_error(s), "NULL argument"));
+  CHECK(ar_store_device_id(NULL, &d, &x) == -1);
 
   fixture_shape(&sh, 5);
   CHECK_STORE(s, ar_store_shape_id(s, &sh, &a));
