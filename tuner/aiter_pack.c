@@ -30,7 +30,7 @@ int ar_aiter_pack_sink_varlen(const ar_workload *w, ar_buf k, ar_buf v, ar_buf c
   memset(dims, 0, sizeof *dims);
   const attnroute_problem *p = &w->p;
   if (p->num_q_heads < 1 || p->num_kv_heads < 1 || p->num_q_heads % p->num_kv_heads != 0 ||
-      p->num_seqs < 1 || p->max_seqlen_q < 1)
+      p->num_seqs < 1 || w->seqlen_q < 1)
     return -1;
 
   put_u64(buf, AR_AITER_SV_OUT, w->out);
@@ -44,11 +44,11 @@ int ar_aiter_pack_sink_varlen(const ar_workload *w, ar_buf k, ar_buf v, ar_buf c
   put_i32(buf, AR_AITER_SV_GQA, p->num_q_heads / p->num_kv_heads);
   put_i32(buf, AR_AITER_SV_Q_HEADS, p->num_q_heads);
   put_i32(buf, AR_AITER_SV_OPT, AR_AITER_SV_OPT_DEFAULT);
-  put_i32(buf, AR_AITER_SV_LSE_FLAG, w->lse != 0);
-  put_i32(buf, AR_AITER_SV_MAX_SQ, p->max_seqlen_q);
-  put_u64(buf, AR_AITER_SV_SINK, w->sinks);
+  put_i32(buf, AR_AITER_SV_LSE_FLAG, 0);
+  put_i32(buf, AR_AITER_SV_MAX_SQ, w->seqlen_q);
+  put_u64(buf, AR_AITER_SV_SINK, p->has_sinks ? w->sinks : 0);
 
-  unsigned tiles = ((unsigned)p->max_seqlen_q + AR_AITER_SV_TILE_Q - 1) / AR_AITER_SV_TILE_Q;
+  unsigned tiles = ((unsigned)w->seqlen_q + AR_AITER_SV_TILE_Q - 1) / AR_AITER_SV_TILE_Q;
   dims->grid[0] = (unsigned)p->num_q_heads;
   dims->grid[1] = (tiles + AR_AITER_SV_TILES_PER_WG - 1) / AR_AITER_SV_TILES_PER_WG;
   dims->grid[2] = (unsigned)p->num_seqs;

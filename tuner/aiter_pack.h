@@ -53,11 +53,14 @@ enum ar_aiter_sink_varlen_offset {
 /* Pack the sink-varlen arguments for w reading keys/values k, v (dense,
 ** [total_k, Hkv, D]) delimited by cu_k (int32 [num_seqs + 1]): the new
 ** tokens' K/V with cu_seqlens_new when nothing is cached, else the gathered
-** K/V with cu_seqlens_k.  out, q, lse, cu_seqlens_q, sinks, scale and the
-** head counts come from w; the lse flag is set when w->lse is nonzero.
-** Fills buf (every byte) and *dims (shared_bytes 0).  Returns 0, or -1 with
-** buf and *dims zeroed when w cannot be launched (no heads, Hq % Hkv != 0,
-** num_seqs or max_seqlen_q < 1). */
+** K/V with cu_seqlens_k.  out, q, lse, cu_seqlens_q, scale, the head
+** counts and max_seqlen_q (w->seqlen_q: the batch is uniform) come from w;
+** the sink pointer is w->sinks when w->p.has_sinks, else 0.  The lse flag is
+** 0 (LSE not written, as in the project's own families: the routed engine
+** paths do not consume it); the lse pointer is still w->lse.  Fills buf
+** (every byte) and *dims (shared_bytes 0).  Returns 0, or -1 with buf and
+** *dims zeroed when w cannot be launched (no heads, Hq % Hkv != 0, num_seqs
+** or seqlen_q < 1). */
 int ar_aiter_pack_sink_varlen(const ar_workload *w, ar_buf k, ar_buf v, ar_buf cu_k,
                               uint8_t buf[AR_AITER_SINK_VARLEN_ARGS_SIZE],
                               ar_launch_dims *dims);

@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "backend.h"
+#include "hip_candidates.h"
 
 typedef struct hip_ctx {
   int device;
@@ -277,6 +278,15 @@ static int hip_flush_cache(ar_backend *b) {
 }
 
 static const char *hip_error_text(ar_backend *b) { return H(b)->err; }
+
+int ar_hip_fail(ar_backend *b, const char *fmt, ...) {
+  if (!b || b->error_text != hip_error_text) return -1; /* not this backend */
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(H(b)->err, sizeof H(b)->err, fmt, ap);
+  va_end(ap);
+  return -1;
+}
 
 static void hip_destroy(ar_backend *b) {
   if (!b) return;

@@ -1,0 +1,209 @@
+/*
+** candidates_hip.c -- every candidate the HIP backend offers, from one table
+** (hip_candidates.h), and the run functions of the aiter families.
+**
+** aiter_fmha_sink_varlen: when the problem has a cached prefix, the
+** project's gather (attn_gather.hip.co, ar_gather_tok) copies the paged
+** cache into dense K/V first, and its time counts; then aiter's
+** fmha_fwd_with_sink_varlen_asm runs over packed Q/K/V with its 0x58-byte
+** argument buffer (aiter_pack.h).  With nothing cached it reads the new
+** tokens' K/V directly.  kernels[0] = gather, kernels[1] = aiter kernel.
+**
+** The aiter entries' modules[] / kernels[] are filled from aiter's manifests
+** when the hsa folder is known (resolve()); until then, or when a code
+** object is missing, they are unavailable with a message and their modules
+** stay NULL, so nothing tries to load them.
+*/
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aiter_manifest.h"
+#include "aiter_pack.h"
+#include "attn_variants.h"
+#include "families.h"
+#include "hip_candidates.h"
+
+#define BIT(d) (1u << ((d) / 16 - 1)) /* head_dim_mask bit of D */
+#define BF16 (1u << ATTNROUTE_DTYPE_BF16)
+#define FP8 (1u << ATTNROUTE_DTYPE_FP8_E4M3)
+
+/* --------------------------------------------------------------- aiter state */
+
+/* What resolve() found for one aiter sink-varlen candidate. */
+typedef struct aiter_slot {
+  int head_dim;
+  int ok;                           /* code object found */
+  char why[768];                    /* when !ok */
+  char symbol[AR_AITER_SYMBOL_MAX + 4]; /* "1:<knl_name>" */
+  char co_path[AR_AITER_PATH_MAX];
+} aiter_slot;
+
+static struct {
+  int resolved;
+  char dir[AR_AITER_PATH_MAX]; /* explicit --aiter-hsa; "" = $AITER_ASM_DIR */
+  char arch[32];               /* "" = gfx1250 */
+  aiter_slot slot[2];          /* hd64, hd128 */
+} aiter = {0, "", "", {{64, 0, "", "", ""}, {128, 0, "", "", ""}}};
+
+static int aiter_sink_run(const ar_candidate *c, ar_backend *b, const ar_loaded *k,
+                          const ar_workload *w);
+static int aiter_pa_decode_run(const ar_candidate *c, ar_backend *b, const ar_loaded *k,
+                               const ar_workload *w);
+
+/* Mutable: resolve() points modules[1] / kernels[1] at the slot's strings. */
+static ar_candidate sink_hd64 = {
+    "aiter.fmha_sink_varlen_asm.hd64", "aiter_fmha_sink_varlen",
+    "head_dim=64,gather=tok,opt=7,tile_q=128", ATTNROUTE_ROUTE_DENSE_SINK_ASM,
+    {.head_dim_mask = BIT(64), .q_dtype_mask = BF16, .kv_dtype_mask = BF16,
+     .block_size_mask = 0, .sinks = ATTNROUTE_CAP_REQUIRED, .window = ATTNROUTE_CAP_FORBIDDEN,
+     .causal = ATTNROUTE_CAP_REQUIRED, .max_seqlen_q = 0, .gqa_exact = 0},
+    {AR_HIP_MOD_GATHER, NULL}, {"0:ar_gather_tok", NULL}, aiter_sink_run, &aiter.slot[0]};
+
+static ar_candidate sink_hd128 = {
+    "aiter.fmha_sink_varlen_asm.hd128", "aiter_fmha_sink_varlen",
+    "head_dim=128,gather=tok,opt=7,tile_q=128", -1,
+    {.head_dim_mask = BIT(128), .q_dtype_mask = BF16, .kv_dtype_mask = BF16,
+     .block_size_mask = 0, .sinks = ATTNROUTE_CAP_FORBIDDEN, .window = ATTNROUTE_CAP_FORBIDDEN,
+     .causal = ATTNROUTE_CAP_REQUIRED, .max_seqlen_q = 0, .gqa_exact = 0},
+    {AR_HIP_MOD_GATHER, NULL}, {"0:ar_gather_tok", NULL}, aiter_sink_run, &aiter.slot[1]};
+
+/* gfx1250 paged decode with sinks: fp8 q and KV, bf16 out, D 64, page 256,
+** GQA 8 (FACTS.md).  Its kernel arguments are not known, so it has no
+** modules and never runs. */
+static const ar_candidate pa_decode = {
+    "aiter.pa_decode_bf16_asm", "aiter_pa_decode", "head_dim=64,page=256,gqa=8",
+    ATTNROUTE_ROUTE_ASM_PAGED_DECODE,
+    {.head_dim_mask = BIT(64), .q_dtype_mask = FP8, .kv_dtype_mask = FP8,
+     .block_size_mask = 1u << 8, .sinks = ATTNROUTE_CAP_REQUIRED,
+     .window = ATTNROUTE_CAP_FORBIDDEN, .causal = ATTNROUTE_CAP_REQUIRED, .max_seqlen_q = 1,
+     .gqa_exact = 8},
+    {NULL}, {NULL}, aiter_pa_decode_run, NULL};
+
+#define PA_DECODE_WHY                                                                     \
+  "aiter.pa_decode_bf16_asm: argument layout not known (FACTS.md gives its limits, not " \
+  "its kernel arguments); not run"
+
+static const ar_candidate *const hip_candidates[] = {&sink_hd64, &sink_hd128, &pa_decode};
+
+/* (Re)find the sink-varlen code objects for the current dir and arch. */
+static void resolve(void) {
+  if (aiter.resolved) return;
+  aiter.resolved = 1;
+  const char *dir = aiter.dir[0] ? aiter.dir : getenv("AITER_ASM_DIR");
+  const char *arch = aiter.arch[0] ? aiter.arch : "gfx1250";
+  ar_candidate *cand[2] = {&sink_hd64, &sink_hd128};
+  for (int i = 0; i < 2; i++) {
+    aiter_slot *s = &aiter.slot[i];
+    ar_aiter_kernel kern;
+    char why[700];
+    cand[i]->modules[1] = NULL;
+    cand[i]->kernels[1] = NULL;
+    s->ok = ar_aiter_find_sink_varlen(dir, arch, s->head_dim, &kern, why, sizeof why) == 0;
+    if (!s->ok) {
+      snprintf(s->why, sizeof s->why, "%s: %s", cand[i]->name, why);
+      s->symbol[0] = s->co_path[0] = '\0';
+      continue;
+    }
+    s->why[0] = '\0';
+    snprintf(s->symbol, sizeof s->symbol, "1:%s", kern.symbol);
+    snprintf(s->co_path, sizeof s->co_path, "%s", kern.co_path);
+    cand[i]->modules[1] = s->co_path;
+    cand[i]->kernels[1] = s->symbol;
+  }
+}
+
+void ar_hip_set_aiter_dir(const char *dir) {
+  snprintf(aiter.dir, sizeof aiter.dir, "%s", dir ? dir : "");
+  aiter.resolved = 0;
+}
+
+void ar_hip_set_aiter_arch(const char *arch) {
+  snprintf(aiter.arch, sizeof aiter.arch, "%s", arch ? arch : "");
+  aiter.resolved = 0;
+}
+
+const ar_candidate *const *ar_candidates_hip(int *count) {
+  resolve();
+  *count = (int)(sizeof hip_candidates / sizeof hip_candidates[0]);
+  return hip_candidates;
+}
+
+int ar_hip_candidate_available(const ar_candidate *c, char *why, size_t whylen) {
+  if (whylen) why[0] = '\0';
+  if (c == &pa_decode) {
+    snprintf(why, whylen, "%s", PA_DECODE_WHY);
+    return 0;
+  }
+  if (c == &sink_hd64 || c == &sink_hd128) {
+    resolve();
+    const aiter_slot *s = c->variant;
+    if (!s->ok) snprintf(why, whylen, "%s", s->why);
+    return s->ok;
+  }
+  return 1;
+}
+
+/* ---------------------------------------------------------------- run */
+
+static int aiter_sink_run(const ar_candidate *c, ar_backend *b, const ar_loaded *k,
+                          const ar_workload *w) {
+  const aiter_slot *s = c->variant;
+  if (!s->ok || !k->fn[1])
+    return ar_hip_fail(b, "%s: not available: %s", c->name, s->why[0] ? s->why : "not loaded");
+  if (w->p.head_dim != s->head_dim)
+    return ar_hip_fail(b, "%s: head_dim %d, this object is for %d", c->name, w->p.head_dim,
+                       s->head_dim);
+  ar_buf kk = w->k_new, vv = w->v_new, cu_k = w->cu_seqlens_new;
+  if (w->cached > 0) {
+    ar_gather_args g;
+    memset(&g, 0, sizeof g);
+    g.k_cache = w->k_cache;
+    g.v_cache = w->v_cache;
+    g.k_out = w->k_dense;
+    g.v_out = w->v_dense;
+    g.block_table = w->block_table;
+    g.cu_seqlens_k = w->cu_seqlens_k;
+    g.num_seqs = w->p.num_seqs;
+    g.num_kv_heads = w->p.num_kv_heads;
+    g.head_dim = w->p.head_dim;
+    g.block_size = w->p.kv_block_size;
+    g.max_blocks_per_seq = w->max_blocks_per_seq;
+    g.total_k = w->total_k;
+    ar_launch_dims gd;
+    memset(&gd, 0, sizeof gd);
+    ar_kv_gather_tok.dims(&g, &gd);
+    if (b->launch(b, k->fn[0], gd.grid, gd.block, gd.shared_bytes, &g, sizeof g) != 0) return -1;
+    kk = w->k_dense;
+    vv = w->v_dense;
+    cu_k = w->cu_seqlens_k;
+  }
+  uint8_t args[AR_AITER_SINK_VARLEN_ARGS_SIZE];
+  ar_launch_dims d;
+  if (ar_aiter_pack_sink_varlen(w, kk, vv, cu_k, args, &d) != 0)
+    return ar_hip_fail(b, "%s: cannot pack arguments for this problem", c->name);
+  return b->launch(b, k->fn[1], d.grid, d.block, d.shared_bytes, args, sizeof args);
+}
+
+static int aiter_pa_decode_run(const ar_candidate *c, ar_backend *b, const ar_loaded *k,
+                               const ar_workload *w) {
+  (void)c;
+  (void)k;
+  (void)w;
+  return ar_hip_fail(b, "%s", PA_DECODE_WHY);
+}
+
+/* ---------------------------------------------------------- reference */
+
+static const ar_paged_variant ref_variant = {ar_dims_ref_paged};
+
+static const ar_candidate reference = {
+    "reference.paged.hip", "reference", "fp32", -1,
+    {.head_dim_mask = 0xffffu, .q_dtype_mask = BF16, .kv_dtype_mask = BF16,
+     .block_size_mask = 0, .sinks = ATTNROUTE_CAP_OPTIONAL, .window = ATTNROUTE_CAP_OPTIONAL,
+     .causal = ATTNROUTE_CAP_OPTIONAL, .max_seqlen_q = 0, .gqa_exact = 0},
+    {AR_HIP_MOD_REF}, {"0:ar_ref_paged"}, ar_family_paged_run, &ref_variant};
+
+const ar_candidate *ar_reference_hip(void) { return &reference; }
