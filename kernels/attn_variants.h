@@ -154,7 +154,7 @@ static inline void ar__dims_decode(const ar_paged_args *a, ar_launch_dims *o,
   unsigned rows = 16 * mt, bn = 16 * warps;
   unsigned groups = ar__cdiv((long)a->max_seqlen_q * g, rows);
   unsigned pipe = ar__dec_stages(warps, a->head_dim) * 2 * bn * (unsigned)a->head_dim * 2;
-  unsigned comb = warps * rows * ((unsigned)a->head_dim + 2) * 4; /* cross-warp combine */
+  unsigned comb = warps * rows * ((unsigned)a->head_dim + 10) * 4; /* cross-warp combine */
   unsigned qs = rows * (unsigned)a->head_dim * 2;
   ar__dims(o, (unsigned)(a->num_splits > 0 ? a->num_splits : 1),
            (unsigned)a->num_kv_heads * groups, (unsigned)a->num_seqs, warps * 32,

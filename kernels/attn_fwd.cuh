@@ -1,0 +1,265 @@
+/*
+** attn_fwd.cuh -- the FlashAttention-2 style forward tile shared by the dense
+** sink varlen kernels (attn_dense.cu) and the paged prefill kernels
+** (attn_paged.cu); they differ only in where key j's K/V row lives (KV).
+**
+** A block owns BM = NW * MT * 16 query rows of one (sequence, q head); warp w
+** owns rows [(w*MT + mt) * 16, +16) for mt < MT.  KV tiles of BN keys stream
+** through two cp.async stages (the next tile loads while this one computes),
+** S = Q K^T and O += P V run on mma.sync m16n8k16 bf16 with ldmatrix from
+** XOR-swizzled shared memory, and the softmax is online in fp32 with exp2 on
+** logits pre-scaled by softmax_scale * log2(e).  Only KV tiles holding a
+** visible key are visited (bottom-right causal: stop past the diagonal;
+** window: start at the first visible key); masking runs only on tiles that
+** need it.  The sink joins the denominator in the epilogue.  Output goes
+** through shared memory for 16-byte coalesced stores.
+*/
+#ifndef AR_ATTN_FWD_CUH
+#define AR_ATTN_FWD_CUH
+
+#include "mma_sm80.cuh"
+
+struct KvDense { /* key j -> row of the packed [total_k, Hkv, D] tensor */
+  long long base, stride;
+  __device__ __forceinline__ long long row(int j) const { return base + (long long)j * stride; }
+};
+struct KvPaged { /* key j -> slot of the paged cache through the block table */
+  const int32_t *bt;
+  int bs;
+  long long stride, head_off;
+  __device__ __forceinline__ long long row(int j) const {
+    const int pg = j / bs;
+    return ((long long)__ldg(bt + pg) * bs + (j - pg * bs)) * stride + head_off;
+  }
+};
+
+struct FwdProblem {
+  const uint16_t *q, *k, *v;
+  uint16_t *out;
+  float *lse;          /* may be null */
+  const float *sinks;  /* may be null */
+  int q_start, sq, sk; /* first packed row of the sequence, its sq and sk */
+  int hq, h;
+  float sl2;           /* softmax_scale * log2(e) */
+  int window, causal;
+};
+
+template <int D, int NW, int MT, int BN, class KV>
+AR_DEV void fwd_tile(const FwdProblem &P, const KV &kv, const int m_block, char *smem) {
+  constexpr int BM = NW * MT * 16, NT = NW * 32, CH = D / 8, RPP = NT / CH;
+  constexpr bool QREG = (MT == 1);
+  constexpr uint32_t KV_BYTES = BN * D * 2;
+  static_assert(BN % RPP == 0 && (BM * CH) % NT == 0, "tile shape");
+  const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
+  const int m0 = m_block * BM;
+  const int off = P.sk - P.sq;
+  const int last_row = min(P.sq, m0 + BM) - 1;
+  int kend = P.sk, kbeg = 0;
+  if (P.causal) kend = min(kend, last_row + off + 1);
+  if (P.window > 0) kbeg = max(0, m0 + off - P.window + 1);
+  const int nt_beg = kbeg / BN;
+  const int nt_end = kend > kbeg ? (kend + BN - 1) / BN : nt_beg;
+
+  const uint32_t sQ = smem_u32(smem), sK0 = sQ + BM * D * 2, sV0 = sK0 + 2 * KV_BYTES;
+  const long long q_stride = (long long)P.hq * D;
+  const int c = tid % CH;
+
+  /* Q tile (rows past sq zero-filled). */
+#pragma unroll
+  for (int i = 0; i < BM * CH / NT; ++i) {
+    const int r = tid / CH + i * RPP;
+    const bool ok = m0 + r < P.sq;
+    const uint16_t *src = P.q + (ok ? (long long)(P.q_start + m0 + r) * q_stride + P.h * D + c * 8 : 0);
+    cp_async16(sQ + swz<CH>(r, c), src, ok);
+  }
+  cp_async_commit();
+
+  auto load_kv = [&](int nt, int st) {
+#pragma unroll
+    for (int i = 0; i < BN / RPP; ++i) {
+      const int r = tid / CH + i * RPP;
+      const int j = nt * BN + r;
+      const bool ok = j < P.sk;
+      const long long row = ok ? kv.row(j) + c * 8 : 0;
+      cp_async16(sK0 + st * KV_BYTES + swz<CH>(r, c), P.k + row, ok);
+      cp_async16(sV0 + st * KV_BYTES + swz<CH>(r, c), P.v + row, ok);
+    }
+  };
+  if (nt_beg < nt_end) load_kv(nt_beg, 0);
+  cp_async_commit();
+
+  float o[MT][D / 8][4];
+  float mrow[MT][2], lrow[MT][2];
+#pragma unroll
+  for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+    for (int dn = 0; dn < D / 8; ++dn)
+#pragma unroll
+      for (int e = 0; e < 4; ++e) o[mt][dn][e] = 0.f;
+    mrow[mt][0] = mrow[mt][1] = AR_NEG_INF;
+    lrow[mt][0] = lrow[mt][1] = 0.f;
+  }
+
+  uint32_t qf[QREG ? D / 16 : 1][4];
+  cp_async_wait<1>();
+  __syncthreads();
+  if (QREG) {
+#pragma unroll
+    for (int kk = 0; kk < (QREG ? D / 16 : 1); ++kk)
+      ldsm_x4(qf[kk][0], qf[kk][1], qf[kk][2], qf[kk][3],
+              sQ + swz<CH>(warp * 16 + (lane & 15), kk * 2 + (lane >> 4)));
+  }
+
+  for (int nt = nt_beg; nt < nt_end; ++nt) {
+    const int st = (nt - nt_beg) & 1;
+    cp_async_wait<0>();
+    __syncthreads(); /* tile nt landed; everyone is done with the other stage */
+    if (nt + 1 < nt_end) load_kv(nt + 1, st ^ 1);
+    cp_async_commit();
+    const uint32_t sK = sK0 + st * KV_BYTES, sV = sV0 + st * KV_BYTES;
+
+    /* S = Q K^T */
+    float s[MT][BN / 8][4];
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+      for (int n8 = 0; n8 < BN / 8; ++n8)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) s[mt][n8][e] = 0.f;
+#pragma unroll
+    for (int kk = 0; kk < D / 16; ++kk) {
+      uint32_t qa[MT][4];
+#pragma unroll
+      for (int mt = 0; mt < MT; ++mt) {
+        if (QREG) {
+#pragma unroll
+          for (int e = 0; e < 4; ++e) qa[mt][e] = qf[QREG ? kk : 0][e];
+        } else {
+          ldsm_x4(qa[mt][0], qa[mt][1], qa[mt][2], qa[mt][3],
+                  sQ + swz<CH>((warp * MT + mt) * 16 + (lane & 15), kk * 2 + (lane >> 4)));
+        }
+      }
+#pragma unroll
+      for (int nn = 0; nn < BN / 16; ++nn) {
+        uint32_t b0, b1, b2, b3;
+        ldsm_x4(b0, b1, b2, b3, sK + swz<CH>(nn * 16 + (lane & 7) + ((lane >> 4) << 3), kk * 2 + ((lane >> 3) & 1)));
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt) {
+          mma16816(s[mt][2 * nn], qa[mt], b0, b1);
+          mma16816(s[mt][2 * nn + 1], qa[mt], b2, b3);
+        }
+      }
+    }
+
+    /* Mask the tiles that straddle the diagonal, the window edge or sk. */
+    const int kt0 = nt * BN;
+    const bool need_mask = (kt0 + BN > P.sk) || (P.causal && kt0 + BN - 1 > m0 + off) ||
+                           (P.window > 0 && kt0 <= m0 + BM - 1 + off - P.window);
+    if (need_mask) {
+#pragma unroll
+      for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+        for (int n8 = 0; n8 < BN / 8; ++n8)
+#pragma unroll
+          for (int e = 0; e < 4; ++e) {
+            const int r = m0 + (warp * MT + mt) * 16 + (lane >> 2) + ((e >> 1) << 3);
+            const int j = kt0 + n8 * 8 + (lane & 3) * 2 + (e & 1);
+            const bool vis = j < P.sk && (!P.causal || j <= r + off) &&
+                             (P.window <= 0 || j > r + off - P.window);
+            if (!vis) s[mt][n8][e] = AR_NEG_INF;
+          }
+    }
+
+    /* Online softmax. */
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+      for (int hf = 0; hf < 2; ++hf) {
+        float mx = mrow[mt][hf];
+#pragma unroll
+        for (int n8 = 0; n8 < BN / 8; ++n8)
+          mx = fmaxf(mx, fmaxf(s[mt][n8][2 * hf], s[mt][n8][2 * hf + 1]));
+        mx = quad_max(mx);
+        const float msub = (mx == AR_NEG_INF) ? 0.f : mx * P.sl2;
+        const float alpha = ex2(mrow[mt][hf] * P.sl2 - msub);
+        mrow[mt][hf] = mx;
+        float rs = 0.f;
+#pragma unroll
+        for (int n8 = 0; n8 < BN / 8; ++n8)
+#pragma unroll
+          for (int e = 0; e < 2; ++e) {
+            const float p = ex2(fmaf(s[mt][n8][2 * hf + e], P.sl2, -msub));
+            s[mt][n8][2 * hf + e] = p;
+            rs += p;
+          }
+        lrow[mt][hf] = lrow[mt][hf] * alpha + rs;
+#pragma unroll
+        for (int dn = 0; dn < D / 8; ++dn) {
+          o[mt][dn][2 * hf] *= alpha;
+          o[mt][dn][2 * hf + 1] *= alpha;
+        }
+      }
+
+    /* O += P V */
+#pragma unroll
+    for (int kk = 0; kk < BN / 16; ++kk) {
+      uint32_t pa[MT][4];
+#pragma unroll
+      for (int mt = 0; mt < MT; ++mt) {
+        pa[mt][0] = pack_bf16(s[mt][2 * kk][0], s[mt][2 * kk][1]);
+        pa[mt][1] = pack_bf16(s[mt][2 * kk][2], s[mt][2 * kk][3]);
+        pa[mt][2] = pack_bf16(s[mt][2 * kk + 1][0], s[mt][2 * kk + 1][1]);
+        pa[mt][3] = pack_bf16(s[mt][2 * kk + 1][2], s[mt][2 * kk + 1][3]);
+      }
+#pragma unroll
+      for (int dn2 = 0; dn2 < D / 16; ++dn2) {
+        uint32_t v0, v1, v2, v3;
+        ldsm_x4_t(v0, v1, v2, v3, sV + swz<CH>(kk * 16 + (lane & 7) + (((lane >> 3) & 1) << 3), dn2 * 2 + (lane >> 4)));
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt) {
+          mma16816(o[mt][2 * dn2], pa[mt], v0, v1);
+          mma16816(o[mt][2 * dn2 + 1], pa[mt], v2, v3);
+        }
+      }
+    }
+  }
+  cp_async_wait<0>();
+
+  /* Epilogue: sink, normalise, LSE; O -> this warp's own Q rows in smem. */
+  const float sink2 = P.sinks ? __ldg(P.sinks + P.h) * AR_LOG2E : AR_NEG_INF;
+#pragma unroll
+  for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+    for (int hf = 0; hf < 2; ++hf) {
+      const float l = quad_sum(lrow[mt][hf]);
+      const float ms = (mrow[mt][hf] == AR_NEG_INF) ? AR_NEG_INF : mrow[mt][hf] * P.sl2;
+      const float mf = fmaxf(ms, sink2);
+      const float sc = (ms == AR_NEG_INF) ? 0.f : ex2(ms - mf);
+      const float lt = l * sc + (sink2 == AR_NEG_INF ? 0.f : ex2(sink2 - mf));
+      const float inv = lt > 0.f ? sc / lt : 0.f;
+      const int rr = (warp * MT + mt) * 16 + (lane >> 2) + hf * 8;
+#pragma unroll
+      for (int dn = 0; dn < D / 8; ++dn) {
+        const uint32_t v = pack_bf16(o[mt][dn][2 * hf] * inv, o[mt][dn][2 * hf + 1] * inv);
+        asm volatile("st.shared.u32 [%0], %1;\n" ::"r"(sQ + swz<CH>(rr, dn) + (lane & 3) * 4), "r"(v));
+      }
+      if (P.lse && (lane & 3) == 0 && m0 + rr < P.sq)
+        P.lse[(long long)(P.q_start + m0 + rr) * P.hq + P.h] =
+            lt > 0.f ? (mf + __log2f(lt)) * AR_LN2 : AR_NEG_INF;
+    }
+  __syncwarp();
+  constexpr int WR = MT * 16;
+#pragma unroll
+  for (int i = 0; i < WR * CH / 32; ++i) {
+    const int idx = lane + i * 32;
+    const int r = warp * WR + idx / CH, cc = idx % CH;
+    if (m0 + r < P.sq) {
+      uint4 v;
+      asm volatile("ld.shared.v4.u32 {%0,%1,%2,%3}, [%4];\n"
+                   : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w) : "r"(sQ + swz<CH>(r, cc)));
+      *(uint4 *)(P.out + (long long)(P.q_start + m0 + r) * q_stride + P.h * D + cc * 8) = v;
+    }
+  }
+}
+
+#endif /* AR_ATTN_FWD_CUH */
