@@ -1,0 +1,389 @@
+#!/usr/bin/env python3
+"""test_tools.py -- ctest cases for tools/attnroute_diff.py, tools/legacy.py
+and tools/attnroute_report.py.
+
+    test_tools.py --root SRC --work DIR CASE [--chromium PATH] [--legacy-c EXE]
+
+Each CASE builds the fixture db (db/schema.sql + tests/gen/fixture.sql) in its
+own work folder, varies a copy, and checks the tools' output and exit status.
+Exit 0 pass, 1 fail, 77 skipped (report_dom without Chromium).
+"""
+import argparse
+import itertools
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+CASES = {}
+SKIP = 77
+
+
+def case(fn):
+    CASES[fn.__name__] = fn
+    return fn
+
+
+class Fail(Exception):
+    pass
+
+
+class Skip(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Fail(msg)
+
+
+class Ctx:
+    def __init__(self, args):
+        self.root = os.path.abspath(args.root)
+        self.work = os.path.abspath(args.work)
+        self.chromium = args.chromium
+        self.legacy_c = args.legacy_c
+        self.tools = os.path.join(self.root, "tools")
+        self.gen = os.path.join(self.root, "gen", "attnroute_gen.py")
+
+    def path(self, name):
+        return os.path.join(self.work, name)
+
+    def fixture(self, name):
+        path = self.path(name)
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            if os.path.exists(path + suffix):
+                os.remove(path + suffix)
+        conn = sqlite3.connect(path)
+        for script in (os.path.join(self.root, "db", "schema.sql"),
+                       os.path.join(self.root, "tests", "gen", "fixture.sql")):
+            with open(script, encoding="utf-8") as f:
+                conn.executescript(f.read())
+        conn.commit()
+        conn.close()
+        return path
+
+    def variant(self, name, *statements):
+        path = self.fixture(name)
+        conn = sqlite3.connect(path)
+        for s in statements:
+            conn.execute(s)
+        conn.commit()
+        conn.close()
+        return path
+
+    def tool(self, script, *args):
+        p = subprocess.run([sys.executable, os.path.join(self.tools, script)] + list(args),
+                           cwd=self.work, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           universal_newlines=True)
+        return p.returncode, p.stdout, p.stderr
+
+    def diff(self, old, new, *extra):
+        return self.tool("attnroute_diff.py", old, new, *extra)
+
+    def diff_json(self, old, new, *extra):
+        rc, out, err = self.diff(old, new, "--json", *extra)
+        check(rc == 0, "diff --json failed (%d): %s" % (rc, err))
+        return json.loads(out)
+
+    def header(self, db, name):
+        out = self.path(name)
+        p = subprocess.run([sys.executable, self.gen, db, "-o", out], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, universal_newlines=True)
+        check(p.returncode == 0, "generator failed: %s" % p.stderr)
+        return out
+
+
+def regions(d):
+    return [(k["class"], r) for k in d["classes"] for r in k["regions"]]
+
+
+@case
+def diff_identical(ctx):
+    """Identical inputs (db/db, db/header, header/header): empty diff, exit 0."""
+    a = ctx.fixture("a.db")
+    b = ctx.fixture("b.db")
+    h = ctx.header(a, "a.h")
+    for old, new in ((a, b), (a, h), (h, a), (h, h)):
+        rc, out, err = ctx.diff(old, new, "--fail-on-regression", "0")
+        check(rc == 0 and out == "", "identical %s %s: rc %d, output %r %s"
+              % (old, new, rc, out, err))
+        d = ctx.diff_json(old, new)
+        check(d["identical"] and not d["classes"] and not d["provenance"],
+              "--json of identical inputs not empty: %s" % d)
+
+
+@case
+def diff_changed_winner(ctx):
+    """paged.bm64 made faster on the decode cells without cache of class A: one
+    box num_seqs 1..8 x seqlen_q 1 x cached 0, winners named, speedups, a
+    regression elsewhere caught by --fail-on-regression."""
+    a = ctx.fixture("a.db")
+    b = ctx.variant("b.db",
+                    "UPDATE measurement SET median_us = 3.0 WHERE candidate_id = 2 "
+                    "AND shape_id IN (1, 7)",
+                    "UPDATE measurement SET median_us = median_us * 1.25 "
+                    "WHERE candidate_id = 3 AND shape_id = 2")
+    d = ctx.diff_json(a, b)
+    rs = regions(d)
+    check(len(rs) == 2, "expected 2 regions (splitkv->bm64, dense->bm64), got %s" % rs)
+    by_old = {r["old_winner"]: r for _, r in rs}
+    r = by_old["dense_sink.gather"]
+    check(r["new_winner"] == "paged.bm64" and r["kind"] == "changed" and r["cells"] == 1
+          and r["ranges"]["num_seqs"] == [8, 8] and abs(r["speedup"] - 2.0) < 1e-9,
+          "dense->bm64 region wrong: %s" % r)
+    r = by_old["paged.splitkv"]
+    check(r["ranges"]["num_seqs"] == [1, 1] and r["ranges"]["seqlen_q"] == [1, 1]
+          and r["ranges"]["cached"] == [0, 0], "splitkv->bm64 region wrong: %s" % r)
+    s = d["summary"]
+    check(s["winner_changed"] == 2 and s["compared"] == 18, "counts wrong: %s" % s)
+    check(abs(s["worst"]["ratio"] - 1.25) < 1e-3 and s["worst"]["old_winner"] == "paged.splitkv",
+          "worst regression wrong: %s" % s["worst"])
+    rc, md, err = ctx.diff(a, b)
+    check(rc == 0, "diff failed: %s" % err)
+    for want in ("2 of 18 cells changed winner", "`dense_sink.gather` | `paged.bm64`",
+                 "×2.00", "Worst regression: **+25.0%**", "| provenance | old | new |"):
+        check(want in md, "markdown lacks %r:\n%s" % (want, md))
+    rc, _, err = ctx.diff(a, b, "--fail-on-regression", "20")
+    check(rc == 1 and "25.0%" in err, "--fail-on-regression 20: rc %d %s" % (rc, err))
+    rc, _, _ = ctx.diff(a, b, "--fail-on-regression", "30")
+    check(rc == 0, "--fail-on-regression 30 should pass")
+    # Headers carry the same information.
+    d2 = ctx.diff_json(ctx.header(a, "a.h"), ctx.header(b, "b.h"))
+    check(regions(d2) == rs and d2["summary"] == s, "header diff differs from db diff")
+
+
+@case
+def diff_box_merge(ctx):
+    """A change over a whole block of cells is one box, not many cells."""
+    a = ctx.fixture("a.db")
+    # paged.bm64 wins every prefill cell (seqlen_q 512, 2048) of class A.
+    b = ctx.variant("b.db", "UPDATE measurement SET median_us = 1.0 WHERE candidate_id = 2 "
+                            "AND shape_id IN (3, 4, 5, 9, 10, 11)")
+    d = ctx.diff_json(a, b)
+    rs = [r for _, r in regions(d) if r["old_winner"] == "dense_sink.gather"]
+    got = sorted((r["cells"], r["ranges"]["num_seqs"], r["ranges"]["seqlen_q"],
+                  r["ranges"]["cached"]) for r in rs)
+    # dense won (1|8, 512, 0) and (1|8, 2048, 0): one 2x2 box.
+    check(got == [(4, [1, 8], [512, 2048], [0, 0])], "boxes: %s" % got)
+
+
+@case
+def diff_new_candidate(ctx):
+    """A new candidate that wins class B's prefill cells: listed as added, and
+    the cells it took changed winner."""
+    a = ctx.fixture("a.db")
+    b = ctx.variant(
+        "b.db",
+        "INSERT INTO candidate VALUES (5, 'dense.fa3', 'dense', 'bm=128', '%s', -1, "
+        "'head_dim_mask=0x80,q_dtype_mask=0x1,kv_dtype_mask=0x1,block_size_mask=0x0,"
+        "sinks=0,window=0,causal=2,max_seqlen_q=0,gqa_exact=0')" % ("f6" * 32),
+        "INSERT INTO measurement (run_id, device_id, candidate_id, shape_id, status, "
+        "median_us, reps, measured_at) SELECT 2, 1, 5, id, 'ok', 10.0, 10, "
+        "'2026-05-01T12:00:00Z' FROM shape WHERE head_dim = 128 AND seqlen_q > 1")
+    d = ctx.diff_json(a, b)
+    check([c["name"] for c in d["candidates"]["added"]] == ["dense.fa3"],
+          "added candidates: %s" % d["candidates"])
+    rs = regions(d)
+    check(len(rs) == 1 and rs[0][1]["new_winner"] == "dense.fa3" and rs[0][1]["cells"] == 4
+          and "head_dim=128" in rs[0][0], "regions: %s" % rs)
+    rc, md, _ = ctx.diff(a, b)
+    check("added `dense.fa3`" in md, "markdown lacks the new candidate:\n" + md)
+
+
+@case
+def diff_removed_shape(ctx):
+    """A shape no longer measured: its cell is reported lost, not changed."""
+    a = ctx.fixture("a.db")
+    b = ctx.variant("b.db", "DELETE FROM measurement WHERE shape_id = 9")
+    d = ctx.diff_json(a, b)
+    rs = regions(d)
+    check(len(rs) == 1 and rs[0][1]["kind"] == "removed" and rs[0][1]["new_winner"] is None
+          and rs[0][1]["ranges"]["seqlen_q"] == [512, 512], "regions: %s" % rs)
+    check(d["summary"]["removed"] == 1 and d["summary"]["winner_changed"] == 0,
+          "summary: %s" % d["summary"])
+    rc, md, _ = ctx.diff(a, b)
+    check("1 lost theirs" in md, "markdown:\n" + md)
+
+
+@case
+def diff_changed_device(ctx):
+    """Driver update and a different device class show in provenance; code hash
+    and timing-policy changes too."""
+    a = ctx.fixture("a.db")
+    b = ctx.variant("b.db", "UPDATE device SET driver_version = 'rocm 7.3.0'",
+                    "UPDATE candidate SET code_hash = '%s' WHERE name = 'paged.bm64'" % ("99" * 32),
+                    "UPDATE run SET timing_policy = 'warmup=5,min_reps=20,min_ms=100,flush_l2=1'")
+    d = ctx.diff_json(a, b)
+    fields = {p["field"]: p for p in d["provenance"]}
+    check("device" in fields and "rocm 7.3.0" in fields["device"]["new"],
+          "device change missing: %s" % d["provenance"])
+    check("timing policy" in fields and "warmup=5" in fields["timing policy"]["new"],
+          "timing policy change missing")
+    check([c["name"] for c in d["candidates"]["code_changed"]] == ["paged.bm64"],
+          "code hash change missing: %s" % d["candidates"])
+    c = ctx.variant("c.db", "UPDATE device SET arch = 'gfx950'")
+    d = ctx.diff_json(a, c)
+    fields = {p["field"]: p for p in d["provenance"]}
+    check(fields.get("device class", {}).get("new") == "gfx950:256",
+          "device class change missing: %s" % d["provenance"])
+    rc, md, _ = ctx.diff(a, c)
+    check("| device class | gfx1250:256 | gfx950:256 |" in md, "markdown:\n" + md)
+
+
+@case
+def diff_bad_input(ctx):
+    """Unreadable inputs exit 2 naming the file."""
+    a = ctx.fixture("a.db")
+    txt = ctx.path("x.txt")
+    with open(txt, "w") as f:
+        f.write("hello\n")
+    for bad in (txt, ctx.path("missing.db")):
+        rc, _, err = ctx.diff(a, bad)
+        check(rc == 2 and os.path.basename(bad) in err, "%s: rc %d %s" % (bad, rc, err))
+
+
+@case
+def legacy_vs_c(ctx):
+    """tools/legacy.py agrees with the runtime's attnroute_legacy_route on a
+    grid of problems (both policies, every step)."""
+    if not ctx.legacy_c:
+        raise Skip("no runtime-built legacy_dump program")
+    sys.path.insert(0, ctx.tools)
+    import legacy
+    rows = []
+    for (ns, sq, cached, hq, hkv, hd, sinks, window, block, qdt, step) in itertools.product(
+            (1, 8, 16, 17, 64), (1, 2, 512), (0, 100), (64, 8), (8, 1), (64, 128), (0, 1),
+            (-1, 0, 128), (16, 256), (0, 2), (0, 1, 2)):
+        if hq % hkv:
+            continue
+        rows.append((ns, sq, sq + cached, hq, hkv, hd, sinks, window, block, qdt, step))
+    rows.append((0, 1, 1, 8, 8, 64, 0, -1, 16, 0, 0))  # invalid
+    text = "".join(" ".join(str(v) for v in r) + "\n" for r in rows)
+    p = subprocess.run([ctx.legacy_c], input=text, stdout=subprocess.PIPE,
+                       universal_newlines=True)
+    check(p.returncode == 0, "legacy_dump failed")
+    got = p.stdout.split("\n")
+    bad = 0
+    for r, line in zip(rows, got):
+        ns, sq, sk, hq, hkv, hd, sinks, window, block, qdt, step = r
+        prob = legacy.problem(ns, sq, sk, hq, hkv, hd, qdt, qdt, sinks, window, block, 1)
+        want = " ".join(str(legacy.legacy_route(pol, prob, {"step": step})) for pol in (0, 1))
+        if line.strip() != want:
+            bad += 1
+            if bad < 5:
+                print("mismatch %s: C %s, Python %s" % (r, line.strip(), want))
+    check(len(got) >= len(rows) and bad == 0, "%d of %d problems differ" % (bad, len(rows)))
+    print("%d problems agree" % len(rows))
+
+
+def expected_heatmaps(db):
+    conn = sqlite3.connect(db)
+    n = conn.execute("SELECT COUNT(*) FROM (SELECT DISTINCT head_dim, q_dtype, kv_dtype, "
+                     "has_sinks, sliding_window, kv_block_size, causal, num_seqs, "
+                     "num_q_heads, num_q_heads / num_kv_heads FROM shape WHERE id IN "
+                     "(SELECT shape_id FROM measurement))").fetchone()[0]
+    conn.close()
+    return 3 * n
+
+
+def chromium(ctx, *args):
+    profile = tempfile.mkdtemp(prefix="ar-chromium-")
+    try:
+        p = subprocess.run([ctx.chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                            "--disable-background-networking", "--disable-component-update",
+                            "--disable-sync", "--no-first-run", "--user-data-dir=" + profile]
+                           + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           universal_newlines=True, timeout=120)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    return p
+
+
+@case
+def report_dom(ctx):
+    """The report renders in headless Chromium with one heatmap <svg> per map
+    (3 per slice), and a screenshot is taken (report.png in the work folder)."""
+    if not ctx.chromium or not os.path.exists(ctx.chromium):
+        raise Skip("chromium not found")
+    db = ctx.fixture("fixture.db")
+    out = ctx.path("report.html")
+    rc, _, err = ctx.tool("attnroute_report.py", db, "-o", out)
+    check(rc == 0, "report failed: %s" % err)
+    with open(out, encoding="utf-8") as f:
+        page = f.read()
+    check("http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+          and "https://" not in page and "<script" not in page and "<link" not in page,
+          "report is not self-contained")
+    url = "file://" + out
+    p = chromium(ctx, "--dump-dom", url)
+    check(p.returncode == 0, "chromium --dump-dom failed: %s" % p.stderr[-2000:])
+    dom = p.stdout
+    n = len(re.findall(r'<svg[^>]*class="heatmap"', dom))
+    want = expected_heatmaps(db)
+    check(want == 12, "fixture should give 12 heatmaps, db says %d" % want)
+    check(n == want, "rendered DOM has %d heatmap svgs, want %d" % (n, want))
+    for text in ("speedup vs post-1345", "speedup vs pre-1345", "dense_sink.gather",
+                 "cached", "seqlen_q", "Provenance"):
+        check(text in dom, "rendered DOM lacks %r" % text)
+    shot = ctx.path("report.png")
+    p = chromium(ctx, "--window-size=1100,1500", "--screenshot=" + shot, url)
+    check(p.returncode == 0 and os.path.getsize(shot) > 10000, "screenshot failed")
+    print("heatmaps: %d; screenshot %s" % (n, shot))
+
+
+@case
+def report_options(ctx):
+    """--eval adds the evaluation regret table; bad input exits 2."""
+    db = ctx.fixture("fixture.db")
+    ev = ctx.variant("eval.db",
+                     "DELETE FROM measurement",
+                     "INSERT INTO shape VALUES (99, 64, 'bf16', 'bf16', 1, -1, 16, 1, 2, 1, "
+                     "1, 64, 8)",
+                     "INSERT INTO measurement (run_id, device_id, candidate_id, shape_id, "
+                     "status, median_us, reps, measured_at) VALUES "
+                     "(1, 1, 3, 99, 'ok', 6.0, 10, '2026-05-03T00:00:00Z'), "
+                     "(1, 1, 1, 99, 'ok', 5.0, 10, '2026-05-03T00:00:00Z')")
+    out = ctx.path("r.html")
+    rc, _, err = ctx.tool("attnroute_report.py", db, "-o", out, "--eval", ev)
+    check(rc == 0, "report --eval failed: %s" % err)
+    with open(out, encoding="utf-8") as f:
+        page = f.read()
+    # (2, 1, 0) snaps to num_seqs 1 (log-nearest of 1 and 8): the table runs
+    # paged.splitkv (6 us) where dense_sink.gather (5 us) was best: 1.2x.
+    row = re.search(r"<tr><td>head_dim=64[^<]*</td><td class=num>1</td>"
+                    r"<td class=num>([0-9.]+)×</td>", page)
+    check("Evaluation db" in page and row and row.group(1) == "1.200",
+          "eval regret row missing or wrong")
+    rc, _, err = ctx.tool("attnroute_report.py", ctx.path("nope.db"), "-o", out)
+    check(rc == 2 and "nope.db" in err, "missing db: rc %d %s" % (rc, err))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--root", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--chromium", default="")
+    ap.add_argument("--legacy-c", default="")
+    ap.add_argument("case", choices=sorted(CASES))
+    args = ap.parse_args()
+    ctx = Ctx(args)
+    os.makedirs(ctx.work, exist_ok=True)
+    try:
+        CASES[args.case](ctx)
+    except Skip as e:
+        print("SKIP %s: %s" % (args.case, e))
+        return SKIP
+    except Fail as e:
+        print("FAIL %s: %s" % (args.case, e))
+        return 1
+    print("PASS %s" % args.case)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
