@@ -4,7 +4,9 @@
 ** double quotes ("" inside quotes is a quote), surrounding blanks and a
 ** trailing CR ignored, '#' / "//" comment lines and blank lines skipped.
 */
+#ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
+#endif
 
 #include <dirent.h>
 #include <errno.h>

@@ -14,8 +14,6 @@
 ** object is missing, they are unavailable with a message and their modules
 ** stay NULL, so nothing tries to load them.
 */
-#define _POSIX_C_SOURCE 200809L
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

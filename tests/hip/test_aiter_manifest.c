@@ -5,7 +5,9 @@
 ** several manifests, missing code objects.  Missing things must give a
 ** message, never a crash.  No GPU.
 */
+#ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
+#endif
 
 #include <stdio.h>
 #include <stdlib.h>

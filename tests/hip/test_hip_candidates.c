@@ -6,7 +6,9 @@
 ** a recording fake backend (gather first when cached, then the 0x58-byte
 ** aiter buffer on the right K/V); pa_decode refusing to run.
 */
+#ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
+#endif
 
 #include <stdio.h>
 #include <stdlib.h>
