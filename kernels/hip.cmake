@@ -62,7 +62,8 @@ foreach(_ar_base IN LISTS AR_HIP_KERNEL_BASES)
   set(_ar_out ${_ar_hipk_dir}/${_ar_base}.hip.co)
   add_custom_command(
     OUTPUT ${_ar_out}
-    COMMAND ${AR_HIPCC} -x hip --genco ${_ar_hipk_arch_flags} ${_ar_hipk_extra}
+    COMMAND ${CMAKE_COMMAND} -E env HIP_PLATFORM=amd
+            ${AR_HIPCC} -x hip --genco ${_ar_hipk_arch_flags} ${_ar_hipk_extra}
             -I${CMAKE_CURRENT_LIST_DIR} ${_ar_src} -o ${_ar_out}
     DEPENDS ${_ar_src} ${_ar_hipk_headers}
     COMMENT "hipcc ${_ar_base}.cu -> ${_ar_base}.hip.co (${ATTNROUTE_HIP_ARCHS})"
