@@ -45,7 +45,7 @@ EMPTY_FILL = "#f2f2f2"
 FAILED_FILL = "#7f7f7f"
 NA_FILL = "#d9d9d9"
 
-CELL_W, CELL_H = 58, 26
+CELL_W, CELL_H = 50, 24
 MARGIN_L, MARGIN_T, MARGIN_B, MARGIN_R = 58, 22, 40, 8
 
 CSS = """
@@ -255,6 +255,8 @@ def render(model, args, eval_model=None):
                     return FAILED_FILL, "×", False, tip
                 return NA_FILL, "n/a", True, tip
             fill, dark_bg = seq_color(math.log(s) / math.log(top))
+            if k["cells"][point][0][0] == legacy_pick(model, k["static"], point, pol)[1]:
+                return fill, "=", not dark_bg, tip + " (the same candidate)"
             return fill, "%.2f×" % s if s < 9.995 else "%.0f×" % s, not dark_bg, tip
         return fn
 
@@ -264,7 +266,7 @@ def render(model, args, eval_model=None):
     o.append("<h1>%s</h1>" % esc(title))
     dev = model["devices"][-1]
     o.append('<p class="muted">device class <b>%s:%d</b> (%s %s) · %d candidates · %d '
-             'classes · newest measurement %s</p>' % (
+             'class(es) · newest measurement %s</p>' % (
                  esc(model["arch"]), model["cu_count"], esc(dev["vendor"]),
                  esc(model["device_name"]), len(names), len(model["classes"]),
                  esc(model["newest_measurement"])))
@@ -288,7 +290,8 @@ def render(model, args, eval_model=None):
              '</span></div>' % (grad, top))
     o.append('<div class="legend"><span><span class="sw" style="background:%s"></span>'
              'not measured</span><span><span class="sw" style="background:%s;color:#fff">×'
-             '</span>no candidate correct</span><span><span class="sw" style="background:%s">'
+             '</span>no candidate correct</span><span><span class="sw" style="background:'
+             '#fde725">=</span>legacy runs the winner (1.00×)</span><span><span class="sw" style="background:%s">'
              '</span>n/a: legacy pick not measured ok or no stand-in</span></div>'
              % (EMPTY_FILL, FAILED_FILL, NA_FILL))
 

@@ -1,0 +1,78 @@
+-- example.sql -- the db behind docs/report-example.png (run after
+-- db/schema.sql, e.g. tests/gen/make_fixture.py db/schema.sql ex.db
+-- db/schema.sql tests/tools/example.sql; then tools/attnroute_report.py).
+-- The fixture's device, candidates and cost model over a larger gpt-oss-like
+-- grid: head_dim 64, sinks, page 16; num_seqs {1,16} x seqlen_q
+-- {1,16,128,512,2048,8192} x cached {0,1k,4k,16k} x (q,kv) heads {(64,8),(16,2)}.
+
+INSERT INTO device VALUES
+  (1, 'amd', 'gfx1250', 256, 'AMD Instinct MI450 (fixture)', 309237645312,
+   'rocm 7.2.0', 'hip 7.2.0');
+
+INSERT INTO candidate VALUES
+  (1, 'dense_sink.gather', 'dense_sink', 'bm=128',
+   'a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1', 0,
+   'head_dim_mask=0x88,q_dtype_mask=0x1,kv_dtype_mask=0x1,block_size_mask=0x0,sinks=2,window=0,causal=1,max_seqlen_q=0,gqa_exact=0'),
+  (2, 'paged.bm64', 'paged', 'bm=64',
+   'b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2', 1,
+   'head_dim_mask=0x88,q_dtype_mask=0x1,kv_dtype_mask=0x1,block_size_mask=0x0,sinks=2,window=2,causal=2,max_seqlen_q=0,gqa_exact=0'),
+  (3, 'paged.splitkv', 'paged', 'segments=16',
+   'c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3', 2,
+   'head_dim_mask=0x88,q_dtype_mask=0x1,kv_dtype_mask=0x1,block_size_mask=0x0,sinks=2,window=2,causal=2,max_seqlen_q=16,gqa_exact=0'),
+  (4, 'asm.pa_decode', 'paged_decode', '',
+   'd4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4', 3,
+   'head_dim_mask=0x8,q_dtype_mask=0x4,kv_dtype_mask=0x4,block_size_mask=0x100,sinks=1,window=0,causal=2,max_seqlen_q=1,gqa_exact=8');
+
+INSERT INTO run VALUES
+  (1, 1, 'host', '0.1.0', 'fixture', 'ar_tune --grid fixture-a',
+   'warmup=3,min_reps=10,min_ms=50,flush_l2=1', '2026-05-01T10:00:00Z', '2026-05-01T10:30:00Z'),
+  (2, 1, 'host', '0.1.0', 'fixture', 'ar_tune --grid fixture-b',
+   'warmup=3,min_reps=10,min_ms=50,flush_l2=1', '2026-05-01T11:00:00Z', '2026-05-01T11:30:00Z');
+
+WITH ns(v) AS (VALUES (1), (16)),
+     sq(v) AS (VALUES (1), (16), (128), (512), (2048), (8192)),
+     cached(v) AS (VALUES (0), (1024), (4096), (16384)),
+     heads(q, kv) AS (VALUES (64, 8), (16, 2))
+INSERT INTO shape (head_dim, q_dtype, kv_dtype, has_sinks, sliding_window, kv_block_size,
+                   causal, num_seqs, seqlen_q, seqlen_k, num_q_heads, num_kv_heads)
+SELECT 64, 'bf16', 'bf16', 1, -1, 16, 1, ns.v, sq.v, sq.v + cached.v, heads.q, heads.kv
+FROM ns, sq, cached, heads;
+
+CREATE TEMP VIEW fixture_cost AS
+SELECT s.id AS shape_id, c.id AS candidate_id, c.name AS name,
+       s.num_seqs * s.seqlen_q * (s.seqlen_q / 2.0 + s.seqlen_k - s.seqlen_q)
+         * s.num_q_heads * (s.head_dim / 64.0) AS work,
+       s.num_seqs * s.seqlen_k * s.num_kv_heads * (s.head_dim / 64.0) AS kv,
+       s.num_seqs * (s.seqlen_k - s.seqlen_q) * s.num_kv_heads AS gathered,
+       s.num_seqs * s.num_q_heads AS heads, s.seqlen_q AS sq
+FROM shape s CROSS JOIN candidate c;
+
+CREATE TEMP VIEW fixture_result AS
+SELECT shape_id, candidate_id,
+  CASE
+    WHEN name = 'asm.pa_decode' THEN 'unsupported'
+    WHEN name = 'paged.splitkv' AND sq > 16 THEN 'unsupported'
+    ELSE 'ok'
+  END AS status,
+  CASE name
+    WHEN 'dense_sink.gather' THEN 6.0 + 1.0e-6 * work + 1.2e-3 * gathered
+    WHEN 'paged.bm64' THEN 9.0 + 1.2e-6 * work + 1.0e-4 * kv
+    WHEN 'paged.splitkv' THEN 4.0 + 0.45e-4 * kv + 0.01 * heads
+  END AS t
+FROM fixture_cost;
+
+INSERT INTO measurement (run_id, device_id, candidate_id, shape_id, status, median_us,
+                         p10_us, p90_us, reps, rel_err, message, measured_at)
+SELECT 1, 1, candidate_id, shape_id, status,
+       CASE WHEN status = 'ok' THEN round(t, 3) END,
+       CASE WHEN status = 'ok' THEN round(t * 0.97, 3) END,
+       CASE WHEN status = 'ok' THEN round(t * 1.05, 3) END,
+       CASE WHEN status = 'ok' THEN 20 ELSE 0 END,
+       CASE WHEN status IN ('ok', 'wrong') THEN 0.001 END,
+       CASE status WHEN 'ok' THEN '' WHEN 'unsupported' THEN 'caps'
+                   WHEN 'wrong' THEN 'max abs err 0.5' ELSE 'watchdog' END,
+       printf('2026-05-01T10:%02d:%02dZ', shape_id % 60, candidate_id * 7)
+FROM fixture_result;
+
+DROP VIEW fixture_result;
+DROP VIEW fixture_cost;
