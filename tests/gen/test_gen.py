@@ -147,6 +147,28 @@ def determinism(ctx):
 
 
 @case
+def wal(ctx):
+    """A db in WAL mode with a writer still connected and rows not yet
+    checkpointed: read read-only, the new rows seen, nothing written."""
+    db = ctx.fixture()
+    base = ctx.gen_ok(db, ctx.path("before.h"))
+    writer = sqlite3.connect(db)
+    check(writer.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal", "no WAL")
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.execute("UPDATE measurement SET median_us = 2.5 WHERE candidate_id = 2 "
+                   "AND shape_id = 1")
+    writer.commit()
+    size = os.path.getsize(db)
+    try:
+        h = ctx.gen_ok(db, ctx.path("after.h"))
+    finally:
+        writer.close()
+    check('[1,1,0,64,8,[["paged.bm64",2.5]' in h, "WAL rows not seen")
+    check(h != base, "header unchanged")
+    check(os.path.getsize(db) >= size, "db shrank")
+
+
+@case
 def golden(ctx):
     """The fixture's header matches tests/gen/golden_fixture.h (regenerate with
     tests/gen/update_golden.sh after an intended change)."""
