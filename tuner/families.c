@@ -8,6 +8,7 @@
 */
 #include <string.h>
 
+#include "attn_variants.h"
 #include "families.h"
 
 static int launch(ar_backend *b, void *fn, ar_dims_fn dims, void *args, size_t size) {
@@ -98,17 +99,22 @@ int ar_family_paged_run(const ar_candidate *c, ar_backend *b, const ar_loaded *k
 }
 
 /*
-** Fixed splits, or (num_splits 0) enough splits that num_seqs * Hq * splits
-** covers twice the CU count; never more splits than keys; clamped to
-** [1, w->max_splits].
+** Fixed splits, or (num_splits 0) enough splits for the decode grid
+** (num_splits x Hkv x ceil(sq * Hq/Hkv / 16) row groups x num_seqs blocks,
+** kernels/attn_variants.h) to cover the CU count once, without splits shorter
+** than AR_DECODE_MIN_KEYS_PER_SPLIT keys.  Clamped to [1, w->max_splits].
 */
 int32_t ar_decode_splits(const ar_decode_variant *v, const ar_workload *w) {
   int64_t n = v->num_splits;
   if (n <= 0) {
-    int64_t work = (int64_t)w->p.num_seqs * w->p.num_q_heads;
-    int64_t target = 2 * (int64_t)(w->cu_count > 0 ? w->cu_count : 1);
-    n = work > 0 ? (target + work - 1) / work : 1;
-    if (n > w->seqlen_k) n = w->seqlen_k;
+    int64_t g = w->p.num_kv_heads > 0 ? w->p.num_q_heads / w->p.num_kv_heads : 1;
+    int64_t groups = ((int64_t)w->seqlen_q * g + 15) / 16;
+    int64_t work = (int64_t)w->p.num_seqs * w->p.num_kv_heads * groups;
+    int64_t cus = w->cu_count > 0 ? w->cu_count : 1;
+    int64_t by_keys = ((int64_t)w->seqlen_k + AR_DECODE_MIN_KEYS_PER_SPLIT - 1) /
+                      AR_DECODE_MIN_KEYS_PER_SPLIT;
+    n = work > 0 ? (cus + work - 1) / work : 1;
+    if (n > by_keys) n = by_keys;
   }
   if (n > w->max_splits) n = w->max_splits;
   if (n < 1) n = 1;
@@ -123,6 +129,7 @@ int ar_family_decode_run(const ar_candidate *c, ar_backend *b, const ar_loaded *
   a.num_splits = ar_decode_splits(v, w);
   if (launch(b, k->fn[0], v->split_dims, &a, sizeof a) != 0) return -1;
   if (a.num_splits <= 1) return 0; /* the split kernel wrote out itself */
+  /* (attn_variants.h: the reduce would be a no-op; skipping it saves a launch) */
   ar_reduce_args r;
   memset(&r, 0, sizeof r);
   r.out = w->out;

@@ -21,12 +21,17 @@
 **                                             part_out / part_ml), 16x64 tiles
 **   host_reduce               ar_reduce_args  combines the splits and the sink
 **
-** Split-KV convention (host_paged_split + host_reduce): split s of a sequence
+** Split-KV convention (host_paged_split + host_reduce; the same as the
+** CUDA/HIP decode kernels, kernels/attn_variants.h): split s of a sequence
 ** with sk keys covers keys [s*c, min(sk, (s+1)*c)), c = ceil(sk / num_splits).
-** part_out[s][t][h][:] holds the split's normalised output (sum_j p_j v_j /
-** sum_j p_j, 0 when the split saw no key) and part_ml[s][t][h] = (m, l), with
-** m the split's largest scaled logit (-inf when empty) and l = sum_j
-** exp(logit_j - m) (0 when empty).  Sinks are applied by the reduce only.
+** part_out[s][t][h][:] = sum_j exp(x_j - m) v_j over the split's visible keys
+** (unnormalised), part_ml[s][t][h] = (m, l) with x_j the scaled logit, m the
+** split's largest (-inf when it saw no key) and l = sum_j exp(x_j - m) (0
+** when empty).  Sinks are applied by the reduce only.  With num_splits 1 the
+** split kernel writes out (sink included) and host_reduce does nothing.
+** lse (host_dense_* when lse != 0): natural log of the full softmax
+** denominator, sink included (so the sink logit for a row that sees no
+** key, -inf without a sink).
 */
 #ifndef AR_HOST_KERNELS_H
 #define AR_HOST_KERNELS_H

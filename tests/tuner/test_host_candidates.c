@@ -1,0 +1,229 @@
+/*
+** test_host_candidates.c -- every host candidate, through its family run
+** function and the host backend, against the double reference on many
+** problems: cached prefixes (sq < sk), decode sq = 1..16, windows, GQA up to
+** 8, pages 16/64/256, head dims 16..256, sinks on/off, causal on/off.  Each
+** problem gets fresh inputs (its own seed) and a NaN-poisoned output; a
+** relative error of 1e-2 or more, or any NaN, fails.  Also checks the
+** table itself (names, legacy stand-ins, kernel symbols) and
+** ar_decode_splits.  ATTNROUTE_TEST_SEED=<n> reruns with other seeds;
+** arguments pick a part of the shapes (see main).
+*/
+#include <stdint.h>
+
+#include "candidates_host.h"
+#include "families.h"
+#include "host_kernels.h"
+#include "test_host_util.h"
+
+typedef struct shape {
+  int ns, sq, cached, hq, hkv, d, page, sinks, window, causal;
+} shape;
+
+static const shape fixed[] = {
+    /* ns sq cached hq hkv  d page sink win causal */
+    {2, 33, 70, 8, 1, 64, 16, 1, -1, 1},    /* GQA 8, cached prefix */
+    {1, 1, 300, 8, 1, 64, 256, 1, -1, 1},   /* decode, page 256 */
+    {3, 16, 100, 16, 2, 128, 64, 0, -1, 1}, /* D 128, page 64 */
+    {2, 7, 40, 4, 4, 64, 16, 1, 8, 1},      /* window with a cached prefix */
+    {1, 50, 0, 4, 2, 128, 16, 1, 16, 1},    /* window, no cache: dense reads k_new */
+    {2, 64, 0, 8, 8, 64, 64, 0, -1, 0},     /* non-causal, no cache */
+    {1, 5, 20, 2, 1, 256, 16, 1, -1, 1},    /* D 256 */
+    {2, 3, 29, 3, 1, 48, 16, 0, 5, 0},      /* D 48, window non-causal */
+    {1, 17, 0, 2, 2, 16, 256, 1, -1, 1},    /* D 16, one partial page */
+    {4, 1, 0, 8, 1, 64, 16, 1, -1, 1},      /* decode with sk = 1 */
+};
+
+static uint64_t rng_state;
+static int rnd(int lo, int hi) { /* uniform in [lo, hi] */
+  rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
+  return lo + (int)((rng_state >> 33) % (uint64_t)(hi - lo + 1));
+}
+
+static shape random_shape(int decode) {
+  static const int heads[] = {1, 2, 4, 8, 16}, pages[] = {16, 64, 256};
+  static const int dims[] = {64, 128, 64, 128, 32, 80, 256};
+  shape s;
+  s.ns = rnd(1, 3);
+  s.sq = decode ? rnd(1, 16) : rnd(1, 96);
+  s.cached = rnd(0, 3) == 0 ? 0 : rnd(1, 400);
+  s.hkv = heads[rnd(0, 3)];
+  s.hq = s.hkv * heads[rnd(0, 3)];
+  if (s.hq > 16) s.hq = s.hkv;
+  s.d = dims[rnd(0, 6)];
+  s.page = pages[rnd(0, 2)];
+  s.sinks = rnd(0, 1);
+  s.window = rnd(0, 2) == 0 ? rnd(1, 64) : -1;
+  s.causal = rnd(0, 4) != 0;
+  return s;
+}
+
+static int supports(const ar_candidate *c, const attnroute_problem *p) {
+  const attnroute_caps *k = &c->caps;
+  if (p->head_dim % 16 || p->head_dim < 16 || p->head_dim > 512) return 0;
+  if (!(k->head_dim_mask & (1u << (p->head_dim / 16 - 1)))) return 0;
+  if (k->max_seqlen_q && p->max_seqlen_q > k->max_seqlen_q) return 0;
+  return 1;
+}
+
+static void check_table(const ar_candidate *const *cs, int n) {
+  int routes[ATTNROUTE_NUM_ROUTES] = {0};
+  CHECK(n >= 6);
+  for (int i = 0; i < n; i++) {
+    const ar_candidate *c = cs[i];
+    CHECK(c && c->name && c->family && c->params && c->run && c->variant);
+    for (int j = 0; j < i; j++) CHECK(strcmp(cs[j]->name, c->name) != 0);
+    CHECK(strncmp(c->name, c->family, strlen(c->family)) == 0);
+    CHECK(c->legacy_route >= -1 && c->legacy_route < ATTNROUTE_NUM_ROUTES);
+    if (c->legacy_route >= 0) routes[c->legacy_route]++;
+    CHECK(c->modules[0] && strcmp(c->modules[0], "host") == 0 && !c->modules[1]);
+    int nk = 0;
+    while (nk < AR_MAX_KERNELS && c->kernels[nk]) {
+      CHECK(strncmp(c->kernels[nk], "0:", 2) == 0);
+      CHECK(ar_host_kernel_find(c->kernels[nk] + 2) != NULL);
+      nk++;
+    }
+    if (!strcmp(c->family, "dense_sink")) CHECK(nk == 2 && c->run == ar_family_dense_run);
+    else if (!strcmp(c->family, "paged")) CHECK(nk == 1 && c->run == ar_family_paged_run);
+    else if (!strcmp(c->family, "paged_decode")) {
+      CHECK(nk == 2 && c->run == ar_family_decode_run);
+      CHECK(c->caps.max_seqlen_q == 16);
+    } else CHECK(!"unknown family");
+    CHECK(c->caps.head_dim_mask == 0xffffu);
+    CHECK(c->caps.q_dtype_mask == 1u << ATTNROUTE_DTYPE_BF16);
+    CHECK(c->caps.kv_dtype_mask == 1u << ATTNROUTE_DTYPE_BF16);
+    CHECK(c->caps.block_size_mask == 0);
+    CHECK(c->caps.sinks == ATTNROUTE_CAP_OPTIONAL && c->caps.window == ATTNROUTE_CAP_OPTIONAL &&
+          c->caps.causal == ATTNROUTE_CAP_OPTIONAL);
+  }
+  CHECK(routes[ATTNROUTE_ROUTE_DENSE_SINK_ASM] == 1);
+  CHECK(routes[ATTNROUTE_ROUTE_TRITON_PAGED] == 1);
+  CHECK(routes[ATTNROUTE_ROUTE_TRITON_SPLITKV] == 1);
+  CHECK(routes[ATTNROUTE_ROUTE_ASM_PAGED_DECODE] == 0);
+  for (int i = 0; i < n; i++)
+    if (cs[i]->legacy_route == ATTNROUTE_ROUTE_TRITON_SPLITKV)
+      CHECK(((const ar_decode_variant *)cs[i]->variant)->num_splits == 16);
+}
+
+static void check_decode_splits(void) {
+  ar_workload w;
+  memset(&w, 0, sizeof w);
+  w.p.num_seqs = 1;
+  w.p.num_q_heads = 8;
+  w.p.num_kv_heads = 1;
+  w.seqlen_q = 1;
+  w.seqlen_k = 4096;
+  w.max_splits = 16;
+  w.cu_count = 132;
+  ar_decode_variant v = {NULL, NULL, 16};
+  CHECK(ar_decode_splits(&v, &w) == 16);
+  w.max_splits = 8;
+  CHECK(ar_decode_splits(&v, &w) == 8); /* clamped */
+  v.num_splits = 0;                     /* auto: 132 CUs over 1 block per split */
+  w.max_splits = 64;
+  CHECK(ar_decode_splits(&v, &w) == 32); /* 4096 keys / 128 per split */
+  w.seqlen_k = 1 << 20;
+  CHECK(ar_decode_splits(&v, &w) == 64); /* clamped to max_splits */
+  w.max_splits = 256;
+  CHECK(ar_decode_splits(&v, &w) == 132);
+  w.p.num_seqs = 200;
+  CHECK(ar_decode_splits(&v, &w) == 1); /* the batch fills the device */
+  w.cu_count = 1;
+  w.p.num_seqs = 1;
+  CHECK(ar_decode_splits(&v, &w) == 1);
+  w.cu_count = 0;
+  w.max_splits = 0;
+  CHECK(ar_decode_splits(&v, &w) == 1);
+}
+
+/* Run every supporting candidate on s; returns the number run. */
+static int check_shape(ar_backend *b, const ar_candidate *const *cs, int n, const ar_loaded *ld,
+                       const shape *s, uint64_t seed) {
+  attnroute_problem p;
+  memset(&p, 0, sizeof p);
+  p.num_seqs = s->ns;
+  p.num_q_heads = s->hq;
+  p.num_kv_heads = s->hkv;
+  p.head_dim = s->d;
+  p.q_dtype = p.kv_dtype = ATTNROUTE_DTYPE_BF16;
+  p.has_sinks = s->sinks;
+  p.sliding_window = s->window;
+  p.kv_block_size = s->page;
+  p.causal = s->causal;
+  char err[256];
+  ar_inputs in;
+  ar_workload w;
+  CHECK_MSG(ar_inputs_make(&in, &p, s->sq, s->cached, seed, err, sizeof err) == 0, "%s", err);
+  CHECK_MSG(ar_workload_upload(b, &in, 16, 1, &w, err, sizeof err) == 0, "%s", err);
+  size_t no = (size_t)in.total_q * s->hq * s->d;
+  double *ref = malloc(no * sizeof *ref);
+  uint16_t *out = malloc(no * 2);
+  CHECK(ref && out);
+  ar_reference_attention(&in, ref);
+  int ran = 0;
+  for (int i = 0; i < n; i++) {
+    if (!supports(cs[i], &in.p)) continue;
+    CHECK(no % 2 == 0); /* D is a multiple of 16 */
+    CHECK(b->fill32(b, w.out, 0x7FC07FC0u, no * 2) == 0);
+    CHECK_MSG(cs[i]->run(cs[i], b, &ld[i], &w) == 0, "%s: %s", cs[i]->name, b->error_text(b));
+    CHECK(b->synchronize(b) == 0);
+    CHECK(b->download(b, out, w.out, no * 2) == 0);
+    double e = test_rel_err(out, ref, no);
+    CHECK_MSG(e < 1e-2,
+              "%s: rel err %g (seed %llu: ns %d sq %d cached %d hq %d hkv %d d %d page %d "
+              "sinks %d window %d causal %d)",
+              cs[i]->name, e, (unsigned long long)seed, s->ns, s->sq, s->cached, s->hq, s->hkv,
+              s->d, s->page, s->sinks, s->window, s->causal);
+    ran++;
+  }
+  free(ref);
+  free(out);
+  ar_workload_free(b, &w);
+  ar_inputs_free(&in);
+  return ran;
+}
+
+int main(int argc, char **argv) {
+  int n = 0;
+  const ar_candidate *const *cs = ar_candidates_host(&n);
+  check_table(cs, n);
+  check_decode_splits();
+
+  ar_backend *b;
+  char err[256];
+  CHECK(ar_backend_host_open(&b, err, sizeof err) == 0);
+  ar_loaded *ld = calloc((size_t)n, sizeof *ld);
+  CHECK(ld);
+  for (int i = 0; i < n; i++) CHECK(test_load(b, cs[i], &ld[i]) == 0);
+
+  uint64_t base = 0x5eed;
+  const char *env = getenv("ATTNROUTE_TEST_SEED");
+  if (env && *env) base = strtoull(env, NULL, 0);
+  /* Which shapes: all by default, or one part ("fixed", "decode", "random
+  ** FIRST COUNT") so ctest can run the parts as separate entries. */
+  const char *part = argc > 1 ? argv[1] : "all";
+  int all = !strcmp(part, "all");
+  int first = argc > 2 ? atoi(argv[2]) : 0, count = argc > 3 ? atoi(argv[3]) : 60;
+  CHECK(all || !strcmp(part, "fixed") || !strcmp(part, "decode") || !strcmp(part, "random"));
+  int runs = 0, shapes = 0;
+  if (all || !strcmp(part, "fixed"))
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++, shapes++)
+      runs += check_shape(b, cs, n, ld, &fixed[i], base * 1000 + i);
+  if (all || !strcmp(part, "decode"))
+    for (int sq = 1; sq <= 16; sq++, shapes++) { /* every decode width */
+      rng_state = base * 1000 + 100 + (uint64_t)sq;
+      shape s = {2, sq, rnd(0, 200), 8, rnd(0, 1) ? 1 : 2, 64, 16 << (2 * rnd(0, 2)),
+                 rnd(0, 1), rnd(0, 3) ? -1 : rnd(1, 40), 1};
+      runs += check_shape(b, cs, n, ld, &s, rng_state);
+    }
+  if (all || !strcmp(part, "random"))
+    for (int i = first; i < first + count; i++, shapes++) {
+      rng_state = base * 1000 + 200 + (uint64_t)i;
+      shape s = random_shape(i % 3 == 0);
+      runs += check_shape(b, cs, n, ld, &s, rng_state);
+    }
+  free(ld);
+  b->destroy(b);
+  printf("test_host_candidates: ok (%d shapes, %d candidate runs)\n", shapes, runs);
+  return 0;
+}
