@@ -27,7 +27,7 @@ AR_DEV void decode_entry(const ar_paged_args &a) {
   constexpr int BN = 16 * NW, ROWS = 16 * MT, CH = D / 8, NT = NW * 32, RPP = NT / CH;
   constexpr int ST0 = 98304 / (2 * BN * D * 2);
   constexpr int STAGES = ST0 < 2 ? 2 : (ST0 > 4 ? 4 : ST0);
-  constexpr uint32_t KV_BYTES = BN * D * 2, STAGE_BYTES = 2 * KV_BYTES;
+  constexpr uint32_t KV_BYTES = BN * D * 2, STAGE_BYTES = 2 * KV_BYTES, RB = D * 2;
   constexpr int OSTR = D + 8; /* padded fp32 row stride of the combine buffer */
   static_assert(BN % RPP == 0, "tile shape");
   extern __shared__ __align__(128) char smem[];
@@ -70,6 +70,7 @@ AR_DEV void decode_entry(const ar_paged_args &a) {
   cp_async_commit();
 
   const int c = tid % CH;
+  const uint32_t lk = lane_k<CH>(lane), lv = lane_vt<CH>(lane);
   auto load_kv = [&](int t, int st) {
 #pragma unroll
     for (int i = 0; i < BN / RPP; ++i) {
@@ -109,7 +110,7 @@ AR_DEV void decode_entry(const ar_paged_args &a) {
 #pragma unroll
     for (int kk = 0; kk < D / 16; ++kk)
       ldsm_x4(qf[mt][kk][0], qf[mt][kk][1], qf[mt][kk][2], qf[mt][kk][3],
-              sQ + swz<CH>(mt * 16 + (lane & 15), kk * 2 + (lane >> 4)));
+              sQ + mt * 16 * RB + (lane_a<CH>(lane) ^ (kk << 5)));
 
   for (int it = 0; it < ntiles; ++it) {
     cp_async_wait<STAGES - 2>();
@@ -126,7 +127,7 @@ AR_DEV void decode_entry(const ar_paged_args &a) {
 #pragma unroll
     for (int kk = 0; kk < D / 16; ++kk) {
       uint32_t b0, b1, b2, b3;
-      ldsm_x4(b0, b1, b2, b3, sK + swz<CH>(warp * 16 + (lane & 7) + ((lane >> 4) << 3), kk * 2 + ((lane >> 3) & 1)));
+      ldsm_x4(b0, b1, b2, b3, sK + warp * 16 * RB + (lk ^ (kk << 5)));
 #pragma unroll
       for (int mt = 0; mt < MT; ++mt) {
         mma16816(s[mt][0], qf[mt][kk], b0, b1);
@@ -187,7 +188,7 @@ AR_DEV void decode_entry(const ar_paged_args &a) {
 #pragma unroll
     for (int dn2 = 0; dn2 < D / 16; ++dn2) {
       uint32_t v0, v1, v2, v3;
-      ldsm_x4_t(v0, v1, v2, v3, sV + swz<CH>(warp * 16 + (lane & 7) + (((lane >> 3) & 1) << 3), dn2 * 2 + (lane >> 4)));
+      ldsm_x4_t(v0, v1, v2, v3, sV + warp * 16 * RB + (lv ^ (dn2 << 5)));
 #pragma unroll
       for (int mt = 0; mt < MT; ++mt) {
         mma16816(o[mt][2 * dn2], pa[mt], v0, v1);

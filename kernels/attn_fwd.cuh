@@ -20,10 +20,12 @@
 #include "mma_sm80.cuh"
 
 struct KvDense { /* key j -> row of the packed [total_k, Hkv, D] tensor */
+  static constexpr bool kPaged = false;
   long long base, stride;
   __device__ __forceinline__ long long row(int j) const { return base + (long long)j * stride; }
 };
 struct KvPaged { /* key j -> slot of the paged cache through the block table */
+  static constexpr bool kPaged = true;
   const int32_t *bt;
   int bs;
   long long stride, head_off;
@@ -48,7 +50,7 @@ template <int D, int NW, int MT, int BN, class KV>
 AR_DEV void fwd_tile(const FwdProblem &P, const KV &kv, const int m_block, char *smem) {
   constexpr int BM = NW * MT * 16, NT = NW * 32, CH = D / 8, RPP = NT / CH;
   constexpr bool QREG = (MT == 1);
-  constexpr uint32_t KV_BYTES = BN * D * 2;
+  constexpr uint32_t KV_BYTES = BN * D * 2, RB = D * 2;
   static_assert(BN % RPP == 0 && (BM * CH) % NT == 0, "tile shape");
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
   const int m0 = m_block * BM;
@@ -63,6 +65,7 @@ AR_DEV void fwd_tile(const FwdProblem &P, const KV &kv, const int m_block, char 
   const uint32_t sQ = smem_u32(smem), sK0 = sQ + BM * D * 2, sV0 = sK0 + 2 * KV_BYTES;
   const long long q_stride = (long long)P.hq * D;
   const int c = tid % CH;
+  const uint32_t la = lane_a<CH>(lane), lk = lane_k<CH>(lane), lv = lane_vt<CH>(lane);
 
   /* Q tile (rows past sq zero-filled). */
 #pragma unroll
@@ -74,17 +77,42 @@ AR_DEV void fwd_tile(const FwdProblem &P, const KV &kv, const int m_block, char 
   }
   cp_async_commit();
 
+  /* Paged: the element offset of each key row of a tile (-1 past sk) is
+  ** looked up once, by thread r for row r, one tile ahead, into a two-slot
+  ** table in shared memory (slot = the tile's stage); the loads read it. */
+  constexpr bool PG = KV::kPaged;
+  static_assert(!PG || BN <= NT, "one row per thread");
+  long long *rowoff = (long long *)(smem + BM * D * 2 + 4 * KV_BYTES); /* [2][BN] */
+  auto off_of = [&](int nt) -> long long {
+    const int j = nt * BN + tid;
+    return (nt < nt_end && j < P.sk) ? kv.row(j) : -1;
+  };
   auto load_kv = [&](int nt, int st) {
 #pragma unroll
     for (int i = 0; i < BN / RPP; ++i) {
       const int r = tid / CH + i * RPP;
       const int j = nt * BN + r;
-      const bool ok = j < P.sk;
-      const long long row = ok ? kv.row(j) + c * 8 : 0;
+      long long row;
+      bool ok;
+      if (PG) {
+        row = rowoff[st * BN + r];
+        ok = row >= 0;
+        row = ok ? row + c * 8 : 0;
+      } else {
+        ok = j < P.sk;
+        row = ok ? kv.row(j) + c * 8 : 0;
+      }
       cp_async16(sK0 + st * KV_BYTES + swz<CH>(r, c), P.k + row, ok);
       cp_async16(sV0 + st * KV_BYTES + swz<CH>(r, c), P.v + row, ok);
     }
   };
+  if (PG) {
+    if (tid < BN) {
+      rowoff[tid] = off_of(nt_beg);
+      rowoff[BN + tid] = off_of(nt_beg + 1);
+    }
+    __syncthreads();
+  }
   if (nt_beg < nt_end) load_kv(nt_beg, 0);
   cp_async_commit();
 
@@ -107,7 +135,7 @@ AR_DEV void fwd_tile(const FwdProblem &P, const KV &kv, const int m_block, char 
 #pragma unroll
     for (int kk = 0; kk < (QREG ? D / 16 : 1); ++kk)
       ldsm_x4(qf[kk][0], qf[kk][1], qf[kk][2], qf[kk][3],
-              sQ + swz<CH>(warp * 16 + (lane & 15), kk * 2 + (lane >> 4)));
+              sQ + warp * 16 * RB + (la ^ (kk << 5)));
   }
 
   for (int nt = nt_beg; nt < nt_end; ++nt) {
@@ -116,6 +144,8 @@ AR_DEV void fwd_tile(const FwdProblem &P, const KV &kv, const int m_block, char 
     __syncthreads(); /* tile nt landed; everyone is done with the other stage */
     if (nt + 1 < nt_end) load_kv(nt + 1, st ^ 1);
     cp_async_commit();
+    long long off_next = 0; /* row offsets of tile nt + 2: slot st, stored after the compute */
+    if (PG && tid < BN) off_next = off_of(nt + 2);
     const uint32_t sK = sK0 + st * KV_BYTES, sV = sV0 + st * KV_BYTES;
 
     /* S = Q K^T */
@@ -136,13 +166,13 @@ AR_DEV void fwd_tile(const FwdProblem &P, const KV &kv, const int m_block, char 
           for (int e = 0; e < 4; ++e) qa[mt][e] = qf[QREG ? kk : 0][e];
         } else {
           ldsm_x4(qa[mt][0], qa[mt][1], qa[mt][2], qa[mt][3],
-                  sQ + swz<CH>((warp * MT + mt) * 16 + (lane & 15), kk * 2 + (lane >> 4)));
+                  sQ + (warp * MT + mt) * 16 * RB + (la ^ (kk << 5)));
         }
       }
 #pragma unroll
       for (int nn = 0; nn < BN / 16; ++nn) {
         uint32_t b0, b1, b2, b3;
-        ldsm_x4(b0, b1, b2, b3, sK + swz<CH>(nn * 16 + (lane & 7) + ((lane >> 4) << 3), kk * 2 + ((lane >> 3) & 1)));
+        ldsm_x4(b0, b1, b2, b3, sK + nn * 16 * RB + (lk ^ (kk << 5)));
 #pragma unroll
         for (int mt = 0; mt < MT; ++mt) {
           mma16816(s[mt][2 * nn], qa[mt], b0, b1);
@@ -200,28 +230,31 @@ AR_DEV void fwd_tile(const FwdProblem &P, const KV &kv, const int m_block, char 
         }
       }
 
-    /* O += P V */
+    /* O += P V  (P packed to bf16 first, so S is dead during the loop) */
+    uint32_t pf[MT][BN / 16][4];
 #pragma unroll
-    for (int kk = 0; kk < BN / 16; ++kk) {
-      uint32_t pa[MT][4];
+    for (int kk = 0; kk < BN / 16; ++kk)
 #pragma unroll
       for (int mt = 0; mt < MT; ++mt) {
-        pa[mt][0] = pack_bf16(s[mt][2 * kk][0], s[mt][2 * kk][1]);
-        pa[mt][1] = pack_bf16(s[mt][2 * kk][2], s[mt][2 * kk][3]);
-        pa[mt][2] = pack_bf16(s[mt][2 * kk + 1][0], s[mt][2 * kk + 1][1]);
-        pa[mt][3] = pack_bf16(s[mt][2 * kk + 1][2], s[mt][2 * kk + 1][3]);
+        pf[mt][kk][0] = pack_bf16(s[mt][2 * kk][0], s[mt][2 * kk][1]);
+        pf[mt][kk][1] = pack_bf16(s[mt][2 * kk][2], s[mt][2 * kk][3]);
+        pf[mt][kk][2] = pack_bf16(s[mt][2 * kk + 1][0], s[mt][2 * kk + 1][1]);
+        pf[mt][kk][3] = pack_bf16(s[mt][2 * kk + 1][2], s[mt][2 * kk + 1][3]);
       }
+#pragma unroll
+    for (int kk = 0; kk < BN / 16; ++kk) {
 #pragma unroll
       for (int dn2 = 0; dn2 < D / 16; ++dn2) {
         uint32_t v0, v1, v2, v3;
-        ldsm_x4_t(v0, v1, v2, v3, sV + swz<CH>(kk * 16 + (lane & 7) + (((lane >> 3) & 1) << 3), dn2 * 2 + (lane >> 4)));
+        ldsm_x4_t(v0, v1, v2, v3, sV + kk * 16 * RB + (lv ^ (dn2 << 5)));
 #pragma unroll
         for (int mt = 0; mt < MT; ++mt) {
-          mma16816(o[mt][2 * dn2], pa[mt], v0, v1);
-          mma16816(o[mt][2 * dn2 + 1], pa[mt], v2, v3);
+          mma16816(o[mt][2 * dn2], pf[mt][kk], v0, v1);
+          mma16816(o[mt][2 * dn2 + 1], pf[mt][kk], v2, v3);
         }
       }
     }
+    if (PG && tid < BN) rowoff[st * BN + tid] = off_next;
   }
   cp_async_wait<0>();
 

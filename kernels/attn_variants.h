@@ -88,36 +88,36 @@ static const ar_kernel_variant ar_kv_gather_page = {AR_MOD_GATHER, "ar_gather_pa
 **   bm128w8 : 8 warps x 16 query rows, BN as bm128
 **   bm64    : 4 warps x 16 query rows, BN = 64
 ** Grid (ceil(max_seqlen_q / BM), Hq, num_seqs); shared memory holds the Q
-** tile and two stages of K and V tiles. */
+** tile and two stages of K and V tiles (paged: plus 2 x BN row offsets). */
 static inline unsigned ar__fwd_bn(int bm64, int d) { return bm64 ? 64u : (d == 64 ? 128u : 64u); }
 static inline void ar__dims_fwd(ar_launch_dims *o, int max_sq, int hq, int seqs, int d,
-                                unsigned bm, unsigned warps, unsigned bn) {
+                                unsigned bm, unsigned warps, unsigned bn, unsigned extra) {
   ar__dims(o, ar__cdiv(max_sq, bm), (unsigned)hq, (unsigned)seqs, warps * 32,
-           (bm + 4 * bn) * (unsigned)d * 2);
+           (bm + 4 * bn) * (unsigned)d * 2 + extra);
 }
 static inline void ar_dims_dense_bm128(const void *args, ar_launch_dims *o) {
   const ar_dense_args *a = (const ar_dense_args *)args;
-  ar__dims_fwd(o, a->max_seqlen_q, a->num_q_heads, a->num_seqs, a->head_dim, 128, 4, ar__fwd_bn(0, a->head_dim));
+  ar__dims_fwd(o, a->max_seqlen_q, a->num_q_heads, a->num_seqs, a->head_dim, 128, 4, ar__fwd_bn(0, a->head_dim), 0);
 }
 static inline void ar_dims_dense_bm128w8(const void *args, ar_launch_dims *o) {
   const ar_dense_args *a = (const ar_dense_args *)args;
-  ar__dims_fwd(o, a->max_seqlen_q, a->num_q_heads, a->num_seqs, a->head_dim, 128, 8, ar__fwd_bn(0, a->head_dim));
+  ar__dims_fwd(o, a->max_seqlen_q, a->num_q_heads, a->num_seqs, a->head_dim, 128, 8, ar__fwd_bn(0, a->head_dim), 0);
 }
 static inline void ar_dims_dense_bm64(const void *args, ar_launch_dims *o) {
   const ar_dense_args *a = (const ar_dense_args *)args;
-  ar__dims_fwd(o, a->max_seqlen_q, a->num_q_heads, a->num_seqs, a->head_dim, 64, 4, ar__fwd_bn(1, a->head_dim));
+  ar__dims_fwd(o, a->max_seqlen_q, a->num_q_heads, a->num_seqs, a->head_dim, 64, 4, ar__fwd_bn(1, a->head_dim), 0);
 }
 static inline void ar_dims_paged_bm128(const void *args, ar_launch_dims *o) {
   const ar_paged_args *a = (const ar_paged_args *)args;
-  ar__dims_fwd(o, a->max_seqlen_q, a->num_q_heads, a->num_seqs, a->head_dim, 128, 4, ar__fwd_bn(0, a->head_dim));
+  ar__dims_fwd(o, a->max_seqlen_q, a->num_q_heads, a->num_seqs, a->head_dim, 128, 4, ar__fwd_bn(0, a->head_dim), 16 * ar__fwd_bn(0, a->head_dim));
 }
 static inline void ar_dims_paged_bm128w8(const void *args, ar_launch_dims *o) {
   const ar_paged_args *a = (const ar_paged_args *)args;
-  ar__dims_fwd(o, a->max_seqlen_q, a->num_q_heads, a->num_seqs, a->head_dim, 128, 8, ar__fwd_bn(0, a->head_dim));
+  ar__dims_fwd(o, a->max_seqlen_q, a->num_q_heads, a->num_seqs, a->head_dim, 128, 8, ar__fwd_bn(0, a->head_dim), 16 * ar__fwd_bn(0, a->head_dim));
 }
 static inline void ar_dims_paged_bm64(const void *args, ar_launch_dims *o) {
   const ar_paged_args *a = (const ar_paged_args *)args;
-  ar__dims_fwd(o, a->max_seqlen_q, a->num_q_heads, a->num_seqs, a->head_dim, 64, 4, ar__fwd_bn(1, a->head_dim));
+  ar__dims_fwd(o, a->max_seqlen_q, a->num_q_heads, a->num_seqs, a->head_dim, 64, 4, ar__fwd_bn(1, a->head_dim), 16 * ar__fwd_bn(1, a->head_dim));
 }
 
 static const ar_kernel_variant ar_kv_dense_bm128_d64 = {AR_MOD_DENSE, "ar_dense_bm128_d64", ar_dims_dense_bm128};

@@ -19,6 +19,27 @@ AR_DEV uint32_t swz(int row, int chunk) {
   return (uint32_t)((row * CH + (chunk ^ (row & 7))) << 4);
 }
 
+/* Per-lane byte offsets for ldmatrix x4 in a swizzled tile (RB = CH * 16
+** bytes a row).  The 16-row block's row offset only touches bits >= 11 and
+** the k step (two chunks, 32 bytes) only bits 5..7, so the address of k step
+** kk is  tile + row_block_offset + (lane_base ^ (kk << 5)).
+**   A operand (rows lane & 15, chunk +(lane >> 4)), also V^T (.trans):
+**   rows (lane & 7) + 8 * ((lane >> 3) & 1), chunk +(lane >> 4).
+**   B operand from K rows (non-trans): rows (lane & 7) + 8 * (lane >> 4),
+**   chunk +((lane >> 3) & 1). */
+template <int CH>
+AR_DEV uint32_t lane_a(int lane) {
+  return (uint32_t)(((lane & 15) * CH + ((lane >> 4) ^ (lane & 7))) << 4);
+}
+template <int CH>
+AR_DEV uint32_t lane_vt(int lane) {
+  return (uint32_t)((((lane & 7) + (((lane >> 3) & 1) << 3)) * CH + ((lane >> 4) ^ (lane & 7))) << 4);
+}
+template <int CH>
+AR_DEV uint32_t lane_k(int lane) {
+  return (uint32_t)((((lane & 7) + ((lane >> 4) << 3)) * CH + (((lane >> 3) & 1) ^ (lane & 7))) << 4);
+}
+
 AR_DEV void cp_async16(uint32_t dst, const void *src, bool valid) {
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src),
                "r"(valid ? 16 : 0));
