@@ -73,4 +73,13 @@ struct ar_candidate {
 ** Returns NULL with *count 0 for an unknown backend. */
 const ar_candidate *const *candidates_for_backend(const char *backend, int *count);
 
+/* 1 when c can run on this machine; 0 with why (e.g. an aiter code object
+** missing from its manifest folder).  Code objects on the kernel path are
+** checked separately, when hashed. */
+int ar_candidate_available(const char *backend, const ar_candidate *c, char *why, size_t whylen);
+
+/* Where external code objects are: aiter's hsa folder (NULL = $AITER_ASM_DIR).
+** Call before candidates are listed or workers are forked. */
+void ar_candidates_configure(const char *aiter_hsa_dir);
+
 #endif /* AR_CANDIDATE_H */

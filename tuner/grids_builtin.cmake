@@ -3,7 +3,7 @@
 # Inputs: -DOUT=<file.c> -DGRIDS=<dir>
 file(GLOB grid_files "${GRIDS}/*.grid")
 list(SORT grid_files)
-set(body "/* Generated from grids/*.grid by tuner/grids_builtin.cmake; do not edit. */\n#include <string.h>\n#include \"grid.h\"\n")
+set(body "/* Generated from the grids/ folder by tuner/grids_builtin.cmake; do not edit. */\n#include <string.h>\n#include \"grid.h\"\n")
 set(names "")
 set(cases "")
 foreach(f ${grid_files})

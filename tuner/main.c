@@ -43,6 +43,7 @@ static void usage(FILE *f) {
           "  --backend NAME            host, cuda, hip or auto (default auto: cuda, hip, host)\n"
           "  --kernel-dir DIR          where code objects are (repeatable; also\n"
           "                            $ATTNROUTE_KERNEL_PATH, then next to the binary)\n"
+          "  --aiter-hsa DIR           aiter's hsa folder (hip backend; default $AITER_ASM_DIR)\n"
           "How:\n"
           "  --warmup N --min-reps N --min-ms MS --max-reps N --max-ms MS\n"
           "                            timing policy (defaults depend on the backend)\n"
@@ -135,6 +136,7 @@ int main(int argc, char **argv) {
       }
       o.backend = v;
     } else if (!strcmp(a, "--kernel-dir")) push(o.kernel_dirs, a, v);
+    else if (!strcmp(a, "--aiter-hsa")) o.aiter_hsa = v;
     else if (!strcmp(a, "--candidates")) push(o.patterns, a, v);
     else if (!strcmp(a, "--warmup")) warmup = (int)number(a, v, 0, 1000);
     else if (!strcmp(a, "--min-reps")) min_reps = (int)number(a, v, 1, 100000);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* bf16 quiet NaN in both halves: poisons outputs before every check. */
 #define AR_NAN_PATTERN 0x7FC07FC0u
@@ -32,6 +33,12 @@ void ar_timing_policy_describe(const ar_timing_policy *t, char *buf, size_t len)
            "clock=events,inputs=fresh_random_per_shape",
            t->warmup, t->min_reps, t->min_ms, t->max_reps, t->max_ms, t->flush_cache, t->prune_factor,
            t->tolerance);
+}
+
+static double wall_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -242,7 +249,9 @@ void ar_measure_candidate(ar_backend *b, ar_shape_run *r, const ar_candidate *c,
     snprintf(out->message, sizeof out->message, "out of host memory");
     goto done;
   }
-  double total_ms = 0;
+  /* Wall time, cache flushes included, is capped too: a tiny kernel
+  ** never reaches min_ms of timed time before max_reps flushes. */
+  double total_ms = 0, wall_start = wall_ms(), wall_cap = t->max_ms > t->min_ms ? t->max_ms : t->min_ms;
   int n = 0;
   while (n < cap) {
     if (time_one(b, c, k, &r->w, t, e0, e1, &times[n])) {
@@ -255,6 +264,7 @@ void ar_measure_candidate(ar_backend *b, ar_shape_run *r, const ar_candidate *c,
     n++;
     if (n >= t->min_reps && total_ms >= t->min_ms) break;
     if (n >= t->min_reps && total_ms >= t->max_ms) break;
+    if (n >= t->min_reps && wall_ms() - wall_start >= 4 * wall_cap) break;
     if (n >= 3 && best_us > 0 && t->prune_factor > 0) {
       memcpy(sorted, times, (size_t)n * sizeof *sorted);
       qsort(sorted, (size_t)n, sizeof *sorted, cmp_double);

@@ -83,7 +83,8 @@ static int plan_candidates(const ar_tune_opts *o, const char *backend, plan *pl)
     if (!matches(o, all[i]->name)) continue;
     planned_candidate *pc = &pl->cands[pl->ncands];
     char err[512];
-    if (ar_candidate_code_hash(all[i], pc->hash, err, sizeof err)) {
+    if (!ar_candidate_available(backend, all[i], err, sizeof err) ||
+        ar_candidate_code_hash(all[i], pc->hash, err, sizeof err)) {
       fprintf(stderr, "attnroute-tune: warning: leaving out %s: %s\n", all[i]->name, err);
       continue;
     }
@@ -177,6 +178,7 @@ int ar_tune_run(const ar_tune_opts *o, const volatile int *interrupted) {
     if (load_shapes(o, "any", &pl)) return AR_EXIT_USAGE;
   }
   ar_kernel_path_set_dirs(o->kernel_dirs);
+  ar_candidates_configure(o->aiter_hsa);
   if (ar_worker_start(&w, o->backend, interrupted, err, sizeof err)) {
     fprintf(stderr, "attnroute-tune: %s\n", err);
     rc = *interrupted ? AR_EXIT_INTERRUPTED : AR_EXIT_ERROR;

@@ -27,6 +27,7 @@ typedef struct ar_tune_opts {
   const char *db_path;
   const char *backend;     /* host, cuda, hip, auto */
   const char *kernel_dirs[AR_MAX_LIST + 1];
+  const char *aiter_hsa;   /* --aiter-hsa DIR (hip); NULL = $AITER_ASM_DIR */
   const char *patterns[AR_MAX_LIST + 1]; /* --candidates globs; none = all */
   int dry_run, retry_failed, quiet, list_candidates;
   double timeout_s;        /* per measurement */
