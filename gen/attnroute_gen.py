@@ -68,7 +68,7 @@ CAPS_FIELDS = ("head_dim_mask", "q_dtype_mask", "kv_dtype_mask", "block_size_mas
 CAP_WORDS = {"forbidden": 0, "required": 1, "optional": 2}
 
 TREE_MAX_DEPTH = 12
-TREE_MISS_COST = math.log(4.0)  # cost of a sample none of a leaf's ranking can run
+TREE_MISS_COST = math.log(4.0)  # tree cost of a candidate not measured ok in a cell
 
 
 class GenError(Exception):
@@ -219,8 +219,7 @@ def shape_axes(s):
     (hd, qdt, kvdt, sinks, window, block, causal, ns, sq, sk, hq, hkv) = s
     if min(hd, ns, sq, hq, hkv, block) <= 0 or sk < sq or hq % hkv:
         return None
-    if window != -1 and window <= 0:
-        return None
+    window = window if window > 0 else -1  # the runtime reads <= 0 as none
     what = "shape %s" % (s,)
     static = (hd, dtype_name(qdt, what), dtype_name(kvdt, what), 1 if sinks else 0,
               window, block, 1 if causal else 0)
@@ -430,90 +429,87 @@ def float32(x):
 
 
 # --------------------------------------------------------------------------
-# Decision tree (ATTNROUTE_LOOKUP_TREE): CART over log2(1 + axis) features,
-# splitting to minimise the summed log-slowdown of each leaf's ranking.
-
-def _leaf_ranking(samples, names, topk):
-    """The topk candidates with the least summed log-slowdown over samples,
-    among those measured ok in at least one of them."""
-    totals = []
-    seen = set()
-    for s in samples:
-        seen.update(s["times"])
-    for n in names:
-        if n not in seen:
-            continue
-        cost = 0.0
-        for s in samples:
-            t = s["times"].get(n)
-            cost += math.log(t / s["best"]) if t is not None else TREE_MISS_COST
-        totals.append((cost, n))
-    totals.sort()
-    return [n for _, n in totals[:topk]]
-
-
-def _ranking_cost(samples, ranking):
-    cost = 0.0
-    for s in samples:
-        for n in ranking:
-            t = s["times"].get(n)
-            if t is not None:
-                cost += math.log(t / s["best"])
-                break
-        else:
-            cost += TREE_MISS_COST
-    return cost
-
+# Decision tree (ATTNROUTE_LOOKUP_TREE): CART over log2(1 + axis) features.
+# A node's cost is the least summed log-slowdown (t / best of the cell) any
+# one candidate reaches over its cells (TREE_MISS_COST where the candidate was
+# not measured ok); splits minimise the children's cost, then the impurity of
+# the cells' winners, scanning each axis once with running sums.  A leaf
+# ranks its candidates by that summed cost.
 
 def build_tree(klass, topk, names):
-    """Nodes (dicts) of a regret-minimising decision tree for klass."""
+    """Nodes (dicts) of a slowdown-minimising decision tree for klass."""
     samples = []
     for point in sorted(klass["cells"]):
         ranked = klass["cells"][point]
         if ranked:
-            samples.append({"f": [log_feature(v) for v in point], "times": dict(ranked),
-                            "best": ranked[0][1], "winner": ranked[0][0]})
+            best = ranked[0][1]
+            times = dict(ranked)
+            samples.append({
+                "f": [log_feature(v) for v in point],
+                "cost": [math.log(times[n] / best) if n in times else TREE_MISS_COST
+                         for n in names],
+                "ok": [n in times for n in names],
+                "winner": names.index(ranked[0][0])})
+    nc = len(names)
     nodes = []
 
-    def gini(subset):
-        """Impurity of the winners of subset, times its size."""
-        counts = {}
-        for s in subset:
-            counts[s["winner"]] = counts.get(s["winner"], 0) + 1
-        n = len(subset)
-        return n - sum(c * c for c in counts.values()) / n if n else 0.0
+    def gini(counts, n):
+        return n - sum(c * c for c in counts) / n if n else 0.0
+
+    def totals(subset):
+        tot = [0.0] * nc
+        counts = [0] * nc
+        for smp in subset:
+            c = smp["cost"]
+            for j in range(nc):
+                tot[j] += c[j]
+            counts[smp["winner"]] += 1
+        return tot, counts
+
+    def leaf(subset, tot):
+        seen = [any(smp["ok"][j] for smp in subset) for j in range(nc)]
+        order = sorted((tot[j], names[j]) for j in range(nc) if seen[j])
+        return [n for _, n in order[:topk]]
 
     def grow(subset, depth):
         index = len(nodes)
         nodes.append(None)
-        ranking = _leaf_ranking(subset, names, topk) if subset else []
-        cost = _ranking_cost(subset, ranking)
-        impurity = gini(subset)
+        tot, counts = totals(subset)
+        cost = min(tot) if subset else 0.0
+        impurity = gini(counts, len(subset))
         best = None
         if depth < TREE_MAX_DEPTH and cost > 1e-9 and len(subset) > 1:
             for axis in range(len(AXES)):
-                vals = sorted({s["f"][axis] for s in subset})
-                for lo, hi in zip(vals, vals[1:]):
-                    thr = float32((lo + hi) / 2.0)
-                    left = [s for s in subset if s["f"][axis] <= thr]
-                    right = [s for s in subset if s["f"][axis] > thr]
-                    c = (_ranking_cost(left, _leaf_ranking(left, names, topk))
-                         + _ranking_cost(right, _leaf_ranking(right, names, topk)))
-                    # Less slowdown, or (a greedy split can need a second one
-                    # to pay off) as little with purer winners.
-                    key = (round(c, 9), round(gini(left) + gini(right), 9))
-                    useful = c < cost - 1e-9 or (c < cost + 1e-9 and key[1] < impurity - 1e-9)
+                order = sorted(subset, key=lambda smp: smp["f"][axis])
+                left = [0.0] * nc
+                lcounts = [0] * nc
+                for i, smp in enumerate(order[:-1]):
+                    c = smp["cost"]
+                    for j in range(nc):
+                        left[j] += c[j]
+                    lcounts[smp["winner"]] += 1
+                    lo, hi = smp["f"][axis], order[i + 1]["f"][axis]
+                    if lo == hi:
+                        continue
+                    split_cost = min(left) + min(tot[j] - left[j] for j in range(nc))
+                    split_gini = (gini(lcounts, i + 1) + gini(
+                        [counts[j] - lcounts[j] for j in range(nc)], len(order) - i - 1))
+                    # Less slowdown or, as a greedy split can need a second
+                    # one to pay off, as little with purer winners.
+                    key = (round(split_cost, 9), round(split_gini, 9))
+                    useful = (split_cost < cost - 1e-9 or
+                              (split_cost < cost + 1e-9 and split_gini < impurity - 1e-9))
                     if useful and (best is None or key < best[0]):
-                        best = (key, axis, thr, left, right)
+                        best = (key, axis, float32((lo + hi) / 2.0))
         if best is None:
             nodes[index] = {"axis": -1, "threshold": 0.0, "left": 0, "right": 0,
-                            "leaf": ranking}
+                            "leaf": leaf(subset, tot) if subset else []}
             return index
-        _, axis, thr, left, right = best
+        _, axis, thr = best
         node = {"axis": axis, "threshold": thr, "left": 0, "right": 0, "leaf": []}
         nodes[index] = node
-        node["left"] = grow(left, depth + 1)
-        node["right"] = grow(right, depth + 1)
+        node["left"] = grow([smp for smp in subset if smp["f"][axis] <= thr], depth + 1)
+        node["right"] = grow([smp for smp in subset if smp["f"][axis] > thr], depth + 1)
         return index
 
     grow(samples, 0)
