@@ -1,0 +1,54 @@
+"""test_e2e_host.py -- the whole pipeline on the host backend: tune a small
+grid, generate the table, compile a program against the header and the
+runtime, and check that for every grid point attnroute_select returns the
+db's fastest ok candidate (the best_ok view)."""
+
+import os
+import subprocess
+import sys
+
+from e2e_util import parse_args, rows, tune, workdir, fail
+
+args = parse_args()
+wd = workdir()
+db = os.path.join(wd, "tiny.db")
+tune(args, "--backend", "host", "--grid", args.grid, "--db", db, "--quiet",
+     "--min-reps", "2", "--min-ms", "1", "--max-ms", "20")
+
+# Every grid point has a measurement of every candidate, and the run ended.
+n_shapes = rows(db, "select count(*) from shape")[0][0]
+n_cands = rows(db, "select count(*) from candidate")[0][0]
+n_meas = rows(db, "select count(*) from measurement")[0][0]
+if n_meas != n_shapes * n_cands:
+    fail(f"{n_meas} measurements for {n_shapes} shapes x {n_cands} candidates")
+if rows(db, "select count(*) from run where ended_at is null")[0][0]:
+    fail("a run has no end time")
+bad = rows(db, "select count(*) from measurement where status in ('wrong','fault','timeout')")[0][0]
+if bad:
+    fail(f"{bad} host measurements were wrong/fault/timeout")
+
+header = os.path.join(wd, "table.h")
+subprocess.run([sys.executable, args.gen, db, "-o", header, "--name", "ATTNROUTE_E2E_TABLE"], check=True)
+exe = os.path.join(wd, "select_points")
+cmd = [args.cc, "-std=c99", "-Wall", "-Wextra", "-Werror", "-I", wd]
+cmd += [f"-I{d}" for d in args.include]
+cmd += [os.path.join(args.src, "select_points.c"), args.lib, "-lm", "-o", exe]
+subprocess.run(cmd, check=True)
+
+points = rows(db, """
+  select s.head_dim, s.has_sinks, s.sliding_window, s.kv_block_size, s.causal, s.num_seqs,
+         s.seqlen_q, s.seqlen_k - s.seqlen_q, s.num_q_heads, s.num_kv_heads, b.candidate
+  from best_ok b join shape s on s.id = b.shape_id order by s.id""")
+if len(points) != n_shapes:
+    fail(f"best_ok has {len(points)} rows for {n_shapes} shapes")
+text = "".join(" ".join(str(v) for v in p[:10]) + "\n" for p in points)
+out = subprocess.run([exe], input=text, capture_output=True, text=True, check=True).stdout.split("\n")
+mismatches = 0
+for p, line in zip(points, out):
+    name, from_table, _ = line.split(" ", 2)
+    if name != p[10] or from_table != "1":
+        mismatches += 1
+        print(f"point {p[:10]}: select gave {line!r}, db best is {p[10]}")
+if mismatches:
+    fail(f"{mismatches} of {len(points)} grid points disagree with the db")
+print(f"ok: {len(points)} grid points, select == db best for all, {n_cands} candidates")

@@ -1,0 +1,37 @@
+"""test_tuner_faults.py -- candidates that crash, hang, compute garbage or
+leave the output unwritten are recorded fault / timeout / wrong, the tuner
+survives (its worker is replaced) and they never win in the table."""
+
+import os
+import subprocess
+import sys
+
+from e2e_util import parse_args, rows, tune, workdir, fail
+
+args = parse_args()
+wd = workdir()
+db = os.path.join(wd, "faults.db")
+grid = os.path.join(wd, "one.grid")
+with open(grid, "w") as f:
+    f.write("class head_dim=64 sinks=1\nheads 4/1\nnum_seqs 1\nseqlen_q 16\ncached 0 32\n")
+r = tune(args, "--backend", "host", "--grid", grid, "--db", db, "--timeout", "2",
+         "--candidates", "test.*", "--candidates", "paged.host_q16_bk64",
+         "--min-reps", "2", "--min-ms", "1", env={"ATTNROUTE_TEST_CANDIDATES": "1"})
+got = dict(((n, s), c) for n, s, c in rows(db, """
+  select c.name, m.status, count(*) from measurement m join candidate c on c.id = m.candidate_id
+  group by 1, 2"""))
+want = {("test.fault", "fault"): 2, ("test.hang", "timeout"): 2, ("test.wrong", "wrong"): 2,
+        ("test.unwritten", "wrong"): 2, ("paged.host_q16_bk64", "ok"): 2}
+if got != want:
+    fail(f"statuses {got}, expected {want}\n{r.stderr}")
+msgs = dict(rows(db, """select c.name, m.message from measurement m join candidate c on
+                        c.id = m.candidate_id where c.name like 'test.%'"""))
+if "signal 11" not in msgs["test.fault"] or "NaN" not in msgs["test.unwritten"]:
+    fail(f"messages do not say what happened: {msgs}")
+winners = set(r[0] for r in rows(db, "select candidate from best_ok"))
+if winners != {"paged.host_q16_bk64"}:
+    fail(f"winners {winners}")
+header = os.path.join(wd, "t.h")
+subprocess.run([sys.executable, args.gen, db, "-o", header], check=True)
+text = open(header).read()
+print("ok: fault/timeout/wrong recorded, worker replaced, only the correct candidate wins")
