@@ -287,7 +287,7 @@ def _cumsum(xs):
 
 # --------------------------------------------------------------------------
 # variants (mirror of attn_variants.h tags)
-FWD_TILES = ["bm128", "bm128w8", "bm64"]
+FWD_TILES = ["bm128", "bm128w8", "bm64", "bm128w8o", "bm64o"]
 DEC_TILES = ["w4", "w8", "w4m2"]
 GATHERS = ["ar_gather_tok", "ar_gather_page"]
 
@@ -595,8 +595,8 @@ def cmd_bench(drv, args):
 def print_bench(res):
     rows = res["rows"]
     print("\n== dense (TFLOP/s, causal bf16, 16k tokens; ratio = ours best / torch flash)")
-    print("%4s %6s | %7s %7s %7s | %7s %7s | %5s | paged p16 p64 (x dense)" % (
-        "D", "sq", *FWD_TILES, "flash", "cudnn", "ratio"))
+    print("%4s %6s | " % ("D", "sq") + " ".join("%8s" % t for t in FWD_TILES) +
+          " | %7s %7s | %5s | paged p16 p64 (x dense)" % ("flash", "cudnn", "ratio"))
     for d in (64, 128):
         for sq in sorted({r["sq"] for r in rows if r.get("kind") == "dense" and r.get("d") == d}):
             get = lambda k: next((r.get("tflops") for r in rows if r.get("kind") == "dense" and r["d"] == d
@@ -606,10 +606,10 @@ def print_bench(res):
             best = max(v for v in vals if v)
             pr = [next((r["ratio"] for r in rows if r.get("kind") == "paged_vs_dense" and r["d"] == d
                         and r["sq"] == sq and r["page"] == bs), None) for bs in (16, 64)]
-            f = lambda x: "%7.0f" % x if x else "      -"
-            print("%4d %6d | %s %s %s | %s %s | %5s | %.2f %.2f" % (
-                d, sq, *[f(v) for v in vals], f(fl), f(cd), "%.2f" % (best / fl) if fl else "-",
-                pr[0] or 0, pr[1] or 0))
+            f = lambda x, w=7: ("%" + str(w) + ".0f") % x if x else " " * (w - 1) + "-"
+            print("%4d %6d | " % (d, sq) + " ".join(f(v, 8) for v in vals) +
+                  " | %s %s | %5s | %.2f %.2f" % (f(fl), f(cd), "%.2f" % (best / fl) if fl else "-",
+                                                 pr[0] or 0, pr[1] or 0))
     print("\n== decode / gather (gpt-oss 64q/8kv D64, sq=1; %% of D2D copy %.0f GB/s)" % res["copy_GBps"])
     for r in rows:
         if r.get("kind") == "bw_summary":

@@ -6,7 +6,7 @@
 */
 #include "attn_fwd.cuh"
 
-template <int D, int NW, int MT, int BN>
+template <int D, int NW, int MT, int BN, bool OVL>
 AR_DEV void paged_entry(const ar_paged_args &a) {
   extern __shared__ __align__(128) char smem[];
   constexpr int BM = NW * MT * 16;
@@ -26,17 +26,21 @@ AR_DEV void paged_entry(const ar_paged_args &a) {
   kv.bs = a.block_size;
   kv.stride = (long long)a.num_kv_heads * D;
   kv.head_off = (long long)kvh * D;
-  fwd_tile<D, NW, MT, BN>(P, kv, m_block, smem);
+  fwd_tile<D, NW, MT, BN, OVL>(P, kv, m_block, smem);
 }
 
-#define AR_PAGED(name, D, NW, MT, BN, MINB)                                   \
+#define AR_PAGED(name, D, NW, MT, BN, OVL, MINB)                                   \
   AR_KERNEL void __launch_bounds__(NW * 32, MINB) name(const ar_paged_args a) { \
-    paged_entry<D, NW, MT, BN>(a);                                            \
+    paged_entry<D, NW, MT, BN, OVL>(a);                                         \
   }
 
-AR_PAGED(ar_paged_bm128_d64, 64, 4, 2, 128, 2)
-AR_PAGED(ar_paged_bm128_d128, 128, 4, 2, 64, 2)
-AR_PAGED(ar_paged_bm128w8_d64, 64, 8, 1, 128, 1)
-AR_PAGED(ar_paged_bm128w8_d128, 128, 8, 1, 64, 1)
-AR_PAGED(ar_paged_bm64_d64, 64, 4, 1, 64, 2)
-AR_PAGED(ar_paged_bm64_d128, 128, 4, 1, 64, 2)
+AR_PAGED(ar_paged_bm128_d64, 64, 4, 2, 128, false, 2)
+AR_PAGED(ar_paged_bm128_d128, 128, 4, 2, 64, false, 2)
+AR_PAGED(ar_paged_bm128w8_d64, 64, 8, 1, 128, false, 1)
+AR_PAGED(ar_paged_bm128w8_d128, 128, 8, 1, 64, false, 1)
+AR_PAGED(ar_paged_bm64_d64, 64, 4, 1, 64, false, 2)
+AR_PAGED(ar_paged_bm64_d128, 128, 4, 1, 64, false, 2)
+AR_PAGED(ar_paged_bm128w8o_d64, 64, 8, 1, 64, true, 1)
+AR_PAGED(ar_paged_bm128w8o_d128, 128, 8, 1, 64, true, 1)
+AR_PAGED(ar_paged_bm64o_d64, 64, 4, 1, 64, true, 2)
+AR_PAGED(ar_paged_bm64o_d128, 128, 4, 1, 64, true, 2)
