@@ -43,19 +43,22 @@ static void problem_axes(const attnroute_problem *p, int64_t v[ATTNROUTE_NUM_AXE
 
 enum { AXIS_INSIDE, AXIS_OUTSIDE, AXIS_MALFORMED };
 
-/* One pass over an axis: checks that it is non-empty, non-negative and
-** strictly ascending, whether v lies in [first, last], and the index of the
-** largest grid value <= v (*at, set when AXIS_INSIDE). */
+/* Checks that an axis is non-empty, non-negative and strictly ascending,
+** whether v lies in [first, last], and the index of the largest grid value
+** <= v (*at, set when AXIS_INSIDE).  One pass with a never-taken branch:
+** axes are short and this runs on every select. */
 static int axis_scan(const int32_t *g, int32_t len, int64_t v, int32_t *at) {
-  int32_t j, floor_at;
+  int32_t j, below = 0, prev, v32 = v > INT32_MAX ? INT32_MAX : (int32_t)v;
   if (!g || len < 1 || g[0] < 0) return AXIS_MALFORMED;
-  floor_at = v >= g[0] ? 0 : -1;
+  prev = g[0];
   for (j = 1; j < len; j++) {
-    if (g[j] <= g[j - 1]) return AXIS_MALFORMED;
-    if (g[j] <= v) floor_at = j;
+    int32_t cur = g[j];
+    if (cur <= prev) return AXIS_MALFORMED;
+    below += cur <= v32;
+    prev = cur;
   }
-  if (floor_at < 0 || v > g[len - 1]) return AXIS_OUTSIDE;
-  *at = floor_at;
+  if (v < g[0] || v > prev) return AXIS_OUTSIDE;
+  *at = below; /* g[0] <= v, and `below` more grid values are */
   return AXIS_INSIDE;
 }
 
@@ -105,7 +108,7 @@ static int tree_walk(const attnroute_class *c, const int64_t v[ATTNROUTE_NUM_AXE
 int attnroute__class_lookup(const attnroute_class *c, const attnroute_problem *p,
                             const uint8_t **slots) {
   const int64_t limit = (int64_t)(PTRDIFF_MAX / ATTNROUTE_TOPK);
-  int64_t v[ATTNROUTE_NUM_AXES], cell = 0;
+  int64_t v[ATTNROUTE_NUM_AXES], cell = 0, size = 1;
   int32_t at[ATTNROUTE_NUM_AXES];
   int a, malformed = 0, outside = 0;
   if (!c || !p || !slots) return ATTNROUTE_EMPTY_CELL;
@@ -128,10 +131,13 @@ int attnroute__class_lookup(const attnroute_class *c, const attnroute_problem *p
   default: return ATTNROUTE_EMPTY_CELL;
   }
   if (!c->cells) return ATTNROUTE_EMPTY_CELL;
-  /* Row-major, NUM_SEQS slowest; refuse an index that would overflow. */
+  /* Row-major, NUM_SEQS slowest.  cell < size throughout; a grid whose
+  ** size could pass `limit` (size > limit / 2^31 before a multiplication by
+  ** a length below 2^31) cannot exist in memory and is refused. */
   for (a = 0; a < ATTNROUTE_NUM_AXES; a++) {
     int64_t len = c->axis_len[a];
-    if (cell > (limit - at[a]) / len) return ATTNROUTE_EMPTY_CELL;
+    if (size > (limit >> 31)) return ATTNROUTE_EMPTY_CELL;
+    size *= len;
     cell = cell * len + at[a];
   }
   *slots = c->cells + (ptrdiff_t)cell * ATTNROUTE_TOPK;

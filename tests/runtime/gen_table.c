@@ -255,11 +255,11 @@ void gt_free(gt_table *g) {
 static int64_t axis_target(tu_rng *r, const attnroute_class *c, int a) {
   const int32_t *v = c ? c->axis_values[a] : NULL;
   int32_t len = c ? c->axis_len[a] : 0;
-  uint32_t x = tu_below(r, 20);
+  uint32_t x = tu_below(r, 40);
   if (!v || len <= 0) return tu_range(r, 0, 300);
-  if (x < 9) return v[tu_below(r, (uint32_t)len)];
-  if (x < 13) return (int64_t)v[tu_below(r, (uint32_t)len)] + (tu_chance(r, 1, 2) ? 1 : -1);
-  if (x < 18) {
+  if (x < 18) return v[tu_below(r, (uint32_t)len)];
+  if (x < 26) return (int64_t)v[tu_below(r, (uint32_t)len)] + (tu_chance(r, 1, 2) ? 1 : -1);
+  if (x < 39) {
     int64_t lo = v[0], hi = v[len - 1];
     if (hi < lo) hi = lo;
     return lo + (int64_t)(tu_next(r) % (uint64_t)(hi - lo + 1));
@@ -318,13 +318,16 @@ attnroute_problem gt_problem(const gt_table *g, uint64_t seed) {
   for (a = 0; a < ATTNROUTE_NUM_AXES; a++) t[a] = axis_target(r, c, a);
   sq = t[ATTNROUTE_AXIS_SEQLEN_Q];
   sk = sq + (t[ATTNROUTE_AXIS_CACHED] > 0 ? t[ATTNROUTE_AXIS_CACHED] : 0);
-  hq = t[ATTNROUTE_AXIS_Q_HEADS];
-  if (t[ATTNROUTE_AXIS_GQA] > 0 && hq > 0 && hq % t[ATTNROUTE_AXIS_GQA] == 0) {
-    hkv = hq / t[ATTNROUTE_AXIS_GQA];
-  } else {
-    int64_t gqa = t[ATTNROUTE_AXIS_GQA] > 0 ? t[ATTNROUTE_AXIS_GQA] : 1;
-    hkv = hq / gqa > 0 ? hq / gqa : 1;
-    hq = hkv * gqa;
+  /* Hq on target; the GQA ratio the divisor of Hq nearest its target. */
+  hq = t[ATTNROUTE_AXIS_Q_HEADS] > 0 ? t[ATTNROUTE_AXIS_Q_HEADS] : 1;
+  {
+    int64_t want = t[ATTNROUTE_AXIS_GQA], best = 1, d;
+    for (d = 1; d * d <= hq && d <= 512; d++) {
+      if (hq % d) continue;
+      if (llabs(d - want) < llabs(best - want)) best = d;
+      if (llabs(hq / d - want) < llabs(best - want)) best = hq / d;
+    }
+    hkv = hq / best;
   }
   p.num_seqs = clamp32(t[ATTNROUTE_AXIS_NUM_SEQS]);
   p.max_seqlen_q = clamp32(sq);
