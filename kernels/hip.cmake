@@ -42,10 +42,30 @@ set(AR_HIP_KERNEL_FLAGS "-O3" CACHE STRING "Extra hipcc flags for the project's 
 
 set(_ar_hipk_dir ${CMAKE_BINARY_DIR}/kernels)
 file(MAKE_DIRECTORY ${_ar_hipk_dir})
+# Keep the arches this hipcc can build for (Debian's ROCm 5.2 has no
+# gfx1250): under AUTO an unsupported arch is dropped with a warning, under
+# ON it is an error naming the arch.
 set(_ar_hipk_arch_flags "")
+set(_ar_probe ${CMAKE_BINARY_DIR}/CMakeFiles/ar_hip_arch_probe.hip)
+file(WRITE ${_ar_probe} "extern \"C\" __attribute__((global)) void ar_probe(int *p) { if (p) *p = 1; }\n")
 foreach(_ar_arch IN LISTS ATTNROUTE_HIP_ARCHS)
-  list(APPEND _ar_hipk_arch_flags --offload-arch=${_ar_arch})
+  execute_process(COMMAND ${AR_HIPCC} -x hip --genco --offload-arch=${_ar_arch} ${_ar_probe}
+                          -o ${_ar_probe}.${_ar_arch}.co
+                  RESULT_VARIABLE _ar_probe_rc OUTPUT_QUIET ERROR_VARIABLE _ar_probe_err)
+  if(_ar_probe_rc EQUAL 0)
+    list(APPEND _ar_hipk_arch_flags --offload-arch=${_ar_arch})
+  elseif(_ar_hipk_mode STREQUAL "AUTO")
+    message(WARNING "attnroute: ${AR_HIPCC} cannot build for ${_ar_arch}; HIP kernels skip it "
+                    "(set ATTNROUTE_HIP_ARCHS, e.g. gfx90a, or use a newer ROCm)")
+  else()
+    message(FATAL_ERROR "attnroute: ${AR_HIPCC} cannot build for ${_ar_arch} (ATTNROUTE_HIP_ARCHS): "
+                        "${_ar_probe_err}Use a ROCm that supports it, or set ATTNROUTE_HIP_ARCHS.")
+  endif()
 endforeach()
+if(NOT _ar_hipk_arch_flags AND _ar_hipk_mode STREQUAL "AUTO")
+  message(STATUS "attnroute: HIP kernels off (no buildable arch in ATTNROUTE_HIP_ARCHS)")
+  return()
+endif()
 if(NOT _ar_hipk_arch_flags)
   message(FATAL_ERROR "attnroute: ATTNROUTE_HIP_ARCHS is empty (e.g. gfx1250 or gfx90a;gfx942)")
 endif()

@@ -32,6 +32,7 @@ subprocess.run([sys.executable, args.gen, db, "-o", header, "--name", "ATTNROUTE
 exe = os.path.join(wd, "select_points")
 cmd = [args.cc, "-std=c99", "-Wall", "-Wextra", "-Werror", "-I", wd]
 cmd += [f"-I{d}" for d in args.include]
+cmd += args.cflags.split()
 cmd += [os.path.join(args.src, "select_points.c"), args.lib, "-lm", "-o", exe]
 subprocess.run(cmd, check=True)
 
