@@ -131,13 +131,14 @@ int attnroute__class_lookup(const attnroute_class *c, const attnroute_problem *p
   default: return ATTNROUTE_EMPTY_CELL;
   }
   if (!c->cells) return ATTNROUTE_EMPTY_CELL;
-  /* Row-major, NUM_SEQS slowest.  cell < size throughout; a grid whose
-  ** size could pass `limit` (size > limit / 2^31 before a multiplication by
-  ** a length below 2^31) cannot exist in memory and is refused. */
+  /* Row-major, NUM_SEQS slowest; cell < size throughout.  A grid of more
+  ** than `limit` cells cannot exist in memory and is refused; size <= 2^31
+  ** before each multiplication by a length below 2^31 keeps it exact. */
   for (a = 0; a < ATTNROUTE_NUM_AXES; a++) {
     int64_t len = c->axis_len[a];
-    if (size > (limit >> 31)) return ATTNROUTE_EMPTY_CELL;
+    if (size > ((int64_t)1 << 31)) return ATTNROUTE_EMPTY_CELL;
     size *= len;
+    if (size > limit) return ATTNROUTE_EMPTY_CELL;
     cell = cell * len + at[a];
   }
   *slots = c->cells + (ptrdiff_t)cell * ATTNROUTE_TOPK;
