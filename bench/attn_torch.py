@@ -287,7 +287,7 @@ def _cumsum(xs):
 
 # --------------------------------------------------------------------------
 # variants (mirror of attn_variants.h tags)
-FWD_TILES = ["bm128", "bm128w8", "bm64", "bm128w8o", "bm64o"]
+FWD_TILES = ["bm128", "bm128w8", "bm64", "bm128pp"]
 DEC_TILES = ["w4", "w8", "w4m2"]
 GATHERS = ["ar_gather_tok", "ar_gather_page"]
 

@@ -7,7 +7,7 @@
 */
 #include "attn_fwd.cuh"
 
-template <int D, int NW, int MT, int BN, bool OVL>
+template <int D, int NW, int MT, int BN, int BNC>
 AR_DEV void dense_entry(const ar_dense_args &a) {
   extern __shared__ __align__(128) char smem[];
   constexpr int BM = NW * MT * 16;
@@ -25,21 +25,24 @@ AR_DEV void dense_entry(const ar_dense_args &a) {
   KvDense kv;
   kv.stride = (long long)a.num_kv_heads * D;
   kv.base = (long long)k0 * kv.stride + (long long)kvh * D;
-  fwd_tile<D, NW, MT, BN, OVL>(P, kv, m_block, smem);
+  if constexpr (BNC == 0)
+    fwd_tile_pp<D>(P, kv, m_block, smem);
+  else
+    fwd_tile<D, NW, MT, BN, BNC>(P, kv, m_block, smem);
 }
 
-#define AR_DENSE(name, D, NW, MT, BN, OVL, MINB)                                   \
+#define AR_DENSE(name, D, NW, MT, BN, BNC, MINB)                                   \
   AR_KERNEL void __launch_bounds__(NW * 32, MINB) name(const ar_dense_args a) { \
-    dense_entry<D, NW, MT, BN, OVL>(a);                                         \
+    dense_entry<D, NW, MT, BN, BNC>(a);                                         \
   }
 
-AR_DENSE(ar_dense_bm128_d64, 64, 4, 2, 128, false, 2)
-AR_DENSE(ar_dense_bm128_d128, 128, 4, 2, 64, false, 2)
-AR_DENSE(ar_dense_bm128w8_d64, 64, 8, 1, 128, false, 1)
-AR_DENSE(ar_dense_bm128w8_d128, 128, 8, 1, 64, false, 1)
-AR_DENSE(ar_dense_bm64_d64, 64, 4, 1, 64, false, 2)
-AR_DENSE(ar_dense_bm64_d128, 128, 4, 1, 64, false, 2)
-AR_DENSE(ar_dense_bm128w8o_d64, 64, 8, 1, 64, true, 1)
-AR_DENSE(ar_dense_bm128w8o_d128, 128, 8, 1, 64, true, 1)
-AR_DENSE(ar_dense_bm64o_d64, 64, 4, 1, 64, true, 2)
-AR_DENSE(ar_dense_bm64o_d128, 128, 4, 1, 64, true, 2)
+/* name, D, warps, m-tiles a warp, BN (keys a stage), BNC (keys a softmax step;
+** 0 = the ping-pong tile of attn_fwd.cuh), min blocks */
+AR_DENSE(ar_dense_bm128_d64, 64, 4, 2, 128, 64, 2)
+AR_DENSE(ar_dense_bm128_d128, 128, 4, 2, 64, 32, 2)
+AR_DENSE(ar_dense_bm128w8_d64, 64, 8, 1, 128, 128, 1)
+AR_DENSE(ar_dense_bm128w8_d128, 128, 8, 1, 64, 64, 1)
+AR_DENSE(ar_dense_bm64_d64, 64, 4, 1, 64, 64, 2)
+AR_DENSE(ar_dense_bm64_d128, 128, 4, 1, 64, 64, 2)
+AR_DENSE(ar_dense_bm128pp_d64, 64, 8, 1, 64, 0, 1)
+AR_DENSE(ar_dense_bm128pp_d128, 128, 8, 1, 64, 0, 1)

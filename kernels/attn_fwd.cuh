@@ -104,27 +104,34 @@ AR_DEV void apply_mask(float (&s)[MT][BN / 8][4], int r0, int j0, int sk, int of
 template <int D, int MT, int BN>
 AR_DEV void softmax_step(float (&s)[MT][BN / 8][4], float (&o)[MT][D / 8][4], float (&mrow)[MT][2],
                          float (&lrow)[MT][2], float sl2) {
+  constexpr int LG = BN == 32 ? 2 : BN == 64 ? 3 : 4; /* log2(BN / 8) */
+  static_assert((8 << LG) == BN, "BN");
 #pragma unroll
   for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
     for (int hf = 0; hf < 2; ++hf) {
-      float mx = mrow[mt][hf];
+      float t[BN / 8];
 #pragma unroll
-      for (int n8 = 0; n8 < BN / 8; ++n8) mx = fmaxf(mx, fmaxf(s[mt][n8][2 * hf], s[mt][n8][2 * hf + 1]));
-      mx = quad_max(mx);
+      for (int n8 = 0; n8 < BN / 8; ++n8) t[n8] = fmaxf(s[mt][n8][2 * hf], s[mt][n8][2 * hf + 1]);
+#pragma unroll
+      for (int lg = 0; lg < LG; ++lg) /* tree: short dependency chains */
+#pragma unroll
+        for (int i = 0; i < BN / 8; i += 2 << lg) t[i] = fmaxf(t[i], t[i + (1 << lg)]);
+      float mx = quad_max(fmaxf(mrow[mt][hf], t[0]));
       const float msub = (mx == AR_NEG_INF) ? 0.f : mx * sl2;
       const float alpha = ex2(mrow[mt][hf] * sl2 - msub);
       mrow[mt][hf] = mx;
-      float rs = 0.f;
 #pragma unroll
-      for (int n8 = 0; n8 < BN / 8; ++n8)
+      for (int n8 = 0; n8 < BN / 8; ++n8) {
 #pragma unroll
-        for (int e = 0; e < 2; ++e) {
-          const float p = ex2(fmaf(s[mt][n8][2 * hf + e], sl2, -msub));
-          s[mt][n8][2 * hf + e] = p;
-          rs += p;
-        }
-      lrow[mt][hf] = lrow[mt][hf] * alpha + rs;
+        for (int e = 0; e < 2; ++e) s[mt][n8][2 * hf + e] = ex2(fmaf(s[mt][n8][2 * hf + e], sl2, -msub));
+        t[n8] = s[mt][n8][2 * hf] + s[mt][n8][2 * hf + 1];
+      }
+#pragma unroll
+      for (int lg = 0; lg < LG; ++lg)
+#pragma unroll
+        for (int i = 0; i < BN / 8; i += 2 << lg) t[i] += t[i + (1 << lg)];
+      lrow[mt][hf] = fmaf(lrow[mt][hf], alpha, t[0]);
 #pragma unroll
       for (int dn = 0; dn < D / 8; ++dn) {
         o[mt][dn][2 * hf] *= alpha;
@@ -161,18 +168,16 @@ AR_DEV void gemm_pv(float (&o)[MT][D / 8][4], const float (&s)[MT][BN / 8][4], u
     }
 }
 
-/* OVL = false: per KV tile, S_j then softmax_j then PV_j; K_j and V_j load
-** together, one tile ahead (2 stages).
-** OVL = true: S_{j+1} = Q K_{j+1}^T is computed in the same basic block as
-** softmax_j and PV_j, so the scheduler overlaps tensor work with the softmax
-** (K runs one tile ahead of V: K_{j+2} and V_{j+1} load during tile j). */
-template <int D, int NW, int MT, int BN, bool OVL, class KV>
+/* Per KV tile of BN keys (K and V load together, one tile ahead, 2 stages):
+** for each BNC-key sub-tile, S = Q K^T, mask, online softmax, O += P V.
+** BNC < BN keeps S small (registers) while barriers stay per BN keys. */
+template <int D, int NW, int MT, int BN, int BNC, class KV>
 AR_DEV void fwd_tile(const FwdProblem &P, const KV &kv, const int m_block, char *smem) {
   constexpr int BM = NW * MT * 16, NT = NW * 32, CH = D / 8, RPP = NT / CH;
   constexpr bool QREG = (MT == 1);
   constexpr uint32_t KV_BYTES = BN * D * 2, RB = D * 2;
-  constexpr int NSLOT = OVL ? 3 : 2;
-  static_assert(BN % RPP == 0 && (BM * CH) % NT == 0, "tile shape");
+  constexpr int NSLOT = 2;
+  static_assert(BN % RPP == 0 && (BM * CH) % NT == 0 && BN % BNC == 0, "tile shape");
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
   const int m0 = m_block * BM;
   const int off = P.sk - P.sq;
@@ -209,7 +214,6 @@ AR_DEV void fwd_tile(const FwdProblem &P, const KV &kv, const int m_block, char 
     const int j = nt * BN + tid;
     return (nt < nt_end && j < P.sk) ? kv.row(j) : -1;
   };
-  /* which: 1 = K, 2 = V, 3 = both. */
   auto load_tile = [&](int nt, int buf, int slot, int which) {
 #pragma unroll
     for (int i = 0; i < BN / RPP; ++i) {
@@ -256,74 +260,36 @@ AR_DEV void fwd_tile(const FwdProblem &P, const KV &kv, const int m_block, char 
         ldsm_x4(qf[kk][0], qf[kk][1], qf[kk][2], qf[kk][3], sQw + (la ^ (kk << 5)));
     }
   };
-  auto need_mask = [&](int nt) {
-    const int kt0 = nt * BN;
-    return (kt0 + BN > P.sk) || (P.causal && kt0 + BN - 1 > m0 + off) ||
+  auto need_mask = [&](int kt0, int width) {
+    return (kt0 + width > P.sk) || (P.causal && kt0 + width - 1 > m0 + off) ||
            (P.window > 0 && kt0 <= m0 + BM - 1 + off - P.window);
   };
 
-  if (!OVL) {
-    cp_async_commit(); /* Q */
-    if (nt_beg < nt_end) load_tile(nt_beg, 0, 0, 3);
+  cp_async_commit(); /* Q */
+  if (nt_beg < nt_end) load_tile(nt_beg, 0, 0, 3);
+  cp_async_commit();
+  cp_async_wait<1>();
+  __syncthreads();
+  load_qf();
+  for (int nt = nt_beg; nt < nt_end; ++nt) {
+    const int st = (nt - nt_beg) & 1;
+    cp_async_wait<0>();
+    __syncthreads(); /* tile nt landed; everyone is done with the other stage */
+    if (nt + 1 < nt_end) load_tile(nt + 1, st ^ 1, st ^ 1, 3);
     cp_async_commit();
-    cp_async_wait<1>();
-    __syncthreads();
-    load_qf();
-    for (int nt = nt_beg; nt < nt_end; ++nt) {
-      const int st = (nt - nt_beg) & 1;
-      cp_async_wait<0>();
-      __syncthreads(); /* tile nt landed; everyone is done with the other stage */
-      if (nt + 1 < nt_end) load_tile(nt + 1, st ^ 1, st ^ 1, 3);
-      cp_async_commit();
-      long long off_next = 0; /* row offsets of tile nt + 2: slot st, stored after the compute */
-      if (PG && tid < BN) off_next = off_of(nt + 2);
-      float s[MT][BN / 8][4];
-      gemm_qk<D, MT, BN, QREG>(s, qf, sQw, la, sK0 + st * KV_BYTES, lk);
-      if (need_mask(nt))
-        apply_mask<MT, BN>(s, r0, nt * BN + (lane & 3) * 2, P.sk, off, P.causal, P.window);
-      softmax_step<D, MT, BN>(s, o, mrow, lrow, P.sl2);
-      gemm_pv<D, MT, BN>(o, s, sV0 + st * KV_BYTES, lv);
-      if (PG && tid < BN) rowoff[st * BN + tid] = off_next;
+    long long off_next = 0; /* row offsets of tile nt + 2: slot st, stored after the compute */
+    if (PG && tid < BN) off_next = off_of(nt + 2);
+#pragma unroll
+    for (int h = 0; h < BN / BNC; ++h) {
+      const int kt0 = nt * BN + h * BNC;
+      float s[MT][BNC / 8][4];
+      gemm_qk<D, MT, BNC, QREG>(s, qf, sQw, la, sK0 + st * KV_BYTES + h * BNC * RB, lk);
+      if (need_mask(kt0, BNC))
+        apply_mask<MT, BNC>(s, r0, kt0 + (lane & 3) * 2, P.sk, off, P.causal, P.window);
+      softmax_step<D, MT, BNC>(s, o, mrow, lrow, P.sl2);
+      gemm_pv<D, MT, BNC>(o, s, sV0 + st * KV_BYTES + h * BNC * RB, lv);
     }
-  } else {
-    if (nt_beg < nt_end) load_tile(nt_beg, 0, 0, 1);
-    cp_async_commit(); /* Q, K_0 */
-    if (nt_beg < nt_end) load_tile(nt_beg, 0, 0, 2);
-    if (nt_beg + 1 < nt_end) load_tile(nt_beg + 1, 1, 1, 1);
-    cp_async_commit(); /* V_0, K_1 */
-    cp_async_wait<1>();
-    __syncthreads();
-    load_qf();
-    float s[MT][BN / 8][4];
-    gemm_qk<D, MT, BN, QREG>(s, qf, sQw, la, sK0, lk);
-    int slot = 0; /* (it) % 3 */
-    for (int nt = nt_beg; nt < nt_end; ++nt) {
-      const int it = nt - nt_beg, b = it & 1;
-      const int slot1 = slot == 2 ? 0 : slot + 1, slot2 = slot1 == 2 ? 0 : slot1 + 1;
-      cp_async_wait<0>();
-      __syncthreads(); /* V_it and K_it+1 landed; V_it-1 and K_it buffers are free */
-      if (nt + 1 < nt_end) load_tile(nt + 1, b ^ 1, slot1, 2);
-      if (nt + 2 < nt_end) load_tile(nt + 2, b, slot2, 1);
-      cp_async_commit();
-      long long off_next = 0; /* tile nt + 3 -> slot (it + 3) % 3 == slot */
-      if (PG && tid < BN) off_next = off_of(nt + 3);
-      if (need_mask(nt))
-        apply_mask<MT, BN>(s, r0, nt * BN + (lane & 3) * 2, P.sk, off, P.causal, P.window);
-      /* One basic block: S_next (stale data on the last tile, discarded),
-      ** softmax and PV of this tile. */
-      float sn[MT][BN / 8][4];
-      gemm_qk<D, MT, BN, QREG>(sn, qf, sQw, la, sK0 + (b ^ 1) * KV_BYTES, lk);
-      softmax_step<D, MT, BN>(s, o, mrow, lrow, P.sl2);
-      gemm_pv<D, MT, BN>(o, s, sV0 + b * KV_BYTES, lv);
-#pragma unroll
-      for (int mt = 0; mt < MT; ++mt)
-#pragma unroll
-        for (int n8 = 0; n8 < BN / 8; ++n8)
-#pragma unroll
-          for (int e = 0; e < 4; ++e) s[mt][n8][e] = sn[mt][n8][e];
-      if (PG && tid < BN) rowoff[slot * BN + tid] = off_next;
-      slot = slot1;
-    }
+    if (PG && tid < BN) rowoff[st * BN + tid] = off_next;
   }
   cp_async_wait<0>();
 
@@ -355,6 +321,143 @@ AR_DEV void fwd_tile(const FwdProblem &P, const KV &kv, const int m_block, char 
   for (int i = 0; i < WR * CH / 32; ++i) {
     const int idx = lane + i * 32;
     const int r = warp * WR + idx / CH, cc = idx % CH;
+    if (m0 + r < P.sq) {
+      uint4 v;
+      asm volatile("ld.shared.v4.u32 {%0,%1,%2,%3}, [%4];\n"
+                   : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w) : "r"(sQ + swz<CH>(r, cc)));
+      *(uint4 *)(P.out + (long long)(P.q_start + m0 + r) * q_stride + P.h * D + cc * 8) = v;
+    }
+  }
+}
+
+/* Ping-pong tile: 8 warps in two groups of 4 (rows 0-63 and 64-127 of a
+** 128-row block), 16 rows a warp, BN = 64, four K+V stages loaded two tiles
+** ahead by all threads.  No block-wide barrier in the loop: stage s is
+** "full" when an mbarrier has seen every thread's copies land
+** (cp.async.mbarrier.arrive) and "empty" when every thread has arrived after
+** its PV; a pair of named barriers makes the groups take turns on S = QK^T,
+** so one group's softmax runs while the other's GEMMs use the tensor cores
+** (the FA3 schedule, on mma.sync). */
+template <int D, class KV>
+AR_DEV void fwd_tile_pp(const FwdProblem &P, const KV &kv, const int m_block, char *smem) {
+  constexpr int MT = 1, BN = 64, BM = 128, NT = 256, CH = D / 8, RPP = NT / CH, NST = 4;
+  constexpr uint32_t KV_BYTES = BN * D * 2, RB = D * 2;
+  const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, grp = warp >> 2;
+  const int m0 = m_block * BM;
+  const int off = P.sk - P.sq;
+  const int last_row = min(P.sq, m0 + BM) - 1;
+  int kend = P.sk, kbeg = 0;
+  if (P.causal) kend = min(kend, last_row + off + 1);
+  if (P.window > 0) kbeg = max(0, m0 + off - P.window + 1);
+  const int nt_beg = kbeg / BN;
+  const int ntiles = kend > kbeg ? (kend + BN - 1) / BN - nt_beg : 0;
+
+  const uint32_t sQ = smem_u32(smem), sK0 = sQ + BM * D * 2, sV0 = sK0 + NST * KV_BYTES;
+  const uint32_t bars = sK0 + 2 * NST * KV_BYTES; /* full[NST], empty[NST], 8 bytes each */
+  const uint32_t sQw = sQ + warp * 16 * RB;
+  const long long q_stride = (long long)P.hq * D;
+  const int c = tid % CH;
+  const uint32_t la = lane_a<CH>(lane), lk = lane_k<CH>(lane), lv = lane_vt<CH>(lane);
+  const int r0 = m0 + warp * 16 + (lane >> 2);
+
+  if (tid == 0) {
+#pragma unroll
+    for (int i = 0; i < NST; ++i) {
+      mbar_init(bars + 8 * i, NT);
+      mbar_init(bars + 8 * (NST + i), NT);
+    }
+  }
+  __syncthreads();
+
+#pragma unroll
+  for (int i = 0; i < BM * CH / NT; ++i) {
+    const int r = tid / CH + i * RPP;
+    const bool ok = m0 + r < P.sq;
+    const uint16_t *src = P.q + (ok ? (long long)(P.q_start + m0 + r) * q_stride + P.h * D + c * 8 : 0);
+    cp_async16(sQ + swz<CH>(r, c), src, ok);
+  }
+  auto load_tile = [&](int t) { /* relative tile t into stage t % NST, then arrive on full */
+    const int st = t % NST, nt = nt_beg + t;
+#pragma unroll
+    for (int i = 0; i < BN / RPP; ++i) {
+      const int r = tid / CH + i * RPP;
+      const int j = nt * BN + r;
+      const bool ok = j < P.sk;
+      const long long row = ok ? kv.row(j) + c * 8 : 0;
+      cp_async16(sK0 + st * KV_BYTES + swz<CH>(r, c), P.k + row, ok);
+      cp_async16(sV0 + st * KV_BYTES + swz<CH>(r, c), P.v + row, ok);
+    }
+    cp_async_mbar_arrive(bars + 8 * st);
+  };
+  if (ntiles > 0) load_tile(0); /* carries Q too */
+  if (ntiles > 1) load_tile(1);
+  if (ntiles == 0) { /* Q copies are tracked by no mbarrier: drain them */
+    cp_async_commit();
+    cp_async_wait<0>();
+  }
+
+  float o[MT][D / 8][4];
+  float mrow[MT][2], lrow[MT][2];
+#pragma unroll
+  for (int dn = 0; dn < D / 8; ++dn)
+#pragma unroll
+    for (int e = 0; e < 4; ++e) o[0][dn][e] = 0.f;
+  mrow[0][0] = mrow[0][1] = AR_NEG_INF;
+  lrow[0][0] = lrow[0][1] = 0.f;
+  uint32_t qf[D / 16][4];
+
+  const int turn_me = 1 + grp, turn_other = 2 - grp;
+  if (grp == 1 && ntiles > 0) named_arrive(1, NT); /* group 0 goes first */
+  for (int t = 0; t < ntiles; ++t) {
+    const int st = t % NST, nt = nt_beg + t;
+    if (t + 2 < ntiles) {
+      if (t >= 2) mbar_wait(bars + 8 * (NST + (t + 2) % NST), ((t - 2) / NST) & 1);
+      load_tile(t + 2);
+    }
+    mbar_wait(bars + 8 * st, (t / NST) & 1);
+    if (t == 0) {
+#pragma unroll
+      for (int kk = 0; kk < D / 16; ++kk)
+        ldsm_x4(qf[kk][0], qf[kk][1], qf[kk][2], qf[kk][3], sQw + (la ^ (kk << 5)));
+    }
+    float s[MT][BN / 8][4];
+    named_sync(turn_me, NT);
+    gemm_qk<D, MT, BN, true>(s, qf, sQw, la, sK0 + st * KV_BYTES, lk);
+    if (grp == 0 || t + 1 < ntiles) named_arrive(turn_other, NT);
+    const int kt0 = nt * BN;
+    if ((kt0 + BN > P.sk) || (P.causal && kt0 + BN - 1 > m0 + off) ||
+        (P.window > 0 && kt0 <= m0 + BM - 1 + off - P.window))
+      apply_mask<MT, BN>(s, r0, kt0 + (lane & 3) * 2, P.sk, off, P.causal, P.window);
+    softmax_step<D, MT, BN>(s, o, mrow, lrow, P.sl2);
+    gemm_pv<D, MT, BN>(o, s, sV0 + st * KV_BYTES, lv);
+    mbar_arrive(bars + 8 * (NST + st));
+  }
+
+  /* Epilogue (as fwd_tile). */
+  const float sink2 = P.sinks ? __ldg(P.sinks + P.h) * AR_LOG2E : AR_NEG_INF;
+#pragma unroll
+  for (int hf = 0; hf < 2; ++hf) {
+    const float l = quad_sum(lrow[0][hf]);
+    const float ms = (mrow[0][hf] == AR_NEG_INF) ? AR_NEG_INF : mrow[0][hf] * P.sl2;
+    const float mf = fmaxf(ms, sink2);
+    const float sc = (ms == AR_NEG_INF) ? 0.f : ex2(ms - mf);
+    const float lt = l * sc + (sink2 == AR_NEG_INF ? 0.f : ex2(sink2 - mf));
+    const float inv = lt > 0.f ? sc / lt : 0.f;
+    const int rr = warp * 16 + (lane >> 2) + hf * 8;
+#pragma unroll
+    for (int dn = 0; dn < D / 8; ++dn) {
+      const uint32_t v = pack_bf16(o[0][dn][2 * hf] * inv, o[0][dn][2 * hf + 1] * inv);
+      asm volatile("st.shared.u32 [%0], %1;\n" ::"r"(sQ + swz<CH>(rr, dn) + (lane & 3) * 4), "r"(v));
+    }
+    if (P.lse && (lane & 3) == 0 && m0 + rr < P.sq)
+      P.lse[(long long)(P.q_start + m0 + rr) * P.hq + P.h] =
+          lt > 0.f ? (mf + __log2f(lt)) * AR_LN2 : AR_NEG_INF;
+  }
+  __syncwarp();
+#pragma unroll
+  for (int i = 0; i < 16 * CH / 32; ++i) {
+    const int idx = lane + i * 32;
+    const int r = warp * 16 + idx / CH, cc = idx % CH;
     if (m0 + r < P.sq) {
       uint4 v;
       asm volatile("ld.shared.v4.u32 {%0,%1,%2,%3}, [%4];\n"

@@ -87,8 +87,7 @@ static const ar_kernel_variant ar_kv_gather_page = {AR_MOD_GATHER, "ar_gather_pa
 **   bm128   : 4 warps x 32 query rows, BN = 128 keys (D 64) / 64 (D 128)
 **   bm128w8 : 8 warps x 16 query rows, BN as bm128
 **   bm64    : 4 warps x 16 query rows, BN = 64
-**   bm128w8o, bm64o : as bm128w8 / bm64 with BN = 64 and QK^T of the next
-**             tile overlapped with this tile's softmax (see below)
+**   bm128pp : 8 warps x 16 rows in two ping-pong groups, BN = 64 (below)
 ** Grid (ceil(max_seqlen_q / BM), Hq, num_seqs); shared memory holds the Q
 ** tile and two stages of K and V tiles (paged: plus 2 x BN row offsets). */
 static inline unsigned ar__fwd_bn(int bm64, int d) { return bm64 ? 64u : (d == 64 ? 128u : 64u); }
@@ -122,24 +121,18 @@ static inline void ar_dims_paged_bm64(const void *args, ar_launch_dims *o) {
   ar__dims_fwd(o, a->max_seqlen_q, a->num_q_heads, a->num_seqs, a->head_dim, 64, 4, ar__fwd_bn(1, a->head_dim), 16 * ar__fwd_bn(1, a->head_dim));
 }
 
-/* Overlapped variants ("o"): S_{j+1} = Q K_{j+1}^T shares a basic block with
-** softmax_j and PV_j (K loads one tile ahead of V); BN = 64 for both head
-** dims; paged: three row-offset slots. */
-static inline void ar_dims_dense_bm128w8o(const void *args, ar_launch_dims *o) {
+/* Ping-pong variant (bm128pp): 8 warps in two groups of 4 taking turns on
+** the tensor cores (one group's softmax under the other's GEMMs), BN = 64,
+** four K+V stages synchronised with mbarriers; 1 block per SM. */
+static inline void ar_dims_dense_bm128pp(const void *args, ar_launch_dims *o) {
   const ar_dense_args *a = (const ar_dense_args *)args;
-  ar__dims_fwd(o, a->max_seqlen_q, a->num_q_heads, a->num_seqs, a->head_dim, 128, 8, 64, 0);
+  ar__dims(o, ar__cdiv(a->max_seqlen_q, 128), (unsigned)a->num_q_heads, (unsigned)a->num_seqs, 256,
+           (128 + 8 * 64) * (unsigned)a->head_dim * 2 + 64);
 }
-static inline void ar_dims_dense_bm64o(const void *args, ar_launch_dims *o) {
-  const ar_dense_args *a = (const ar_dense_args *)args;
-  ar__dims_fwd(o, a->max_seqlen_q, a->num_q_heads, a->num_seqs, a->head_dim, 64, 4, 64, 0);
-}
-static inline void ar_dims_paged_bm128w8o(const void *args, ar_launch_dims *o) {
+static inline void ar_dims_paged_bm128pp(const void *args, ar_launch_dims *o) {
   const ar_paged_args *a = (const ar_paged_args *)args;
-  ar__dims_fwd(o, a->max_seqlen_q, a->num_q_heads, a->num_seqs, a->head_dim, 128, 8, 64, 24 * 64);
-}
-static inline void ar_dims_paged_bm64o(const void *args, ar_launch_dims *o) {
-  const ar_paged_args *a = (const ar_paged_args *)args;
-  ar__dims_fwd(o, a->max_seqlen_q, a->num_q_heads, a->num_seqs, a->head_dim, 64, 4, 64, 24 * 64);
+  ar__dims(o, ar__cdiv(a->max_seqlen_q, 128), (unsigned)a->num_q_heads, (unsigned)a->num_seqs, 256,
+           (128 + 8 * 64) * (unsigned)a->head_dim * 2 + 64);
 }
 
 static const ar_kernel_variant ar_kv_dense_bm128_d64 = {AR_MOD_DENSE, "ar_dense_bm128_d64", ar_dims_dense_bm128};
@@ -155,15 +148,11 @@ static const ar_kernel_variant ar_kv_paged_bm128w8_d64 = {AR_MOD_PAGED, "ar_page
 static const ar_kernel_variant ar_kv_paged_bm128w8_d128 = {AR_MOD_PAGED, "ar_paged_bm128w8_d128", ar_dims_paged_bm128w8};
 static const ar_kernel_variant ar_kv_paged_bm64_d64 = {AR_MOD_PAGED, "ar_paged_bm64_d64", ar_dims_paged_bm64};
 static const ar_kernel_variant ar_kv_paged_bm64_d128 = {AR_MOD_PAGED, "ar_paged_bm64_d128", ar_dims_paged_bm64};
+static const ar_kernel_variant ar_kv_dense_bm128pp_d64 = {AR_MOD_DENSE, "ar_dense_bm128pp_d64", ar_dims_dense_bm128pp};
+static const ar_kernel_variant ar_kv_dense_bm128pp_d128 = {AR_MOD_DENSE, "ar_dense_bm128pp_d128", ar_dims_dense_bm128pp};
+static const ar_kernel_variant ar_kv_paged_bm128pp_d64 = {AR_MOD_PAGED, "ar_paged_bm128pp_d64", ar_dims_paged_bm128pp};
+static const ar_kernel_variant ar_kv_paged_bm128pp_d128 = {AR_MOD_PAGED, "ar_paged_bm128pp_d128", ar_dims_paged_bm128pp};
 
-static const ar_kernel_variant ar_kv_dense_bm128w8o_d64 = {AR_MOD_DENSE, "ar_dense_bm128w8o_d64", ar_dims_dense_bm128w8o};
-static const ar_kernel_variant ar_kv_dense_bm128w8o_d128 = {AR_MOD_DENSE, "ar_dense_bm128w8o_d128", ar_dims_dense_bm128w8o};
-static const ar_kernel_variant ar_kv_dense_bm64o_d64 = {AR_MOD_DENSE, "ar_dense_bm64o_d64", ar_dims_dense_bm64o};
-static const ar_kernel_variant ar_kv_dense_bm64o_d128 = {AR_MOD_DENSE, "ar_dense_bm64o_d128", ar_dims_dense_bm64o};
-static const ar_kernel_variant ar_kv_paged_bm128w8o_d64 = {AR_MOD_PAGED, "ar_paged_bm128w8o_d64", ar_dims_paged_bm128w8o};
-static const ar_kernel_variant ar_kv_paged_bm128w8o_d128 = {AR_MOD_PAGED, "ar_paged_bm128w8o_d128", ar_dims_paged_bm128w8o};
-static const ar_kernel_variant ar_kv_paged_bm64o_d64 = {AR_MOD_PAGED, "ar_paged_bm64o_d64", ar_dims_paged_bm64o};
-static const ar_kernel_variant ar_kv_paged_bm64o_d128 = {AR_MOD_PAGED, "ar_paged_bm64o_d128", ar_dims_paged_bm64o};
 
 /* --------------------------------------------------------- paged decode */
 /* Split-KV decode: one block per (split, kv head x row group, sequence).  A
@@ -239,15 +228,13 @@ static const ar_variant_entry ar_dense_variants[] = {
   {"bm128", 64, &ar_kv_dense_bm128_d64},     {"bm128", 128, &ar_kv_dense_bm128_d128},
   {"bm128w8", 64, &ar_kv_dense_bm128w8_d64}, {"bm128w8", 128, &ar_kv_dense_bm128w8_d128},
   {"bm64", 64, &ar_kv_dense_bm64_d64},       {"bm64", 128, &ar_kv_dense_bm64_d128},
-  {"bm128w8o", 64, &ar_kv_dense_bm128w8o_d64}, {"bm128w8o", 128, &ar_kv_dense_bm128w8o_d128},
-  {"bm64o", 64, &ar_kv_dense_bm64o_d64},     {"bm64o", 128, &ar_kv_dense_bm64o_d128},
+  {"bm128pp", 64, &ar_kv_dense_bm128pp_d64},  {"bm128pp", 128, &ar_kv_dense_bm128pp_d128},
 };
 static const ar_variant_entry ar_paged_variants[] = {
   {"bm128", 64, &ar_kv_paged_bm128_d64},     {"bm128", 128, &ar_kv_paged_bm128_d128},
   {"bm128w8", 64, &ar_kv_paged_bm128w8_d64}, {"bm128w8", 128, &ar_kv_paged_bm128w8_d128},
   {"bm64", 64, &ar_kv_paged_bm64_d64},       {"bm64", 128, &ar_kv_paged_bm64_d128},
-  {"bm128w8o", 64, &ar_kv_paged_bm128w8o_d64}, {"bm128w8o", 128, &ar_kv_paged_bm128w8o_d128},
-  {"bm64o", 64, &ar_kv_paged_bm64o_d64},     {"bm64o", 128, &ar_kv_paged_bm64o_d128},
+  {"bm128pp", 64, &ar_kv_paged_bm128pp_d64},  {"bm128pp", 128, &ar_kv_paged_bm128pp_d128},
 };
 static const ar_variant_entry ar_decode_variants[] = {
   {"w4", 64, &ar_kv_decode_w4_d64},     {"w4", 128, &ar_kv_decode_w4_d128},
