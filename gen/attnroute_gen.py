@@ -8,12 +8,57 @@ set, and per class the full grid of tuned axes with the measured top-K
 candidates of every cell.  The output is deterministic: the same db content
 gives the same bytes (no dates, no row ids, no absolute paths).
 
-    attnroute_gen.py DB -o HEADER [--name IDENT] [--device ARCH:CU]
+    attnroute_gen.py DB -o HEADER [--text TEXT] [--name IDENT] [--device ARCH:CU]
                      [--allow-stale] [--lookup nearest_log|floor|tree|auto]
                      [--topk N]
 
+-o writes the header, --text the same table in the text format below (for
+tools/eval's attnroute-eval, which loads a table at run time); at least one
+of the two is required.  Every class's comment in the header gives the
+held-out (leave-one-out) slowdown of each lookup; --lookup auto keeps the
+least.
+
 Exit status: 0 written, 2 bad input (not an attnroute db, newer schema,
 mixed device classes, stale candidates, malformed rows), 1 other failure.
+
+Text format (--text), version 1.  Line-oriented ASCII, '\n' line ends, one
+space between fields, no other whitespace.  The first line is exactly
+"attnroute-table-text 1"; after it, lines starting with '#' are comments.
+Then, in this order (UPPER = a field; INT decimal int32; HEX 0x + 8 hex
+digits, uint32; STR a string: bytes outside '!'..'~' and '%' written as %XX
+(two upper-case hex digits), the empty string as a lone '-', a string "-"
+as %2D):
+
+    abi INT                       ATTNROUTE_TABLE_ABI
+    topk INT                      ATTNROUTE_TOPK
+    arch STR
+    cu_count INT
+    device_name STR
+    provenance STR
+    candidates N
+    candidate NAME CODE_HASH LEGACY_ROUTE HEAD_DIM_MASK Q_DTYPE_MASK
+              KV_DTYPE_MASK BLOCK_SIZE_MASK SINKS WINDOW CAUSAL
+              MAX_SEQLEN_Q GQA_EXACT              (N lines; masks HEX, the rest
+                                                  STR STR then INT)
+    classes M
+    then M times:
+      class HEAD_DIM Q_DTYPE KV_DTYPE HAS_SINKS SLIDING_WINDOW KV_BLOCK_SIZE
+            CAUSAL LOOKUP NUM_NODES               (INT; dtypes and lookup as
+                                                  attnroute_dtype / _lookup)
+      axis num_seqs LEN V...      the five axes in attnroute_axis order
+      axis seqlen_q LEN V...      (num_seqs, seqlen_q, cached, q_heads, gqa),
+      axis cached LEN V...        V ascending
+      axis q_heads LEN V...
+      axis gqa LEN V...
+      cell NS SQ CACHED HQ GQA S0 .. S{TOPK-1}    one line per cell, row-major
+                                  (num_seqs slowest), the cell's grid values
+                                  then its slots (candidate index or 255)
+      node AXIS THRESHOLD LEFT RIGHT S0 .. S{TOPK-1}   NUM_NODES lines;
+                                  THRESHOLD the float32 written "%.9g"
+    end
+
+Nothing may follow "end".  The loaded table equals the header's
+attnroute_table field by field.
 
 The module is also imported by tools/attnroute_diff.py and
 tools/attnroute_report.py: load_model() turns a db into the table model,
@@ -41,6 +86,8 @@ JSON_BEGIN = "/* attnroute-table-json"
 JSON_END = "*/"
 JSON_FORMAT = "attnroute-table-json"
 JSON_VERSION = 1
+TEXT_MAGIC = "attnroute-table-text"
+TEXT_VERSION = 1
 
 AXES = ("num_seqs", "seqlen_q", "cached", "num_q_heads", "gqa")
 AXIS_LABELS = ("num_seqs", "seqlen_q", "cached", "q_heads", "gqa")
@@ -556,12 +603,23 @@ def holdout_regret(klass, method, topk, names):
     return (math.exp(sum(logs) / len(logs)), worst, len(logs), unanswered)
 
 
+def holdout_all(klass, topk, names):
+    """holdout_regret of every lookup method, by name (cached in klass)."""
+    cached = klass.get("holdout")
+    if cached is None or cached[0] != topk:
+        cached = (topk, {m: holdout_regret(klass, m, topk, names)
+                         for m in ("nearest_log", "floor", "tree")})
+        klass["holdout"] = cached
+    return cached[1]
+
+
 def choose_lookup(klass, topk, names):
     """--lookup auto: the method with the lowest held-out geomean slowdown,
     fewest unanswered cells first; nearest_log on ties."""
     best = None
+    results = holdout_all(klass, topk, names)
     for method in ("nearest_log", "floor", "tree"):
-        geo, _, _, missed = holdout_regret(klass, method, topk, names)
+        geo, _, _, missed = results[method]
         key = (missed, round(geo, 9))
         if best is None or key < best[0]:
             best = (key, method)
@@ -697,10 +755,15 @@ def fmt_us(t):
     return "%.4g us" % t
 
 
-def command_line(args):
-    """The generating command, path-independent (basenames, canonical order)."""
-    parts = ["attnroute_gen.py", os.path.basename(args.db), "-o",
-             os.path.basename(args.output)]
+def command_line(args, output=None):
+    """The generating command, path-independent (basenames, canonical order),
+    naming `output` (default: the header) as what it writes."""
+    if output is None:
+        parts = ["attnroute_gen.py", os.path.basename(args.db), "-o",
+                 os.path.basename(args.output)]
+    else:
+        parts = ["attnroute_gen.py", os.path.basename(args.db), "--text",
+                 os.path.basename(output)]
     if args.name:
         parts += ["--name", args.name]
     if args.device:
@@ -728,6 +791,24 @@ def class_label(static):
     return ("head_dim=%d q=%s kv=%s sinks=%d window=%d block=%d causal=%d" % (
         static["head_dim"], static["q_dtype"], static["kv_dtype"], static["has_sinks"],
         static["sliding_window"], static["kv_block_size"], static["causal"]))
+
+
+def holdout_lines(klass):
+    """The held-out (leave-one-out) slowdown of every lookup for a class, as
+    comment lines; --lookup auto keeps the least (fewest unanswered first)."""
+    results = (klass.get("holdout") or (None, None))[1]
+    if not results:
+        return []
+    if all(n == 0 and missed == 0 for _, _, n, missed in results.values()):
+        return ["held-out slowdown: none (no axis has an interior value to hide)"]
+    lines = ["held-out slowdown (hide one interior axis value, predict its cells "
+             "from the rest):"]
+    for method in ("nearest_log", "floor", "tree"):
+        geo, worst, n, missed = results[method]
+        lines.append("  %-11s geomean %.4f max %.4f (%d cells scored, %d unanswered)%s" % (
+            method, geo, worst, n, missed,
+            "  <- used" if method == klass["lookup"] else ""))
+    return lines
 
 
 def render_header(model, name, cmdline, topk):
@@ -775,6 +856,8 @@ def render_header(model, name, cmdline, topk):
         w("**   cells: %d (%d with a winner, %d empty)" % (ncells, filled, ncells - filled))
         for n in sorted(wins, key=lambda n: (-wins[n], n)):
             w("**     %5d  %s" % (wins[n], comment_text(n)))
+        for line in holdout_lines(k):
+            w("**   " + line)
     w("*/")
     w(JSON_BEGIN)
     w(json_text(model_json(model, topk)))
@@ -867,9 +950,83 @@ def render_header(model, name, cmdline, topk):
     return "\n".join(out) + "\n"
 
 
+def text_string(s):
+    """A STR field of the text format."""
+    if s == "":
+        return "-"
+    out = []
+    for b in s.encode("utf-8"):
+        if 0x21 <= b <= 0x7E and b != 0x25:
+            out.append(chr(b))
+        else:
+            out.append("%%%02X" % b)
+    text = "".join(out)
+    return "%2D" if text == "-" else text
+
+
+def render_text(model, cmdline, topk):
+    """The table in the --text format (see the module doc), the same table
+    render_header writes."""
+    names = [c["name"] for c in model["candidates"]]
+    index = {n: i for i, n in enumerate(names)}
+    out = []
+    w = out.append
+    w("%s %d" % (TEXT_MAGIC, TEXT_VERSION))
+    w("# generated by gen/attnroute_gen.py, do not edit")
+    w("# command: %s" % comment_text(cmdline))
+    w("# db content: sha256:%s" % model["content_sha256"])
+    w("abi %d" % TABLE_ABI)
+    w("topk %d" % TOPK)
+    w("arch %s" % text_string(model["arch"]))
+    w("cu_count %d" % model["cu_count"])
+    w("device_name %s" % text_string(model["device_name"]))
+    w("provenance %s" % text_string(provenance_string(model)))
+    w("candidates %d" % len(names))
+    for c in model["candidates"]:
+        cp = c["caps"]
+        w("candidate %s %s %d 0x%08x 0x%08x 0x%08x 0x%08x %d %d %d %d %d" % ((
+            text_string(c["name"]), text_string(c["code_hash"]), c["legacy_route"])
+            + tuple(cp[f] for f in CAPS_FIELDS)))
+    w("classes %d" % len(model["classes"]))
+    for ci, k in enumerate(model["classes"]):
+        st = k["static"]
+        nodes = k.get("nodes") or []
+        w("# class %d: %s, lookup %s" % (ci, class_label(st), k["lookup"]))
+        for line in holdout_lines(k):
+            w("# " + line)
+        w("class %d %d %d %d %d %d %d %d %d" % (
+            st["head_dim"], DTYPE_CODES[st["q_dtype"]], DTYPE_CODES[st["kv_dtype"]],
+            st["has_sinks"], st["sliding_window"], st["kv_block_size"], st["causal"],
+            LOOKUPS[k["lookup"]], len(nodes)))
+        for i, label in enumerate(AXIS_LABELS):
+            w("axis %s %d %s" % (label, len(k["axes"][i]),
+                                 " ".join(str(v) for v in k["axes"][i])))
+        for ns in k["axes"][0]:
+            for sq in k["axes"][1]:
+                for cached in k["axes"][2]:
+                    for hq in k["axes"][3]:
+                        for gqa in k["axes"][4]:
+                            ranked = k["cells"].get((ns, sq, cached, hq, gqa), [])
+                            idx = [index[n] for n, _ in ranked[:topk]]
+                            idx += [NO_CANDIDATE] * (TOPK - len(idx))
+                            w("cell %d %d %d %d %d %s" % (
+                                ns, sq, cached, hq, gqa, " ".join(str(x) for x in idx)))
+        for nd in nodes:
+            leaf = [index[n] for n in nd["leaf"][:topk]]
+            leaf += [NO_CANDIDATE] * (TOPK - len(leaf))
+            w("node %d %s %d %d %s" % (nd["axis"], "%.9g" % float32(nd["threshold"]),
+                                       nd["left"], nd["right"],
+                                       " ".join(str(x) for x in leaf)))
+    w("end")
+    return "\n".join(out) + "\n"
+
+
 def apply_lookup(model, lookup, topk):
+    """Sets every class's lookup (and tree nodes); every class also gets the
+    held-out slowdown of each method (k["holdout"]) for the header comment."""
     names = [c["name"] for c in model["candidates"]]
     for k in model["classes"]:
+        holdout_all(k, topk, names)
         method = choose_lookup(k, topk, names) if lookup == "auto" else lookup
         k["lookup"] = method
         k["nodes"] = build_tree(k, topk, names) if method == "tree" else None
@@ -887,7 +1044,10 @@ def main(argv=None):
         prog="attnroute_gen.py",
         description="Generate the attnroute C dispatch table header from a db.")
     ap.add_argument("db", help="attnroute measurement db (opened read-only)")
-    ap.add_argument("-o", "--output", required=True, help="header to write")
+    ap.add_argument("-o", "--output", help="header to write")
+    ap.add_argument("--text", metavar="TEXT",
+                    help="also (or only) write the table in the text format "
+                    "attnroute-eval loads (see the module doc)")
     ap.add_argument("--name", help="C identifier of the table "
                     "(default attnroute_table_<arch>_<cu>)")
     ap.add_argument("--device", help="device class ARCH:CU when the db has several")
@@ -900,6 +1060,8 @@ def main(argv=None):
     ap.add_argument("--topk", type=int, default=TOPK,
                     help="candidates kept per cell, 1..%d" % TOPK)
     args = ap.parse_args(argv)
+    if not args.output and not args.text:
+        ap.error("give -o HEADER, --text TEXT or both")
     try:
         if not 1 <= args.topk <= TOPK:
             raise GenError("--topk %d: must be 1..%d" % (args.topk, TOPK))
@@ -910,15 +1072,22 @@ def main(argv=None):
         apply_lookup(model, args.lookup, args.topk)
         name = args.name or identifier("attnroute_table_%s_%d" % (model["arch"],
                                                                  model["cu_count"]))
-        text = render_header(model, name, command_line(args), args.topk)
+        outputs = []
+        if args.output:
+            outputs.append((args.output, render_header(model, name, command_line(args),
+                                                       args.topk)))
+        if args.text:
+            outputs.append((args.text, render_text(model, command_line(args, args.text),
+                                                   args.topk)))
     except GenError as e:
         sys.stderr.write("attnroute_gen: %s\n" % e)
         return 2
-    try:
-        write_file(args.output, text)
-    except OSError as e:
-        sys.stderr.write("attnroute_gen: %s: cannot write: %s\n" % (args.output, e))
-        return 1
+    for path, text in outputs:
+        try:
+            write_file(path, text)
+        except OSError as e:
+            sys.stderr.write("attnroute_gen: %s: cannot write: %s\n" % (path, e))
+            return 1
     return 0
 
 
