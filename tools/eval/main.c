@@ -1,0 +1,145 @@
+/*
+** main.c -- attnroute-eval: how good a table is on shapes it was not tuned
+** on.  Loads a table exported with `attnroute_gen.py --text`, reads an eval
+** db (attnroute-tune --shapes on tools/attnroute_evalset.py's shapes) and
+** reports the regret time(pick) / time(oracle) of the table's picks
+** (through the runtime's attnroute_select) and of the legacy gates
+** pre-1345 and post-1345.  Exit: 0 done, 2 bad input or usage, 1 other
+** failure (out of memory, cannot write).
+*/
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evaldb.h"
+#include "regret.h"
+#include "report.h"
+#include "table_text.h"
+
+static void usage(FILE *f) {
+  fputs("usage: attnroute-eval --db EVAL.db --table TABLE.txt [--json] [--worst N]\n"
+        "                      [--device ARCH:CU] [--fallback pre-1345|post-1345] [--allow-stale]\n"
+        "\n"
+        "Regret of a dispatch table against the oracle (fastest ok candidate) and\n"
+        "the legacy gates, on the shapes of an eval db.\n"
+        "\n"
+        "  --db EVAL.db       attnroute db measured on shapes the table was not tuned on\n"
+        "                     (tools/attnroute_evalset.py, then attnroute-tune --shapes)\n"
+        "  --table TABLE.txt  the table, from attnroute_gen.py DB --text TABLE.txt\n"
+        "  --json             JSON instead of text\n"
+        "  --worst N          list the N shapes with the table's highest regret (default 10)\n"
+        "  --device ARCH:CU   use the db's measurements of this device class (default: the\n"
+        "                     table's own)\n"
+        "  --fallback POLICY  legacy policy answering the table's misses (default post-1345)\n"
+        "  --allow-stale      use measurements of a candidate under another code hash\n"
+        "\n"
+        "A shape is evaluated when every table candidate has a measurement on it and\n"
+        "some candidate is ok.  A pick that is not ok on the shape is a failed pick\n"
+        "(regret infinite), counted apart.  Exit status: 0 done, 2 bad input, 1 other\n"
+        "failure.\n",
+        f);
+}
+
+static int bad(const char *fmt, const char *arg) {
+  fprintf(stderr, "attnroute-eval: ");
+  fprintf(stderr, fmt, arg);
+  fprintf(stderr, " (see --help)\n");
+  return 2;
+}
+
+int main(int argc, char **argv) {
+  const char *db_path = NULL, *table_path = NULL, *device = NULL;
+  int json = 0, allow_stale = 0, policy = ATTNROUTE_POLICY_POST_1345, rc, i;
+  size_t worst = 10;
+  char arch[128], err[1024];
+  int32_t cu = 0;
+  ar_text_table table;
+  ar_evaldb db;
+  ar_eval ev;
+  ar_report_opts ro;
+
+  for (i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    int has_value = i + 1 < argc;
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      usage(stdout);
+      return 0;
+    } else if (!strcmp(a, "--json")) {
+      json = 1;
+    } else if (!strcmp(a, "--allow-stale")) {
+      allow_stale = 1;
+    } else if (!strcmp(a, "--db") || !strcmp(a, "--table") || !strcmp(a, "--worst") || !strcmp(a, "--device") ||
+               !strcmp(a, "--fallback")) {
+      const char *v;
+      if (!has_value) return bad("%s needs a value", a);
+      v = argv[++i];
+      if (!strcmp(a, "--db")) db_path = v;
+      else if (!strcmp(a, "--table")) table_path = v;
+      else if (!strcmp(a, "--device")) device = v;
+      else if (!strcmp(a, "--fallback")) {
+        policy = attnroute_policy_parse(v);
+        if (policy < 0) return bad("--fallback '%s': expected pre-1345 or post-1345", v);
+      } else {
+        char *end;
+        unsigned long long n;
+        errno = 0;
+        n = strtoull(v, &end, 10);
+        if (!*v || *end || v[0] == '-' || errno == ERANGE || n > 100000000ull)
+          return bad("--worst '%s': expected a count 0..100000000", v);
+        worst = (size_t)n;
+      }
+    } else {
+      return bad("unknown argument '%s'", a);
+    }
+  }
+  if (!db_path) return bad("%s", "--db EVAL.db is required");
+  if (!table_path) return bad("%s", "--table TABLE.txt is required");
+  if (device) {
+    const char *colon = strrchr(device, ':');
+    char *end;
+    long v;
+    if (!colon || colon == device || (size_t)(colon - device) >= sizeof arch)
+      return bad("--device '%s': expected ARCH:CU, e.g. sm_90:132", device);
+    errno = 0;
+    v = strtol(colon + 1, &end, 10);
+    if (!colon[1] || *end || errno == ERANGE || v < 0 || v > 0x7fffffffL)
+      return bad("--device '%s': expected ARCH:CU, e.g. sm_90:132", device);
+    memcpy(arch, device, (size_t)(colon - device));
+    arch[colon - device] = '\0';
+    cu = (int32_t)v;
+  }
+
+  if (ar_table_text_load(table_path, &table, err, sizeof err)) {
+    fprintf(stderr, "attnroute-eval: %s\n", err);
+    return strstr(err, "out of memory") ? 1 : 2;
+  }
+  rc = ar_evaldb_load(db_path, &table.table, device ? arch : NULL, cu, allow_stale, &db, err, sizeof err);
+  if (rc) {
+    fprintf(stderr, "attnroute-eval: %s\n", err);
+    ar_table_text_free(&table);
+    return rc;
+  }
+  if (ar_eval_run(&ev, &table.table, &db, policy, err, sizeof err)) {
+    fprintf(stderr, "attnroute-eval: %s\n", err);
+    ar_evaldb_free(&db);
+    ar_table_text_free(&table);
+    return strstr(err, "out of memory") ? 1 : 2;
+  }
+  ro.table_path = table_path;
+  ro.db_path = db_path;
+  ro.worst = worst;
+  rc = json ? ar_report_json(stdout, &ev, &ro) : ar_report_text(stdout, &ev, &ro);
+  if (rc) fprintf(stderr, "attnroute-eval: out of memory\n");
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    fprintf(stderr, "attnroute-eval: cannot write the report: %s\n", strerror(errno));
+    rc = -1;
+  }
+  if (ev.evaluated == 0 && rc == 0)
+    fprintf(stderr, "attnroute-eval: warning: no shape of %s could be evaluated (every table candidate measured, "
+                    "one ok)\n", db_path);
+  ar_eval_free(&ev);
+  ar_evaldb_free(&db);
+  ar_table_text_free(&table);
+  return rc ? 1 : 0;
+}

@@ -1,0 +1,22 @@
+/*
+** report.h -- attnroute-eval's output: aligned text for people, JSON for
+** scripts (tools/attnroute_lookup_study.py, tests).  Same numbers in both.
+*/
+#ifndef AR_REPORT_H
+#define AR_REPORT_H
+
+#include <stdio.h>
+
+#include "regret.h"
+
+typedef struct ar_report_opts {
+  const char *table_path;
+  const char *db_path;
+  size_t worst; /* shapes listed, the table's worst regret first */
+} ar_report_opts;
+
+/* Write the report of ev to f.  0, or -1 on no memory. */
+int ar_report_text(FILE *f, const ar_eval *ev, const ar_report_opts *o);
+int ar_report_json(FILE *f, const ar_eval *ev, const ar_report_opts *o);
+
+#endif /* AR_REPORT_H */
