@@ -1,98 +1,121 @@
 /*
-** candidates_cuda.c -- every candidate the CUDA backend offers, from one
-** table, built on the project's kernels (kernels/attn_variants.h): the
-** families of families.h with one candidate per (tile variant, head dim).
+** candidates_cuda.c -- every candidate the CUDA backend offers, built once
+** from the kernel variant tables of kernels/attn_variants.h, so a new tile
+** variant there becomes a candidate here without further edits:
+**
+**   dense_sink.gather.<tile>.d<D>       gather (token rows) + dense kernel, every dense tile
+**   dense_sink.gather_page.bm128.d<D>   the same with the page-wise gather
+**   paged.<tile>.d<D>                   every paged-prefill tile
+**   paged_decode.<warps>.auto.d<D>      every split-KV decode variant, splits filling the device
+**   paged_decode.w4.s16.d<D>            Triton's 3D split-KV: a fixed 16 segments
 **
 ** Legacy stand-ins (the kernels the old gates would have run):
-**   ATTNROUTE_ROUTE_DENSE_SINK_ASM  dense_sink.gather.bm128.d{64,128}
-**                                   (aiter's sink varlen ASM kernel: 128-row tiles)
-**   ATTNROUTE_ROUTE_TRITON_PAGED    paged.bm64.d{64,128}  (Triton's 2D kernel)
-**   ATTNROUTE_ROUTE_TRITON_SPLITKV  paged_decode.w4.s16.d{64,128}  (Triton's
-**                                   3D split-KV: a fixed 16 segments)
+**   ATTNROUTE_ROUTE_DENSE_SINK_ASM  dense_sink.gather.bm128.d<D>  (aiter's ASM kernel: 128-row tiles)
+**   ATTNROUTE_ROUTE_TRITON_PAGED    paged.bm64.d<D>               (Triton's 2D kernel)
+**   ATTNROUTE_ROUTE_TRITON_SPLITKV  paged_decode.w4.s16.d<D>
 ** None for ATTNROUTE_ROUTE_ASM_PAGED_DECODE (fp8, gfx1250 only).
 */
+#include <stdio.h>
+#include <string.h>
+
 #include "attn_variants.h"
 #include "families.h"
 
+#define MAX_CUDA_CANDIDATES 64
+
+typedef struct slot {
+  ar_candidate c;
+  char name[64], params[96], k0[80], k1[80];
+  ar_dense_variant dense;
+  ar_paged_variant paged;
+  ar_decode_variant decode;
+} slot;
+
+static slot slots[MAX_CUDA_CANDIDATES];
+static const ar_candidate *list[MAX_CUDA_CANDIDATES];
+static int count = -1;
+
 /* bf16, causal or not, sinks and window optional, any page size, one head dim. */
-#define CUDA_CAPS(d, maxq)                                                                        \
-  {                                                                                               \
-    .head_dim_mask = 1u << ((d) / 16 - 1), .q_dtype_mask = 1u << ATTNROUTE_DTYPE_BF16,            \
-    .kv_dtype_mask = 1u << ATTNROUTE_DTYPE_BF16, .block_size_mask = 0,                            \
-    .sinks = ATTNROUTE_CAP_OPTIONAL, .window = ATTNROUTE_CAP_OPTIONAL,                            \
-    .causal = ATTNROUTE_CAP_OPTIONAL, .max_seqlen_q = (maxq), .gqa_exact = 0                      \
+static attnroute_caps caps(int d, int max_sq) {
+  attnroute_caps c;
+  memset(&c, 0, sizeof c);
+  c.head_dim_mask = 1u << (d / 16 - 1);
+  c.q_dtype_mask = c.kv_dtype_mask = 1u << ATTNROUTE_DTYPE_BF16;
+  c.sinks = c.window = c.causal = ATTNROUTE_CAP_OPTIONAL;
+  c.max_seqlen_q = max_sq;
+  return c;
+}
+
+static slot *next_slot(void) { return count < MAX_CUDA_CANDIDATES ? &slots[count] : NULL; }
+
+static void push(slot *s) {
+  list[count] = &s->c;
+  count++;
+}
+
+static void add_dense(const ar_variant_entry *e, const ar_kernel_variant *gather, const char *gname) {
+  slot *s = next_slot();
+  if (!s) return;
+  int page = strcmp(gname, "page") == 0;
+  snprintf(s->name, sizeof s->name, "dense_sink.%s.%s.d%d", page ? "gather_page" : "gather", e->tag, e->head_dim);
+  snprintf(s->params, sizeof s->params, "tile=%s,gather=%s,head_dim=%d", e->tag, gname, e->head_dim);
+  snprintf(s->k0, sizeof s->k0, "0:%s", gather->symbol);
+  snprintf(s->k1, sizeof s->k1, "1:%s", e->kernel->symbol);
+  s->dense.gather_dims = gather->dims;
+  s->dense.dense_dims = e->kernel->dims;
+  int standin = !page && strcmp(e->tag, "bm128") == 0;
+  s->c = (ar_candidate){s->name, "dense_sink", s->params, standin ? ATTNROUTE_ROUTE_DENSE_SINK_ASM : -1,
+                        caps(e->head_dim, 0), {gather->module, e->kernel->module}, {s->k0, s->k1},
+                        ar_family_dense_run, &s->dense};
+  push(s);
+}
+
+static void add_paged(const ar_variant_entry *e) {
+  slot *s = next_slot();
+  if (!s) return;
+  snprintf(s->name, sizeof s->name, "paged.%s.d%d", e->tag, e->head_dim);
+  snprintf(s->params, sizeof s->params, "tile=%s,head_dim=%d", e->tag, e->head_dim);
+  snprintf(s->k0, sizeof s->k0, "0:%s", e->kernel->symbol);
+  s->paged.paged_dims = e->kernel->dims;
+  int standin = strcmp(e->tag, "bm64") == 0;
+  s->c = (ar_candidate){s->name, "paged", s->params, standin ? ATTNROUTE_ROUTE_TRITON_PAGED : -1,
+                        caps(e->head_dim, 0), {e->kernel->module}, {s->k0}, ar_family_paged_run, &s->paged};
+  push(s);
+}
+
+static void add_decode(const ar_variant_entry *e, int splits) {
+  slot *s = next_slot();
+  if (!s) return;
+  char stag[16];
+  if (splits) snprintf(stag, sizeof stag, "s%d", splits);
+  else snprintf(stag, sizeof stag, "auto");
+  snprintf(s->name, sizeof s->name, "paged_decode.%s.%s.d%d", e->tag, stag, e->head_dim);
+  snprintf(s->params, sizeof s->params, "warps=%s,splits=%s,head_dim=%d", e->tag, stag, e->head_dim);
+  snprintf(s->k0, sizeof s->k0, "0:%s", e->kernel->symbol);
+  snprintf(s->k1, sizeof s->k1, "0:%s", ar_kv_decode_reduce.symbol);
+  s->decode.split_dims = e->kernel->dims;
+  s->decode.reduce_dims = ar_kv_decode_reduce.dims;
+  s->decode.num_splits = splits;
+  s->c = (ar_candidate){s->name, "paged_decode", s->params, splits ? ATTNROUTE_ROUTE_TRITON_SPLITKV : -1,
+                        caps(e->head_dim, AR_DECODE_MAX_SEQLEN_Q), {e->kernel->module}, {s->k0, s->k1},
+                        ar_family_decode_run, &s->decode};
+  push(s);
+}
+
+const ar_candidate *const *ar_candidates_cuda(int *n) {
+  if (count < 0) {
+    count = 0;
+    for (int i = 0; i < AR_NUM_DENSE_VARIANTS; i++) add_dense(&ar_dense_variants[i], &ar_kv_gather_tok, "tok");
+    for (int i = 0; i < AR_NUM_DENSE_VARIANTS; i++)
+      if (strcmp(ar_dense_variants[i].tag, "bm128") == 0) add_dense(&ar_dense_variants[i], &ar_kv_gather_page, "page");
+    for (int i = 0; i < AR_NUM_PAGED_VARIANTS; i++) add_paged(&ar_paged_variants[i]);
+    for (int i = 0; i < AR_NUM_DECODE_VARIANTS; i++) {
+      if (strcmp(ar_decode_variants[i].tag, "w4") == 0) add_decode(&ar_decode_variants[i], AR_DECODE_FIXED_SPLITS);
+      add_decode(&ar_decode_variants[i], 0);
+    }
   }
-
-/* Dense: gather (when there is a cached prefix) + dense kernel. */
-static const ar_dense_variant dense_bm128 = {ar_dims_gather_tok, ar_dims_dense_bm128};
-static const ar_dense_variant dense_bm128_page = {ar_dims_gather_page, ar_dims_dense_bm128};
-static const ar_dense_variant dense_bm128w8 = {ar_dims_gather_tok, ar_dims_dense_bm128w8};
-static const ar_dense_variant dense_bm64 = {ar_dims_gather_tok, ar_dims_dense_bm64};
-
-#define DENSE(var, tag, gather, gsym, d, route)                                                   \
-  static const ar_candidate dense_##var##_d##d = {                                                \
-      "dense_sink.gather." tag ".d" #d, "dense_sink", "tile=" tag ",gather=" gather ",head_dim=" #d, \
-      route, CUDA_CAPS(d, 0), {AR_MOD_GATHER, AR_MOD_DENSE},                                      \
-      {"0:" gsym, "1:ar_dense_" tag "_d" #d}, ar_family_dense_run, &dense_##var};
-
-DENSE(bm128, "bm128", "tok", "ar_gather_tok", 64, ATTNROUTE_ROUTE_DENSE_SINK_ASM)
-DENSE(bm128, "bm128", "tok", "ar_gather_tok", 128, ATTNROUTE_ROUTE_DENSE_SINK_ASM)
-DENSE(bm128_page, "bm128", "page", "ar_gather_page", 64, -1)
-DENSE(bm128_page, "bm128", "page", "ar_gather_page", 128, -1)
-DENSE(bm128w8, "bm128w8", "tok", "ar_gather_tok", 64, -1)
-DENSE(bm128w8, "bm128w8", "tok", "ar_gather_tok", 128, -1)
-DENSE(bm64, "bm64", "tok", "ar_gather_tok", 64, -1)
-DENSE(bm64, "bm64", "tok", "ar_gather_tok", 128, -1)
-
-/* Paged prefill: K/V read through the block table. */
-static const ar_paged_variant paged_bm128 = {ar_dims_paged_bm128};
-static const ar_paged_variant paged_bm128w8 = {ar_dims_paged_bm128w8};
-static const ar_paged_variant paged_bm64 = {ar_dims_paged_bm64};
-
-#define PAGED(var, tag, d, route)                                                                 \
-  static const ar_candidate paged_##var##_d##d = {                                                \
-      "paged." tag ".d" #d, "paged", "tile=" tag ",head_dim=" #d, route, CUDA_CAPS(d, 0),         \
-      {AR_MOD_PAGED}, {"0:ar_paged_" tag "_d" #d}, ar_family_paged_run, &paged_##var};
-
-PAGED(bm128, "bm128", 64, -1)
-PAGED(bm128, "bm128", 128, -1)
-PAGED(bm128w8, "bm128w8", 64, -1)
-PAGED(bm128w8, "bm128w8", 128, -1)
-PAGED(bm64, "bm64", 64, ATTNROUTE_ROUTE_TRITON_PAGED)
-PAGED(bm64, "bm64", 128, ATTNROUTE_ROUTE_TRITON_PAGED)
-
-/* Split-KV decode + reduce, for sq up to AR_DECODE_MAX_SEQLEN_Q. */
-static const ar_decode_variant decode_w4_s16 = {ar_dims_decode_w4, ar_dims_decode_reduce, AR_DECODE_FIXED_SPLITS};
-static const ar_decode_variant decode_w4_auto = {ar_dims_decode_w4, ar_dims_decode_reduce, 0};
-static const ar_decode_variant decode_w8_auto = {ar_dims_decode_w8, ar_dims_decode_reduce, 0};
-static const ar_decode_variant decode_w4m2_auto = {ar_dims_decode_w4m2, ar_dims_decode_reduce, 0};
-
-#define DECODE(var, tag, stag, d, route)                                                          \
-  static const ar_candidate decode_##var##_d##d = {                                               \
-      "paged_decode." tag "." stag ".d" #d, "paged_decode", "warps=" tag ",splits=" stag ",head_dim=" #d, \
-      route, CUDA_CAPS(d, AR_DECODE_MAX_SEQLEN_Q), {AR_MOD_DECODE},                               \
-      {"0:ar_decode_" tag "_d" #d, "0:ar_decode_reduce"}, ar_family_decode_run, &decode_##var};
-
-DECODE(w4_s16, "w4", "s16", 64, ATTNROUTE_ROUTE_TRITON_SPLITKV)
-DECODE(w4_s16, "w4", "s16", 128, ATTNROUTE_ROUTE_TRITON_SPLITKV)
-DECODE(w4_auto, "w4", "auto", 64, -1)
-DECODE(w4_auto, "w4", "auto", 128, -1)
-DECODE(w8_auto, "w8", "auto", 64, -1)
-DECODE(w8_auto, "w8", "auto", 128, -1)
-DECODE(w4m2_auto, "w4m2", "auto", 64, -1)
-DECODE(w4m2_auto, "w4m2", "auto", 128, -1)
-
-static const ar_candidate *const cuda_candidates[] = {
-    &dense_bm128_d64,      &dense_bm128_d128,    &dense_bm128_page_d64, &dense_bm128_page_d128,
-    &dense_bm128w8_d64,    &dense_bm128w8_d128,  &dense_bm64_d64,       &dense_bm64_d128,
-    &paged_bm128_d64,      &paged_bm128_d128,    &paged_bm128w8_d64,    &paged_bm128w8_d128,
-    &paged_bm64_d64,       &paged_bm64_d128,     &decode_w4_s16_d64,    &decode_w4_s16_d128,
-    &decode_w4_auto_d64,   &decode_w4_auto_d128, &decode_w8_auto_d64,   &decode_w8_auto_d128,
-    &decode_w4m2_auto_d64, &decode_w4m2_auto_d128};
-
-const ar_candidate *const *ar_candidates_cuda(int *count) {
-  *count = (int)(sizeof cuda_candidates / sizeof cuda_candidates[0]);
-  return cuda_candidates;
+  *n = count;
+  return list;
 }
 
 /* The fp32 reference kernel, run like a paged candidate (num_splits 1). */

@@ -20,7 +20,7 @@ void ar_timing_policy_default(ar_timing_policy *t, const char *backend) {
   t->warmup = host ? 1 : 3;
   t->min_reps = host ? 3 : 10;
   t->min_ms = host ? 5 : 20;
-  t->max_reps = host ? 50 : 500;
+  t->max_reps = host ? 50 : 300;
   t->max_ms = host ? 300 : 400;
   t->flush_cache = 1;
   t->prune_factor = 4.0;
@@ -209,14 +209,21 @@ static int check_once(ar_backend *b, ar_shape_run *r, const ar_candidate *c, con
   return 0;
 }
 
-static int time_one(ar_backend *b, const ar_candidate *c, const ar_loaded *k, const ar_workload *w,
-                    const ar_timing_policy *t, void *e0, void *e1, double *us) {
-  float ms = 0;
-  if (t->flush_cache && b->flush_cache && b->flush_cache(b)) return -1;
-  if (b->event_record(b, e0) || c->run(c, b, k, w) || b->event_record(b, e1) ||
-      b->event_elapsed_ms(b, e0, e1, &ms))
-    return -1;
-  *us = (double)ms * 1000.0;
+/* Enqueue up to `n` timed repetitions, each between its own pair of events
+** (cache flushed before each, outside the events), then wait once and read
+** them: no host round trip between repetitions. */
+#define AR_TIMING_BATCH 16
+static int time_batch(ar_backend *b, const ar_candidate *c, const ar_loaded *k, const ar_workload *w,
+                      const ar_timing_policy *t, void **e0, void **e1, int n, double *us) {
+  for (int i = 0; i < n; i++) {
+    if (t->flush_cache && b->flush_cache && b->flush_cache(b)) return -1;
+    if (b->event_record(b, e0[i]) || c->run(c, b, k, w) || b->event_record(b, e1[i])) return -1;
+  }
+  for (int i = 0; i < n; i++) {
+    float ms = 0;
+    if (b->event_elapsed_ms(b, e0[i], e1[i], &ms)) return -1;
+    us[i] = (double)ms * 1000.0;
+  }
   return 0;
 }
 
@@ -226,11 +233,12 @@ void ar_measure_candidate(ar_backend *b, ar_shape_run *r, const ar_candidate *c,
   out->rel_err = -1;
   if (check_once(b, r, c, k, t, out)) return;
 
-  void *e0 = NULL, *e1 = NULL;
-  if (b->event_create(b, &e0) || b->event_create(b, &e1)) {
-    device_failure(b, out, "event create");
-    goto done;
-  }
+  void *e0[AR_TIMING_BATCH] = {0}, *e1[AR_TIMING_BATCH] = {0};
+  for (int i = 0; i < AR_TIMING_BATCH; i++)
+    if (b->event_create(b, &e0[i]) || b->event_create(b, &e1[i])) {
+      device_failure(b, out, "event create");
+      goto done;
+    }
   for (int i = 0; i < t->warmup; i++)
     if (c->run(c, b, k, &r->w)) {
       device_failure(b, out, "warm-up run");
@@ -254,14 +262,17 @@ void ar_measure_candidate(ar_backend *b, ar_shape_run *r, const ar_candidate *c,
   double total_ms = 0, wall_start = wall_ms(), wall_cap = t->max_ms > t->min_ms ? t->max_ms : t->min_ms;
   int n = 0;
   while (n < cap) {
-    if (time_one(b, c, k, &r->w, t, e0, e1, &times[n])) {
+    /* Small batches until the minimum count, so pruning can act early. */
+    int want = n < 3 ? 3 - n : AR_TIMING_BATCH;
+    if (want > cap - n) want = cap - n;
+    if (time_batch(b, c, k, &r->w, t, e0, e1, want, &times[n])) {
       device_failure(b, out, "timed run");
       free(times);
       free(sorted);
       goto done;
     }
-    total_ms += times[n] / 1000.0;
-    n++;
+    for (int i = 0; i < want; i++) total_ms += times[n + i] / 1000.0;
+    n += want;
     if (n >= t->min_reps && total_ms >= t->min_ms) break;
     if (n >= t->min_reps && total_ms >= t->max_ms) break;
     if (n >= t->min_reps && wall_ms() - wall_start >= 4 * wall_cap) break;
@@ -281,6 +292,8 @@ void ar_measure_candidate(ar_backend *b, ar_shape_run *r, const ar_candidate *c,
   free(times);
   free(sorted);
 done:
-  if (e0) b->event_destroy(b, e0);
-  if (e1) b->event_destroy(b, e1);
+  for (int i = 0; i < AR_TIMING_BATCH; i++) {
+    if (e0[i]) b->event_destroy(b, e0[i]);
+    if (e1[i]) b->event_destroy(b, e1[i]);
+  }
 }

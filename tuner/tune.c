@@ -100,6 +100,28 @@ static int plan_candidates(const ar_tune_opts *o, const char *backend, plan *pl)
   return 0;
 }
 
+/* Load every planned candidate once in the worker; one whose code objects
+** or symbols cannot be loaded is left out (with the reason) rather than
+** recorded as failing on every shape. */
+static int preload_candidates(ar_worker *w, plan *pl, const volatile int *interrupted) {
+  int kept = 0;
+  for (int i = 0; i < pl->ncands; i++) {
+    char err[512];
+    if (ar_worker_load(w, pl->cands[i].index, err, sizeof err) == 0) {
+      pl->cands[kept++] = pl->cands[i];
+      continue;
+    }
+    if (*interrupted) return -1;
+    fprintf(stderr, "attnroute-tune: warning: leaving out %s: %s\n", pl->cands[i].c->name, err);
+  }
+  pl->ncands = kept;
+  if (kept == 0) {
+    fprintf(stderr, "attnroute-tune: no candidate could be loaded\n");
+    return -1;
+  }
+  return 0;
+}
+
 /* Cost weight of one measurement, for the ETA. */
 static double measurement_work(const ar_shape *s, const char *backend) {
   double overhead = strcmp(backend, "host") == 0 ? 2e7 : 5e10;
@@ -190,8 +212,8 @@ int ar_tune_run(const ar_tune_opts *o, const volatile int *interrupted) {
     rc = AR_EXIT_USAGE;
     goto out;
   }
-  if (plan_candidates(o, w.backend, &pl)) {
-    rc = AR_EXIT_USAGE;
+  if (plan_candidates(o, w.backend, &pl) || preload_candidates(&w, &pl, interrupted)) {
+    rc = *interrupted ? AR_EXIT_INTERRUPTED : AR_EXIT_USAGE;
     goto out;
   }
   if (o->list_candidates) {

@@ -19,8 +19,8 @@
 
 #include "kernel_path.h"
 
-enum { REQ_SHAPE = 1, REQ_MEASURE, REQ_QUIT };
-enum { RESP_HELLO = 1, RESP_SHAPE, RESP_RESULT };
+enum { REQ_SHAPE = 1, REQ_MEASURE, REQ_LOAD, REQ_QUIT };
+enum { RESP_HELLO = 1, RESP_SHAPE, RESP_RESULT, RESP_LOAD };
 
 typedef struct request {
   int type;
@@ -108,9 +108,18 @@ static void child_main(int in_fd, int out_fd, const char *backend_name) {
         have_run = 1;
         resp.ok = 1;
       }
+    } else if (req.type == REQ_LOAD) {
+      resp.type = RESP_LOAD;
+      if (req.index < 0 || req.index >= n || !loaded || !is_loaded)
+        snprintf(resp.message, sizeof resp.message, "worker: bad candidate index");
+      else if (is_loaded[req.index] ||
+               ar_candidate_load(b, &cache, cands[req.index], &loaded[req.index], resp.message,
+                                 sizeof resp.message) == 0)
+        resp.ok = is_loaded[req.index] = 1;
     } else if (req.type == REQ_MEASURE) {
       resp.type = RESP_RESULT;
       ar_result *r = &resp.result;
+      r->rel_err = -1;
       if (!have_run || req.index < 0 || req.index >= n || !loaded || !is_loaded) {
         r->status = AR_STATUS_FAULT;
         snprintf(r->message, sizeof r->message, "worker: no shape set up or bad candidate index");
@@ -323,6 +332,25 @@ int ar_worker_measure(ar_worker *w, int index, const ar_timing_policy *t, double
   out->status = AR_STATUS_FAULT;
   snprintf(out->message, sizeof out->message, "%s", why[0] ? why : "worker lost");
   return 0;
+}
+
+int ar_worker_load(ar_worker *w, int index, char *err, size_t errlen) {
+  if (ensure_alive(w, err, errlen)) return -1;
+  request req;
+  memset(&req, 0, sizeof req);
+  req.type = REQ_LOAD;
+  req.index = index;
+  char why[256] = "";
+  response resp;
+  int r = send_request(w, &req, why, sizeof why) ? -1 : receive(w, &resp, 120);
+  if (r == 0 && resp.type == RESP_LOAD) {
+    if (resp.ok) return 0;
+    snprintf(err, errlen, "%s", resp.message);
+    return -1;
+  }
+  if (w->pid > 0) reap(w, r != -1, why, sizeof why);
+  snprintf(err, errlen, "loading: %s", r == -2 ? "timed out" : r == -3 ? "interrupted" : why);
+  return -1;
 }
 
 void ar_worker_stop(ar_worker *w) {

@@ -40,6 +40,10 @@ int ar_worker_setup_shape(ar_worker *w, const ar_shape *s, uint64_t seed, double
 int ar_worker_measure(ar_worker *w, int index, const ar_timing_policy *t, double best_us, double timeout_s,
                       ar_result *out);
 
+/* Load candidate number `index` (its code objects and kernels) in the
+** worker; 0, or -1 with err saying what is missing. */
+int ar_worker_load(ar_worker *w, int index, char *err, size_t errlen);
+
 /* Nonzero while the worker process is alive. */
 int ar_worker_alive(const ar_worker *w);
 

@@ -13,8 +13,10 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "workload.h"
 
@@ -54,8 +56,117 @@ static uint32_t below(uint64_t *s, uint32_t n) {
   return (uint32_t)(((splitmix64(s) >> 32) * (uint64_t)n) >> 32);
 }
 
+/*
+** Random bf16 fill, fast enough for multi-GB KV caches: every 16-bit draw
+** indexes a table of bf16(U(-1, 1)) values, four draws per splitmix64 call,
+** in chunks of 1 Mi elements seeded from (stream, chunk index) and spread
+** over a few threads.  The result depends on the seed alone, never on the
+** number of threads.
+*/
+#define FILL_CHUNK ((int64_t)1 << 20)
+#define FILL_MAX_THREADS 8
+
+static uint16_t bf16_uniform_table[65536];
+static pthread_once_t bf16_table_once = PTHREAD_ONCE_INIT;
+
+static void bf16_table_init(void) {
+  for (uint32_t r = 0; r < 65536; r++)
+    bf16_uniform_table[r] = ar_float_to_bf16(((float)r + 0.5f) * (1.0f / 32768.0f) - 1.0f);
+}
+
+typedef struct fill_job {
+  uint16_t *dst;
+  int64_t n;
+  uint64_t base;
+  int thread, threads;
+} fill_job;
+
+static void *fill_chunks(void *arg) {
+  const fill_job *j = arg;
+  for (int64_t c = j->thread; c * FILL_CHUNK < j->n; c += j->threads) {
+    uint64_t s = j->base ^ (0x632be59bd9b4e019ull * (uint64_t)(c + 1));
+    int64_t lo = c * FILL_CHUNK, hi = lo + FILL_CHUNK < j->n ? lo + FILL_CHUNK : j->n;
+    for (int64_t i = lo; i < hi; i += 4) {
+      uint64_t r = splitmix64(&s);
+      for (int k = 0; k < 4 && i + k < hi; k++) j->dst[i + k] = bf16_uniform_table[(r >> (16 * k)) & 0xffff];
+    }
+  }
+  return NULL;
+}
+
 static void fill_bf16(uint16_t *dst, int64_t n, uint64_t *s) {
-  for (int64_t i = 0; i < n; i++) dst[i] = ar_float_to_bf16(uniform(s, -1.0f, 1.0f));
+  pthread_once(&bf16_table_once, bf16_table_init);
+  uint64_t base = splitmix64(s);
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  int64_t chunks = (n + FILL_CHUNK - 1) / FILL_CHUNK;
+  int threads = (int)(cpus < 1 ? 1 : cpus > FILL_MAX_THREADS ? FILL_MAX_THREADS : cpus);
+  if (threads > chunks) threads = chunks > 0 ? (int)chunks : 1;
+  fill_job jobs[FILL_MAX_THREADS];
+  pthread_t tid[FILL_MAX_THREADS];
+  int started[FILL_MAX_THREADS] = {0};
+  for (int t = 0; t < threads; t++) {
+    jobs[t] = (fill_job){dst, n, base, t, threads};
+    if (t > 0) started[t] = pthread_create(&tid[t], NULL, fill_chunks, &jobs[t]) == 0;
+  }
+  fill_chunks(&jobs[0]);
+  for (int t = 1; t < threads; t++) {
+    if (started[t]) pthread_join(tid[t], NULL);
+    else fill_chunks(&jobs[t]); /* no thread: do its share here */
+  }
+}
+
+/*
+** Big host buffers are recycled between shapes instead of going back to
+** the kernel: a fresh multi-GB mapping costs more in page clearing than
+** filling it with random numbers.  Each block carries its capacity in a
+** header; freed blocks wait in a few slots for the next request they fit.
+*/
+#define POOL_MIN ((size_t)1 << 24)
+#define POOL_SLOTS 12
+#define POOL_HEADER 64
+
+static struct {
+  unsigned char *base;
+  size_t cap;
+} pool[POOL_SLOTS];
+
+static void *pool_alloc(size_t bytes) {
+  int best = -1;
+  if (bytes >= POOL_MIN)
+    for (int i = 0; i < POOL_SLOTS; i++)
+      if (pool[i].base && pool[i].cap >= bytes && (best < 0 || pool[i].cap < pool[best].cap)) best = i;
+  unsigned char *base;
+  if (best >= 0) {
+    base = pool[best].base;
+    pool[best].base = NULL;
+  } else {
+    base = malloc(bytes + POOL_HEADER);
+    if (!base) return NULL;
+    memcpy(base, &bytes, sizeof bytes);
+  }
+  return base + POOL_HEADER;
+}
+
+static void pool_free(void *p) {
+  if (!p) return;
+  unsigned char *base = (unsigned char *)p - POOL_HEADER;
+  size_t cap;
+  memcpy(&cap, base, sizeof cap);
+  if (cap >= POOL_MIN) {
+    int slot = -1;
+    for (int i = 0; i < POOL_SLOTS && slot < 0; i++)
+      if (!pool[i].base) slot = i;
+    if (slot < 0) { /* full: drop the smallest kept block */
+      slot = 0;
+      for (int i = 1; i < POOL_SLOTS; i++)
+        if (pool[i].cap < pool[slot].cap) slot = i;
+      free(pool[slot].base);
+    }
+    pool[slot].base = base;
+    pool[slot].cap = cap;
+    return;
+  }
+  free(base);
 }
 
 /* a * b into *out; 0, or -1 on int64 overflow (both non-negative). */
@@ -139,17 +250,17 @@ int ar_inputs_make(ar_inputs *in, const attnroute_problem *p, int32_t seqlen_q,
   in->num_blocks = (int32_t)nblk;
   in->softmax_scale = (float)(1.0 / sqrt((double)d));
 
-  in->q = malloc((size_t)qel * 2);
-  in->k_new = malloc((size_t)newel * 2);
-  in->v_new = malloc((size_t)newel * 2);
-  in->k_cache = malloc((size_t)cacheel * 2);
-  in->v_cache = malloc((size_t)cacheel * 2);
-  in->block_table = malloc((size_t)(ns * mbps) * 4);
-  in->cu_seqlens_q = malloc((size_t)(ns + 1) * 4);
-  in->cu_seqlens_k = malloc((size_t)(ns + 1) * 4);
-  in->seq_lens_k = malloc((size_t)ns * 4);
+  in->q = pool_alloc((size_t)qel * 2);
+  in->k_new = pool_alloc((size_t)newel * 2);
+  in->v_new = pool_alloc((size_t)newel * 2);
+  in->k_cache = pool_alloc((size_t)cacheel * 2);
+  in->v_cache = pool_alloc((size_t)cacheel * 2);
+  in->block_table = pool_alloc((size_t)(ns * mbps) * 4);
+  in->cu_seqlens_q = pool_alloc((size_t)(ns + 1) * 4);
+  in->cu_seqlens_k = pool_alloc((size_t)(ns + 1) * 4);
+  in->seq_lens_k = pool_alloc((size_t)ns * 4);
   int32_t *perm = malloc((size_t)nblk * 4);
-  if (p->has_sinks) in->sinks = malloc((size_t)hq * sizeof(float));
+  if (p->has_sinks) in->sinks = pool_alloc((size_t)hq * sizeof(float));
   if (!in->q || !in->k_new || !in->v_new || !in->k_cache || !in->v_cache || !in->block_table ||
       !in->cu_seqlens_q || !in->cu_seqlens_k || !in->seq_lens_k || !perm ||
       (p->has_sinks && !in->sinks)) {
@@ -197,16 +308,16 @@ int ar_inputs_make(ar_inputs *in, const attnroute_problem *p, int32_t seqlen_q,
 
 void ar_inputs_free(ar_inputs *in) {
   if (!in) return;
-  free(in->q);
-  free(in->k_new);
-  free(in->v_new);
-  free(in->k_cache);
-  free(in->v_cache);
-  free(in->block_table);
-  free(in->cu_seqlens_q);
-  free(in->cu_seqlens_k);
-  free(in->seq_lens_k);
-  free(in->sinks);
+  pool_free(in->q);
+  pool_free(in->k_new);
+  pool_free(in->v_new);
+  pool_free(in->k_cache);
+  pool_free(in->v_cache);
+  pool_free(in->block_table);
+  pool_free(in->cu_seqlens_q);
+  pool_free(in->cu_seqlens_k);
+  pool_free(in->seq_lens_k);
+  pool_free(in->sinks);
   memset(in, 0, sizeof *in);
 }
 

@@ -18,6 +18,7 @@ def parse_args():
     ap.add_argument("--lib", help="runtime static library")
     ap.add_argument("--grid", help="grid file")
     ap.add_argument("--src", help="source dir of this test")
+    ap.add_argument("--backend", default="host", help="backend to tune on")
     ap.add_argument("--cflags", default="", help="extra compiler flags (sanitizers)")
     return ap.parse_args()
 

@@ -1,4 +1,5 @@
-"""test_e2e_host.py -- the whole pipeline on the host backend: tune a small
+"""test_e2e_host.py -- the whole pipeline on a backend (host by default;
+the cuda label runs it on the GPU with every CUDA candidate): tune a small
 grid, generate the table, compile a program against the header and the
 runtime, and check that for every grid point attnroute_select returns the
 db's fastest ok candidate (the best_ok view)."""
@@ -12,7 +13,7 @@ from e2e_util import parse_args, rows, tune, workdir, fail
 args = parse_args()
 wd = workdir()
 db = os.path.join(wd, "tiny.db")
-tune(args, "--backend", "host", "--grid", args.grid, "--db", db, "--quiet",
+tune(args, "--backend", args.backend, "--grid", args.grid, "--db", db, "--quiet",
      "--min-reps", "2", "--min-ms", "1", "--max-ms", "20")
 
 # Every grid point has a measurement of every candidate, and the run ended.
@@ -25,7 +26,9 @@ if rows(db, "select count(*) from run where ended_at is null")[0][0]:
     fail("a run has no end time")
 bad = rows(db, "select count(*) from measurement where status in ('wrong','fault','timeout')")[0][0]
 if bad:
-    fail(f"{bad} host measurements were wrong/fault/timeout")
+    fail(f"{bad} measurements were wrong/fault/timeout: " + str(rows(db, """
+        select c.name, m.status, m.message from measurement m join candidate c on c.id = m.candidate_id
+        where m.status in ('wrong','fault','timeout')""")))
 
 header = os.path.join(wd, "table.h")
 subprocess.run([sys.executable, args.gen, db, "-o", header, "--name", "ATTNROUTE_E2E_TABLE"], check=True)
