@@ -122,8 +122,9 @@ class Driver:
             self.funcs[key] = [f, 48 * 1024]
         return self.funcs[key]
 
-    def launch(self, symbol, args):
-        d, module = self.dims(symbol, args)
+    def launch(self, symbol, args, module=None):
+        d, mod = self.dims(symbol, args)
+        module = module or mod
         fe = self.function(module, symbol)
         f = fe[0]
         if d[6] > fe[1]:
@@ -302,8 +303,8 @@ def auto_splits(p, cu_count, tile, max_splits=64):
     return max(1, s)
 
 
-def run_dense(drv, p, tile, out, lse=None, k=None, v=None):
-    drv.launch("ar_dense_%s_d%d" % (tile, p.d), p.dense_args(out, lse, k, v))
+def run_dense(drv, p, tile, out, lse=None, k=None, v=None, module=None):
+    drv.launch("ar_dense_%s_d%d" % (tile, p.d), p.dense_args(out, lse, k, v), module)
 
 
 def run_paged(drv, p, tile, out):
@@ -362,6 +363,8 @@ def cmd_check(drv, args):
         tests.append(("ref", lambda o: run_ref(drv, p, o), 5e-3))
         for t in FWD_TILES:
             tests.append(("dense.%s" % t, (lambda t: lambda o: run_dense(drv, p, t, o))(t), 2e-2))
+            if args.alt_dense:
+                tests.append(("dense.%s*" % t, (lambda t: lambda o: run_dense(drv, p, t, o, module=args.alt_dense))(t), 2e-2))
             tests.append(("paged.%s" % t, (lambda t: lambda o: run_paged(drv, p, t, o))(t), 2e-2))
         if p.max_sq <= 16:
             for t in DEC_TILES:
@@ -517,6 +520,13 @@ def cmd_bench(drv, args):
                 rows.append({"kind": "dense", "d": d, "sq": sq, "seqs": nseq, "hq": hq, "kernel": t,
                              "ms": ms, "tflops": tf})
                 best = max(best or 0, tf)
+            if args.alt_dense:  # the same symbols from another build of attn_dense.cu
+                for t in FWD_TILES:
+                    ms = time_fn(lambda: run_dense(drv, p, t, out, module=args.alt_dense))
+                    tf = flops / ms / 1e9
+                    rows.append({"kind": "dense", "d": d, "sq": sq, "seqs": nseq, "hq": hq, "kernel": t + "*",
+                                 "ms": ms, "tflops": tf})
+                    best = max(best, tf)
             ref_ms = {}
             for be in ("flash", "cudnn"):
                 try:
@@ -595,13 +605,15 @@ def cmd_bench(drv, args):
 def print_bench(res):
     rows = res["rows"]
     print("\n== dense (TFLOP/s, causal bf16, 16k tokens; ratio = ours best / torch flash)")
-    print("%4s %6s | " % ("D", "sq") + " ".join("%8s" % t for t in FWD_TILES) +
+    tiles = list(dict.fromkeys(r["kernel"] for r in rows if r.get("kind") == "dense"
+                               and not r["kernel"].startswith("torch.")))
+    print("%4s %6s | " % ("D", "sq") + " ".join("%8s" % t for t in tiles) +
           " | %7s %7s | %5s | paged p16 p64 (x dense)" % ("flash", "cudnn", "ratio"))
     for d in (64, 128):
         for sq in sorted({r["sq"] for r in rows if r.get("kind") == "dense" and r.get("d") == d}):
             get = lambda k: next((r.get("tflops") for r in rows if r.get("kind") == "dense" and r["d"] == d
                                   and r["sq"] == sq and r["kernel"] == k), None)
-            vals = [get(t) for t in FWD_TILES]
+            vals = [get(t) for t in tiles]
             fl, cd = get("torch.flash"), get("torch.cudnn")
             best = max(v for v in vals if v)
             pr = [next((r["ratio"] for r in rows if r.get("kind") == "paged_vs_dense" and r["d"] == d
@@ -641,6 +653,8 @@ def main():
     ap.add_argument("--cubins", default=os.path.join(ROOT, ".carry", "kernels"))
     ap.add_argument("--out", default=os.environ.get("OUT", "."))
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--alt-dense", default=None,
+                    help="another attn_dense cubin (file name in --cubins) to check and time as <tile>*")
     args = ap.parse_args()
     drv = Driver(args.cubins)
     rc = 0
