@@ -23,6 +23,7 @@ struct KvDense { /* key j -> row of the packed [total_k, Hkv, D] tensor */
   static constexpr bool kPaged = false;
   long long base, stride;
   __device__ __forceinline__ long long row(int j) const { return base + (long long)j * stride; }
+  __device__ __forceinline__ long long stride_of() const { return stride; }
 };
 struct KvPaged { /* key j -> slot of the paged cache through the block table */
   static constexpr bool kPaged = true;
@@ -33,6 +34,7 @@ struct KvPaged { /* key j -> slot of the paged cache through the block table */
     const int pg = j / bs;
     return ((long long)__ldg(bt + pg) * bs + (j - pg * bs)) * stride + head_off;
   }
+  __device__ __forceinline__ long long stride_of() const { return stride; }
 };
 
 struct FwdProblem {
@@ -214,23 +216,30 @@ AR_DEV void fwd_tile(const FwdProblem &P, const KV &kv, const int m_block, char 
     const int j = nt * BN + tid;
     return (nt < nt_end && j < P.sk) ? kv.row(j) : -1;
   };
+  /* Dense: byte addresses advance by constant steps (rows RPP apart, tiles
+  ** BN apart) instead of a 64-bit multiply per row; V = K + vdelta.  A row
+  ** past sk keeps its (unread) address with a zero-byte copy. */
+  const char *kb0 = PG ? nullptr : (const char *)(P.k + kv.row(tid / CH) + c * 8);
+  const long long rowstep = PG ? 0 : RPP * kv.stride_of() * 2, tilestep = PG ? 0 : BN * kv.stride_of() * 2;
+  const long long vdelta = (const char *)P.v - (const char *)P.k;
   auto load_tile = [&](int nt, int buf, int slot, int which) {
+    const char *a = PG ? nullptr : kb0 + nt * tilestep;
 #pragma unroll
     for (int i = 0; i < BN / RPP; ++i) {
       const int r = tid / CH + i * RPP;
-      const int j = nt * BN + r;
-      long long row;
+      const char *src;
       bool ok;
       if (PG) {
-        row = rowoff[slot * BN + r];
+        long long row = rowoff[slot * BN + r];
         ok = row >= 0;
-        row = ok ? row + c * 8 : 0;
+        src = (const char *)(P.k + (ok ? row + c * 8 : 0));
       } else {
-        ok = j < P.sk;
-        row = ok ? kv.row(j) + c * 8 : 0;
+        ok = nt * BN + r < P.sk;
+        src = a;
+        a += rowstep;
       }
-      if (which & 1) cp_async16(sK0 + buf * KV_BYTES + swz<CH>(r, c), P.k + row, ok);
-      if (which & 2) cp_async16(sV0 + buf * KV_BYTES + swz<CH>(r, c), P.v + row, ok);
+      if (which & 1) cp_async16(sK0 + buf * KV_BYTES + swz<CH>(r, c), src, ok);
+      if (which & 2) cp_async16(sV0 + buf * KV_BYTES + swz<CH>(r, c), src + vdelta, ok);
     }
   };
   if (PG) {
