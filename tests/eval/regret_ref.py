@@ -1,0 +1,191 @@
+"""regret_ref.py -- attnroute-eval's numbers recomputed in Python, for tests.
+
+An independent re-computation on the same inputs: the table model comes from
+gen/attnroute_gen.py (load_model + apply_lookup, the generator's own lookups
+in Python), select is re-implemented here after runtime/src/router.c,
+lookup.c and caps.c, the legacy gates come from tools/legacy.py, and the
+eval db is read with the sqlite3 module.  reference() returns the same
+per-shape picks and per-policy summaries attnroute-eval reports.
+"""
+import math
+import os
+import sqlite3
+import sys
+
+TOPK = 4
+POLICIES = ("table", "pre-1345", "post-1345")
+
+
+def import_modules(root):
+    for d in (os.path.join(root, "gen"), os.path.join(root, "tools")):
+        if d not in sys.path:
+            sys.path.insert(0, d)
+    import attnroute_gen
+    import legacy
+    return attnroute_gen, legacy
+
+
+def caps_allow(caps, p):
+    """runtime/src/caps.c attnroute_caps_allow."""
+    def bit(mask, b):
+        return 0 <= b <= 31 and (mask >> b) & 1
+
+    def cap_ok(cap, present):
+        return {0: not present, 1: present, 2: True}.get(cap, False)
+
+    hd = p["head_dim"]
+    if hd < 16 or hd > 512 or hd % 16:
+        return False
+    if not bit(caps["head_dim_mask"], hd // 16 - 1):
+        return False
+    if not bit(caps["q_dtype_mask"], p["q_dtype"]) or not bit(caps["kv_dtype_mask"], p["kv_dtype"]):
+        return False
+    if caps["block_size_mask"]:
+        b = p["kv_block_size"]
+        if b <= 0 or b & (b - 1) or not bit(caps["block_size_mask"], b.bit_length() - 1):
+            return False
+    if not cap_ok(caps["sinks"], p["has_sinks"] != 0):
+        return False
+    if not cap_ok(caps["window"], p["sliding_window"] > 0):
+        return False
+    if not cap_ok(caps["causal"], p["causal"] != 0):
+        return False
+    if caps["max_seqlen_q"] and p["max_seqlen_q"] > caps["max_seqlen_q"]:
+        return False
+    if caps["gqa_exact"] and p["num_q_heads"] // p["num_kv_heads"] != caps["gqa_exact"]:
+        return False
+    return True
+
+
+class Ref:
+    def __init__(self, root, grid_db, lookup, fallback="post-1345"):
+        self.gen, self.legacy = import_modules(root)
+        self.model = self.gen.load_model(grid_db)
+        self.gen.apply_lookup(self.model, lookup, TOPK)
+        self.cands = self.model["candidates"]
+        self.names = [c["name"] for c in self.cands]
+        self.by_name = {c["name"]: c for c in self.cands}
+        self.fallback = self.legacy.POLICY_PRE_1345 if fallback == "pre-1345" \
+            else self.legacy.POLICY_POST_1345
+
+    def stand_in(self, route):
+        for c in self.cands:
+            if c["legacy_route"] == route:
+                return c["name"]
+        return None
+
+    def select(self, p):
+        """(candidate name or None, from_table, rank, reason, route)."""
+        dn = self.gen.DTYPE_NAMES
+        static = (p["head_dim"], dn[p["q_dtype"]], dn[p["kv_dtype"]], 1 if p["has_sinks"] else 0,
+                  p["sliding_window"] if p["sliding_window"] > 0 else -1, p["kv_block_size"],
+                  1 if p["causal"] else 0)
+        klass = next((k for k in self.model["classes"] if k["static_key"] == static), None)
+        reason = None
+        if klass is None:
+            reason = "no_class"
+        else:
+            point = (p["num_seqs"], p["max_seqlen_q"], p["max_seqlen_k"] - p["max_seqlen_q"],
+                     p["num_q_heads"], p["num_q_heads"] // p["num_kv_heads"])
+            axes = klass["axes"]
+            if any(v < axes[i][0] or v > axes[i][-1] for i, v in enumerate(point)):
+                reason = "out_of_domain"
+            else:
+                ranking = self.gen.predict_grid(klass, point, klass["lookup"], TOPK,
+                                                nodes=klass.get("nodes"))
+                if not ranking:
+                    reason = "empty_cell"
+                else:
+                    for i, n in enumerate(ranking):
+                        if caps_allow(self.by_name[n]["caps"], p):
+                            return (n, 1, i, "ok", None)
+                    reason = "unsupported"
+        route = self.legacy.legacy_route(self.fallback, p)
+        return (self.stand_in(route), 0, -1, reason, route)
+
+
+def read_eval(path, names, arch, cu):
+    """[(shape_id, problem dict, {name: (status, median)})] in shape id order."""
+    conn = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+    rows = conn.execute(
+        "SELECT s.id, s.head_dim, s.has_sinks, s.sliding_window, s.kv_block_size, s.causal, "
+        "s.num_seqs, s.seqlen_q, s.seqlen_k, s.num_q_heads, s.num_kv_heads, c.name, m.status, "
+        "m.median_us FROM measurement m JOIN shape s ON s.id = m.shape_id "
+        "JOIN candidate c ON c.id = m.candidate_id JOIN device d ON d.id = m.device_id "
+        "WHERE d.arch = ? AND d.cu_count = ? ORDER BY s.id, m.measured_at, m.id",
+        (arch, cu)).fetchall()
+    conn.close()
+    shapes = {}
+    order = []
+    for (sid, hd, sinks, window, block, causal, ns, sq, sk, hq, hkv, name, status, us) in rows:
+        if sid not in shapes:
+            p = {"num_seqs": ns, "max_seqlen_q": sq, "max_seqlen_k": sk,
+                 "has_cached": 1 if sk > sq else 0, "num_q_heads": hq, "num_kv_heads": hkv,
+                 "head_dim": hd, "q_dtype": 0, "kv_dtype": 0, "has_sinks": 1 if sinks else 0,
+                 "sliding_window": window if window > 0 else -1, "kv_block_size": block,
+                 "causal": 1 if causal else 0}
+            shapes[sid] = (p, {})
+            order.append(sid)
+        if name in names:
+            shapes[sid][1][name] = (status, us)
+    return [(sid, shapes[sid][0], shapes[sid][1]) for sid in order]
+
+
+def percentile(sorted_vals, pct):
+    n = len(sorted_vals)
+    if not n:
+        return None
+    rank = min(max((pct * n + 99) // 100, 1), n)
+    return sorted_vals[rank - 1]
+
+
+def summarise(picks):
+    """picks: [(regret or inf, optimal bool)] -> the summary dict."""
+    finite = [r for r, _ in picks if math.isfinite(r)]
+    s = {"shapes": len(picks), "failed": len(picks) - len(finite),
+         "optimal": sum(1 for r, o in picks if math.isfinite(r) and o)}
+    if finite:
+        s["geomean"] = math.exp(sum(math.log(r) for r in finite) / len(finite))
+        srt = sorted(finite)
+        s["p50"], s["p95"], s["max"] = percentile(srt, 50), percentile(srt, 95), srt[-1]
+    else:
+        s["geomean"] = s["p50"] = s["p95"] = s["max"] = None
+    return s
+
+
+def reference(root, grid_db, eval_db, lookup, fallback="post-1345"):
+    ref = Ref(root, grid_db, lookup, fallback)
+    arch, cu = ref.model["arch"], ref.model["cu_count"]
+    shapes = read_eval(eval_db, set(ref.names), arch, cu)
+    out = {"shapes": {}, "evaluated": 0, "incomplete": 0, "no_ok": 0, "fallbacks": {}}
+    picks = {p: [] for p in POLICIES}
+    for sid, p, meas in shapes:
+        if any(n not in meas or (meas[n][0] == "ok" and not (meas[n][1] and meas[n][1] > 0))
+               for n in ref.names):
+            out["incomplete"] += 1
+            continue
+        ok = [(meas[n][1], ref.names.index(n), n) for n in ref.names if meas[n][0] == "ok"]
+        if not ok:
+            out["no_ok"] += 1
+            continue
+        out["evaluated"] += 1
+        oracle_us, _, oracle = min(ok)
+        name, from_table, rank, reason, route = ref.select(p)
+        if not from_table:
+            out["fallbacks"][reason] = out["fallbacks"].get(reason, 0) + 1
+        chosen = {"table": name}
+        for pol, code in (("pre-1345", ref.legacy.POLICY_PRE_1345),
+                          ("post-1345", ref.legacy.POLICY_POST_1345)):
+            chosen[pol] = ref.stand_in(ref.legacy.legacy_route(code, p))
+        rec = {"oracle": oracle, "oracle_us": oracle_us, "from_table": from_table, "rank": rank,
+               "reason": reason}
+        for pol in POLICIES:
+            n = chosen[pol]
+            st = meas[n][0] if n else "none"
+            us = meas[n][1] if n and st == "ok" else None
+            regret = us / oracle_us if us is not None else math.inf
+            rec[pol] = {"candidate": n, "status": st, "us": us, "regret": regret}
+            picks[pol].append((regret, n == oracle or us == oracle_us))
+        out["shapes"][sid] = rec
+    out["policies"] = {pol: summarise(picks[pol]) for pol in POLICIES}
+    return out

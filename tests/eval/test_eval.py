@@ -1,0 +1,484 @@
+#!/usr/bin/env python3
+"""test_eval.py -- ctest cases for the regret tools (label host).
+
+    test_eval.py --root SRC --work DIR --eval ATTNROUTE_EVAL [--tune ATTNROUTE_TUNE] CASE
+
+Each CASE builds the fixture of tests/eval/make_fixture.py in its own work
+folder (a grid db, off-grid eval shapes and their eval db) and checks
+tools/attnroute_evalset.py, attnroute_gen.py --text, attnroute-eval (its
+numbers against tests/eval/regret_ref.py, a Python re-computation) and
+tools/attnroute_lookup_study.py.  Exit 0 pass, 1 fail.
+"""
+import argparse
+import json
+import math
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import make_fixture  # noqa: E402
+import regret_ref  # noqa: E402
+
+CASES = {}
+LOOKUPS = ("nearest_log", "floor", "tree")
+
+
+def case(fn):
+    CASES[fn.__name__] = fn
+    return fn
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Fail(msg)
+
+
+def close(a, b, rel=1e-9):
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) <= rel * max(abs(a), abs(b))
+
+
+class Ctx:
+    def __init__(self, args):
+        self.root = os.path.abspath(args.root)
+        self.work = os.path.abspath(args.work)
+        self.eval = args.eval
+        self.tune = args.tune
+        self.gen = os.path.join(self.root, "gen", "attnroute_gen.py")
+        self.evalset = os.path.join(self.root, "tools", "attnroute_evalset.py")
+        self.study = os.path.join(self.root, "tools", "attnroute_lookup_study.py")
+        if os.path.isdir(self.work):
+            shutil.rmtree(self.work)
+        os.makedirs(self.work)
+        self.fx = None
+
+    def path(self, name):
+        return os.path.join(self.work, name)
+
+    def fixture(self):
+        if self.fx is None:
+            make_fixture.make(self.root, self.path("fx"), 240, 7)
+            self.fx = self.path("fx")
+        return self.fx
+
+    def run(self, argv, expect=0):
+        p = subprocess.run(argv, cwd=self.work, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           universal_newlines=True)
+        if expect is not None:
+            check(p.returncode == expect, "%s: exit %d (expected %d)\nstdout: %s\nstderr: %s" % (
+                " ".join(os.path.basename(a) for a in argv[:2]), p.returncode, expect,
+                p.stdout[-2000:], p.stderr[-2000:]))
+        return p
+
+    def py(self, script, *args, expect=0):
+        return self.run([sys.executable, script] + list(args), expect)
+
+    def table_text(self, lookup, name=None):
+        fx = self.fixture()
+        out = self.path(name or "table_%s.txt" % lookup)
+        self.py(self.gen, os.path.join(fx, "grid.db"), "--text", out, "--lookup", lookup)
+        return out
+
+    def eval_json(self, table, db=None, *extra, expect=0):
+        db = db or os.path.join(self.fixture(), "eval.db")
+        p = self.run([self.eval, "--db", db, "--table", table, "--json", "--worst", "1000000"]
+                     + list(extra), expect)
+        return json.loads(p.stdout) if expect == 0 else p
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def parse_shapes(text):
+    out = []
+    for line in text.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        out.append({k: (v if k in ("dtype", "kv_dtype") else int(v))
+                    for k, v in (item.split("=", 1) for item in line.split())})
+    return out
+
+
+# --------------------------------------------------------------------------
+# tools/attnroute_evalset.py
+
+@case
+def evalset_determinism(ctx):
+    """Same grid and seed: the same bytes; another seed: other shapes; the
+    count asked for; builtin:NAME reads grids/NAME.grid."""
+    fx = ctx.fixture()
+    grid = os.path.join(fx, "fixture.grid")
+    a, b, c = ctx.path("a.shapes"), ctx.path("b.shapes"), ctx.path("c.shapes")
+    ctx.py(ctx.evalset, grid, "-o", a, "--count", "60", "--seed", "11")
+    ctx.py(ctx.evalset, grid, "-o", b, "--count", "60", "--seed", "11")
+    ctx.py(ctx.evalset, grid, "-o", c, "--count", "60", "--seed", "12")
+    check(read(a) == read(b), "same seed, different shape lists")
+    check(read(a) != read(c), "another seed gave the same shapes")
+    check(len(parse_shapes(read(a))) == 60, "not 60 shapes")
+    p = ctx.py(ctx.evalset, "builtin:host-small", "-o", "-", "--count", "25", "--seed", "3")
+    shapes = parse_shapes(p.stdout)
+    check(len(shapes) == 25 and all(s["head_dim"] == 64 and s["q_heads"] == 8 for s in shapes),
+          "builtin:host-small shapes wrong: %r" % shapes[:3])
+    ctx.py(ctx.evalset, "builtin:no-such-grid", "-o", ctx.path("x"), expect=2)
+
+
+@case
+def evalset_range(ctx):
+    """Every shape inside its class's range, heads from the grid, max_tokens
+    kept, no grid point, no repeat, both classes, some cached=0 and some
+    decode shapes; attnroute-tune reads the list (--dry-run)."""
+    fx = ctx.fixture()
+    es = regret_ref.import_modules(ctx.root)  # noqa: F841 (puts tools/ on the path)
+    import attnroute_evalset
+    classes = attnroute_evalset.load_grid(os.path.join(fx, "fixture.grid"), ctx.root)
+    out = ctx.path("r.shapes")
+    ctx.py(ctx.evalset, os.path.join(fx, "fixture.grid"), "-o", out, "--count", "400",
+           "--seed", "5")
+    shapes = parse_shapes(read(out))
+    check(len(shapes) == 400, "%d shapes, expected 400" % len(shapes))
+    seen = set()
+    per_class = [0] * len(classes)
+    zero_cached = decode = 0
+    for s in shapes:
+        key = tuple(sorted(s.items()))
+        check(key not in seen, "repeated shape %r" % (s,))
+        seen.add(key)
+        matches = [i for i, c in enumerate(classes)
+                   if (c["head_dim"], c["sinks"], c["window"], c["block"], c["dtype"],
+                       c["kv_dtype"], c["causal"]) ==
+                   (s["head_dim"], s["sinks"], s["window"], s["block"], s["dtype"],
+                    s["kv_dtype"], s["causal"])]
+        check(len(matches) == 1, "shape of no grid class: %r" % (s,))
+        c = classes[matches[0]]
+        per_class[matches[0]] += 1
+        check((s["q_heads"], s["kv_heads"]) in c["heads"], "heads not from the grid: %r" % (s,))
+        for axis in ("num_seqs", "seqlen_q", "cached"):
+            check(min(c[axis]) <= s[axis] <= max(c[axis]), "%s out of range: %r" % (axis, s))
+        if c["max_tokens"]:
+            check(s["num_seqs"] * s["seqlen_q"] <= c["max_tokens"], "max_tokens broken: %r" % s)
+        check(not (s["num_seqs"] in c["num_seqs"] and s["seqlen_q"] in c["seqlen_q"]
+                   and s["cached"] in c["cached"]), "a grid point: %r" % (s,))
+        zero_cached += s["cached"] == 0
+        decode += s["seqlen_q"] == 1
+    check(per_class == [200, 200], "shapes per class %r" % per_class)
+    check(zero_cached > 0 and decode > 0, "no cached=0 (%d) or decode (%d) shapes"
+          % (zero_cached, decode))
+    if ctx.tune:
+        p = ctx.run([ctx.tune, "--backend", "host", "--shapes", out, "--db", ctx.path("dry.db"),
+                     "--dry-run"])
+        check("400 shapes" in p.stdout, "attnroute-tune did not read 400 shapes: %s"
+              % p.stdout[-800:])
+
+
+@case
+def evalset_bad_grid(ctx):
+    """A bad grid is refused (exit 2) naming file:line; nothing written."""
+    bad = ctx.path("bad.grid")
+    with open(bad, "w") as f:
+        f.write("class head_dim=64\nheads 64/8\nnum_seqs 1 4\nseqlen_q 1 x16\ncached 0\n")
+    out = ctx.path("never.shapes")
+    p = ctx.py(ctx.evalset, bad, "-o", out, expect=2)
+    check("bad.grid:4" in p.stderr and "x16" in p.stderr, "message: %s" % p.stderr)
+    check(not os.path.exists(out), "a refused grid still wrote shapes")
+    with open(bad, "w") as f:
+        f.write("class head_dim=64 blok=16\n")
+    p = ctx.py(ctx.evalset, bad, "-o", out, expect=2)
+    check("bad.grid:1" in p.stderr and "blok" in p.stderr, "message: %s" % p.stderr)
+    ctx.py(ctx.evalset, ctx.path("missing.grid"), "-o", out, expect=2)
+    ctx.py(ctx.evalset, os.path.join(ctx.fixture(), "fixture.grid"), "-o", out, "--count", "0",
+           expect=2)
+
+
+# --------------------------------------------------------------------------
+# attnroute_gen.py --text
+
+@case
+def gen_text(ctx):
+    """--text alone writes the table text (versioned first line, one
+    candidate line each, 'end' last); the header is the same bytes with or
+    without --text; neither -o nor --text is a usage error."""
+    fx = ctx.fixture()
+    db = os.path.join(fx, "grid.db")
+    ctx.py(ctx.gen, db, "-o", ctx.path("a.h"), "--lookup", "tree")
+    ctx.py(ctx.gen, db, "-o", ctx.path("b.h"), "--lookup", "tree", "--text", ctx.path("b.txt"))
+    ctx.py(ctx.gen, db, "--text", ctx.path("c.txt"), "--lookup", "tree")
+    check(read(ctx.path("a.h")).replace("a.h", "b.h") == read(ctx.path("b.h")),
+          "--text changed the header")
+    check(read(ctx.path("b.txt")) == read(ctx.path("c.txt")).replace("c.txt", "b.txt"),
+          "--text differs with and without -o")
+    lines = read(ctx.path("c.txt")).splitlines()
+    check(lines[0] == "attnroute-table-text 1", "first line %r" % lines[0])
+    check(lines[-1] == "end", "last line %r" % lines[-1])
+    check(sum(1 for l in lines if l.startswith("candidate ")) == 5, "candidate lines")
+    check(sum(1 for l in lines if l.startswith("node ")) > 0, "no tree nodes in a tree table")
+    check(any("held-out slowdown" in l for l in lines), "no held-out comment")
+    h = read(ctx.path("a.h"))
+    for method in LOOKUPS:
+        check(("**     %-11s geomean" % method) in h, "header lacks held-out line of %s" % method)
+    ctx.py(ctx.gen, db, "--lookup", "tree", expect=2)
+
+
+# --------------------------------------------------------------------------
+# attnroute-eval against the Python re-computation
+
+def compare_eval(ctx, lookup, fallback="post-1345"):
+    fx = ctx.fixture()
+    table = ctx.table_text(lookup)
+    got = ctx.eval_json(table, None, "--fallback", fallback)
+    want = regret_ref.reference(ctx.root, os.path.join(fx, "grid.db"),
+                                os.path.join(fx, "eval.db"), lookup, fallback)
+    db = got["db"]
+    for key in ("evaluated", "incomplete", "no_ok"):
+        check(db[key] == want[key], "%s: %s %r, python %r" % (lookup, key, db[key], want[key]))
+    check(db["foreign_candidates"] == 1, "foreign candidates %r" % db["foreign_candidates"])
+    check(got["fallbacks"]["by_reason"] == want["fallbacks"],
+          "%s: fallbacks %r, python %r" % (lookup, got["fallbacks"]["by_reason"], want["fallbacks"]))
+    check(len(got["worst"]) == want["evaluated"], "worst list is not every shape")
+    for rec in got["worst"]:
+        w = want["shapes"].get(rec["shape_id"])
+        check(w is not None, "shape %d not evaluated in python" % rec["shape_id"])
+        check(rec["oracle"]["candidate"] == w["oracle"] and rec["oracle"]["us"] == w["oracle_us"],
+              "shape %d oracle %r, python %r" % (rec["shape_id"], rec["oracle"], w["oracle"]))
+        check((rec["select"]["from_table"], rec["select"]["rank"], rec["select"]["reason"]) ==
+              (w["from_table"], w["rank"], w["reason"] or "ok"),
+              "shape %d select %r, python %r" % (rec["shape_id"], rec["select"], w))
+        for pol in regret_ref.POLICIES:
+            g, e = rec[pol], w[pol]
+            check(g["candidate"] == e["candidate"] and g["status"] == e["status"],
+                  "shape %d %s pick %r, python %r" % (rec["shape_id"], pol, g, e))
+            if math.isinf(e["regret"]):
+                check(g["regret"] is None and g["failed"], "shape %d %s not failed" % (
+                    rec["shape_id"], pol))
+            else:
+                check(close(g["regret"], e["regret"], 1e-12) and not g["failed"],
+                      "shape %d %s regret %r, python %r" % (rec["shape_id"], pol, g["regret"],
+                                                            e["regret"]))
+    for pol in regret_ref.POLICIES:
+        g, e = got["policies"][pol], want["policies"][pol]
+        for key in ("shapes", "optimal", "failed"):
+            check(g[key] == e[key], "%s %s %s: %r, python %r" % (lookup, pol, key, g[key], e[key]))
+        for key in ("geomean", "p50", "p95", "max"):
+            check(close(g[key], e[key]), "%s %s %s: %r, python %r" % (lookup, pol, key, g[key],
+                                                                       e[key]))
+    # worst first: failed picks, then descending regret
+    regrets = [math.inf if r["table"]["regret"] is None else r["table"]["regret"]
+               for r in got["worst"]]
+    check(regrets == sorted(regrets, reverse=True), "worst list not sorted")
+    return got, want
+
+
+@case
+def regret_vs_python(ctx):
+    """For every lookup (and the pre-1345 fallback): every shape's oracle,
+    select answer, picks and regrets, and every summary, equal the Python
+    re-computation; the fixture's edge shapes are all seen."""
+    reasons = set()
+    for lookup in LOOKUPS:
+        got, want = compare_eval(ctx, lookup)
+        reasons |= set(got["fallbacks"]["by_reason"])
+        check(got["db"]["incomplete"] == 1 and got["db"]["no_ok"] == 1,
+              "fixture's incomplete / no-ok shapes not counted: %r" % got["db"])
+        check(got["fallbacks"]["below_top"] > 0 or lookup == "tree",
+              "%s: no answer below rank 0 (splitkv beyond seqlen_q 16)" % lookup)
+    check({"no_class", "out_of_domain", "empty_cell"} <= reasons,
+          "fallback reasons seen: %r" % sorted(reasons))
+    compare_eval(ctx, "nearest_log", "pre-1345")
+
+
+@case
+def legacy_picks(ctx):
+    """The legacy policies' picks on chosen shapes: prefill with a cached
+    prefix is dense after #1345 and paged before; decode with few sequences
+    is split-KV; head_dim 128 without sinks is paged for both."""
+    got = ctx.eval_json(ctx.table_text("nearest_log"))
+    seen = set()
+    for r in got["worst"]:
+        pre, post = r["pre-1345"]["candidate"], r["post-1345"]["candidate"]
+        if r["head_dim"] == 64 and r["has_sinks"] and r["seqlen_q"] > 1 and r["cached"] > 0:
+            check((pre, post) == ("paged.bm64", "dense_sink.gather"),
+                  "prefill with prefix: %r %r %r" % (r, pre, post))
+            seen.add("cached prefill")
+        elif r["head_dim"] == 64 and r["has_sinks"] and r["seqlen_q"] > 1:
+            check(pre == post == "dense_sink.gather", "prefill without prefix: %r" % r)
+            seen.add("prefill")
+        elif r["seqlen_q"] == 1 and r["num_seqs"] <= 128 // r["num_kv_heads"]:
+            check(pre == post == "paged.splitkv", "decode: %r" % r)
+            seen.add("decode")
+        elif r["head_dim"] == 128:
+            check(pre == post == "paged.bm64", "head_dim 128 prefill: %r" % r)
+            seen.add("d128")
+        check(r["pre-1345"]["route"] is not None and r["post-1345"]["route"] is not None,
+              "legacy pick without a route")
+    check(seen == {"cached prefill", "prefill", "decode", "d128"}, "cases seen: %r" % seen)
+    pol = got["policies"]
+    check(pol["pre-1345"]["failed"] == 0 and pol["post-1345"]["failed"] == 0,
+          "legacy stand-ins failed on the fixture")
+
+
+@case
+def failed_picks(ctx):
+    """The table picks fast.experimental where the eval db has it wrong:
+    those are failed picks (regret null, failed true), counted apart from
+    the regret statistics, listed first; the text report says inf."""
+    table = ctx.table_text("nearest_log")
+    got = ctx.eval_json(table)
+    t = got["policies"]["table"]
+    failed = [r for r in got["worst"] if r["table"]["failed"]]
+    check(t["failed"] == len(failed) > 0, "failed %r vs listed %d" % (t["failed"], len(failed)))
+    check(all(r["table"]["status"] == "wrong" and r["table"]["candidate"] == "fast.experimental"
+              and r["table"]["regret"] is None for r in failed), "failed picks: %r" % failed[:2])
+    check(got["worst"][:len(failed)] == failed, "failed picks not listed first")
+    finite = [r["table"]["regret"] for r in got["worst"] if not r["table"]["failed"]]
+    check(close(t["max"], max(finite)), "max %r includes a failed pick" % t["max"])
+    p = ctx.run([ctx.eval, "--db", os.path.join(ctx.fixture(), "eval.db"), "--table", table,
+                 "--worst", "3"])
+    lines = p.stdout.splitlines()
+    head = [l for l in lines if l.strip().startswith("table ")]
+    check(head and head[0].split()[3] == str(t["failed"]), "text summary: %r" % head)
+    worst = lines[lines.index(next(l for l in lines if l.startswith("worst 3 "))) + 2:]
+    check(len(worst) == 3 and all(l.split()[0] == "inf" and "[wrong]" in l for l in worst),
+          "text worst rows: %r" % worst)
+
+
+# --------------------------------------------------------------------------
+# refusals
+
+@case
+def bad_inputs(ctx):
+    """Exit 2 with a clear message for: a text file as db, an SQLite file of
+    another application, a newer schema, no measurements of the table's
+    device class (and --device picking another), stale code hashes (and
+    --allow-stale), garbage tables, another table text version, bad flags."""
+    fx = ctx.fixture()
+    table = ctx.table_text("nearest_log")
+    edb = os.path.join(fx, "eval.db")
+
+    def refused(argv, *words):
+        p = ctx.run([ctx.eval] + argv, expect=2)
+        for w in words:
+            check(w in p.stderr, "%r: message lacks %r: %s" % (argv, w, p.stderr.strip()))
+        check(p.stdout == "", "refusal printed a report")
+
+    refused(["--db", table, "--table", table], "not an attnroute db", "not an SQLite")
+    other = ctx.path("other.db")
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE t (x)")
+    conn.commit()
+    conn.close()
+    refused(["--db", other, "--table", table], "application_id 0")
+    newer = ctx.path("newer.db")
+    shutil.copy(edb, newer)
+    conn = sqlite3.connect(newer)
+    conn.execute("PRAGMA user_version = 2")
+    conn.commit()
+    conn.close()
+    refused(["--db", newer, "--table", table], "schema version 2")
+    refused(["--db", ctx.path("missing.db"), "--table", table], "no such file")
+    moved = ctx.path("moved.db")
+    shutil.copy(edb, moved)
+    conn = sqlite3.connect(moved)
+    conn.execute("UPDATE device SET arch = 'sm_100', cu_count = 148")
+    conn.commit()
+    conn.close()
+    refused(["--db", moved, "--table", table], "sm_90:132", "sm_100:148", "--device")
+    got = ctx.eval_json(table, moved, "--device", "sm_100:148")
+    check(got["db"]["device"] == "sm_100:148" and got["db"]["evaluated"] > 0, "--device ignored")
+    refused(["--db", moved, "--table", table, "--device", "gfx1250:256"], "gfx1250:256")
+    stale = ctx.path("stale.db")
+    shutil.copy(edb, stale)
+    conn = sqlite3.connect(stale)
+    conn.execute("UPDATE candidate SET code_hash = 'ffff' WHERE name = 'paged.bm64'")
+    conn.commit()
+    conn.close()
+    refused(["--db", stale, "--table", table], "paged.bm64", "--allow-stale")
+    got = ctx.eval_json(table, stale, "--allow-stale")
+    check(got["db"]["stale"] == "paged.bm64", "stale names %r" % got["db"]["stale"])
+
+    text = read(table)
+    cases = [
+        ("garbage.txt", "hello\n", "first line"),
+        ("empty.txt", "", "end of file"),
+        ("v2.txt", text.replace("attnroute-table-text 1", "attnroute-table-text 2", 1), "version 2"),
+        ("abi.txt", text.replace("\nabi 1\n", "\nabi 7\n", 1), "ABI 7"),
+        ("trunc.txt", text[:len(text) // 2], ""),
+        ("nonl.txt", text[:-1], "newline"),
+        ("tail.txt", text + "cell 1 2 3\n", "after 'end'"),
+        ("slot.txt", text.replace(" 255\n", " 254\n", 1), "does not exist"),
+        ("crlf.txt", text.replace("\n", "\r\n"), "printable"),
+    ]
+    for name, body, word in cases:
+        path = ctx.path(name)
+        with open(path, "w", newline="") as f:
+            f.write(body)
+        refused(["--db", edb, "--table", path], name, word)
+    refused(["--db", edb], "--table")
+    refused(["--table", table], "--db")
+    refused(["--db", edb, "--table", table, "--worst", "-1"], "--worst")
+    refused(["--db", edb, "--table", table, "--fallback", "pre-1346"], "--fallback")
+    refused(["--db", edb, "--table", table, "--device", "sm_90"], "ARCH:CU")
+    refused(["--db", edb, "--table", table, "--frobnicate"], "unknown argument")
+    ctx.run([ctx.eval, "--help"])
+
+
+# --------------------------------------------------------------------------
+# tools/attnroute_lookup_study.py
+
+@case
+def lookup_study(ctx):
+    """The study runs every lookup, its numbers are attnroute-eval's, and it
+    keeps the one with the least held-out regret (fewest failed picks, then
+    geomean, then max); on the fixture the lookups differ."""
+    fx = ctx.fixture()
+    p = ctx.py(ctx.study, os.path.join(fx, "grid.db"), os.path.join(fx, "eval.db"),
+               "--eval", ctx.eval, "--json", "--keep", ctx.path("study"))
+    r = json.loads(p.stdout)
+    keys = {}
+    for lookup in LOOKUPS + ("auto",):
+        got = ctx.eval_json(ctx.table_text(lookup))["policies"]["table"]
+        mine = r["lookups"][lookup]["table"]
+        for k in ("shapes", "failed", "optimal", "geomean", "p95", "max"):
+            check(close(got[k], mine[k]) if isinstance(got[k], float) else got[k] == mine[k],
+                  "%s %s: study %r, eval %r" % (lookup, k, mine[k], got[k]))
+        keys[lookup] = (got["failed"], got["geomean"], got["max"])
+    order = LOOKUPS + ("auto",)
+    want = min(order, key=lambda m: (keys[m], order.index(m)))
+    check(r["best"] == want, "study kept %s, least regret is %s (%r)" % (r["best"], want, keys))
+    check(len({keys[m] for m in LOOKUPS}) > 1, "all lookups scored alike: %r" % keys)
+    check(os.path.exists(ctx.path(os.path.join("study", "table_tree.txt"))), "--keep kept nothing")
+    p = ctx.py(ctx.study, os.path.join(fx, "grid.db"), os.path.join(fx, "eval.db"),
+               "--eval", ctx.eval)
+    check("least held-out regret: %s" % want in p.stdout, "text: %s" % p.stdout[-600:])
+    ctx.py(ctx.study, os.path.join(fx, "eval.shapes"), os.path.join(fx, "eval.db"),
+           "--eval", ctx.eval, expect=2)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--root", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--eval", required=True)
+    ap.add_argument("--tune")
+    ap.add_argument("case", choices=sorted(CASES))
+    args = ap.parse_args()
+    try:
+        CASES[args.case](Ctx(args))
+    except Fail as e:
+        sys.stderr.write("FAIL %s: %s\n" % (args.case, e))
+        return 1
+    print("ok %s" % args.case)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
