@@ -178,7 +178,6 @@ AR_DEV void fwd_tile(const FwdProblem &P, const KV &kv, const int m_block, char 
   constexpr int BM = NW * MT * 16, NT = NW * 32, CH = D / 8, RPP = NT / CH;
   constexpr bool QREG = (MT == 1);
   constexpr uint32_t KV_BYTES = BN * D * 2, RB = D * 2;
-  constexpr int NSLOT = 2;
   static_assert(BN % RPP == 0 && (BM * CH) % NT == 0 && BN % BNC == 0, "tile shape");
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
   const int m0 = m_block * BM;
@@ -207,11 +206,11 @@ AR_DEV void fwd_tile(const FwdProblem &P, const KV &kv, const int m_block, char 
   }
 
   /* Paged: the element offset of each key row of a tile (-1 past sk) is
-  ** looked up once, by thread r for row r, ahead of use, into an NSLOT-slot
-  ** table in shared memory (tile t in slot (t - nt_beg) % NSLOT). */
+  ** looked up once, by thread r for row r, ahead of use, into a two-slot
+  ** table in shared memory (tile t in slot (t - nt_beg) % 2). */
   constexpr bool PG = KV::kPaged;
   static_assert(!PG || BN <= NT, "one row per thread");
-  long long *rowoff = (long long *)(smem + BM * D * 2 + 4 * KV_BYTES); /* [NSLOT][BN] */
+  long long *rowoff = (long long *)(smem + BM * D * 2 + 4 * KV_BYTES); /* [2][BN] */
   auto off_of = [&](int nt) -> long long {
     const int j = nt * BN + tid;
     return (nt < nt_end && j < P.sk) ? kv.row(j) : -1;
@@ -222,6 +221,7 @@ AR_DEV void fwd_tile(const FwdProblem &P, const KV &kv, const int m_block, char 
   const char *kb0 = PG ? nullptr : (const char *)(P.k + kv.row(tid / CH) + c * 8);
   const long long rowstep = PG ? 0 : RPP * kv.stride_of() * 2, tilestep = PG ? 0 : BN * kv.stride_of() * 2;
   const long long vdelta = (const char *)P.v - (const char *)P.k;
+  /* slot < 0 (paged, first tile): look the rows up here, no table. */
   auto load_tile = [&](int nt, int buf, int slot, int which) {
     const char *a = PG ? nullptr : kb0 + nt * tilestep;
 #pragma unroll
@@ -230,7 +230,13 @@ AR_DEV void fwd_tile(const FwdProblem &P, const KV &kv, const int m_block, char 
       const char *src;
       bool ok;
       if (PG) {
-        long long row = rowoff[slot * BN + r];
+        long long row;
+        if (slot < 0) {
+          const int j = nt * BN + r;
+          row = (nt < nt_end && j < P.sk) ? kv.row(j) : -1;
+        } else {
+          row = rowoff[slot * BN + r];
+        }
         ok = row >= 0;
         src = (const char *)(P.k + (ok ? row + c * 8 : 0));
       } else {
@@ -242,13 +248,10 @@ AR_DEV void fwd_tile(const FwdProblem &P, const KV &kv, const int m_block, char 
       if (which & 2) cp_async16(sV0 + buf * KV_BYTES + swz<CH>(r, c), src + vdelta, ok);
     }
   };
-  if (PG) {
-    if (tid < BN) {
-#pragma unroll
-      for (int sl = 0; sl < NSLOT; ++sl) rowoff[sl * BN + tid] = off_of(nt_beg + sl);
-    }
-    __syncthreads();
-  }
+  /* Paged prologue: tile nt_beg is looked up directly; slot 1 (tile nt_beg
+  ** + 1) is read after the loop's first barrier; slot 0 gets tile nt_beg + 2
+  ** at the end of the first iteration. */
+  if (PG && tid < BN) rowoff[BN + tid] = off_of(nt_beg + 1);
 
   float o[MT][D / 8][4];
   float mrow[MT][2], lrow[MT][2];
@@ -275,7 +278,7 @@ AR_DEV void fwd_tile(const FwdProblem &P, const KV &kv, const int m_block, char 
   };
 
   cp_async_commit(); /* Q */
-  if (nt_beg < nt_end) load_tile(nt_beg, 0, 0, 3);
+  if (nt_beg < nt_end) load_tile(nt_beg, 0, -1, 3);
   cp_async_commit();
   cp_async_wait<1>();
   __syncthreads();
