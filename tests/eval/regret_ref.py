@@ -74,13 +74,22 @@ class Ref:
                 return c["name"]
         return None
 
-    def select(self, p):
-        """(candidate name or None, from_table, rank, reason, route)."""
+    def klass(self, p):
         dn = self.gen.DTYPE_NAMES
         static = (p["head_dim"], dn[p["q_dtype"]], dn[p["kv_dtype"]], 1 if p["has_sinks"] else 0,
                   p["sliding_window"] if p["sliding_window"] > 0 else -1, p["kv_block_size"],
                   1 if p["causal"] else 0)
-        klass = next((k for k in self.model["classes"] if k["static_key"] == static), None)
+        return next((k for k in self.model["classes"] if k["static_key"] == static), None)
+
+    def on_grid(self, p):
+        k = self.klass(p)
+        point = (p["num_seqs"], p["max_seqlen_q"], p["max_seqlen_k"] - p["max_seqlen_q"],
+                 p["num_q_heads"], p["num_q_heads"] // p["num_kv_heads"])
+        return k is not None and all(v in k["axes"][i] for i, v in enumerate(point))
+
+    def select(self, p):
+        """(candidate name or None, from_table, rank, reason, route)."""
+        klass = self.klass(p)
         reason = None
         if klass is None:
             reason = "no_class"
@@ -153,11 +162,12 @@ def summarise(picks):
     return s
 
 
-def reference(root, grid_db, eval_db, lookup, fallback="post-1345"):
+def reference(root, grid_db, eval_db, lookup, fallback="post-1345", include_grid=False):
     ref = Ref(root, grid_db, lookup, fallback)
     arch, cu = ref.model["arch"], ref.model["cu_count"]
     shapes = read_eval(eval_db, set(ref.names), arch, cu)
-    out = {"shapes": {}, "evaluated": 0, "incomplete": 0, "no_ok": 0, "fallbacks": {}}
+    out = {"shapes": {}, "evaluated": 0, "incomplete": 0, "no_ok": 0, "on_grid": 0,
+           "fallbacks": {}}
     picks = {p: [] for p in POLICIES}
     for sid, p, meas in shapes:
         if any(n not in meas or (meas[n][0] == "ok" and not (meas[n][1] and meas[n][1] > 0))
@@ -167,6 +177,9 @@ def reference(root, grid_db, eval_db, lookup, fallback="post-1345"):
         ok = [(meas[n][1], ref.names.index(n), n) for n in ref.names if meas[n][0] == "ok"]
         if not ok:
             out["no_ok"] += 1
+            continue
+        if not include_grid and ref.on_grid(p):
+            out["on_grid"] += 1
             continue
         out["evaluated"] += 1
         oracle_us, _, oracle = min(ok)

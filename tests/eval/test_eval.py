@@ -232,16 +232,19 @@ def gen_text(ctx):
 # --------------------------------------------------------------------------
 # attnroute-eval against the Python re-computation
 
-def compare_eval(ctx, lookup, fallback="post-1345"):
+def compare_eval(ctx, lookup, fallback="post-1345", eval_db=None, include_grid=False):
     fx = ctx.fixture()
     table = ctx.table_text(lookup)
-    got = ctx.eval_json(table, None, "--fallback", fallback)
-    want = regret_ref.reference(ctx.root, os.path.join(fx, "grid.db"),
-                                os.path.join(fx, "eval.db"), lookup, fallback)
+    eval_db = eval_db or os.path.join(fx, "eval.db")
+    got = ctx.eval_json(table, eval_db, "--fallback", fallback,
+                        *(["--include-grid"] if include_grid else []))
+    want = regret_ref.reference(ctx.root, os.path.join(fx, "grid.db"), eval_db, lookup, fallback,
+                                include_grid)
     db = got["db"]
-    for key in ("evaluated", "incomplete", "no_ok"):
+    for key in ("evaluated", "incomplete", "no_ok", "on_grid"):
         check(db[key] == want[key], "%s: %s %r, python %r" % (lookup, key, db[key], want[key]))
-    check(db["foreign_candidates"] == 1, "foreign candidates %r" % db["foreign_candidates"])
+    check(db["foreign_candidates"] == (0 if "grid" in os.path.basename(eval_db) else 1),
+          "foreign candidates %r" % db["foreign_candidates"])
     check(got["fallbacks"]["by_reason"] == want["fallbacks"],
           "%s: fallbacks %r, python %r" % (lookup, got["fallbacks"]["by_reason"], want["fallbacks"]))
     check(len(got["worst"]) == want["evaluated"], "worst list is not every shape")
@@ -294,6 +297,31 @@ def regret_vs_python(ctx):
     check({"no_class", "out_of_domain", "empty_cell"} <= reasons,
           "fallback reasons seen: %r" % sorted(reasons))
     compare_eval(ctx, "nearest_log", "pre-1345")
+
+
+@case
+def on_grid(ctx):
+    """The table's own grid db as eval db: every shape is a grid point and
+    left out by default (a warning, exit 0); with --include-grid the
+    nearest_log and floor tables pick the fastest candidate on every grid
+    point (regret 1 everywhere), as the Python re-computation says."""
+    fx = ctx.fixture()
+    grid = os.path.join(fx, "grid.db")
+    table = ctx.table_text("nearest_log")
+    p = ctx.run([ctx.eval, "--db", grid, "--table", table])
+    check("no shape" in p.stderr and "on the table's grid left out" in p.stdout,
+          "no on-grid note: %s %s" % (p.stdout[:600], p.stderr))
+    got = ctx.eval_json(table, grid)
+    check(got["db"]["evaluated"] == 0 and got["db"]["on_grid"] > 100, "on_grid %r" % got["db"])
+    for lookup in ("nearest_log", "floor", "tree"):
+        got, want = compare_eval(ctx, lookup, eval_db=grid, include_grid=True)
+        t = got["policies"]["table"]
+        if lookup != "tree":
+            check(t["optimal"] == t["shapes"] == got["db"]["evaluated"] > 100 and t["max"] == 1,
+                  "%s on its own grid: %r" % (lookup, t))
+    # an eval shape is never a grid point
+    got = ctx.eval_json(table)
+    check(got["db"]["on_grid"] == 0, "evalset shapes on the grid: %r" % got["db"])
 
 
 @case

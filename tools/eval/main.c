@@ -20,6 +20,7 @@
 static void usage(FILE *f) {
   fputs("usage: attnroute-eval --db EVAL.db --table TABLE.txt [--json] [--worst N]\n"
         "                      [--device ARCH:CU] [--fallback pre-1345|post-1345] [--allow-stale]\n"
+        "                      [--include-grid]\n"
         "\n"
         "Regret of a dispatch table against the oracle (fastest ok candidate) and\n"
         "the legacy gates, on the shapes of an eval db.\n"
@@ -33,6 +34,8 @@ static void usage(FILE *f) {
         "                     table's own)\n"
         "  --fallback POLICY  legacy policy answering the table's misses (default post-1345)\n"
         "  --allow-stale      use measurements of a candidate under another code hash\n"
+        "  --include-grid     keep shapes that are grid points of the table (left out by\n"
+        "                     default: the table was tuned on them)\n"
         "\n"
         "A shape is evaluated when every table candidate has a measurement on it and\n"
         "some candidate is ok.  A pick that is not ok on the shape is a failed pick\n"
@@ -50,7 +53,7 @@ static int bad(const char *fmt, const char *arg) {
 
 int main(int argc, char **argv) {
   const char *db_path = NULL, *table_path = NULL, *device = NULL;
-  int json = 0, allow_stale = 0, policy = ATTNROUTE_POLICY_POST_1345, rc, i;
+  int json = 0, allow_stale = 0, include_grid = 0, policy = ATTNROUTE_POLICY_POST_1345, rc, i;
   size_t worst = 10;
   char arch[128], err[1024];
   int32_t cu = 0;
@@ -69,6 +72,8 @@ int main(int argc, char **argv) {
       json = 1;
     } else if (!strcmp(a, "--allow-stale")) {
       allow_stale = 1;
+    } else if (!strcmp(a, "--include-grid")) {
+      include_grid = 1;
     } else if (!strcmp(a, "--db") || !strcmp(a, "--table") || !strcmp(a, "--worst") || !strcmp(a, "--device") ||
                !strcmp(a, "--fallback")) {
       const char *v;
@@ -120,7 +125,7 @@ int main(int argc, char **argv) {
     ar_table_text_free(&table);
     return rc;
   }
-  if (ar_eval_run(&ev, &table.table, &db, policy, err, sizeof err)) {
+  if (ar_eval_run(&ev, &table.table, &db, policy, include_grid, err, sizeof err)) {
     fprintf(stderr, "attnroute-eval: %s\n", err);
     ar_evaldb_free(&db);
     ar_table_text_free(&table);
@@ -136,8 +141,8 @@ int main(int argc, char **argv) {
     rc = -1;
   }
   if (ev.evaluated == 0 && rc == 0)
-    fprintf(stderr, "attnroute-eval: warning: no shape of %s could be evaluated (every table candidate measured, "
-                    "one ok)\n", db_path);
+    fprintf(stderr, "attnroute-eval: warning: no shape of %s could be evaluated (off the table's grid, every "
+                    "table candidate measured, one ok)\n", db_path);
   ar_eval_free(&ev);
   ar_evaldb_free(&db);
   ar_table_text_free(&table);

@@ -33,6 +33,24 @@ static int32_t class_of(const attnroute_table *t, const attnroute_problem *p) {
   return -1;
 }
 
+/* Whether every tuned axis value of shape s is a grid value of class c. */
+static int on_grid(const attnroute_class *c, const ar_eval_shape *s) {
+  const attnroute_problem *p = &s->p;
+  int64_t v[ATTNROUTE_NUM_AXES];
+  int a;
+  int32_t i;
+  v[ATTNROUTE_AXIS_NUM_SEQS] = p->num_seqs;
+  v[ATTNROUTE_AXIS_SEQLEN_Q] = p->max_seqlen_q;
+  v[ATTNROUTE_AXIS_CACHED] = s->cached;
+  v[ATTNROUTE_AXIS_Q_HEADS] = p->num_q_heads;
+  v[ATTNROUTE_AXIS_GQA] = p->num_q_heads / p->num_kv_heads;
+  for (a = 0; a < ATTNROUTE_NUM_AXES; a++) {
+    for (i = 0; i < c->axis_len[a] && c->axis_values[a][i] != v[a]; i++) continue;
+    if (i == c->axis_len[a]) return 0;
+  }
+  return 1;
+}
+
 /* The pick of candidate k (or -1) on a shape with measurements m. */
 static ar_pick make_pick(int32_t k, int32_t route, const ar_meas *m, double oracle_us) {
   ar_pick pk;
@@ -103,8 +121,8 @@ static void summarise(ar_eval *ev, int slot, int32_t klass, ar_policy_stats *s, 
   finish(s, buf, n);
 }
 
-int ar_eval_run(ar_eval *ev, const attnroute_table *t, const ar_evaldb *db, int32_t fallback_policy, char *err,
-                size_t errlen) {
+int ar_eval_run(ar_eval *ev, const attnroute_table *t, const ar_evaldb *db, int32_t fallback_policy,
+                int include_grid, char *err, size_t errlen) {
   attnroute_router router;
   int32_t nc = t->num_candidates, k;
   size_t i;
@@ -154,6 +172,12 @@ int ar_eval_run(ar_eval *ev, const attnroute_table *t, const ar_evaldb *db, int3
       }
     }
     if (r->state == AR_SHAPE_EVALUATED && r->oracle < 0) r->state = AR_SHAPE_NO_OK;
+    if (r->state == AR_SHAPE_EVALUATED && !include_grid && r->klass >= 0 &&
+        on_grid(&t->classes[r->klass], &db->shapes[i])) {
+      r->state = AR_SHAPE_ON_GRID;
+      ev->on_grid++;
+      continue;
+    }
     if (r->state == AR_SHAPE_INCOMPLETE) {
       ev->incomplete++;
       continue;

@@ -27,7 +27,8 @@ enum ar_policy_slot {
 enum ar_shape_state {
   AR_SHAPE_EVALUATED = 0,
   AR_SHAPE_INCOMPLETE, /* a table candidate has no measurement, or ok without a time */
-  AR_SHAPE_NO_OK       /* no candidate ran correctly */
+  AR_SHAPE_NO_OK,      /* no candidate ran correctly */
+  AR_SHAPE_ON_GRID     /* a grid point of its table class: the table was tuned there */
 };
 
 typedef struct ar_pick {
@@ -59,7 +60,7 @@ typedef struct ar_eval {
   const ar_evaldb *db;
   int32_t fallback_policy;  /* attnroute_policy answering the table's misses */
   ar_shape_result *results; /* db->count, in db order */
-  size_t evaluated, incomplete, no_ok;
+  size_t evaluated, incomplete, no_ok, on_grid;
   ar_policy_stats stats[AR_NUM_SLOTS];
   /* Per table class (num_classes + 1 rows, the last for shapes of no
   ** class), AR_NUM_SLOTS each. */
@@ -75,10 +76,12 @@ typedef struct ar_eval {
 int32_t ar_stand_in(const attnroute_table *t, int32_t route);
 
 /* Evaluate t on db with `fallback_policy` answering the table's misses.
-** The router is bound to the table's own device key.  0, or -1 (out of
-** memory / table refused by the runtime) with err. */
+** Shapes on a grid point of their table class are left out (state
+** AR_SHAPE_ON_GRID) unless include_grid.  The router is bound to the
+** table's own device key.  0, or -1 (out of memory / table refused by the
+** runtime) with err. */
 int ar_eval_run(ar_eval *ev, const attnroute_table *t, const ar_evaldb *db, int32_t fallback_policy,
-                char *err, size_t errlen);
+                int include_grid, char *err, size_t errlen);
 
 /* Indices of the evaluated shapes, the table's worst regret first (failed
 ** picks first, ties in db order); *n set to their count.  NULL on no memory

@@ -82,6 +82,9 @@ int ar_report_text(FILE *f, const ar_eval *ev, const ar_report_opts *o) {
   fprintf(f, "  shapes: %zu evaluated, %zu incomplete (a table candidate not measured), %zu with no ok candidate, "
              "%zu invalid\n",
           ev->evaluated, ev->incomplete, ev->no_ok, db->invalid_shapes);
+  if (ev->on_grid)
+    fprintf(f, "  note: %zu shape(s) on the table's grid left out (the table was tuned there; --include-grid "
+               "keeps them)\n", ev->on_grid);
   if (db->foreign_candidates)
     fprintf(f, "  note: %zu candidate(s) measured in the db are not in the table (ignored)\n", db->foreign_candidates);
   if (db->stale) fprintf(f, "  note: stale candidates used (--allow-stale): %s\n", db->stale_names);
@@ -236,10 +239,10 @@ int ar_report_json(FILE *f, const ar_eval *ev, const ar_report_opts *o) {
   fputs(",\"device\":", f);
   snprintf(buf, sizeof buf, "%s:%d", db->arch, db->cu_count);
   json_str(f, buf);
-  fprintf(f, ",\"shapes\":%zu,\"evaluated\":%zu,\"incomplete\":%zu,\"no_ok\":%zu,\"invalid\":%zu,"
-             "\"foreign_candidates\":%zu,\"stale\":",
-          db->count + db->invalid_shapes, ev->evaluated, ev->incomplete, ev->no_ok, db->invalid_shapes,
-          db->foreign_candidates);
+  fprintf(f, ",\"shapes\":%zu,\"evaluated\":%zu,\"incomplete\":%zu,\"no_ok\":%zu,\"on_grid\":%zu,"
+             "\"invalid\":%zu,\"foreign_candidates\":%zu,\"stale\":",
+          db->count + db->invalid_shapes, ev->evaluated, ev->incomplete, ev->no_ok, ev->on_grid,
+          db->invalid_shapes, db->foreign_candidates);
   json_str(f, db->stale_names);
   fputs("},\n\"fallback_policy\":", f);
   json_str(f, attnroute_policy_name(ev->fallback_policy));
