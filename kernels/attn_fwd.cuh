@@ -28,10 +28,10 @@ struct KvDense { /* key j -> row of the packed [total_k, Hkv, D] tensor */
 struct KvPaged { /* key j -> slot of the paged cache through the block table */
   static constexpr bool kPaged = true;
   const int32_t *bt;
-  int bs;
+  int bs, bs_shift; /* bs_shift = log2(bs) when bs is a power of two, else -1 */
   long long stride, head_off;
   __device__ __forceinline__ long long row(int j) const {
-    const int pg = j / bs;
+    const int pg = bs_shift >= 0 ? j >> bs_shift : j / bs;
     return ((long long)__ldg(bt + pg) * bs + (j - pg * bs)) * stride + head_off;
   }
   __device__ __forceinline__ long long stride_of() const { return stride; }
@@ -178,6 +178,7 @@ AR_DEV void fwd_tile(const FwdProblem &P, const KV &kv, const int m_block, char 
   constexpr int BM = NW * MT * 16, NT = NW * 32, CH = D / 8, RPP = NT / CH;
   constexpr bool QREG = (MT == 1);
   constexpr uint32_t KV_BYTES = BN * D * 2, RB = D * 2;
+  constexpr int NSLOT = 2;
   static_assert(BN % RPP == 0 && (BM * CH) % NT == 0 && BN % BNC == 0, "tile shape");
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
   const int m0 = m_block * BM;
@@ -207,13 +208,14 @@ AR_DEV void fwd_tile(const FwdProblem &P, const KV &kv, const int m_block, char 
 
   /* Paged: the element offset of each key row of a tile (-1 past sk) is
   ** looked up once, by thread r for row r, ahead of use, into a two-slot
-  ** table in shared memory (tile t in slot (t - nt_beg) % 2). */
+  ** table in shared memory (tile t in slot (t - nt_beg) % 2), as the K
+  ** row's byte address (0: past sk). */
   constexpr bool PG = KV::kPaged;
   static_assert(!PG || BN <= NT, "one row per thread");
-  long long *rowoff = (long long *)(smem + BM * D * 2 + 4 * KV_BYTES); /* [2][BN] */
-  auto off_of = [&](int nt) -> long long {
+  unsigned long long *rowoff = (unsigned long long *)(smem + BM * D * 2 + 4 * KV_BYTES); /* [2][BN] */
+  auto off_of = [&](int nt) -> unsigned long long {
     const int j = nt * BN + tid;
-    return (nt < nt_end && j < P.sk) ? kv.row(j) : -1;
+    return (nt < nt_end && j < P.sk) ? (unsigned long long)(P.k + kv.row(j)) : 0ull;
   };
   /* Dense: byte addresses advance by constant steps (rows RPP apart, tiles
   ** BN apart) instead of a 64-bit multiply per row; V = K + vdelta.  A row
@@ -221,7 +223,6 @@ AR_DEV void fwd_tile(const FwdProblem &P, const KV &kv, const int m_block, char 
   const char *kb0 = PG ? nullptr : (const char *)(P.k + kv.row(tid / CH) + c * 8);
   const long long rowstep = PG ? 0 : RPP * kv.stride_of() * 2, tilestep = PG ? 0 : BN * kv.stride_of() * 2;
   const long long vdelta = (const char *)P.v - (const char *)P.k;
-  /* slot < 0 (paged, first tile): look the rows up here, no table. */
   auto load_tile = [&](int nt, int buf, int slot, int which) {
     const char *a = PG ? nullptr : kb0 + nt * tilestep;
 #pragma unroll
@@ -230,15 +231,9 @@ AR_DEV void fwd_tile(const FwdProblem &P, const KV &kv, const int m_block, char 
       const char *src;
       bool ok;
       if (PG) {
-        long long row;
-        if (slot < 0) {
-          const int j = nt * BN + r;
-          row = (nt < nt_end && j < P.sk) ? kv.row(j) : -1;
-        } else {
-          row = rowoff[slot * BN + r];
-        }
-        ok = row >= 0;
-        src = (const char *)(P.k + (ok ? row + c * 8 : 0));
+        const unsigned long long ra = rowoff[slot * BN + r];
+        ok = ra != 0;
+        src = (const char *)ra + c * 16;
       } else {
         ok = nt * BN + r < P.sk;
         src = a;
@@ -248,10 +243,13 @@ AR_DEV void fwd_tile(const FwdProblem &P, const KV &kv, const int m_block, char 
       if (which & 2) cp_async16(sV0 + buf * KV_BYTES + swz<CH>(r, c), src + vdelta, ok);
     }
   };
-  /* Paged prologue: tile nt_beg is looked up directly; slot 1 (tile nt_beg
-  ** + 1) is read after the loop's first barrier; slot 0 gets tile nt_beg + 2
-  ** at the end of the first iteration. */
-  if (PG && tid < BN) rowoff[BN + tid] = off_of(nt_beg + 1);
+  if (PG) {
+    if (tid < BN) {
+#pragma unroll
+      for (int sl = 0; sl < NSLOT; ++sl) rowoff[sl * BN + tid] = off_of(nt_beg + sl);
+    }
+    __syncthreads();
+  }
 
   float o[MT][D / 8][4];
   float mrow[MT][2], lrow[MT][2];
@@ -278,7 +276,7 @@ AR_DEV void fwd_tile(const FwdProblem &P, const KV &kv, const int m_block, char 
   };
 
   cp_async_commit(); /* Q */
-  if (nt_beg < nt_end) load_tile(nt_beg, 0, -1, 3);
+  if (nt_beg < nt_end) load_tile(nt_beg, 0, 0, 3);
   cp_async_commit();
   cp_async_wait<1>();
   __syncthreads();
@@ -289,7 +287,7 @@ AR_DEV void fwd_tile(const FwdProblem &P, const KV &kv, const int m_block, char 
     __syncthreads(); /* tile nt landed; everyone is done with the other stage */
     if (nt + 1 < nt_end) load_tile(nt + 1, st ^ 1, st ^ 1, 3);
     cp_async_commit();
-    long long off_next = 0; /* row offsets of tile nt + 2: slot st, stored after the compute */
+    unsigned long long off_next = 0; /* rows of tile nt + 2: slot st, stored after the compute */
     if (PG && tid < BN) off_next = off_of(nt + 2);
 #pragma unroll
     for (int h = 0; h < BN / BNC; ++h) {

@@ -24,6 +24,7 @@ AR_DEV void paged_entry(const ar_paged_args &a) {
   KvPaged kv;
   kv.bt = (const int32_t *)a.block_table + (long long)b * a.max_blocks_per_seq;
   kv.bs = a.block_size;
+  kv.bs_shift = (a.block_size & (a.block_size - 1)) == 0 ? __ffs(a.block_size) - 1 : -1;
   kv.stride = (long long)a.num_kv_heads * D;
   kv.head_off = (long long)kvh * D;
   if constexpr (BNC == 0)
