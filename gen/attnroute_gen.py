@@ -24,10 +24,10 @@ mixed device classes, stale candidates, malformed rows), 1 other failure.
 Text format (--text), version 1.  Line-oriented ASCII, '\n' line ends, one
 space between fields, no other whitespace.  The first line is exactly
 "attnroute-table-text 1"; after it, lines starting with '#' are comments.
-Then, in this order (UPPER = a field; INT decimal int32; HEX 0x + 8 hex
-digits, uint32; STR a string: bytes outside '!'..'~' and '%' written as %XX
-(two upper-case hex digits), the empty string as a lone '-', a string "-"
-as %2D):
+Then, in this order (UPPER = a field; INT decimal int32, no '+', no
+leading zeros; HEX 0x + 8 lower-case hex digits, uint32; STR a string: the
+bytes outside '!'..'~' and '%' written as %XX (two upper-case hex digits),
+and only those, the empty string as a lone '-', the string "-" as %2D):
 
     abi INT                       ATTNROUTE_TABLE_ABI
     topk INT                      ATTNROUTE_TOPK
