@@ -141,7 +141,7 @@ int ar_report_text(FILE *f, const ar_eval *ev, const ar_report_opts *o) {
             "oracle", "pre-1345", "post-1345");
     for (i = 0; i < shown; i++) {
       const ar_shape_result *r = &ev->results[worst[i]];
-      char rg[32], shape[256], pick[256], via[256], orc[256], pre[32], post[32];
+      char rg[32], shape[512], pick[512], via[512], orc[512], pre[32], post[32];
       fmt_regret(r->pick[AR_SLOT_TABLE].regret, rg, sizeof rg);
       shape_label(&db->shapes[worst[i]], shape, sizeof shape);
       fmt_pick(ev, &r->pick[AR_SLOT_TABLE], pick, sizeof pick);
