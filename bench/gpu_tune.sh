@@ -27,9 +27,15 @@ case "$mode" in
       [ -f ".carry/$name.db" ] && [ ! -f "$db" ] && cp ".carry/$name.db" "$db"
       if [ "$mode" = tune ]; then what=(--grid "grids/$name.grid"); else what=(--shapes "grids/$name.shapes"); fi
       SECONDS=0
-      $B/tuner/attnroute-tune --backend cuda "${what[@]}" --db "$db" 2>&1 | grep -v '^tune: [0-9]' | tail -25
+      # TUNE_LIMIT (s): stop cleanly after this long (SIGTERM; the next call resumes).
+      timeout -s TERM "${TUNE_LIMIT:-100000}" $B/tuner/attnroute-tune --backend cuda "${what[@]}" --db "$db" 2>&1 |
+        grep -v '^tune: [0-9]' | tail -25
       echo "$name: attnroute-tune wall time ${SECONDS} s ($(date -u +%FT%TZ))" | tee -a "$OUT/$name.time"
-      python3 gen/attnroute_gen.py "$db" -o "$OUT/$name.h" --lookup auto --text "$OUT/$name.table.txt" 2>&1 | tail -3
+      if [ "$mode" = tune ]; then
+        python3 gen/attnroute_gen.py "$db" -o "$OUT/$name.h" --lookup auto --text "$OUT/$name.table.txt" 2>&1 | tail -3
+      fi
+      # The tuner checkpoints on close; an empty -wal is the generator's read-only leftover.
+      [ -s "$db-wal" ] || rm -f "$db-wal" "$db-shm"
     done
     ;;
 esac

@@ -355,11 +355,17 @@ def load_model(path, device=None, allow_stale=False):
     for c in cand_list:
         if c["legacy_route"] >= 0:
             by_route.setdefault(c["legacy_route"], []).append(c["name"])
+    # Several stand-ins for one route are fine when no problem fits two of
+    # them (one per head dim, say): the runtime takes the one whose caps
+    # accept the problem.
     for route, ns in sorted(by_route.items()):
-        if len(ns) > 1:
-            raise GenError("%s: candidates %s all stand in for legacy route %s; a "
-                           "table marks at most one per route"
-                           % (path, ", ".join(ns), ROUTE_NAMES[route]))
+        masks = [candidates[n]["caps"]["head_dim_mask"] for n in ns]
+        for i in range(len(ns)):
+            for j in range(i + 1, len(ns)):
+                if masks[i] & masks[j]:
+                    raise GenError("%s: candidates %s and %s both stand in for legacy route %s "
+                                   "for the same head dims; a table marks at most one per "
+                                   "route and head dim" % (path, ns[i], ns[j], ROUTE_NAMES[route]))
 
     cls = {}
     devices = set()

@@ -105,7 +105,7 @@ def legacy_pick(model, static, point, policy):
                        static["kv_block_size"], static["causal"])
     route = legacy.legacy_route(policy, p)
     for c in model["candidates"]:
-        if c["legacy_route"] == route:
+        if c["legacy_route"] == route and c["caps"]["head_dim_mask"] >> (static["head_dim"] // 16 - 1) & 1:
             return route, c["name"]
     return route, None
 

@@ -7,7 +7,8 @@
 ** shuffled blocks (a random permutation of num_blocks physical blocks, with
 ** a few spare blocks the table never names); k_new/v_new repeat the last
 ** seqlen_q tokens of each sequence bit for bit.  Sizes are computed in int64
-** and refused above a cap (default 8 GiB of host inputs; the environment
+** and refused above a cap (default half the machine's memory, at least
+** 8 GiB, of host inputs; the environment
 ** variable ATTNROUTE_HOST_INPUT_CAP, in bytes, overrides it).
 */
 #include <math.h>
@@ -190,7 +191,10 @@ static int64_t input_cap(void) {
     long long v = strtoll(e, &end, 10);
     if (*end == 0 && v > 0) return (int64_t)v;
   }
-  return AR_DEFAULT_INPUT_CAP;
+  /* Default: half of physical memory, but never below 8 GiB. */
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  int64_t half = pages > 0 && page > 0 ? (int64_t)pages * page / 2 : 0;
+  return half > AR_DEFAULT_INPUT_CAP ? half : AR_DEFAULT_INPUT_CAP;
 }
 
 static int fail(char *err, size_t errlen, const char *msg) {

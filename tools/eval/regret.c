@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-int32_t ar_stand_in(const attnroute_table *t, int32_t route) {
+int32_t ar_stand_in(const attnroute_table *t, int32_t route, const attnroute_problem *p) {
   int32_t k;
   if (route < 0) return -1;
   for (k = 0; k < t->num_candidates; k++)
-    if (t->candidates[k].legacy_route == route) return k;
+    if (t->candidates[k].legacy_route == route && attnroute_caps_allow(&t->candidates[k].caps, p)) return k;
   return -1;
 }
 
@@ -193,16 +193,16 @@ int ar_eval_run(ar_eval *ev, const attnroute_table *t, const ar_evaldb *db, int3
       r->pick[AR_SLOT_TABLE] = make_pick(r->choice.candidate, -1, m, r->oracle_us);
       if (r->choice.rank > 0) ev->below_top++;
     } else {
-      c = r->choice.candidate >= 0 ? r->choice.candidate : ar_stand_in(t, r->choice.route);
+      c = r->choice.candidate >= 0 ? r->choice.candidate : ar_stand_in(t, r->choice.route, p);
       r->pick[AR_SLOT_TABLE] = make_pick(c, r->choice.route, m, r->oracle_us);
       ev->fallbacks++;
       if (r->choice.reason >= 0 && r->choice.reason < ATTNROUTE_NUM_STATUS)
         ev->fallback_by_reason[r->choice.reason]++;
     }
     route = attnroute_legacy_route(ATTNROUTE_POLICY_PRE_1345, NULL, p);
-    r->pick[AR_SLOT_PRE_1345] = make_pick(ar_stand_in(t, route), route, m, r->oracle_us);
+    r->pick[AR_SLOT_PRE_1345] = make_pick(ar_stand_in(t, route, p), route, m, r->oracle_us);
     route = attnroute_legacy_route(ATTNROUTE_POLICY_POST_1345, NULL, p);
-    r->pick[AR_SLOT_POST_1345] = make_pick(ar_stand_in(t, route), route, m, r->oracle_us);
+    r->pick[AR_SLOT_POST_1345] = make_pick(ar_stand_in(t, route, p), route, m, r->oracle_us);
   }
 
   for (slot = 0; slot < AR_NUM_SLOTS; slot++) {

@@ -73,7 +73,7 @@ typedef struct ar_eval {
 } ar_eval;
 
 /* The candidate of t standing in for legacy route `route`, or -1. */
-int32_t ar_stand_in(const attnroute_table *t, int32_t route);
+int32_t ar_stand_in(const attnroute_table *t, int32_t route, const attnroute_problem *p);
 
 /* Evaluate t on db with `fallback_policy` answering the table's misses.
 ** Shapes on a grid point of their table class are left out (state

@@ -224,7 +224,10 @@ static int tok_slots(lexer *lx, int i, int32_t ncand, uint8_t *slots) {
   return 0;
 }
 
-static int parse_candidate(lexer *lx, attnroute_candidate *c, int32_t index, int seen_route[ATTNROUTE_NUM_ROUTES]) {
+/* route_dims[r]: head dims (head_dim_mask bits) already covered by a stand-in
+** for route r; two stand-ins of one route may not share a head dim. */
+static int parse_candidate(lexer *lx, attnroute_candidate *c, int32_t index,
+                           uint32_t route_dims[ATTNROUTE_NUM_ROUTES]) {
   static const char *const cap_names[3] = {"sinks", "window", "causal"};
   int32_t v[3];
   int k;
@@ -236,16 +239,17 @@ static int parse_candidate(lexer *lx, attnroute_candidate *c, int32_t index, int
   if (tok_str(lx, 2, "code hash", &hash)) return -1;
   c->code_hash = hash;
   if (tok_int(lx, 3, "legacy_route", -1, ATTNROUTE_NUM_ROUTES - 1, &c->legacy_route)) return -1;
-  if (c->legacy_route >= 0) {
-    if (seen_route[c->legacy_route])
-      return fail(lx, "candidate %d: legacy route %d already has a stand-in", index, c->legacy_route);
-    seen_route[c->legacy_route] = 1;
-  }
   if (tok_hex(lx, 4, "head_dim_mask", &c->caps.head_dim_mask) ||
       tok_hex(lx, 5, "q_dtype_mask", &c->caps.q_dtype_mask) ||
       tok_hex(lx, 6, "kv_dtype_mask", &c->caps.kv_dtype_mask) ||
       tok_hex(lx, 7, "block_size_mask", &c->caps.block_size_mask))
     return -1;
+  if (c->legacy_route >= 0) {
+    if (route_dims[c->legacy_route] & c->caps.head_dim_mask)
+      return fail(lx, "candidate %d: legacy route %d already has a stand-in for these head dims", index,
+                  c->legacy_route);
+    route_dims[c->legacy_route] |= c->caps.head_dim_mask;
+  }
   for (k = 0; k < 3; k++)
     if (tok_int(lx, 8 + k, cap_names[k], ATTNROUTE_CAP_FORBIDDEN, ATTNROUTE_CAP_OPTIONAL, &v[k])) return -1;
   c->caps.sinks = v[0];
@@ -363,7 +367,7 @@ static int parse_class(lexer *lx, ar_text_table *out, int32_t ci) {
 static int parse(lexer *lx, ar_text_table *out) {
   int32_t abi, topk, n, i;
   char *s = NULL;
-  int seen_route[ATTNROUTE_NUM_ROUTES] = {0};
+  uint32_t route_dims[ATTNROUTE_NUM_ROUTES] = {0};
 
   if (next_line(lx, 0, "the first line '" AR_TABLE_TEXT_MAGIC " 1'")) return -1;
   if (!tok_is(lx, 0, AR_TABLE_TEXT_MAGIC))
@@ -400,7 +404,7 @@ static int parse(lexer *lx, ar_text_table *out) {
   out->table.num_candidates = n;
   for (i = 0; i < n; i++) {
     int32_t j;
-    if (parse_candidate(lx, &out->candidates[i], i, seen_route)) return -1;
+    if (parse_candidate(lx, &out->candidates[i], i, route_dims)) return -1;
     for (j = 0; j < i; j++)
       if (strcmp(out->candidates[j].name, out->candidates[i].name) == 0)
         return fail(lx, "candidate %d has the name of candidate %d", i, j);
