@@ -383,6 +383,7 @@ def load_model(path, device=None, allow_stale=False):
         tuners.add(r["run"][0])
         newest_time = max(newest_time, m["measured_at"])
 
+    family = {c["name"]: c["family"] for c in cand_list}
     class_list = []
     for static in sorted(cls, key=lambda s: (s[0], DTYPE_CODES[s[1]], DTYPE_CODES[s[2]])
                          + s[3:]):
@@ -400,6 +401,7 @@ def load_model(path, device=None, allow_stale=False):
             "axes": axes,
             "shapes": shapes,   # axes tuple -> {name: (status, median_us)}
             "cells": cells,     # axes tuple -> [(name, median_us)] fastest first
+            "family": family,   # candidate name -> family, for kept()
             "lookup": "nearest_log",
         })
 
@@ -451,8 +453,38 @@ def floor_index(values, v):
     return idx
 
 
+def kept(ranked, topk, family):
+    """The topk of ranked ((name, key) pairs, best first) a table keeps, best
+    first: the best of each family (as many families as fit), then the next
+    best of any.  A cell whose fastest are all of one narrow family (split-KV
+    decode, sq <= 16) so keeps a general one for the problems its capability
+    check turns away, measured instead of the legacy gate."""
+    chosen, seen = [], set()
+    for n, t in ranked:
+        if family.get(n, n) not in seen and len(chosen) < topk:
+            seen.add(family.get(n, n))
+            chosen.append((n, t))
+    names = {n for n, _ in chosen}
+    for n, t in ranked:
+        if len(chosen) >= topk:
+            break
+        if n not in names:
+            chosen.append((n, t))
+            names.add(n)
+    position = {n: i for i, (n, _) in enumerate(ranked)}
+    return sorted(chosen, key=lambda nt: position[nt[0]])
+
+
 def cell_ranking(klass, axes_point, topk):
-    return [n for n, _ in klass["cells"].get(axes_point, [])][:topk]
+    return [n for n, _ in kept(klass["cells"].get(axes_point, []), topk, klass["family"])]
+
+
+def snap_prefix(cached_axis, v):
+    """The runtime's prefix snap: a cached prefix below the first positive
+    grid value is looked up as that value, never as "no prefix"."""
+    if v > 0 and len(cached_axis) > 1 and cached_axis[0] == 0 and v < cached_axis[1]:
+        return cached_axis[1]
+    return v
 
 
 def predict_grid(klass, point, method, topk, grid_axes=None, cells=None, nodes=None):
@@ -462,6 +494,8 @@ def predict_grid(klass, point, method, topk, grid_axes=None, cells=None, nodes=N
     for i, v in enumerate(point):  # the runtime's domain check
         if not axes[i] or v < axes[i][0] or v > axes[i][-1]:
             return []
+    point = list(point)
+    point[2] = snap_prefix(axes[2], point[2])
     if method == "tree":
         node = nodes[0]
         while node["axis"] >= 0:
@@ -474,7 +508,7 @@ def predict_grid(klass, point, method, topk, grid_axes=None, cells=None, nodes=N
         if j is None:
             return []
         key.append(axes[i][j])
-    return [n for n, _ in cells.get(tuple(key), [])][:topk]
+    return [n for n, _ in kept(cells.get(tuple(key), []), topk, klass["family"])]
 
 
 def float32(x):
@@ -522,7 +556,7 @@ def build_tree(klass, topk, names):
     def leaf(subset, tot):
         seen = [any(smp["ok"][j] for smp in subset) for j in range(nc)]
         order = sorted((tot[j], names[j]) for j in range(nc) if seen[j])
-        return [n for _, n in order[:topk]]
+        return [n for n, _ in kept([(n, t) for t, n in order], topk, klass["family"])]
 
     def grow(subset, depth):
         index = len(nodes)
@@ -640,7 +674,7 @@ def model_json(model, topk=TOPK):
     for k in model["classes"]:
         cells = []
         for point in sorted(k["cells"]):
-            ranked = k["cells"][point][:topk]
+            ranked = kept(k["cells"][point], topk, k["family"])
             if ranked:
                 cells.append(list(point) + [[[n, t] for n, t in ranked]])
         classes.append({"static": k["static"], "lookup": k["lookup"],
@@ -906,7 +940,7 @@ def render_header(model, name, cmdline, topk):
                     for hq in k["axes"][3]:
                         for gqa in k["axes"][4]:
                             ranked = k["cells"].get((ns, sq, cached, hq, gqa), [])
-                            idx = [index[n] for n, _ in ranked[:topk]]
+                            idx = [index[n] for n, _ in kept(ranked, topk, k["family"])]
                             idx += [NO_CANDIDATE] * (TOPK - len(idx))
                             slots.append(",".join(str(x) for x in idx))
                     w("  %s, /* num_seqs=%d seqlen_q=%d cached=%d */" % (
@@ -1013,7 +1047,7 @@ def render_text(model, cmdline, topk):
                     for hq in k["axes"][3]:
                         for gqa in k["axes"][4]:
                             ranked = k["cells"].get((ns, sq, cached, hq, gqa), [])
-                            idx = [index[n] for n, _ in ranked[:topk]]
+                            idx = [index[n] for n, _ in kept(ranked, topk, k["family"])]
                             idx += [NO_CANDIDATE] * (TOPK - len(idx))
                             w("cell %d %d %d %d %d %s" % (
                                 ns, sq, cached, hq, gqa, " ".join(str(x) for x in idx)))

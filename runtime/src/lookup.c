@@ -1,7 +1,9 @@
 /*
 ** lookup.c -- from a problem to a table cell: the class with the problem's
 ** static features, the domain check, and the three lookups (nearest grid
-** point in log2(1 + v), floor grid point, decision tree).  Every table field
+** point in log2(1 + v), floor grid point, decision tree), all three after
+** the prefix snap (a short cached prefix is looked up as the shortest tuned
+** one, never as "no prefix").  Every table field
 ** is distrusted: a malformed class answers ATTNROUTE_EMPTY_CELL, never a
 ** crash or an endless loop.
 */
@@ -74,6 +76,20 @@ static int32_t nearest_log(const int32_t *g, int32_t len, int64_t v, int32_t at)
   return x * x <= lo * hi ? at : at + 1;
 }
 
+/* A cached prefix, however short, is a prefix: a problem with one (which
+** needs the gather, or reads through the block table) is never answered by
+** the cells tuned without one.  When the cached axis starts at 0, a prefix
+** below the first positive grid value is looked up as that value. */
+static void snap_prefix(const attnroute_class *c, int64_t v[ATTNROUTE_NUM_AXES],
+                        int32_t at[ATTNROUTE_NUM_AXES]) {
+  const int32_t *g = c->axis_values[ATTNROUTE_AXIS_CACHED];
+  int64_t *cached = &v[ATTNROUTE_AXIS_CACHED];
+  if (*cached > 0 && g[0] == 0 && c->axis_len[ATTNROUTE_AXIS_CACHED] > 1 && *cached < g[1]) {
+    *cached = g[1];
+    at[ATTNROUTE_AXIS_CACHED] = 1;
+  }
+}
+
 /* Walks the decision tree of c from node 0; at most num_nodes nodes are
 ** visited, so a cycle ends as ATTNROUTE_EMPTY_CELL.  log2(1 + v) of an axis
 ** is computed at most once per call. */
@@ -120,6 +136,7 @@ int attnroute__class_lookup(const attnroute_class *c, const attnroute_problem *p
   }
   if (malformed) return ATTNROUTE_EMPTY_CELL;
   if (outside) return ATTNROUTE_OUT_OF_DOMAIN;
+  snap_prefix(c, v, at);
 
   switch (c->lookup) {
   case ATTNROUTE_LOOKUP_TREE: return tree_walk(c, v, slots);

@@ -14,9 +14,13 @@ db = os.path.join(wd, "faults.db")
 grid = os.path.join(wd, "one.grid")
 with open(grid, "w") as f:
     f.write("class head_dim=64 sinks=1\nheads 4/1\nnum_seqs 1\nseqlen_q 16\ncached 0 32\n")
-r = tune(args, "--backend", "host", "--grid", grid, "--db", db, "--timeout", "2",
+# --no-flush and few repetitions keep the correct candidate at milliseconds,
+# far inside the timeout that ends the hanging one, even on a loaded 2-core
+# machine (a 64 MiB cache flush per repetition took it past 2 s there).
+r = tune(args, "--backend", "host", "--grid", grid, "--db", db, "--timeout", "5",
          "--candidates", "test.*", "--candidates", "paged.host_q16_bk64",
-         "--min-reps", "2", "--min-ms", "1", env={"ATTNROUTE_TEST_CANDIDATES": "1"})
+         "--min-reps", "2", "--min-ms", "1", "--max-reps", "8", "--no-flush",
+         env={"ATTNROUTE_TEST_CANDIDATES": "1"})
 got = dict(((n, s), c) for n, s, c in rows(db, """
   select c.name, m.status, count(*) from measurement m join candidate c on c.id = m.candidate_id
   group by 1, 2"""))

@@ -321,6 +321,42 @@ def compile_c_cxx(ctx):
     check("attnroute_tree_node t_tree__c0_nodes" in h, "tree lookup emitted no nodes")
 
 
+@case
+def ranking(ctx):
+    """What a cell keeps (the best of each family, then the best of any, in
+    time order) and the prefix snap of the lookups, on hand-made cells."""
+    sys.path.insert(0, os.path.dirname(ctx.gen))
+    import attnroute_gen as gen
+    family = {"d1": "decode", "d2": "decode", "d3": "decode", "d4": "decode",
+              "p1": "paged", "g1": "dense"}
+    ranked = [("d1", 1.0), ("d2", 1.1), ("d3", 1.2), ("d4", 1.3), ("p1", 2.0), ("g1", 3.0)]
+    got = [n for n, _ in gen.kept(ranked, 4, family)]
+    check(got == ["d1", "d2", "p1", "g1"], "kept %s, expected d1 d2 p1 g1" % got)
+    got = [n for n, _ in gen.kept(ranked, 2, family)]
+    check(got == ["d1", "p1"], "kept(2) %s, expected d1 p1" % got)
+    got = [n for n, _ in gen.kept(ranked[:3], 4, family)]
+    check(got == ["d1", "d2", "d3"], "kept of 3 %s" % got)
+    check(gen.kept([], 4, family) == [], "kept of an empty cell")
+
+    axis = [0, 16, 128]
+    for v, want in ((0, 0), (1, 16), (15, 16), (16, 16), (17, 17), (500, 500)):
+        got = gen.snap_prefix(axis, v)
+        check(got == want, "snap_prefix(%s, %d) = %d, expected %d" % (axis, v, got, want))
+    check(gen.snap_prefix([16, 128], 3) == 3, "snap on an axis without 0")
+    # A cached prefix of 3 is looked up in the cached=16 cell by every
+    # method, though it is nearer 0 in log2(1 + v) and floors to 0.
+    klass = {"axes": [[1], [1], axis, [8], [8]], "family": family,
+             "cells": {(1, 1, 0, 8, 8): [("g1", 1.0)], (1, 1, 16, 8, 8): [("p1", 1.0)],
+                       (1, 1, 128, 8, 8): [("d1", 1.0)]}}
+    nodes = gen.build_tree(klass, 4, ["d1", "g1", "p1"])
+    for method in ("nearest_log", "floor", "tree"):
+        got = gen.predict_grid(klass, (1, 1, 3, 8, 8), method, 4, nodes=nodes)
+        check(got == ["p1"], "%s: cached=3 looked up %s, expected the cached=16 cell"
+              % (method, got))
+        got = gen.predict_grid(klass, (1, 1, 0, 8, 8), method, 4, nodes=nodes)
+        check(got == ["g1"], "%s: cached=0 looked up %s" % (method, got))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", required=True)

@@ -120,10 +120,19 @@ static void test_grid(void) {
   CHECK_EQ(pick(&rn, prob(1, 16, 0)), CELL(0, 1, 0));
   CHECK_EQ(pick(&rf, prob(1, 127, 0)), CELL(0, 0, 0));
   CHECK_EQ(pick(&rf, prob(1, 2047, 0)), CELL(0, 1, 0));
-  /* cached = sk - sq; 0 and 1024: (1+c)^2 <= 1025 -> c <= 31 goes to 0 */
-  CHECK_EQ(pick(&rn, prob(1, 1, 31)), CELL(0, 0, 0));
-  CHECK_EQ(pick(&rn, prob(1, 1, 32)), CELL(0, 0, 1));
-  CHECK_EQ(pick(&rf, prob(1, 1, 1023)), CELL(0, 0, 0));
+  /* cached = sk - sq.  A prefix, however short, is never looked up as "no
+  ** prefix": below the first positive grid value (1024) it is taken as
+  ** 1024 by both lookups, though 31 is nearer 0 in log2(1 + c). */
+  CHECK_EQ(pick(&rn, prob(1, 1, 0)), CELL(0, 0, 0));
+  CHECK_EQ(pick(&rf, prob(1, 1, 0)), CELL(0, 0, 0));
+  CHECK_EQ(pick(&rn, prob(1, 1, 1)), CELL(0, 0, 1));
+  CHECK_EQ(pick(&rf, prob(1, 1, 1)), CELL(0, 0, 1));
+  CHECK_EQ(pick(&rn, prob(1, 1, 31)), CELL(0, 0, 1));
+  CHECK_EQ(pick(&rf, prob(1, 1, 1023)), CELL(0, 0, 1));
+  /* Above it, the lookups as usual: (1+c)^2 <= 1025*8193 -> c <= 2896 to 1024. */
+  CHECK_EQ(pick(&rn, prob(1, 1, 2896)), CELL(0, 0, 1));
+  CHECK_EQ(pick(&rn, prob(1, 1, 2897)), CELL(0, 0, 2));
+  CHECK_EQ(pick(&rf, prob(1, 1, 8191)), CELL(0, 0, 1));
 
   /* Outside the grid on each axis. */
   CHECK_EQ(pick(&rn, prob(17, 1, 0)), MISS(ATTNROUTE_OUT_OF_DOMAIN));

@@ -108,6 +108,10 @@ static ref_answer ref_select(const attnroute_router *r, const attnroute_problem 
     ans.reason = ATTNROUTE_OUT_OF_DOMAIN;
     goto legacy;
   }
+  /* A short prefix is looked up as the first positive cached value. */
+  if (val[2] > 0 && c->axis_values[2][0] == 0 && c->axis_len[2] > 1 &&
+      val[2] < c->axis_values[2][1])
+    val[2] = c->axis_values[2][1];
   if (c->lookup == ATTNROUTE_LOOKUP_TREE) {
     double feat[5];
     for (a = 0; a < 5; a++) feat[a] = log2(1.0 + (double)val[a]);
