@@ -156,24 +156,7 @@ static int aiter_sink_run(const ar_candidate *c, ar_backend *b, const ar_loaded 
                        s->head_dim);
   ar_buf kk = w->k_new, vv = w->v_new, cu_k = w->cu_seqlens_new;
   if (w->cached > 0) {
-    ar_gather_args g;
-    memset(&g, 0, sizeof g);
-    g.k_cache = w->k_cache;
-    g.v_cache = w->v_cache;
-    g.k_out = w->k_dense;
-    g.v_out = w->v_dense;
-    g.block_table = w->block_table;
-    g.cu_seqlens_k = w->cu_seqlens_k;
-    g.num_seqs = w->p.num_seqs;
-    g.num_kv_heads = w->p.num_kv_heads;
-    g.head_dim = w->p.head_dim;
-    g.block_size = w->p.kv_block_size;
-    g.max_blocks_per_seq = w->max_blocks_per_seq;
-    g.total_k = w->total_k;
-    ar_launch_dims gd;
-    memset(&gd, 0, sizeof gd);
-    ar_kv_gather_tok.dims(&g, &gd);
-    if (b->launch(b, k->fn[0], gd.grid, gd.block, gd.shared_bytes, &g, sizeof g) != 0) return -1;
+    if (ar_family_gather_run(b, k->fn[0], ar_kv_gather_tok.dims, w) != 0) return -1;
     kk = w->k_dense;
     vv = w->v_dense;
     cu_k = w->cu_seqlens_k;

@@ -18,6 +18,24 @@ static int launch(ar_backend *b, void *fn, ar_dims_fn dims, void *args, size_t s
   return b->launch(b, fn, ld.grid, ld.block, ld.shared_bytes, args, size);
 }
 
+int ar_family_gather_run(ar_backend *b, void *fn, ar_dims_fn dims, const ar_workload *w) {
+  ar_gather_args g;
+  memset(&g, 0, sizeof g);
+  g.k_cache = w->k_cache;
+  g.v_cache = w->v_cache;
+  g.k_out = w->k_dense;
+  g.v_out = w->v_dense;
+  g.block_table = w->block_table;
+  g.cu_seqlens_k = w->cu_seqlens_k;
+  g.num_seqs = w->p.num_seqs;
+  g.num_kv_heads = w->p.num_kv_heads;
+  g.head_dim = w->p.head_dim;
+  g.block_size = w->p.kv_block_size;
+  g.max_blocks_per_seq = w->max_blocks_per_seq;
+  g.total_k = w->total_k;
+  return launch(b, fn, dims, &g, sizeof g);
+}
+
 int ar_family_dense_run(const ar_candidate *c, ar_backend *b, const ar_loaded *k,
                         const ar_workload *w) {
   const ar_dense_variant *v = c->variant;
@@ -27,21 +45,7 @@ int ar_family_dense_run(const ar_candidate *c, ar_backend *b, const ar_loaded *k
   a.q = w->q;
   a.cu_seqlens_q = w->cu_seqlens_q;
   if (w->cached > 0) {
-    ar_gather_args g;
-    memset(&g, 0, sizeof g);
-    g.k_cache = w->k_cache;
-    g.v_cache = w->v_cache;
-    g.k_out = w->k_dense;
-    g.v_out = w->v_dense;
-    g.block_table = w->block_table;
-    g.cu_seqlens_k = w->cu_seqlens_k;
-    g.num_seqs = w->p.num_seqs;
-    g.num_kv_heads = w->p.num_kv_heads;
-    g.head_dim = w->p.head_dim;
-    g.block_size = w->p.kv_block_size;
-    g.max_blocks_per_seq = w->max_blocks_per_seq;
-    g.total_k = w->total_k;
-    if (launch(b, k->fn[0], v->gather_dims, &g, sizeof g) != 0) return -1;
+    if (ar_family_gather_run(b, k->fn[0], v->gather_dims, w) != 0) return -1;
     a.k = w->k_dense;
     a.v = w->v_dense;
     a.cu_seqlens_k = w->cu_seqlens_k;

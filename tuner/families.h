@@ -39,6 +39,10 @@ typedef struct ar_decode_variant {
   int32_t num_splits; /* > 0: fixed; 0: enough splits to fill cu_count blocks */
 } ar_decode_variant;
 
+/* Enqueues the gather of w's paged cache into w->k_dense / v_dense (kernel fn,
+** geometry from dims): the first step of every dense path with a prefix. */
+int ar_family_gather_run(ar_backend *b, void *fn, ar_dims_fn dims, const ar_workload *w);
+
 int ar_family_dense_run(const ar_candidate *c, ar_backend *b, const ar_loaded *k,
                         const ar_workload *w);
 int ar_family_paged_run(const ar_candidate *c, ar_backend *b, const ar_loaded *k,
