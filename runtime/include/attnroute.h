@@ -196,7 +196,10 @@ enum attnroute_axis {
   ATTNROUTE_NUM_AXES
 };
 
-/* How a problem between grid points finds its cell. */
+/* How a problem between grid points finds its cell.  For every lookup a
+** cached prefix below the first positive value of a cached axis that starts
+** at 0 is taken as that value: a prefix, however short, is never answered
+** by the cells tuned without one. */
 enum attnroute_lookup {
   ATTNROUTE_LOOKUP_NEAREST_LOG = 0, /* nearest grid value of log2(1 + v), per axis */
   ATTNROUTE_LOOKUP_FLOOR = 1,       /* largest grid value <= v, per axis */
