@@ -9,16 +9,7 @@
 
 #include "grid.h"
 
-static int failures;
-#define CHECK(cond, ...)                                         \
-  do {                                                           \
-    if (!(cond)) {                                               \
-      failures++;                                                \
-      fprintf(stderr, "%s:%d: CHECK failed: %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                              \
-      fputc('\n', stderr);                                       \
-    }                                                            \
-  } while (0)
+#include "../check_msg.h"
 
 static const char *good =
     "# comment\n"
@@ -148,7 +139,7 @@ int main(void) {
   test_errors();
   test_builtin();
   test_fuzz();
-  if (failures) fprintf(stderr, "%d failure(s)\n", failures);
+  if (failures) fprintf(stderr, "%ld failure(s)\n", failures);
   else printf("ok\n");
   return failures ? 1 : 0;
 }

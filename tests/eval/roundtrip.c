@@ -15,18 +15,7 @@
 #include "table_text.h"
 #include TABLE_HEADER
 
-static long failures;
-
-#define CHECK(cond, ...)                                                  \
-  do {                                                                    \
-    if (!(cond)) {                                                        \
-      if (++failures <= 30) {                                             \
-        fprintf(stderr, "%s:%d: %s: ", __FILE__, __LINE__, #cond);        \
-        fprintf(stderr, __VA_ARGS__);                                     \
-        fputc('\n', stderr);                                              \
-      }                                                                   \
-    }                                                                     \
-  } while (0)
+#include "../check_msg.h"
 
 static int str_eq(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
 

@@ -17,16 +17,7 @@
 
 #include "aiter_manifest.h"
 
-static int failures = 0;
-#define CHECK(cond, ...)                                              \
-  do {                                                                \
-    if (!(cond)) {                                                    \
-      failures++;                                                     \
-      fprintf(stderr, "%s:%d: FAIL %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                                   \
-      fputc('\n', stderr);                                            \
-    }                                                                 \
-  } while (0)
+#include "../check_msg.h"
 
 static char tmp[256];
 static char made[32][512]; /* files to remove at the end */
@@ -246,7 +237,7 @@ int main(int argc, char **argv) {
   folder_tests();
   cleanup();
   if (failures) {
-    fprintf(stderr, "test_aiter_manifest: %d failure(s)\n", failures);
+    fprintf(stderr, "test_aiter_manifest: %ld failure(s)\n", failures);
     return 1;
   }
   printf("test_aiter_manifest: ok\n");

@@ -42,16 +42,7 @@ static_assert(offsetof(facts_args, lse_flag) == 0x48, "lse flag");
 static_assert(offsetof(facts_args, max_sq) == 0x4C, "max_seqlen_q");
 static_assert(offsetof(facts_args, sink) == 0x50, "sink");
 
-static int failures = 0;
-#define CHECK(cond, ...)                                         \
-  do {                                                           \
-    if (!(cond)) {                                               \
-      failures++;                                                \
-      fprintf(stderr, "%s:%d: FAIL %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                              \
-      fputc('\n', stderr);                                       \
-    }                                                            \
-  } while (0)
+#include "../check_msg.h"
 
 /* Little-endian reads at a literal offset, independent of the struct. */
 static uint64_t rd64(const uint8_t *b, int off) {
@@ -215,7 +206,7 @@ int main(void) {
   check_rejected("no query rows", bad);
 
   if (failures) {
-    fprintf(stderr, "test_aiter_pack: %d failure(s)\n", failures);
+    fprintf(stderr, "test_aiter_pack: %ld failure(s)\n", failures);
     return 1;
   }
   printf("test_aiter_pack: ok\n");

@@ -18,16 +18,7 @@
 #include "attn_args.h"
 #include "hip_candidates.h"
 
-static int failures = 0;
-#define CHECK(cond, ...)                                              \
-  do {                                                                \
-    if (!(cond)) {                                                    \
-      failures++;                                                     \
-      fprintf(stderr, "%s:%d: FAIL %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                                   \
-      fputc('\n', stderr);                                            \
-    }                                                                 \
-  } while (0)
+#include "../check_msg.h"
 
 /* ------------------------------------------------- a recording backend */
 
@@ -312,7 +303,7 @@ int main(int argc, char **argv) {
   availability_tests(argv[1]);
   run_tests();
   if (failures) {
-    fprintf(stderr, "test_hip_candidates: %d failure(s)\n", failures);
+    fprintf(stderr, "test_hip_candidates: %ld failure(s)\n", failures);
     return 1;
   }
   printf("test_hip_candidates: ok\n");

@@ -9,16 +9,7 @@
 
 #include "backend.h"
 
-static int failures = 0;
-#define CHECK(cond, ...)                                              \
-  do {                                                                \
-    if (!(cond)) {                                                    \
-      failures++;                                                     \
-      fprintf(stderr, "%s:%d: FAIL %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                                   \
-      fputc('\n', stderr);                                            \
-    }                                                                 \
-  } while (0)
+#include "../check_msg.h"
 
 int main(void) {
   char err[512];
@@ -50,7 +41,7 @@ int main(void) {
         "truncated message: %.12s", small);
 
   if (failures) {
-    fprintf(stderr, "test_hip_open: %d failure(s)\n", failures);
+    fprintf(stderr, "test_hip_open: %ld failure(s)\n", failures);
     return 1;
   }
   return 0;

@@ -59,12 +59,7 @@ int main(int argc, char **argv) {
     cands[k].caps = tu_caps_any();
   }
   build(0, 0);
-  memset(&cls, 0, sizeof cls);
-  cls.head_dim = 64;
-  cls.has_sinks = 1;
-  cls.sliding_window = -1;
-  cls.kv_block_size = 16;
-  cls.causal = 1;
+  cls = tu_gptoss_class(ATTNROUTE_LOOKUP_NEAREST_LOG);
   cls.axis_len[0] = 8, cls.axis_values[0] = seqs;
   cls.axis_len[1] = 10, cls.axis_values[1] = sqs;
   cls.axis_len[2] = 8, cls.axis_values[2] = cached;

@@ -19,13 +19,7 @@ static attnroute_table make_table(void) {
   cand.code_hash = "";
   cand.legacy_route = ATTNROUTE_ROUTE_TRITON_PAGED;
   cand.caps = tu_caps_any();
-  memset(&cls, 0, sizeof cls);
-  cls.head_dim = 64;
-  cls.has_sinks = 1;
-  cls.sliding_window = -1;
-  cls.kv_block_size = 16;
-  cls.causal = 1;
-  cls.lookup = ATTNROUTE_LOOKUP_NEAREST_LOG;
+  cls = tu_gptoss_class(ATTNROUTE_LOOKUP_NEAREST_LOG);
   for (a = 0; a < ATTNROUTE_NUM_AXES; a++) {
     cls.axis_len[a] = 2;
     cls.axis_values[a] = a == ATTNROUTE_AXIS_CACHED ? zero : one;

@@ -48,13 +48,7 @@ static void setup(void) {
   cands[C_PADEC].caps.kv_dtype_mask = 1u << ATTNROUTE_DTYPE_FP8_E4M3;
   for (a = 0; a < NCAND; a++) cands[a].code_hash = "";
 
-  memset(&cls, 0, sizeof cls);
-  cls.head_dim = 64;
-  cls.has_sinks = 1;
-  cls.sliding_window = -1;
-  cls.kv_block_size = 16;
-  cls.causal = 1;
-  cls.lookup = ATTNROUTE_LOOKUP_FLOOR;
+  cls = tu_gptoss_class(ATTNROUTE_LOOKUP_FLOOR);
   for (a = 0; a < ATTNROUTE_NUM_AXES; a++) {
     cls.axis_len[a] = 2;
     cls.axis_values[a] = big;

@@ -28,13 +28,7 @@ static void reset(void) {
   cands[0].caps = tu_caps_any();
   cands[1] = cands[0];
   cands[1].name = "k1";
-  memset(&cls, 0, sizeof cls);
-  cls.head_dim = 64;
-  cls.has_sinks = 1;
-  cls.sliding_window = -1;
-  cls.kv_block_size = 16;
-  cls.causal = 1;
-  cls.lookup = ATTNROUTE_LOOKUP_NEAREST_LOG;
+  cls = tu_gptoss_class(ATTNROUTE_LOOKUP_NEAREST_LOG);
   for (a = 0; a < ATTNROUTE_NUM_AXES; a++) {
     cls.axis_len[a] = 4;
     cls.axis_values[a] = small_axis;

@@ -36,16 +36,7 @@ static const attnroute_tree_node tree[] = {
 };
 
 static attnroute_class grid_class(int32_t lookup) {
-  attnroute_class c;
-  memset(&c, 0, sizeof c);
-  c.head_dim = 64;
-  c.q_dtype = ATTNROUTE_DTYPE_BF16;
-  c.kv_dtype = ATTNROUTE_DTYPE_BF16;
-  c.has_sinks = 1;
-  c.sliding_window = -1;
-  c.kv_block_size = 16;
-  c.causal = 1;
-  c.lookup = lookup;
+  attnroute_class c = tu_gptoss_class(lookup);
   c.axis_len[0] = 3, c.axis_values[0] = seqs;
   c.axis_len[1] = 3, c.axis_values[1] = sqs;
   c.axis_len[2] = 3, c.axis_values[2] = cached;

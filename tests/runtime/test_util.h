@@ -97,6 +97,22 @@ static inline attnroute_problem tu_gptoss(void) {
   return p;
 }
 
+/* A class of tu_gptoss()'s static features (head dim 64, bf16, sinks, no
+** window, 16-token pages, causal) with the given lookup; no axes or cells. */
+static inline attnroute_class tu_gptoss_class(int32_t lookup) {
+  attnroute_class c;
+  memset(&c, 0, sizeof c);
+  c.head_dim = 64;
+  c.q_dtype = ATTNROUTE_DTYPE_BF16;
+  c.kv_dtype = ATTNROUTE_DTYPE_BF16;
+  c.has_sinks = 1;
+  c.sliding_window = -1;
+  c.kv_block_size = 16;
+  c.causal = 1;
+  c.lookup = lookup;
+  return c;
+}
+
 /* Caps that allow everything. */
 static inline attnroute_caps tu_caps_any(void) {
   attnroute_caps c;

@@ -13,21 +13,6 @@
 
 #define A(p) ((uint64_t)(uintptr_t)(p))
 
-static attnroute_problem problem(int ns, int hq, int hkv, int d, int page, int sinks) {
-  attnroute_problem p;
-  memset(&p, 0, sizeof p);
-  p.num_seqs = ns;
-  p.num_q_heads = hq;
-  p.num_kv_heads = hkv;
-  p.head_dim = d;
-  p.q_dtype = p.kv_dtype = ATTNROUTE_DTYPE_BF16;
-  p.has_sinks = sinks;
-  p.sliding_window = -1;
-  p.kv_block_size = page;
-  p.causal = 1;
-  return p;
-}
-
 static void call(const char *symbol, const void *args, size_t size) {
   const ar_host_kernel *k = ar_host_kernel_find(symbol);
   CHECK(k && k->args_size == size);
@@ -79,7 +64,7 @@ static double *reference(const ar_inputs *in) {
 /* Gather every sequence's keys into dense rows; compare with the cache. */
 static void test_gather(void) {
   char err[256];
-  attnroute_problem p = problem(3, 4, 2, 32, 16, 0);
+  attnroute_problem p = test_problem(3, 4, 2, 32, 16, 0);
   ar_inputs in;
   CHECK(ar_inputs_make(&in, &p, 7, 50, 21, err, sizeof err) == 0);
   size_t row = 2 * 32, n = (size_t)in.total_k * row;
@@ -110,7 +95,7 @@ static const char *paged_kernels[] = {"host_paged_q1_bk16", "host_paged_q16_bk64
 static void test_masked_rows(void) {
   char err[256];
   for (int sink = 0; sink <= 1; sink++) {
-    attnroute_problem p = problem(1, 8, 2, 64, 16, sink);
+    attnroute_problem p = test_problem(1, 8, 2, 64, 16, sink);
     ar_inputs in;
     CHECK(ar_inputs_make(&in, &p, 20, 0, 30 + sink, err, sizeof err) == 0);
     in.seq_lens_k[0] = 6;
@@ -169,7 +154,7 @@ static void test_splits(void) {
   char err[256];
   const int splits[] = {1, 3, 7, 40};
   for (int sink = 0; sink <= 1; sink++) {
-    attnroute_problem p = problem(2, 8, 1, 64, 16, sink);
+    attnroute_problem p = test_problem(2, 8, 1, 64, 16, sink);
     p.sliding_window = sink ? 9 : -1;
     ar_inputs in;
     CHECK(ar_inputs_make(&in, &p, 3, 20, 40 + sink, err, sizeof err) == 0);
@@ -204,7 +189,7 @@ static void test_splits(void) {
 /* Shapes no kernel can run: nothing is written. */
 static void test_bad_shapes(void) {
   char err[256];
-  attnroute_problem p = problem(1, 4, 2, 16, 16, 0);
+  attnroute_problem p = test_problem(1, 4, 2, 16, 16, 0);
   ar_inputs in;
   CHECK(ar_inputs_make(&in, &p, 2, 2, 50, err, sizeof err) == 0);
   size_t n = out_len(&in);

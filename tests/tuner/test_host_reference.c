@@ -11,20 +11,6 @@
 
 #include "test_host_util.h"
 
-static attnroute_problem problem(int ns, int hq, int hkv, int d, int page) {
-  attnroute_problem p;
-  memset(&p, 0, sizeof p);
-  p.num_seqs = ns;
-  p.num_q_heads = hq;
-  p.num_kv_heads = hkv;
-  p.head_dim = d;
-  p.q_dtype = p.kv_dtype = ATTNROUTE_DTYPE_BF16;
-  p.sliding_window = -1;
-  p.kv_block_size = page;
-  p.causal = 1;
-  return p;
-}
-
 static double bf(uint16_t h) { return ar_bf16_to_float(h); }
 
 /* Expected output of query (token t, head h) attending exactly to the keys
@@ -77,7 +63,7 @@ static double *reference(const ar_inputs *in) {
 static void test_single(void) {
   char err[256];
   for (int sink = 0; sink <= 1; sink++) {
-    attnroute_problem p = problem(1, 1, 1, 16, 16);
+    attnroute_problem p = test_problem(1, 1, 1, 16, 16, 0);
     p.has_sinks = sink;
     ar_inputs in;
     CHECK(ar_inputs_make(&in, &p, 1, 0, 100 + sink, err, sizeof err) == 0);
@@ -97,7 +83,7 @@ static void test_single(void) {
 static void test_causal(void) {
   char err[256];
   for (int causal = 0; causal <= 1; causal++) {
-    attnroute_problem p = problem(1, 2, 2, 32, 16);
+    attnroute_problem p = test_problem(1, 2, 2, 32, 16, 0);
     p.causal = causal;
     p.has_sinks = 1;
     ar_inputs in;
@@ -117,7 +103,7 @@ static void test_causal(void) {
 ** j > i - 2.  (3) The same, causal: row i sees {i - 1, i}. */
 static void test_window(void) {
   char err[256];
-  attnroute_problem p = problem(2, 2, 1, 16, 16);
+  attnroute_problem p = test_problem(2, 2, 1, 16, 16, 0);
   p.sliding_window = 1;
   ar_inputs in;
   CHECK(ar_inputs_make(&in, &p, 2, 3, 9, err, sizeof err) == 0);
@@ -131,7 +117,7 @@ static void test_window(void) {
   free(ref);
   ar_inputs_free(&in);
 
-  p = problem(1, 1, 1, 16, 16);
+  p = test_problem(1, 1, 1, 16, 16, 0);
   p.sliding_window = 2;
   p.causal = 0;
   p.has_sinks = 1;
@@ -161,7 +147,7 @@ static void test_window(void) {
 ** sink each head's output is exactly its kv head's value row. */
 static void test_gqa(void) {
   char err[256];
-  attnroute_problem p = problem(1, 8, 2, 16, 16);
+  attnroute_problem p = test_problem(1, 8, 2, 16, 16, 0);
   ar_inputs in;
   CHECK(ar_inputs_make(&in, &p, 1, 0, 13, err, sizeof err) == 0);
   double *ref = reference(&in);
@@ -188,7 +174,7 @@ static void test_gqa(void) {
 static void test_masked_rows(void) {
   char err[256];
   for (int sink = 0; sink <= 1; sink++) {
-    attnroute_problem p = problem(1, 2, 1, 16, 16);
+    attnroute_problem p = test_problem(1, 2, 1, 16, 16, 0);
     p.has_sinks = sink;
     ar_inputs in;
     CHECK(ar_inputs_make(&in, &p, 3, 0, 15 + sink, err, sizeof err) == 0);

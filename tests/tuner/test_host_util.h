@@ -37,6 +37,23 @@
   CHECK_MSG(fabs((double)(a) - (double)(b)) <= (tol), "%.9g vs %.9g", (double)(a), \
             (double)(b))
 
+/* A causal bf16 problem without a window; lengths are set by the caller. */
+static inline attnroute_problem test_problem(int ns, int hq, int hkv, int d, int page,
+                                             int sinks) {
+  attnroute_problem p;
+  memset(&p, 0, sizeof p);
+  p.num_seqs = ns;
+  p.num_q_heads = hq;
+  p.num_kv_heads = hkv;
+  p.head_dim = d;
+  p.q_dtype = p.kv_dtype = ATTNROUTE_DTYPE_BF16;
+  p.has_sinks = sinks;
+  p.sliding_window = -1;
+  p.kv_block_size = page;
+  p.causal = 1;
+  return p;
+}
+
 /* ||out - ref|| / ||ref|| over n bf16 outputs; ||out - ref|| when ref is all
 ** zero; INFINITY when any output is NaN or infinite. */
 static inline double test_rel_err(const uint16_t *out, const double *ref, size_t n) {

@@ -34,23 +34,8 @@ static void test_bf16(void) {
   }
 }
 
-static attnroute_problem problem(int ns, int hq, int hkv, int d, int page, int sinks) {
-  attnroute_problem p;
-  memset(&p, 0, sizeof p);
-  p.num_seqs = ns;
-  p.num_q_heads = hq;
-  p.num_kv_heads = hkv;
-  p.head_dim = d;
-  p.q_dtype = p.kv_dtype = ATTNROUTE_DTYPE_BF16;
-  p.has_sinks = sinks;
-  p.sliding_window = -1;
-  p.kv_block_size = page;
-  p.causal = 1;
-  return p;
-}
-
 static void test_inputs(void) {
-  attnroute_problem p = problem(3, 8, 2, 64, 16, 1);
+  attnroute_problem p = test_problem(3, 8, 2, 64, 16, 1);
   ar_inputs a, b, c;
   char err[256];
   CHECK(ar_inputs_make(&a, &p, 5, 37, 42, err, sizeof err) == 0);
@@ -96,7 +81,7 @@ static void test_inputs(void) {
   ar_inputs_free(&c);
 
   /* not the identity permutation (over several seeds) */
-  p = problem(4, 1, 1, 16, 16, 0);
+  p = test_problem(4, 1, 1, 16, 16, 0);
   int identity = 1;
   for (uint64_t seed = 1; seed <= 4 && identity; seed++) {
     CHECK(ar_inputs_make(&a, &p, 1, 255, seed, err, sizeof err) == 0);
@@ -111,26 +96,26 @@ static void test_inputs(void) {
 static void test_guards(void) {
   ar_inputs a;
   char err[256];
-  attnroute_problem p = problem(1 << 20, 64, 8, 128, 16, 0);
+  attnroute_problem p = test_problem(1 << 20, 64, 8, 128, 16, 0);
   err[0] = 0;
   CHECK(ar_inputs_make(&a, &p, 1 << 20, 1 << 20, 1, err, sizeof err) == -1);
   CHECK(strstr(err, "problem too large") != NULL);
   CHECK(a.q == NULL);
-  p = problem(1, 1, 1, 64, 16, 0);
+  p = test_problem(1, 1, 1, 64, 16, 0);
   CHECK(ar_inputs_make(&a, &p, 0x7fffffff, 0x7fffffff, 1, err, sizeof err) == -1);
   CHECK(strstr(err, "too large") != NULL);
   setenv("ATTNROUTE_HOST_INPUT_CAP", "100000", 1);
-  p = problem(2, 4, 4, 64, 16, 0);
+  p = test_problem(2, 4, 4, 64, 16, 0);
   CHECK(ar_inputs_make(&a, &p, 64, 64, 1, err, sizeof err) == -1);
   CHECK_MSG(strstr(err, "problem too large for host memory:") != NULL, "%s", err);
   CHECK(ar_inputs_make(&a, &p, 4, 4, 1, err, sizeof err) == 0);
   ar_inputs_free(&a);
   unsetenv("ATTNROUTE_HOST_INPUT_CAP");
-  p = problem(2, 6, 4, 64, 16, 0); /* 6 % 4 != 0 */
+  p = test_problem(2, 6, 4, 64, 16, 0); /* 6 % 4 != 0 */
   CHECK(ar_inputs_make(&a, &p, 4, 4, 1, err, sizeof err) == -1);
-  p = problem(2, 4, 4, 64, 0, 0);
+  p = test_problem(2, 4, 4, 64, 0, 0);
   CHECK(ar_inputs_make(&a, &p, 4, 4, 1, err, sizeof err) == -1);
-  p = problem(2, 4, 4, 64, 16, 0);
+  p = test_problem(2, 4, 4, 64, 16, 0);
   CHECK(ar_inputs_make(&a, &p, 0, 4, 1, err, sizeof err) == -1);
   CHECK(ar_inputs_make(&a, &p, 4, -1, 1, err, sizeof err) == -1);
 }
@@ -139,7 +124,7 @@ static void test_upload(void) {
   ar_backend *b;
   char err[256];
   CHECK(ar_backend_host_open(&b, err, sizeof err) == 0);
-  attnroute_problem p = problem(2, 4, 2, 32, 64, 1);
+  attnroute_problem p = test_problem(2, 4, 2, 32, 64, 1);
   ar_inputs in;
   ar_workload w;
   CHECK(ar_inputs_make(&in, &p, 3, 70, 7, err, sizeof err) == 0);
