@@ -5,9 +5,15 @@
 ** embedded as ar_store_schema_sql) in one transaction.  An existing file is
 ** first opened read-only and checked -- an SQLite file at all, our
 ** application_id, a schema version this build knows, not corrupt (PRAGMA
-** quick_check) -- and only then reopened read-write, so a file we refuse is
-** never written to.  The read-write connection runs in WAL mode with
-** synchronous=NORMAL, foreign keys on and a busy timeout.
+** integrity_check, which also compares every index with its rows) -- and
+** only then reopened read-write, so a file we refuse is never written to.
+** The one write before the check: a hot rollback journal left by a process
+** killed mid-transaction (typically while creating the schema) is rolled
+** back, as any SQLite writer would, restoring the last committed state.
+** The read-write connection runs in WAL mode with synchronous=NORMAL,
+** foreign keys on and a busy timeout, which also covers the switch to WAL.
+** ar_store_open_readonly checks the same way and then only reads: the
+** insert-or-find functions find, and nothing is written.
 **
 ** Writing: every statement is prepared once at open and cached in the
 ** ar_store.  There is no long transaction: each insert runs in autocommit
@@ -28,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 /* PRAGMA application_id of an attnroute db: 0x41525454, "ARTT". */
 #define AR_APPLICATION_ID 1095914580
@@ -88,6 +95,7 @@ struct ar_store {
   sqlite3 *db;                  /* read-write connection, NULL until checked */
   sqlite3_stmt *st[ST_COUNT];   /* cached statements */
   int busy_ms;                  /* busy timeout in effect */
+  int readonly;                 /* ar_store_open_readonly: find, never insert */
   char *path;                   /* as given to ar_store_open */
   char err[1024];               /* last error, "PATH: ..." */
 };
@@ -328,53 +336,157 @@ static int create_schema(ar_store *s)
   return close_conn(s, db, 0);
 }
 
-/* Check an existing file through a read-only connection.  *empty is set
-** when it is an SQLite file with nothing in it yet (to be created). */
-static int check_readonly(ar_store *s, int *empty)
+/* The file's journal mode from its header (bytes 18-19: 1 rollback journal,
+** 2 WAL): 2 for WAL, 1 for rollback, 0 when the header cannot be read
+** (short or unreadable file; SQLite's open judges it). */
+static int header_journal_mode(const char *path)
+{
+  unsigned char h[20];
+  FILE *f = fopen(path, "rb");
+  size_t n;
+  if (!f) return 0;
+  n = fread(h, 1, sizeof h, f);
+  fclose(f);
+  if (n != sizeof h || memcmp(h, "SQLite format 3", 16) != 0) return 0;
+  return h[18] == 2 && h[19] == 2 ? 2 : 1;
+}
+
+/* Roll back the hot journal beside the file: a read-write connection does
+** it on its first read.  Returns 0, or -1 with the error set. */
+static int roll_back_hot_journal(ar_store *s)
 {
   sqlite3 *db;
-  file_kind k;
-  char first[512];
+  int64_t n = 0;
   int rc;
+  if (open_conn(s, NULL, SQLITE_OPEN_READWRITE, &db) != 0) return -1;
+  rc = query_one(db, "SELECT count(*) FROM sqlite_master", &n, NULL, 0);
+  if (rc != SQLITE_OK) {
+    db_fail(s, db, rc, "rolling back the hot journal a killed writer left");
+    return close_conn(s, db, 1);
+  }
+  return close_conn(s, db, 0);
+}
+
+/* Open the file for checking or reading only.  A WAL-mode file with no
+** -wal beside it is the whole db: read it as immutable, which, unlike a
+** read-only connection to a WAL-mode file, creates no -wal / -shm files
+** next to a file we may refuse.  (A writer starting meanwhile writes to its
+** WAL, not to the file.)  Anything else gets an ordinary read-only
+** connection, which takes locks -- so a rollback-mode file that another
+** process is writing (creating the schema) is never read half-written --
+** and sees a WAL that is there. */
+static int open_for_reading(ar_store *s, sqlite3 **db)
+{
   char *uri = NULL;
-  *empty = 0;
-  /* Without a -wal or -journal file beside it, the file is the whole db:
-  ** read it as immutable, which takes no locks and, unlike a read-only
-  ** connection to a WAL-mode file, creates no -wal / -shm files next to a
-  ** file we may refuse.  (A writer starting meanwhile writes to its WAL,
-  ** not to the file; the read-write connection re-checks the header.)
-  ** Otherwise an ordinary read-only connection, which sees the WAL. */
-  if (!file_exists(s->path, "-wal") && !file_exists(s->path, "-journal")) {
+  int rc;
+  if (header_journal_mode(s->path) == 2 && !file_exists(s->path, "-wal")) {
     uri = immutable_uri(s->path);
     if (!uri) {
       set_err(s, "out of memory");
       return -1;
     }
   }
-  rc = open_conn(s, uri, SQLITE_OPEN_READONLY, &db);
+  rc = open_conn(s, uri, SQLITE_OPEN_READONLY, db);
   free(uri);
-  if (rc != 0) return -1;
+  return rc;
+}
+
+/* Refuse a damaged file now rather than hours into a tuning run (or after
+** writing duplicates through a damaged index): integrity_check reads every
+** page and compares every index with its table's rows (quick_check does
+** not).  The first row is "ok", or the first problem found. */
+static int check_integrity(ar_store *s, sqlite3 *db)
+{
+  char first[512];
+  int rc = query_one(db, "PRAGMA integrity_check(1)", NULL, first, sizeof first);
+  if (rc != SQLITE_OK) return db_fail(s, db, rc, "checking the file (PRAGMA integrity_check)");
+  if (strcmp(first, "ok") != 0) {
+    for (char *c = first; *c; c++)
+      if (*c == '\n') *c = ' '; /* one line */
+    set_err(s, "database is corrupt (integrity_check: %s); restore it from a copy or "
+               "start a new db", first);
+    return -1;
+  }
+  return 0;
+}
+
+/* Check an existing file through a read-only connection.  *empty is set
+** when it is an SQLite file with nothing in it yet (to be created).  A hot
+** journal is rolled back first when may_recover, else refused. */
+static int check_readonly(ar_store *s, int may_recover, int *empty)
+{
+  sqlite3 *db;
+  file_kind k;
+  int rc;
+  *empty = 0;
+  if (open_for_reading(s, &db) != 0) return -1;
+  rc = query_one(db, "PRAGMA application_id", &k.application_id, NULL, 0);
+  if (rc == SQLITE_READONLY_ROLLBACK) {
+    sqlite3_close(db);
+    if (!may_recover) {
+      set_err(s, "has a hot journal (a writer was killed mid-transaction); open it for "
+                 "writing once (a tuning run) to roll it back");
+      return -1;
+    }
+    if (roll_back_hot_journal(s) != 0) return -1;
+    if (open_for_reading(s, &db) != 0) return -1;
+  }
   if (read_kind(s, db, &k) != 0) return close_conn(s, db, 1);
   if (kind_is_empty(&k)) {
     *empty = 1;
     return close_conn(s, db, 0);
   }
-  if (check_kind(s, &k) != 0) return close_conn(s, db, 1);
-  /* Refuse a damaged file now rather than hours into a tuning run.  The
-  ** first row is "ok", or the first problem found. */
-  rc = query_one(db, "PRAGMA quick_check", NULL, first, sizeof first);
-  if (rc != SQLITE_OK) {
-    db_fail(s, db, rc, "checking the file (PRAGMA quick_check)");
-    return close_conn(s, db, 1);
-  }
-  if (strcmp(first, "ok") != 0) {
-    for (char *c = first; *c; c++)
-      if (*c == '\n') *c = ' '; /* one line */
-    set_err(s, "database is corrupt (quick_check: %s); restore it from a copy or "
-               "start a new db", first);
-    return close_conn(s, db, 1);
-  }
+  if (check_kind(s, &k) != 0 || check_integrity(s, db) != 0) return close_conn(s, db, 1);
   return close_conn(s, db, 0);
+}
+
+static double monotonic_ms(void)
+{
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* PRAGMA journal_mode=WAL on s->db, retried for up to the busy timeout:
+** SQLite does not call the busy handler for the exclusive lock the switch
+** needs (two tuners starting on a new db would see SQLITE_BUSY at once).
+** Returns an SQLite code; mode receives the resulting journal mode. */
+static int set_journal_mode_wal(ar_store *s, char *mode, size_t modelen)
+{
+  double start = monotonic_ms();
+  int pause_ms = 1;
+  for (;;) {
+    int rc = query_one(s->db, "PRAGMA journal_mode=WAL", NULL, mode, modelen);
+    if (((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) ||
+        monotonic_ms() - start >= s->busy_ms)
+      return rc;
+    sqlite3_sleep(pause_ms);
+    if (pause_ms < 32) pause_ms *= 2;
+  }
+}
+
+/* The statements that write, left unprepared in a read-only store. */
+static int stmt_writes(int i)
+{
+  return i == ST_DEVICE_INSERT || i == ST_CANDIDATE_INSERT || i == ST_SHAPE_INSERT ||
+         i == ST_RUN_BEGIN || i == ST_RUN_END || i == ST_MEASUREMENT_PUT;
+}
+
+static int prepare_statements(ar_store *s)
+{
+  for (int i = 0; i < ST_COUNT; i++) {
+    int rc;
+    if (s->readonly && stmt_writes(i)) continue;
+    rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL);
+    if (rc != SQLITE_OK) {
+      if ((rc & 0xff) == SQLITE_ERROR) {
+        set_err(s, "schema does not match this build's (%s)", sqlite3_errmsg(s->db));
+        return -1;
+      }
+      return db_fail(s, s->db, rc, "preparing statements");
+    }
+  }
+  return 0;
 }
 
 /* Open the checked file read-write, set the connection up and prepare the
@@ -398,7 +510,7 @@ static int open_readwrite(ar_store *s)
   ** (SIGKILL, crash): the OS keeps the written pages.  Only a power loss
   ** or OS crash can lose the last commits, and even then the db stays
   ** consistent (the WAL is checksummed).  Readers never block the writer. */
-  rc = query_one(s->db, "PRAGMA journal_mode=WAL", NULL, mode, sizeof mode);
+  rc = set_journal_mode_wal(s, mode, sizeof mode);
   if (rc != SQLITE_OK) return db_fail(s, s->db, rc, "setting journal_mode=WAL");
   if (strcmp(mode, "wal") != 0) {
     set_err(s, "cannot use WAL mode (journal_mode is %s; is the file on a network "
@@ -413,17 +525,31 @@ static int open_readwrite(ar_store *s)
     set_err(s, "this SQLite build does not enforce foreign keys");
     return -1;
   }
-  for (int i = 0; i < ST_COUNT; i++) {
-    rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL);
-    if (rc != SQLITE_OK) {
-      if ((rc & 0xff) == SQLITE_ERROR) {
-        set_err(s, "schema does not match this build's (%s)", sqlite3_errmsg(s->db));
-        return -1;
-      }
-      return db_fail(s, s->db, rc, "preparing statements");
-    }
+  return prepare_statements(s);
+}
+
+/* A store opened by ar_store_open_readonly: check as for writing (without
+** rolling back a hot journal), then keep a read-only connection and the
+** statements that only read.  An empty SQLite file leaves s->db NULL: it
+** holds nothing, so every find finds nothing. */
+static int open_readonly_store(ar_store *s)
+{
+  struct stat sb;
+  int empty = 0;
+  s->readonly = 1;
+  if (stat(s->path, &sb) != 0) {
+    set_err(s, "cannot open (%s)", strerror(errno));
+    return -1;
   }
-  return 0;
+  if (!S_ISREG(sb.st_mode)) {
+    set_err(s, "not a regular file");
+    return -1;
+  }
+  if (sb.st_size == 0) return 0;
+  if (check_readonly(s, 0, &empty) != 0) return -1;
+  if (empty) return 0;
+  if (open_for_reading(s, &s->db) != 0) return -1;
+  return prepare_statements(s);
 }
 
 static int open_store(ar_store *s)
@@ -442,9 +568,9 @@ static int open_store(ar_store *s)
   } else if (sb.st_size == 0) {
     if (create_schema(s) != 0) return -1;
   }
-  if (check_readonly(s, &empty) != 0) return -1;
+  if (check_readonly(s, 1, &empty) != 0) return -1;
   if (empty) { /* an SQLite file with nothing in it: ours to fill */
-    if (create_schema(s) != 0 || check_readonly(s, &empty) != 0) return -1;
+    if (create_schema(s) != 0 || check_readonly(s, 1, &empty) != 0) return -1;
     if (empty) {
       set_err(s, "could not create the schema in the empty SQLite db");
       return -1;
@@ -453,8 +579,8 @@ static int open_store(ar_store *s)
   return open_readwrite(s);
 }
 
-int ar_store_open_ex(const char *path, int busy_timeout_ms, ar_store **out, char *err,
-                     size_t errlen)
+static int open_with(const char *path, int busy_timeout_ms, int readonly, ar_store **out,
+                     char *err, size_t errlen)
 {
   ar_store *s;
   if (out) *out = NULL;
@@ -470,13 +596,24 @@ int ar_store_open_ex(const char *path, int busy_timeout_ms, ar_store **out, char
     return -1;
   }
   s->busy_ms = busy_timeout_ms > 0 ? busy_timeout_ms : AR_STORE_BUSY_TIMEOUT_MS;
-  if (open_store(s) != 0) {
+  if ((readonly ? open_readonly_store(s) : open_store(s)) != 0) {
     if (err && errlen) snprintf(err, errlen, "%s", s->err);
     ar_store_close(s);
     return -1;
   }
   *out = s;
   return 0;
+}
+
+int ar_store_open_ex(const char *path, int busy_timeout_ms, ar_store **out, char *err,
+                     size_t errlen)
+{
+  return open_with(path, busy_timeout_ms, 0, out, err, errlen);
+}
+
+int ar_store_open_readonly(const char *path, ar_store **out, char *err, size_t errlen)
+{
+  return open_with(path, 0, 1, out, err, errlen);
 }
 
 int ar_store_open(const char *path, ar_store **out, char *err, size_t errlen)
@@ -515,6 +652,7 @@ int ar_store_set_busy_timeout(ar_store *s, int busy_timeout_ms)
   int ms = busy_timeout_ms > 0 ? busy_timeout_ms : AR_STORE_BUSY_TIMEOUT_MS;
   int rc;
   if (!s) return -1;
+  if (!s->db) return 0;
   rc = sqlite3_busy_timeout(s->db, ms);
   if (rc != SQLITE_OK) return db_fail(s, s->db, rc, "setting the busy timeout");
   s->busy_ms = ms;
@@ -565,6 +703,7 @@ static void bind_real_or_null(binder *b, int present, double v)
 ** transaction and no pointer into the caller's strings. */
 static void release(sqlite3_stmt *st)
 {
+  if (!st) return; /* a read-only store of an empty file prepares none */
   sqlite3_reset(st); /* returns the last step's error, already handled */
   sqlite3_clear_bindings(st);
 }
@@ -615,6 +754,13 @@ static int need_text(ar_store *s, const char *v, const char *what)
   return -1;
 }
 
+/* A write asked of a store opened read-only.  Returns -1. */
+static int refuse_write(ar_store *s, const char *doing)
+{
+  set_err(s, "opened read-only: not %s", doing);
+  return -1;
+}
+
 /* Public functions: -1 without a store; -1 with a message for other NULLs. */
 #define NEED_ARGS(s, ok, fn)                                                  \
   do {                                                                        \
@@ -651,11 +797,15 @@ static int insert_then_find(ar_store *s, int ins, int find, bind_row_fn bind_fn,
   char doing[64];
   binder b;
   int found;
-  snprintf(doing, sizeof doing, "inserting a %s", what);
-  b = bind_start(s->st[ins]);
-  bind_fn(&b, row);
-  if (b.rc != SQLITE_OK) return bind_fail(s, &b, doing);
-  if (step_done(s, s->st[ins], doing) != 0) return -1;
+  *id = 0;
+  if (!s->db) return 0; /* read-only store of an empty file: nothing to find */
+  if (!s->readonly) {
+    snprintf(doing, sizeof doing, "inserting a %s", what);
+    b = bind_start(s->st[ins]);
+    bind_fn(&b, row);
+    if (b.rc != SQLITE_OK) return bind_fail(s, &b, doing);
+    if (step_done(s, s->st[ins], doing) != 0) return -1;
+  }
   snprintf(doing, sizeof doing, "finding a %s", what);
   b = bind_start(s->st[find]);
   bind_fn(&b, row);
@@ -663,6 +813,7 @@ static int insert_then_find(ar_store *s, int ins, int find, bind_row_fn bind_fn,
   if (step_id(s, s->st[find], doing, id, &found) != 0) return -1;
   if (!found) {
     release(s->st[find]);
+    if (s->readonly) return 0; /* not in the db: *id stays 0 */
     set_err(s, "the %s just inserted was not found (was it deleted meanwhile?)", what);
     return -1;
   }
@@ -730,6 +881,7 @@ int ar_store_candidate_id(ar_store *s, const ar_store_candidate *c, int64_t *id)
   if (insert_then_find(s, ST_CANDIDATE_INSERT, ST_CANDIDATE_FIND, bind_candidate_row, &row,
                        "candidate", &got))
     return -1;
+  if (got == 0) return 0; /* read-only store: not in the db */
   /* Same name and code hash must mean the same candidate: refuse one whose
   ** description changed, rather than file its measurements under stale caps. */
   if (sqlite3_column_int(st, 1) != 1) {
@@ -803,6 +955,7 @@ int ar_store_run_begin(ar_store *s, const ar_store_run *r, int64_t *run_id)
   binder b;
   NEED_ARGS(s, r && run_id, "ar_store_run_begin");
   *run_id = 0;
+  if (s->readonly) return refuse_write(s, "starting a run");
   if (need_text(s, r->backend, "run backend") ||
       need_text(s, r->tuner_version, "run tuner_version") ||
       need_text(s, r->command_line, "run command_line") ||
@@ -825,6 +978,7 @@ int ar_store_run_end(ar_store *s, int64_t run_id)
 {
   binder b;
   if (!s) return -1;
+  if (s->readonly) return refuse_write(s, "ending a run");
   b = bind_start(s->st[ST_RUN_END]);
   bind_int(&b, run_id);
   if (b.rc != SQLITE_OK) return bind_fail(s, &b, "ending a run");
@@ -851,6 +1005,7 @@ int ar_store_measurement_put(ar_store *s, const ar_store_measurement *m)
     return -1;
   }
   ok = m->status == AR_STATUS_OK;
+  if (s->readonly) return refuse_write(s, "storing a measurement");
   if (ok && !(time_ok(m->median_us) && time_ok(m->p10_us) && time_ok(m->p90_us))) {
     set_err(s, "measurement with status ok has a missing or negative time "
                "(median %g, p10 %g, p90 %g us)", m->median_us, m->p10_us, m->p90_us);
@@ -881,6 +1036,7 @@ int ar_store_is_measured(ar_store *s, int64_t device_id, int64_t candidate_id,
   int rc, status;
   NEED_ARGS(s, measured, "ar_store_is_measured");
   *measured = 0;
+  if (!s->db) return 0; /* read-only store of an empty file */
   b = bind_start(st);
   bind_int(&b, device_id);
   bind_int(&b, candidate_id);

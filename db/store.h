@@ -4,7 +4,8 @@
 ** ar_store_open creates the schema (db/schema.sql, embedded at build time) in
 ** a new or empty file, or opens an existing attnroute db; it refuses a file
 ** that is not an attnroute db or has a newer schema, with a clear message
-** and without writing to it.  The db runs in WAL mode with a busy timeout.
+** and without writing to it, or one that fails PRAGMA integrity_check.  The
+** db runs in WAL mode with a busy timeout.
 ** Every measurement is committed as it is stored, so a killed tuner loses at
 ** most the one in flight.  All functions return 0 on success, -1 on error
 ** with the message in ar_store_error().
@@ -100,6 +101,15 @@ int ar_store_is_measured(ar_store *s, int64_t device_id, int64_t candidate_id,
 /* ar_store_open with another busy timeout (ms; <= 0 means the default). */
 int ar_store_open_ex(const char *path, int busy_timeout_ms, ar_store **out,
                      char *err, size_t errlen);
+
+/* Open an existing db only to read it (the tuner's --dry-run): the same
+** checks as ar_store_open, nothing written -- no schema, no WAL switch, no
+** hot-journal rollback (such a db is refused), no -wal/-shm files created
+** beside a WAL-mode db that has none.  The insert-or-find functions only
+** find: *id is 0 for a row not in the db (ar_store_is_measured then says
+** not measured); run and measurement writes fail.  A zero-byte or empty
+** SQLite file opens as a db that holds nothing. */
+int ar_store_open_readonly(const char *path, ar_store **out, char *err, size_t errlen);
 
 /* Change the busy timeout of an open store (ms; <= 0 means the default). */
 int ar_store_set_busy_timeout(ar_store *s, int busy_timeout_ms);

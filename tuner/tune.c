@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "grid.h"
@@ -139,6 +140,7 @@ static int register_rows(ar_store *st, const ar_device_info *dev, const char *ba
     if (ar_store_candidate_id(st, &sc, &pl->cands[i].id)) return -1;
   }
   char policy[256];
+  if (o->dry_run) return 0; /* read-only store: ids found (0 when absent), no run */
   ar_timing_policy_describe(t, policy, sizeof policy);
   ar_store_run r = {*device_id, backend, AR_TUNER_VERSION, AR_GIT_REVISION[0] ? AR_GIT_REVISION : NULL,
                     o->command_line, policy};
@@ -224,16 +226,19 @@ int ar_tune_run(const ar_tune_opts *o, const volatile int *interrupted) {
     goto out;
   }
 
-  FILE *exists = fopen(o->db_path, "rb");
-  if (exists) fclose(exists);
-  if (!o->dry_run || exists) {
-    if (ar_store_open(o->db_path, &st, err, sizeof err)) {
+  /* A dry run reads what the db holds through a read-only store (nothing
+  ** written, the file's bytes unchanged); a missing db holds nothing. */
+  struct stat db_stat;
+  if (!o->dry_run || stat(o->db_path, &db_stat) == 0) {
+    int orc = o->dry_run ? ar_store_open_readonly(o->db_path, &st, err, sizeof err)
+                         : ar_store_open(o->db_path, &st, err, sizeof err);
+    if (orc) {
       fprintf(stderr, "attnroute-tune: %s\n", err);
       goto out;
     }
   }
   int64_t device_id = 0, run_id = 0;
-  if (st && !o->dry_run && register_rows(st, &w.dev, w.backend, o, &policy, &pl, &device_id, &run_id)) {
+  if (st && register_rows(st, &w.dev, w.backend, o, &policy, &pl, &device_id, &run_id)) {
     fprintf(stderr, "attnroute-tune: %s\n", ar_store_error(st));
     goto out;
   }
@@ -255,7 +260,7 @@ int ar_tune_run(const ar_tune_opts *o, const volatile int *interrupted) {
     const ar_shape *sh = &pl.shapes.items[s];
     int64_t sid = 0;
     ar_store_shape ss = {sh->p, sh->seqlen_q, sh->seqlen_q + sh->cached};
-    if (st && !o->dry_run && ar_store_shape_id(st, &ss, &sid)) {
+    if (st && ar_store_shape_id(st, &ss, &sid)) {
       fprintf(stderr, "attnroute-tune: %s\n", ar_store_error(st));
       free(todo);
       free(shape_ids);
@@ -264,8 +269,7 @@ int ar_tune_run(const ar_tune_opts *o, const volatile int *interrupted) {
     shape_ids[s] = sid;
     for (int c = 0; c < pl.ncands; c++) {
       int measured = 0;
-      if (st && !o->dry_run &&
-          ar_store_is_measured(st, device_id, pl.cands[c].id, sid, skip_mask, &measured)) {
+      if (st && ar_store_is_measured(st, device_id, pl.cands[c].id, sid, skip_mask, &measured)) {
         fprintf(stderr, "attnroute-tune: %s\n", ar_store_error(st));
         free(todo);
         free(shape_ids);

@@ -27,7 +27,12 @@
   X(corrupt_truncated)                                                        \
   X(corrupt_page)                                                             \
   X(locked)             /* test_locked.c */                                   \
-  X(sigkill_resume)     /* test_sigkill.c */
+  X(sigkill_resume)     /* test_sigkill.c */                                  \
+  X(hot_journal_schema) /* test_recover.c */                                  \
+  X(hot_journal_filled)                                                       \
+  X(damaged_index)                                                            \
+  X(two_new_writers)                                                          \
+  X(open_readonly)
 
 #define DB_TEST_DECLARE(name) void test_##name(void);
 DB_TEST_CASES(DB_TEST_DECLARE)
