@@ -33,7 +33,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 /* PRAGMA application_id of an attnroute db: 0x41525454, "ARTT". */
@@ -552,6 +554,21 @@ static int open_readonly_store(ar_store *s)
   return prepare_statements(s);
 }
 
+/* Make the missing db file (empty), so that a directory that is missing,
+** read-only or not ours is reported as such (SQLite's open reports them all
+** as "unable to open").  Another process creating it meanwhile is fine. */
+static int create_new_file(ar_store *s)
+{
+  int fd = open(s->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    if (errno == EEXIST) return 0;
+    set_err(s, "cannot create the db (%s)", strerror(errno));
+    return -1;
+  }
+  close(fd);
+  return 0;
+}
+
 static int open_store(ar_store *s)
 {
   struct stat sb;
@@ -561,7 +578,12 @@ static int open_store(ar_store *s)
       set_err(s, "cannot open (%s)", strerror(errno));
       return -1;
     }
-    if (create_schema(s) != 0) return -1;
+    if (create_new_file(s) != 0) return -1;
+    if (create_schema(s) != 0) {
+      /* Leave nothing behind: the empty file this call made, if still empty. */
+      if (stat(s->path, &sb) == 0 && sb.st_size == 0) unlink(s->path);
+      return -1;
+    }
   } else if (!S_ISREG(sb.st_mode)) {
     set_err(s, "not a regular file");
     return -1;

@@ -70,7 +70,7 @@ static int parse_int(parser *ps, const char *key, const char *tok, long lo, long
   if (end == tok) return fail(ps, "%s: '%s' is not an integer", key, tok);
   if (*end == 'k' || *end == 'K') {
     if (v > LONG_MAX / 1024 || v < LONG_MIN / 1024) errno = ERANGE;
-    v *= 1024;
+    else v *= 1024; /* only when it fits */
     end++;
   }
   if (*end != '\0') return fail(ps, "%s: '%s' is not an integer", key, tok);
@@ -132,6 +132,13 @@ static int apply_key(parser *ps, const char *key, const char *val, attnroute_pro
   return 0;
 }
 
+/* Whether key tok[i] (its '=' already cut) was given before, in tok[from..i). */
+static int key_repeated(char **tok, int from, int i) {
+  for (int j = from; j < i; j++)
+    if (strcmp(tok[j], tok[i]) == 0) return 1;
+  return 0;
+}
+
 static void shape_finish(ar_shape *s, int32_t seqlen_q, int32_t cached, int32_t hq, int32_t hkv) {
   s->seqlen_q = seqlen_q;
   s->cached = cached;
@@ -161,6 +168,16 @@ static int section_emit(parser *ps, section *sec, ar_shape_list *out) {
   if (!sec->nns) return fail(ps, "class has no 'num_seqs' line");
   if (!sec->nsq) return fail(ps, "class has no 'seqlen_q' line");
   if (!sec->ncached) return fail(ps, "class has no 'cached' line");
+  /* Count first (at most 32 x 64^3 products): a few hundred bytes of grid
+  ** must not expand into millions of shapes and gigabytes. */
+  size_t count = 0;
+  for (int a = 0; a < sec->nns; a++)
+    for (int b = 0; b < sec->nsq; b++)
+      if (!sec->max_tokens || (int64_t)sec->num_seqs[a] * sec->seqlen_q[b] <= sec->max_tokens)
+        count += (size_t)sec->nheads * (size_t)sec->ncached;
+  if (out->count + count > AR_GRID_MAX_SHAPES)
+    return fail(ps, "the grid expands to more than %d shapes (this class: %zu); split it or "
+                    "thin its axes", AR_GRID_MAX_SHAPES, count);
   for (int h = 0; h < sec->nheads; h++)
     for (int a = 0; a < sec->nns; a++)
       for (int b = 0; b < sec->nsq; b++)
@@ -199,6 +216,7 @@ static int parse_class_line(parser *ps, section *sec, char **tok, int n) {
     char *eq = strchr(tok[i], '=');
     if (!eq) return fail(ps, "class: expected key=value, got '%s'", tok[i]);
     *eq = '\0';
+    if (key_repeated(tok, 1, i)) return fail(ps, "class: '%s' is given twice", tok[i]);
     int32_t unused_sq = 0, unused_c = 0, unused_hq = 0, unused_hkv = 0;
     if (strcmp(tok[i], "num_seqs") == 0 || strcmp(tok[i], "seqlen_q") == 0 ||
         strcmp(tok[i], "cached") == 0 || strcmp(tok[i], "q_heads") == 0 ||
@@ -262,6 +280,7 @@ static int parse_shape_line(parser *ps, char **tok, int n, ar_shape_list *out) {
     char *eq = strchr(tok[i], '=');
     if (!eq) return fail(ps, "expected key=value, got '%s'", tok[i]);
     *eq = '\0';
+    if (key_repeated(tok, 0, i)) return fail(ps, "'%s' is given twice", tok[i]);
     int r = apply_key(ps, tok[i], eq + 1, &s.p, &sq, &cached, &hq, &hkv);
     if (r < 0) return -1;
     if (r == 0) return fail(ps, "unknown key '%s'", tok[i]);
@@ -271,14 +290,57 @@ static int parse_shape_line(parser *ps, char **tok, int n, ar_shape_list *out) {
   if (sq < 0) return fail(ps, "seqlen_q is required");
   if (cached < 0) return fail(ps, "cached is required");
   if (!hq || !hkv) return fail(ps, "q_heads and kv_heads are required");
+  if (out->count >= AR_GRID_MAX_SHAPES) return fail(ps, "more than %d shapes", AR_GRID_MAX_SHAPES);
   if (hq % hkv) return fail(ps, "%d q heads are not a multiple of %d kv heads", hq, hkv);
   shape_finish(&s, sq, cached, hq, hkv);
   if (list_push(out, &s)) return fail(ps, "out of memory");
   return 0;
 }
 
-int ar_grid_parse(const char *text, const char *name, int is_shape_list, ar_shape_list *out,
-                  char *err, size_t errlen) {
+/* Order shapes by every field that identifies them in the db. */
+static int shape_cmp(const void *pa, const void *pb) {
+  const ar_shape *a = *(const ar_shape *const *)pa, *b = *(const ar_shape *const *)pb;
+  const int64_t ka[] = {a->p.head_dim, a->p.q_dtype, a->p.kv_dtype, a->p.has_sinks != 0,
+                        a->p.sliding_window < 0 ? -1 : a->p.sliding_window, a->p.kv_block_size,
+                        a->p.causal != 0, a->p.num_seqs, a->seqlen_q, a->cached, a->p.num_q_heads,
+                        a->p.num_kv_heads};
+  const int64_t kb[] = {b->p.head_dim, b->p.q_dtype, b->p.kv_dtype, b->p.has_sinks != 0,
+                        b->p.sliding_window < 0 ? -1 : b->p.sliding_window, b->p.kv_block_size,
+                        b->p.causal != 0, b->p.num_seqs, b->seqlen_q, b->cached, b->p.num_q_heads,
+                        b->p.num_kv_heads};
+  for (size_t i = 0; i < sizeof ka / sizeof ka[0]; i++)
+    if (ka[i] != kb[i]) return ka[i] < kb[i] ? -1 : 1;
+  return 0;
+}
+
+/* A shape listed twice would be measured twice, the second result silently
+** replacing the first: refuse it, naming the shape. */
+static int refuse_duplicates(const char *name, const ar_shape_list *out, size_t start, char *err,
+                             size_t errlen) {
+  size_t n = out->count - start;
+  if (n < 2) return 0;
+  const ar_shape **order = malloc(n * sizeof *order);
+  if (!order) {
+    snprintf(err, errlen, "%s: out of memory", name);
+    return -1;
+  }
+  for (size_t i = 0; i < n; i++) order[i] = &out->items[start + i];
+  qsort(order, n, sizeof *order, shape_cmp);
+  int rc = 0;
+  for (size_t i = 1; i < n && !rc; i++) {
+    if (shape_cmp(&order[i - 1], &order[i]) != 0) continue;
+    char desc[160];
+    ar_shape_describe(order[i], desc, sizeof desc);
+    snprintf(err, errlen, "%s: shape %s is listed twice (overlapping classes or repeated lines)",
+             name, desc);
+    rc = -1;
+  }
+  free(order);
+  return rc;
+}
+
+static int parse_into(const char *text, const char *name, int is_shape_list, ar_shape_list *out,
+                      char *err, size_t errlen) {
   parser ps = {name, 0, err, errlen};
   section sec;
   memset(&sec, 0, sizeof sec);
@@ -304,12 +366,21 @@ int ar_grid_parse(const char *text, const char *name, int is_shape_list, ar_shap
     if (r) return -1;
   }
   if (!is_shape_list && section_emit(&ps, &sec, out)) return -1;
+  if (refuse_duplicates(name, out, start_count, err, errlen)) return -1;
   if (out->count == start_count) {
     ps.line = 0;
     snprintf(err, errlen, "%s: no shapes (empty %s)", name, is_shape_list ? "shape list" : "grid");
     return -1;
   }
   return 0;
+}
+
+int ar_grid_parse(const char *text, const char *name, int is_shape_list, ar_shape_list *out,
+                  char *err, size_t errlen) {
+  size_t start = out->count;
+  if (parse_into(text, name, is_shape_list, out, err, errlen) == 0) return 0;
+  out->count = start; /* nothing appended on error */
+  return -1;
 }
 
 int ar_grid_load(const char *path, int is_shape_list, ar_shape_list *out, char *err, size_t errlen) {

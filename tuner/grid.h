@@ -20,6 +20,9 @@
 **     head_dim=64 sinks=1 window=-1 block=16 num_seqs=4 seqlen_q=100 cached=3000 q_heads=64 kv_heads=8
 **
 ** Errors name the file and line ("grids/x.grid:7: unknown key 'blok'").
+** A key given twice on a line, a shape listed twice (overlapping classes,
+** repeated shape lines) and a grid of more than AR_GRID_MAX_SHAPES shapes
+** are errors.
 */
 #ifndef AR_GRID_H
 #define AR_GRID_H
@@ -27,6 +30,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "attnroute.h"
+
+/* The most shapes one grid or shape list may expand to. */
+#define AR_GRID_MAX_SHAPES 100000
 
 typedef struct ar_shape {
   attnroute_problem p; /* static features, heads, num_seqs; max_seqlen_q/k filled */
@@ -40,7 +46,8 @@ typedef struct ar_shape_list {
 } ar_shape_list;
 
 /* Parse a grid (or, with is_shape_list, a shape list) from text; `name` is
-** used in messages.  Appends to *out.  0, or -1 with err "name:line: ...". */
+** used in messages.  Appends to *out.  0, or -1 with err "name:line: ..."
+** and nothing appended. */
 int ar_grid_parse(const char *text, const char *name, int is_shape_list,
                   ar_shape_list *out, char *err, size_t errlen);
 

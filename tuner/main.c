@@ -2,12 +2,12 @@
 ** main.c -- attnroute-tune's command line: parse and validate flags, then
 ** hand the job to ar_tune_run (tune.c).  Bad flags change nothing and exit 2.
 */
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_number.h"
 #include "grid.h"
 #include "tune.h"
 
@@ -63,11 +63,20 @@ static void usage(FILE *f) {
 
 /* Parse a number for flag; exit 2 with a message when it is not one. */
 static double number(const char *flag, const char *v, double lo, double hi) {
-  char *end;
-  errno = 0;
-  double x = strtod(v, &end);
-  if (end == v || *end || errno || x < lo || x > hi) {
+  double x;
+  if (ar_cli_parse_number(v, lo, hi, &x)) {
     fprintf(stderr, "attnroute-tune: %s: '%s' is not a number in [%g, %g]\n", flag, v, lo, hi);
+    exit(AR_EXIT_USAGE);
+  }
+  return x;
+}
+
+/* The same for an integer flag. */
+static int64_t integer(const char *flag, const char *v, int64_t lo, int64_t hi) {
+  int64_t x;
+  if (ar_cli_parse_integer(v, lo, hi, &x)) {
+    fprintf(stderr, "attnroute-tune: %s: '%s' is not an integer in [%lld, %lld]\n", flag, v,
+            (long long)lo, (long long)hi);
     exit(AR_EXIT_USAGE);
   }
   return x;
@@ -138,18 +147,22 @@ int main(int argc, char **argv) {
     } else if (!strcmp(a, "--kernel-dir")) push(o.kernel_dirs, a, v);
     else if (!strcmp(a, "--aiter-hsa")) o.aiter_hsa = v;
     else if (!strcmp(a, "--candidates")) push(o.patterns, a, v);
-    else if (!strcmp(a, "--warmup")) warmup = (int)number(a, v, 0, 1000);
-    else if (!strcmp(a, "--min-reps")) min_reps = (int)number(a, v, 1, 100000);
-    else if (!strcmp(a, "--max-reps")) max_reps = (int)number(a, v, 1, 100000);
+    else if (!strcmp(a, "--warmup")) warmup = (int)integer(a, v, 0, 1000);
+    else if (!strcmp(a, "--min-reps")) min_reps = (int)integer(a, v, 1, 100000);
+    else if (!strcmp(a, "--max-reps")) max_reps = (int)integer(a, v, 1, 100000);
     else if (!strcmp(a, "--min-ms")) min_ms = number(a, v, 0, 1e6);
     else if (!strcmp(a, "--max-ms")) max_ms = number(a, v, 0, 1e7);
     else if (!strcmp(a, "--tolerance")) tol = number(a, v, 1e-6, 1);
     else if (!strcmp(a, "--timeout")) o.timeout_s = number(a, v, 1, 86400);
-    else if (!strcmp(a, "--seed")) o.seed = (uint64_t)number(a, v, 1, 9e15);
+    else if (!strcmp(a, "--seed")) o.seed = (uint64_t)integer(a, v, 1, INT64_MAX);
     else {
       fprintf(stderr, "attnroute-tune: unknown option '%s' (see --help)\n", a);
       return AR_EXIT_USAGE;
     }
+  }
+  if (!o.db_path[0]) {
+    fprintf(stderr, "attnroute-tune: --db: the path is empty\n");
+    return AR_EXIT_USAGE;
   }
   if (o.grid_path && o.shapes_path) {
     fprintf(stderr, "attnroute-tune: give --grid or --shapes, not both\n");

@@ -126,7 +126,8 @@ void test_refuse_cannot_create(void)
   char err[1024];
   ar_store *s = NULL;
   CHECK(ar_store_open(path, &s, err, sizeof err) == -1 && s == NULL);
-  CHECK(contains(err, path) && contains(err, "cannot open"));
+  CHECK(contains(err, path) && contains(err, "cannot create the db (No such file or directory)"));
+  CHECK(!file_exists(scratch_path("no")));
   CHECK(ar_store_open(NULL, &s, err, sizeof err) == -1 && err[0] != '\0');
 }
 

@@ -23,7 +23,7 @@ expect(0, "usage: attnroute-tune", "--help")
 expect(0, "attnroute-tune 0.", "--version")
 expect(2, "unknown option '--bogus'", "--bogus", "--db", db)
 expect(2, "--backend: 'gpu' is not one of", "--backend", "gpu", "--db", db)
-expect(2, "--min-reps: 'x' is not a number", "--min-reps", "x", "--db", db)
+expect(2, "--min-reps: 'x' is not an integer", "--min-reps", "x", "--db", db)
 expect(2, "--db needs a value", "--db")
 bad = os.path.join(wd, "bad.grid")
 with open(bad, "w") as f:

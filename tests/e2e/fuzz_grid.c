@@ -1,0 +1,96 @@
+/*
+** fuzz_grid.c -- libFuzzer target for the grid and shape-list parser
+** (tuner/grid.c): the first byte picks grid or shape list, the rest is the
+** text.  A parse must succeed with a bounded, duplicate-free list of valid
+** shapes, or fail with a message naming the input; it must never crash,
+** read out of bounds (ASan) or overflow (UBSan).  Without -DAR_LIBFUZZER the
+** same check runs on mutations of the embedded grids (a short CI mode):
+**
+**     fuzz_grid ITERATIONS
+*/
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "grid.h"
+
+/* 0 when the parser behaved. */
+static int check_one(const uint8_t *data, size_t size) {
+  ar_shape_list l = {0};
+  char err[512];
+  char *text;
+  int is_list, rc, bad = 0;
+  if (size == 0) return 0;
+  is_list = data[0] & 1;
+  text = malloc(size);
+  if (!text) return 0;
+  memcpy(text, data + 1, size - 1);
+  text[size - 1] = '\0';
+  rc = ar_grid_parse(text, "fuzz.grid", is_list, &l, err, sizeof err);
+  if (rc != 0) {
+    bad = strncmp(err, "fuzz.grid", 9) != 0;
+    if (bad) fprintf(stderr, "message does not name the input: %s\n", err);
+  } else {
+    bad = l.count == 0 || l.count > AR_GRID_MAX_SHAPES;
+    for (size_t i = 0; i < l.count && !bad; i++) {
+      const ar_shape *s = &l.items[i];
+      bad = s->seqlen_q < 1 || s->cached < 0 || s->p.num_seqs < 1 || s->p.head_dim < 1 ||
+            s->p.num_kv_heads < 1 || s->p.num_q_heads % s->p.num_kv_heads != 0 ||
+            s->p.max_seqlen_k != s->seqlen_q + s->cached;
+    }
+    if (bad) fprintf(stderr, "accepted an invalid shape list (%zu shapes)\n", l.count);
+  }
+  ar_shape_list_free(&l);
+  free(text);
+  return bad;
+}
+
+#ifdef AR_LIBFUZZER
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (check_one(data, size)) abort();
+  return 0;
+}
+#else
+static uint64_t rng_state = 20261201u;
+
+static uint32_t rnd(void) {
+  uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return (uint32_t)((z ^ (z >> 31)) >> 16);
+}
+
+int main(int argc, char **argv) {
+  static const char punct[] = " =/#\n-0123456789k";
+  long iterations = argc > 1 ? atol(argv[1]) : 20000;
+  const char *const *names = ar_grid_builtin_names();
+  int nnames = 0, failures = 0;
+  while (names[nnames]) nnames++;
+  for (long it = 0; it < iterations; it++) {
+    const char *seed = ar_grid_builtin(names[it % nnames]);
+    size_t n = strlen(seed) + 1;
+    uint8_t *buf = malloc(n + 64);
+    if (!buf) return 1;
+    buf[0] = 0;
+    memcpy(buf + 1, seed, n - 1);
+    for (int m = 1 + (int)(rnd() % 6); m > 0; m--) {
+      size_t at = 1 + rnd() % (n - 1);
+      switch (rnd() % 4) {
+        case 0: buf[at] = (uint8_t)rnd(); break;
+        case 1: buf[at] = (uint8_t)punct[rnd() % (sizeof punct - 1)]; break;
+        case 2: n = at + 1; break; /* truncate */
+        default: { /* duplicate a range over another place */
+          size_t from = 1 + rnd() % (n - 1), len = rnd() % 64;
+          if (from + len > n) len = n - from;
+          memmove(buf + at, buf + from, at + len <= n ? len : n - at);
+        }
+      }
+    }
+    failures += check_one(buf, n);
+    free(buf);
+  }
+  printf("fuzz_grid: %ld mutated grids, %d failures\n", iterations, failures);
+  return failures != 0;
+}
+#endif
