@@ -75,6 +75,7 @@ import re
 import sqlite3
 import struct
 import sys
+import tempfile
 import urllib.parse
 
 APPLICATION_ID = 1095914580  # "ARTT"
@@ -132,16 +133,30 @@ def open_db(path):
     if not os.path.isfile(path):
         raise GenError("%s: not a regular file" % path)
     with open(path, "rb") as f:
-        head = f.read(16)
-    if head != b"SQLite format 3\x00":
+        head = f.read(20)
+    if head[:16] != b"SQLite format 3\x00":
         raise GenError("%s: not an attnroute db (not an SQLite database)" % path)
-    uri = "file:%s?mode=ro" % urllib.parse.quote(os.path.abspath(path))
+    # A WAL-mode db (header bytes 18-19 = 2) with no -wal beside it is the
+    # whole db: read it as immutable.  A read-only connection would create
+    # -wal and -shm files next to it (and leave them, since it cannot
+    # checkpoint), which fails on read-only storage (a build from a
+    # read-only tree).  With a -wal there (a tuner running, or killed), the
+    # ordinary read-only connection reads it.
+    wal_mode = len(head) == 20 and head[18] == 2 and head[19] == 2
+    has_wal = os.path.exists(path + "-wal")
+    uri = "file:%s?%s" % (urllib.parse.quote(os.path.abspath(path)),
+                          "immutable=1" if wal_mode and not has_wal else "mode=ro")
     try:
         conn = sqlite3.connect(uri, uri=True)
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         version = conn.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.Error as e:
-        raise GenError("%s: cannot read as SQLite: %s" % (path, e))
+        hint = ""
+        if has_wal and not os.access(os.path.dirname(os.path.abspath(path)), os.W_OK):
+            hint = ("; it has a -wal file that needs a -shm beside it: checkpoint it where "
+                    "it can be written (attnroute-tune --dry-run does not; sqlite3 DB "
+                    "'PRAGMA wal_checkpoint(TRUNCATE)' does)")
+        raise GenError("%s: cannot read as SQLite: %s%s" % (path, e, hint))
     if app_id != APPLICATION_ID:
         conn.close()
         raise GenError("%s: not an attnroute db (application_id %d, expected %d)"
@@ -228,6 +243,75 @@ MEAS_KEYS = ("status", "median_us", "p10_us", "p90_us", "reps", "rel_err",
 RUN_KEYS = ("tuner_version", "timing_policy", "started_at")
 
 
+STATUSES = ("ok", "unsupported", "wrong", "fault", "timeout")
+INT_RANGES = {  # column -> inclusive range a table can hold
+    "cu_count": (1, 2**31 - 1), "memory_bytes": (0, 2**63 - 1),
+    "legacy_route": (-2**31, 2**31 - 1), "reps": (0, 2**63 - 1),
+}
+
+
+def _is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_real(v):
+    return (_is_int(v) or isinstance(v, float)) and math.isfinite(v)
+
+
+def check_row(row, path):
+    """Refuse a measurement row whose values the schema's types allow but no
+    tuner writes: text where numbers belong, a cu_count past int32, a status
+    outside the list, an ok time that is missing, zero, negative, infinite or
+    text, NUL bytes in names.  GenError names the db, candidate and shape."""
+    dev = dict(zip(DEVICE_KEYS, row["device"]))
+    cand = dict(zip(CAND_KEYS, row["cand"]))
+    shape = dict(zip(SHAPE_KEYS, row["shape"]))
+    meas = dict(zip(MEAS_KEYS, row["meas"]))
+    name = cand["name"]
+    where = "%s: measurement of %r on shape %s" % (path, name, tuple(row["shape"]))
+
+    def bad(what):
+        raise GenError("%s: %s" % (where, what))
+
+    for group in (dev, cand):
+        for k, v in group.items():
+            if k in INT_RANGES:
+                if not _is_int(v):
+                    bad("%s %r is not an integer" % (k, v))
+                lo, hi = INT_RANGES[k]
+                if not lo <= v <= hi:
+                    bad("%s %d is out of range [%d, %d]" % (k, v, lo, hi))
+            elif not isinstance(v, str):
+                bad("%s %r is not text" % (k, v))
+            elif "\0" in v:
+                bad("%s contains a NUL byte" % k)
+    if not name:
+        bad("the candidate name is empty")
+    for k, v in shape.items():
+        if k in ("q_dtype", "kv_dtype"):
+            if not isinstance(v, (str, int)) or isinstance(v, bool):
+                bad("%s %r is not a dtype" % (k, v))
+        elif not _is_int(v):
+            bad("shape %s %r is not an integer" % (k, v))
+    if meas["status"] not in STATUSES:
+        bad("status %r is not one of %s" % (meas["status"], ", ".join(STATUSES)))
+    if not _is_int(meas["reps"]) or meas["reps"] < 0:
+        bad("reps %r is not a count" % (meas["reps"],))
+    if meas["status"] == "ok":
+        t = meas["median_us"]
+        if not _is_real(t) or t <= 0:
+            bad("status ok with median_us %r (a time must be a finite number > 0)" % (t,))
+        for k in ("p10_us", "p90_us"):
+            if meas[k] is not None and (not _is_real(meas[k]) or meas[k] < 0):
+                bad("status ok with %s %r" % (k, meas[k]))
+    for k in ("message", "measured_at"):
+        if not isinstance(meas[k], str):
+            bad("%s %r is not text" % (k, meas[k]))
+    for k, v in zip(RUN_KEYS, row["run"]):
+        if not isinstance(v, str):
+            bad("run %s %r is not text" % (k, v))
+
+
 def read_rows(conn, path):
     try:
         raw = conn.execute(MEASUREMENT_QUERY).fetchall()
@@ -242,6 +326,7 @@ def read_rows(conn, path):
                             ("run", RUN_KEYS)):
             row[group] = tuple(r[i:i + len(keys)])
             i += len(keys)
+        check_row(row, path)
         rows.append(row)
     return rows
 
@@ -395,6 +480,13 @@ def load_model(path, device=None, allow_stale=False):
                   if st == "ok" and t is not None and math.isfinite(t)]
             ok.sort()
             cells[a] = [(n, t) for t, n in ok]
+        if not any(cells.values()):
+            # Nothing ran on this class (every candidate unsupported or
+            # failing, e.g. a head dim no kernel has): no table for it.
+            sys.stderr.write("attnroute_gen: %s: leaving out class %s: no candidate measured "
+                             "ok on any of its %d shapes\n"
+                             % (path, dict(zip(STATIC, static)), len(shapes)))
+            continue
         class_list.append({
             "static": dict(zip(STATIC, static)),
             "static_key": static,
@@ -405,6 +497,10 @@ def load_model(path, device=None, allow_stale=False):
             "lookup": "nearest_log",
         })
 
+    if not class_list:
+        raise GenError("%s: no candidate measured ok on any shape of %s:%d (every "
+                       "measurement unsupported or failed); nothing to make a table of"
+                       % (path, chosen[0], chosen[1]))
     dump = [json.dumps([r["device"], r["cand"], r["shape"], r["meas"],
                         [r["run"][0], r["run"][1]]]) for r in used]
     content = hashlib.sha256(("\n".join(sorted(dump)) + "\n").encode()).hexdigest()
@@ -1072,11 +1168,68 @@ def apply_lookup(model, lookup, topk):
         k["nodes"] = build_tree(k, topk, names) if method == "tree" else None
 
 
+C_KEYWORDS = frozenset("""
+    auto break case char const continue default do double else enum extern float for goto
+    if inline int long register restrict return short signed sizeof static struct switch
+    typedef union unsigned void volatile while _Alignas _Alignof _Atomic _Bool _Complex
+    _Generic _Imaginary _Noreturn _Static_assert _Thread_local alignas alignof and and_eq
+    asm bitand bitor bool catch char8_t char16_t char32_t class compl concept consteval
+    constexpr constinit const_cast co_await co_return co_yield decltype delete dynamic_cast
+    explicit export false friend mutable namespace new noexcept not not_eq nullptr operator
+    or or_eq private protected public reinterpret_cast requires static_assert static_cast
+    template this thread_local throw true try typeid typename using virtual wchar_t xor
+    xor_eq NULL""".split())
+
+
+def check_table_name(name):
+    """--name must be a C identifier the header can define: not a C or C++
+    keyword, not reserved to the implementation (leading underscore and
+    capital, or two underscores)."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise GenError("--name %r is not a C identifier" % name)
+    if name in C_KEYWORDS:
+        raise GenError("--name %r is a C or C++ keyword" % name)
+    if re.match(r"_[A-Z_]", name) or "__" in name:
+        raise GenError("--name %r is reserved to the C implementation (leading _ and a "
+                       "capital, or __)" % name)
+
+
+def check_output_path(path, what):
+    """A directory cannot be written as a file: refuse it before any work."""
+    if os.path.isdir(path):
+        raise GenError("%s %s: is a directory" % (what, path))
+
+
 def write_file(path, text):
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8", newline="\n") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    """Write text to path atomically (a temporary file beside it, renamed
+    over it).  A symlink is written through (its target replaced, the link
+    kept); a device or FIFO (/dev/null, /dev/stdout) is written directly,
+    never replaced by a regular file.  On failure no temporary is left."""
+    if os.path.exists(path) and not os.path.isfile(path):
+        with open(path, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        return
+    target = os.path.realpath(path)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target) or ".",
+                               prefix=os.path.basename(target) + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        if os.path.exists(target):
+            os.chmod(tmp, os.stat(target).st_mode & 0o7777)
+        else:
+            os.chmod(tmp, 0o666 & ~current_umask())
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def current_umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def main(argv=None):
@@ -1105,8 +1258,11 @@ def main(argv=None):
     try:
         if not 1 <= args.topk <= TOPK:
             raise GenError("--topk %d: must be 1..%d" % (args.topk, TOPK))
-        if args.name is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", args.name):
-            raise GenError("--name %r is not a C identifier" % args.name)
+        if args.name is not None:
+            check_table_name(args.name)
+        for path, what in ((args.output, "-o"), (args.text, "--text")):
+            if path:
+                check_output_path(path, what)
         device = parse_device_arg(args.device) if args.device else None
         model = load_model(args.db, device, args.allow_stale)
         apply_lookup(model, args.lookup, args.topk)

@@ -96,6 +96,12 @@ def letter(i):
 # --------------------------------------------------------------------------
 # Data.
 
+def head_dim_allowed(mask, head_dim):
+    """The runtime's head-dim cap test (runtime/src/caps.c): multiples of 16
+    in 16..512, bit head_dim / 16 - 1."""
+    return 16 <= head_dim <= 512 and head_dim % 16 == 0 and (mask >> (head_dim // 16 - 1)) & 1
+
+
 def legacy_pick(model, static, point, policy):
     """(route, candidate name or None) the legacy policy runs for a shape."""
     ns, sq, cached, hq, gqa = point
@@ -105,7 +111,7 @@ def legacy_pick(model, static, point, policy):
                        static["kv_block_size"], static["causal"])
     route = legacy.legacy_route(policy, p)
     for c in model["candidates"]:
-        if c["legacy_route"] == route and c["caps"]["head_dim_mask"] >> (static["head_dim"] // 16 - 1) & 1:
+        if c["legacy_route"] == route and head_dim_allowed(c["caps"]["head_dim_mask"], static["head_dim"]):
             return route, c["name"]
     return route, None
 
