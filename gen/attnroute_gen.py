@@ -10,11 +10,16 @@ gives the same bytes (no dates, no row ids, no absolute paths).
 
     attnroute_gen.py DB -o HEADER [--text TEXT] [--name IDENT] [--device ARCH:CU]
                      [--allow-stale] [--lookup nearest_log|floor|tree|auto]
-                     [--topk N]
+                     [--topk N] [--library LIB.so [--cc CC] [--include-dir DIR]]
 
 -o writes the header, --text the same table in the text format below (for
-tools/eval's attnroute-eval, which loads a table at run time); at least one
-of the two is required.  Every class's comment in the header gives the
+tools/eval's attnroute-eval, which loads a table at run time), --library a
+compiled table: a shared library exporting the table as
+attnroute_table_export() (gen/attnroute_table_export.c, built with --cc,
+default $CC or cc, against the attnroute.h in --include-dir, default the
+runtime's include folder next to this script, in the source or the install
+tree), for engines that load tables at run time (Python's attnroute.Table);
+at least one of the three is required.  Every class's comment in the header gives the
 held-out (leave-one-out) slowdown of each lookup; --lookup auto keeps the
 least.
 
@@ -74,6 +79,7 @@ import os
 import re
 import sqlite3
 import struct
+import subprocess
 import sys
 import tempfile
 import urllib.parse
@@ -1232,6 +1238,58 @@ def current_umask():
     return mask
 
 
+EXPORT_SOURCE = "attnroute_table_export.c"
+
+
+def runtime_include_dir():
+    """The folder holding attnroute.h: the runtime's, next to this script
+    in the source tree (gen/ -> runtime/include) or in an install tree
+    (share/attnroute -> include)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for d in (os.path.join(here, "..", "runtime", "include"),
+              os.path.join(here, "..", "..", "include")):
+        if os.path.isfile(os.path.join(d, "attnroute.h")):
+            return os.path.normpath(d)
+    return None
+
+
+def build_library(header_text, name, library, cc, include_dir):
+    """Compile header_text (a generated table named `name`) into the shared
+    library `library` through gen/attnroute_table_export.c.  Raises GenError
+    naming what failed."""
+    source = os.path.join(os.path.dirname(os.path.abspath(__file__)), EXPORT_SOURCE)
+    if not os.path.isfile(source):
+        raise GenError("--library: %s not found next to the generator" % EXPORT_SOURCE)
+    include_dir = include_dir or runtime_include_dir()
+    if not include_dir or not os.path.isfile(os.path.join(include_dir, "attnroute.h")):
+        raise GenError("--library: no attnroute.h in %s; give --include-dir"
+                       % (include_dir or "the runtime's include folder"))
+    cc = (cc or os.environ.get("CC") or "cc").split()
+    with tempfile.TemporaryDirectory(prefix="attnroute-gen-") as tmp:
+        header = os.path.join(tmp, "attnroute_table_export.h")
+        write_file(header, header_text)
+        out = os.path.join(tmp, "table.so")
+        cmd = cc + ["-std=c99", "-O1", "-shared", "-fPIC", "-I", include_dir,
+                    '-DATTNROUTE_TABLE_EXPORT_HEADER="%s"' % header,
+                    "-DATTNROUTE_TABLE_EXPORT_NAME=%s" % name, source, "-o", out]
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True)
+        except OSError as e:
+            raise GenError("--library: cannot run the C compiler %r: %s" % (cc[0], e))
+        if p.returncode != 0:
+            raise GenError("--library: %s failed (exit %d):\n%s" % (
+                " ".join(cmd), p.returncode, (p.stderr or p.stdout).strip()))
+        try:
+            with open(out, "rb") as f:
+                data = f.read()
+            tmp_lib = library + ".tmp"
+            with open(tmp_lib, "wb") as f:
+                f.write(data)
+            os.replace(tmp_lib, library)
+        except OSError as e:
+            raise GenError("--library: %s: cannot write: %s" % (library, e))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(
         prog="attnroute_gen.py",
@@ -1252,9 +1310,15 @@ def main(argv=None):
                     help="lookup of every class (auto: best held-out slowdown)")
     ap.add_argument("--topk", type=int, default=TOPK,
                     help="candidates kept per cell, 1..%d" % TOPK)
+    ap.add_argument("--library", metavar="LIB",
+                    help="also (or only) write a compiled table: a shared library "
+                    "exporting the table as attnroute_table_export()")
+    ap.add_argument("--cc", help="C compiler for --library (default $CC or cc)")
+    ap.add_argument("--include-dir", help="folder with attnroute.h for --library "
+                    "(default: the runtime's, next to this script)")
     args = ap.parse_args(argv)
-    if not args.output and not args.text:
-        ap.error("give -o HEADER, --text TEXT or both")
+    if not args.output and not args.text and not args.library:
+        ap.error("give -o HEADER, --text TEXT, --library LIB or several")
     try:
         if not 1 <= args.topk <= TOPK:
             raise GenError("--topk %d: must be 1..%d" % (args.topk, TOPK))
@@ -1272,6 +1336,12 @@ def main(argv=None):
         if args.output:
             outputs.append((args.output, render_header(model, name, command_line(args),
                                                        args.topk)))
+        if args.library:
+            header_args = argparse.Namespace(**vars(args))
+            if not header_args.output:
+                header_args.output = os.path.splitext(os.path.basename(args.library))[0] + ".h"
+            build_library(render_header(model, name, command_line(header_args), args.topk),
+                          name, args.library, args.cc, args.include_dir)
         if args.text:
             outputs.append((args.text, render_text(model, command_line(args, args.text),
                                                    args.topk)))

@@ -40,6 +40,7 @@
 #ifndef ATTNROUTE_H
 #define ATTNROUTE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -290,6 +291,34 @@ typedef struct attnroute_miss_counter {
   uint32_t next; /* index of the slot the next miss overwrites */
 } attnroute_miss_counter;
 
+/* A ready-made miss hook that keeps each distinct missed shape once, in
+** storage the caller provides (attnroute_miss_set_init), so that the misses
+** can be written as an attnroute-tune --shapes file with
+** attnroute_problem_shape_line.  Two problems are the same shape when their
+** shape lines are equal.  Not thread-safe, like attnroute_miss_counter. */
+typedef struct attnroute_miss_entry {
+  attnroute_problem problem; /* the first problem of this shape */
+  int32_t reason;            /* attnroute_status of its first miss */
+  uint32_t count;            /* misses of this shape; 0 = free slot */
+} attnroute_miss_entry;
+
+typedef struct attnroute_miss_set {
+  attnroute_miss_entry *entries; /* caller's storage: `capacity` entries,
+                                    a hash table (slots in no useful order) */
+  uint32_t capacity;
+  uint32_t count;   /* distinct shapes held */
+  uint64_t total;   /* misses seen, invalid problems included */
+  uint64_t dropped; /* misses of a new shape that found the set full */
+  uint64_t invalid; /* misses of a problem that is no attention call */
+} attnroute_miss_set;
+
+/* Compiled tables: a shared library holding one generated table
+** (gen/attnroute_gen.py --library, or attnroute_generate_table(... LIBRARY))
+** exports it as a function of this name and type, for engines that load
+** tables at run time (dlopen + dlsym, or Python's attnroute package). */
+#define ATTNROUTE_TABLE_EXPORT_SYMBOL "attnroute_table_export"
+typedef const attnroute_table *(*attnroute_table_export_fn)(void);
+
 /* ------------------------------------------------------------------------
 ** Functions.
 */
@@ -345,6 +374,28 @@ ATTNROUTE_API int attnroute_select(const attnroute_router *r,
 /* An attnroute_miss_fn; user must point to an attnroute_miss_counter. */
 ATTNROUTE_API void attnroute_miss_count(void *user, const attnroute_problem *problem,
                                         const attnroute_choice *choice);
+
+/* Write p as one line of an attnroute-tune --shapes file (tuner/grid.h),
+** without a newline, e.g. "head_dim=64 sinks=1 window=-1 block=16
+** dtype=bf16 kv_dtype=bf16 causal=1 num_seqs=4 seqlen_q=100 cached=3000
+** q_heads=64 kv_heads=8" (seqlen_q = max_seqlen_q, cached = max_seqlen_k -
+** max_seqlen_q).  Like snprintf: returns the line's length, writes at most
+** size - 1 characters and a NUL into buf (nothing when size is 0), so a
+** return value >= size means truncated; returns -1 (buf untouched) for a NULL
+** or invalid problem.  No allocation. */
+ATTNROUTE_API int attnroute_problem_shape_line(const attnroute_problem *p, char *buf,
+                                               size_t size);
+
+/* Point set at `capacity` caller-owned entries and empty it (entries are
+** zeroed).  NULL set is ignored; NULL entries or capacity 0 give a set that
+** drops every miss. */
+ATTNROUTE_API void attnroute_miss_set_init(attnroute_miss_set *set,
+                                           attnroute_miss_entry *entries,
+                                           uint32_t capacity);
+
+/* An attnroute_miss_fn; user must point to an attnroute_miss_set. */
+ATTNROUTE_API void attnroute_miss_shapes(void *user, const attnroute_problem *problem,
+                                         const attnroute_choice *choice);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,428 @@
+"""_router.py -- attnroute.Table (a compiled table library), attnroute.Router
+(a table bound to this device, answering one attention call at a time) and
+the objects they return.
+
+A Router owns its C state (attnroute_router, a problem, a choice, the miss
+set's storage) in ctypes memory made once; a select packs the problem's
+integers into that memory, makes one foreign call and returns a cached,
+immutable Choice, so nothing is allocated per call once every distinct
+answer has been seen.
+"""
+import ctypes
+import os
+import struct
+import tempfile
+
+from . import _abi
+from . import _lib
+from ._lib import Error
+
+PROBLEM_FIELDS = tuple(name for name, _ in _abi.Problem._fields_)
+ENV_FIELDS = tuple(name for name, _ in _abi.Env._fields_)
+_DTYPE_FIELDS = ("q_dtype", "kv_dtype")
+
+
+def _int_field(name, value, table):
+    """value as the int32 a struct field holds: bools, ints, and names for
+    dtype and step fields."""
+    if isinstance(value, str) and table is not None:
+        try:
+            return table[value]
+        except KeyError:
+            raise Error("%s=%r: unknown name (%s)" % (name, value, ", ".join(table))) from None
+    if isinstance(value, bool):
+        return int(value)
+    if not isinstance(value, int):
+        raise TypeError("%s=%r: expected an int" % (name, value))
+    if not -2**31 <= value < 2**31:
+        raise Error("%s=%d: outside int32" % (name, value))
+    return value
+
+
+def _name_table(field):
+    if field in _DTYPE_FIELDS:
+        return _abi.DTYPES
+    if field == "step":
+        return _abi.STEPS
+    return None
+
+
+class Table:
+    """A compiled table: a shared library exporting one generated table as
+    attnroute_table_export() (gen/attnroute_gen.py --library).  Raises Error
+    when the file cannot be loaded or exports no table."""
+
+    def __init__(self, path):
+        self.path = os.fspath(path)
+        try:
+            self._dll = ctypes.CDLL(os.path.abspath(self.path))
+        except OSError as e:
+            raise Error("%s: cannot load the table library: %s" % (self.path, e)) from None
+        try:
+            export = self._dll.attnroute_table_export
+        except AttributeError:
+            raise Error("%s: exports no attnroute_table_export (not a compiled attnroute "
+                        "table)" % self.path) from None
+        export.restype = ctypes.c_void_p
+        export.argtypes = []
+        address = export()
+        if not address:
+            raise Error("%s: attnroute_table_export() returned NULL" % self.path)
+        self.address = address
+        head = (ctypes.c_uint32 * 2).from_address(address)
+        self.abi, self.struct_size = head[0], head[1]
+        # Fields past the ABI header are read only from a table of this ABI.
+        self.readable = (self.abi == _abi.TABLE_ABI and
+                         self.struct_size == ctypes.sizeof(_abi.Table))
+        self.arch = self.device_name = self.provenance = None
+        self.cu_count = None
+        self.candidates = []
+        self.legacy_routes = []
+        if self.readable:
+            t = _abi.Table.from_address(address)
+            self.arch = t.arch.decode() if t.arch else None
+            self.cu_count = t.cu_count
+            self.device_name = t.device_name.decode() if t.device_name else None
+            self.provenance = t.provenance.decode() if t.provenance else None
+            for k in range(max(0, t.num_candidates)):
+                c = t.candidates[k]
+                self.candidates.append(c.name.decode() if c.name else None)
+                self.legacy_routes.append(c.legacy_route)
+
+    def __repr__(self):
+        return "attnroute.Table(%r: %s:%s, %d candidates)" % (
+            self.path, self.arch, self.cu_count, len(self.candidates))
+
+
+class Choice:
+    """The answer for one call.  candidate: index into the table's candidates,
+    or -1 (run the legacy route); name: candidate name or "legacy:<route>";
+    from_table: the table answered; reason / reason_text: the runtime's
+    status (0, "answered from the table", or why the legacy policy answered);
+    route / route_name: the legacy route when from_table is False (-1 and
+    None otherwise); rank: position in the cell's ranking, -1 if legacy."""
+    __slots__ = ("candidate", "name", "from_table", "reason", "reason_text", "route",
+                 "route_name", "rank")
+
+    def __init__(self, c):
+        self.candidate = c.candidate
+        self.name = c.name.decode() if c.name else None
+        self.from_table = bool(c.from_table)
+        self.reason = c.reason
+        self.reason_text = _lib.status_text(c.reason)
+        self.route = c.route
+        self.route_name = _abi.ROUTE_NAMES[c.route] if 0 <= c.route < len(_abi.ROUTE_NAMES) \
+            else None
+        self.rank = c.rank
+
+    def __setattr__(self, name, value):
+        if hasattr(self, "rank"):
+            raise AttributeError("Choice is immutable")
+        object.__setattr__(self, name, value)
+
+    def as_dict(self):
+        return {k: getattr(self, k) for k in self.__slots__}
+
+    def __repr__(self):
+        return "Choice(%s)" % ", ".join("%s=%r" % (k, getattr(self, k)) for k in self.__slots__)
+
+
+class Miss:
+    """One distinct missed shape: its --shapes line, how often it missed, the
+    reason of its first miss, and the first problem (a dict of its fields)."""
+    __slots__ = ("shape_line", "count", "reason", "reason_text", "problem")
+
+    def __init__(self, shape_line, count, reason, problem):
+        self.shape_line = shape_line
+        self.count = count
+        self.reason = reason
+        self.reason_text = _lib.status_text(reason)
+        self.problem = problem
+
+    def __repr__(self):
+        return "Miss(%r, count=%d, reason=%r)" % (self.shape_line, self.count, self.reason_text)
+
+
+def shape_line(problem):
+    """The --shapes line of a problem (an _abi.Problem), or None when it is
+    not a valid attention call."""
+    buf = ctypes.create_string_buffer(512)
+    n = _lib.problem_shape_line(ctypes.byref(problem), buf, len(buf))
+    if n < 0:
+        return None
+    if n >= len(buf):
+        buf = ctypes.create_string_buffer(n + 1)
+        _lib.problem_shape_line(ctypes.byref(problem), buf, len(buf))
+    return buf.value.decode()
+
+
+SHAPES_HEADER = "# attnroute-tune --shapes file: shapes a table missed (attnroute Router)\n"
+
+
+def write_shapes(path, lines):
+    """Add `lines` (shape lines) to the --shapes file at path, keeping what it
+    holds and writing each line once.  Written to a temporary file and
+    renamed over path.  Returns the number of lines added."""
+    path = os.fspath(path)
+    try:
+        with open(path, encoding="utf-8") as f:
+            old = f.read()
+    except FileNotFoundError:
+        old = SHAPES_HEADER
+    have = {ln.strip() for ln in old.splitlines()}
+    new = []
+    for ln in lines:
+        if ln not in have:
+            have.add(ln)
+            new.append(ln)
+    if old and not old.endswith("\n"):
+        old += "\n"
+    text = old + "".join(ln + "\n" for ln in new)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".attnroute-shapes-", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return len(new)
+
+
+class Router:
+    """A table bound to the device the engine runs on.
+
+    table: a Table, a path to a compiled table library, or None (every call
+    answered by the legacy policy).  arch, cu_count: the device (a table
+    built for another device is refused: bind_status / bind_reason say why,
+    and every select is answered by the legacy policy; no exception).
+    policy: "post-1345" or "pre-1345" (or its number).  env: engine facts
+    for the legacy gates, a dict of attnroute_env fields (step may be
+    "auto", "prefill" or "decode").  unavailable: candidate names the engine
+    cannot run.  miss_capacity: distinct missed shapes kept (the C hook
+    attnroute_miss_shapes fills caller storage; further new shapes are
+    counted as dropped).  strict: raise Error on a select the runtime
+    rejects as no attention call (BAD_PROBLEM) instead of returning the
+    legacy answer.
+
+    Not thread-safe beyond the GIL: a select runs with the GIL held, so
+    Python threads sharing a Router serialise.
+    """
+
+    def __init__(self, table, arch, cu_count, policy="post-1345", env=None, *,
+                 unavailable=None, miss_capacity=4096, strict=False):
+        if table is not None and not isinstance(table, Table):
+            table = Table(table)
+        self.table = table
+        self.strict = strict
+        self._r = _abi.Router()
+        status = _lib.router_init(ctypes.byref(self._r), table.address if table else None,
+                                  str(arch).encode(), _int_field("cu_count", cu_count, None))
+        self.bind_status = status
+        self.bind_reason = _lib.status_text(status)
+        self.bound = status == _abi.OK
+        self.arch, self.cu_count = str(arch), cu_count
+        self._r.policy = self._policy(policy)
+        self.policy = _lib.policy_name(self._r.policy).decode()
+        for k, v in (env or {}).items():
+            if k not in ENV_FIELDS:
+                raise TypeError("env: unknown field %r (%s)" % (k, ", ".join(ENV_FIELDS)))
+            setattr(self._r.env, k, _int_field(k, v, _name_table(k)))
+        self._unavailable = None
+        if unavailable:
+            names = self.table.candidates if self.table else []
+            flags = (ctypes.c_ubyte * max(1, len(names)))()
+            for n in unavailable:
+                if n not in names:
+                    raise Error("unavailable: %r is no candidate of the table" % n)
+                flags[names.index(n)] = 1
+            self._unavailable = flags
+            self._r.unavailable = ctypes.cast(flags, ctypes.c_void_p)
+        cap = _int_field("miss_capacity", miss_capacity, None)
+        if cap < 0:
+            raise Error("miss_capacity=%d: must be >= 0" % cap)
+        self._miss_entries = (_abi.MissEntry * max(1, cap))()
+        self._misses = _abi.MissSet()
+        _lib.miss_set_init(ctypes.byref(self._misses), self._miss_entries, cap)
+        self._r.on_miss = _lib.MISS_SHAPES
+        self._r.miss_user = ctypes.addressof(self._misses)
+
+        self._problem = _abi.Problem()
+        _lib.problem_init(ctypes.byref(self._problem))
+        self._defaults = [getattr(self._problem, f) for f in PROBLEM_FIELDS]
+        self._index = {f: i for i, f in enumerate(PROBLEM_FIELDS)}
+        self._has_cached = self._index["has_cached"]
+        self._max_q, self._max_k = self._index["max_seqlen_q"], self._index["max_seqlen_k"]
+        self._pack = struct.Struct("=%di" % len(PROBLEM_FIELDS)).pack_into
+        self._pmem = memoryview(self._problem).cast("B")
+        self._choice = _abi.Choice()
+        self._cmem = memoryview(self._choice).cast("B")
+        self._args = (ctypes.byref(self._r), ctypes.byref(self._problem),
+                      ctypes.byref(self._choice))
+        env_at = _abi.Router.env.offset + _abi.Env.step.offset
+        self._step = memoryview(self._r).cast("B")[env_at:env_at + 4].cast("i")
+        self._env_step = self._r.env.step  # what a select without step= uses
+        self._answers = {}
+
+    @staticmethod
+    def _policy(policy):
+        if isinstance(policy, str):
+            p = _lib.policy_parse(policy.encode())
+            if p < 0:
+                raise Error("policy %r: unknown (post-1345, pre-1345)" % policy)
+            return p
+        if _lib.policy_name(_int_field("policy", policy, None)) == b"unknown":
+            raise Error("policy %r: unknown (0 post-1345, 1 pre-1345)" % policy)
+        return policy
+
+    @property
+    def candidates(self):
+        return list(self.table.candidates) if self.table else []
+
+    def _answer(self):
+        key = self._cmem.tobytes()
+        c = self._answers.get(key)
+        if c is None:
+            c = self._answers[key] = Choice(self._choice)
+        return c
+
+    def _fill(self, fields):
+        vals = list(self._defaults)
+        index = self._index
+        for k, v in fields.items():
+            i = index.get(k)
+            if i is None:
+                raise TypeError("select: unknown field %r (%s, step)" % (
+                    k, ", ".join(PROBLEM_FIELDS)))
+            vals[i] = v if type(v) is int else _int_field(k, v, _name_table(k))
+        if "has_cached" not in fields:
+            vals[self._has_cached] = int(vals[self._max_k] > vals[self._max_q])
+        try:
+            self._pack(self._pmem, 0, *vals)
+        except struct.error:
+            for k, v in fields.items():
+                _int_field(k, v, _name_table(k))  # names the field outside int32
+            raise
+
+    def select(self, step=None, **fields):
+        """Choose the kernel for one call.  Keywords: every attnroute_problem
+        field by name (num_seqs, max_seqlen_q, max_seqlen_k, has_cached,
+        num_q_heads, num_kv_heads, head_dim, q_dtype, kv_dtype, has_sinks,
+        sliding_window, kv_block_size, causal, and the fields the header
+        appends), unset fields at attnroute_problem_init's defaults and
+        has_cached, when not given, max_seqlen_k > max_seqlen_q; step
+        ("prefill", "decode", "auto") for this call, else the env's step."""
+        self._fill(fields)
+        self._step[0] = self._env_step if step is None else _int_field("step", step, _abi.STEPS)
+        status = _lib.select(*self._args)
+        if self.strict and status in (_abi.BAD_PROBLEM, _abi.BAD_ARGUMENT):
+            raise Error("select(%s): %s" % (", ".join("%s=%r" % kv for kv in fields.items()),
+                                            _lib.status_text(status)))
+        return self._answer()
+
+    def selector(self, **static):
+        """A fast select for one layer: the static fields (heads, head dim,
+        dtypes, sinks, window, page size, causal) fixed now, the per-call
+        ones given positionally:
+
+            sel = router.selector(num_q_heads=64, num_kv_heads=8, head_dim=64,
+                                  has_sinks=1, kv_block_size=16)
+            choice = sel(num_seqs, max_seqlen_q, max_seqlen_k, has_cached, step)
+
+        step: attnroute.STEP_AUTO / STEP_PREFILL / STEP_DECODE (an int, for
+        this call; default STEP_AUTO).
+        The returned function shares this router's state (misses included)."""
+        for k in ("num_seqs", "max_seqlen_q", "max_seqlen_k", "has_cached"):
+            if k in static:
+                raise TypeError("selector: %s is a per-call argument" % k)
+        problem = _abi.Problem()
+        _lib.problem_init(ctypes.byref(problem))
+        for k, v in static.items():
+            if k not in self._index:
+                raise TypeError("selector: unknown field %r (%s)" % (k, ", ".join(PROBLEM_FIELDS)))
+            setattr(problem, k, _int_field(k, v, _name_table(k)))
+        pack4 = struct.Struct("=4i").pack_into
+        mem = memoryview(problem).cast("B")
+        args = (ctypes.byref(self._r), ctypes.byref(problem), ctypes.byref(self._choice))
+        call, step_mem, cmem, answers, answer = (_lib.select, self._step, self._cmem,
+                                                 self._answers, self._answer)
+
+        def select(num_seqs, max_seqlen_q, max_seqlen_k, has_cached, step=0):
+            pack4(mem, 0, num_seqs, max_seqlen_q, max_seqlen_k, has_cached)
+            step_mem[0] = step
+            call(*args)
+            c = answers.get(cmem.tobytes())
+            return c if c is not None else answer()
+        select.problem = problem
+        return select
+
+    def legacy(self, policy=None, **fields):
+        """What the legacy gates pick for a problem (fields as in select) under
+        `policy` (default: the router's), as a Choice with from_table False:
+        route, and as candidate the table's stand-in for that route (a
+        candidate whose legacy_route it is and that can run the problem, as
+        the runtime names it on a miss), or -1."""
+        step = fields.pop("step", None)
+        self._fill(fields)
+        env = _abi.Env.from_buffer_copy(self._r.env)
+        env.step = self._env_step if step is None else _int_field("step", step, _abi.STEPS)
+        pol = self._r.policy if policy is None else self._policy(policy)
+        route = _lib.legacy_route(pol, ctypes.byref(env), ctypes.byref(self._problem))
+        c = _abi.Choice()
+        c.candidate, c.from_table, c.reason, c.route, c.rank = -1, 0, _abi.OK, route, -1
+        c.name = ("legacy:" + _abi.ROUTE_NAMES[route]).encode()
+        ok = _lib.problem_check(ctypes.byref(self._problem)) == _abi.OK
+        if self.bound and ok:
+            t = _abi.Table.from_address(self.table.address)
+            for k in range(t.num_candidates):
+                cand = t.candidates[k]
+                if cand.legacy_route != route or (self._unavailable and self._unavailable[k]):
+                    continue
+                if _caps_allow(ctypes.byref(cand.caps), ctypes.byref(self._problem)):
+                    c.candidate, c.name = k, cand.name
+                    break
+        answer = Choice(c)
+        object.__setattr__(answer, "reason_text", "legacy gates (%s)" %
+                           _lib.policy_name(pol).decode())
+        return answer
+
+    def misses(self):
+        """The distinct shapes missed so far, sorted by shape line."""
+        out = []
+        for e in self._miss_entries[:self._misses.capacity]:
+            if e.count:
+                p = _abi.Problem.from_buffer_copy(e.problem)
+                out.append(Miss(shape_line(p), e.count, e.reason,
+                                {f: getattr(p, f) for f in PROBLEM_FIELDS}))
+        out.sort(key=lambda m: m.shape_line)
+        return out
+
+    def miss_stats(self):
+        """Counts of the miss hook: total misses, distinct shapes held, misses
+        of new shapes dropped (set full), misses of invalid problems."""
+        m = self._misses
+        return {"total": m.total, "distinct": m.count, "dropped": m.dropped,
+                "invalid": m.invalid}
+
+    def clear_misses(self):
+        _lib.miss_set_init(ctypes.byref(self._misses), self._miss_entries,
+                           self._misses.capacity)
+
+    def write_shapes(self, path):
+        """Add the missed shapes to the attnroute-tune --shapes file at path
+        (created when absent), each once.  Returns the number added."""
+        return write_shapes(path, [m.shape_line for m in self.misses()])
+
+    def __repr__(self):
+        return "attnroute.Router(%s, %s:%s, %s, %s)" % (
+            self.table.path if self.table else None, self.arch, self.cu_count, self.policy,
+            "bound" if self.bound else "refused: " + self.bind_reason)
+
+
+_caps_allow = _lib._c.attnroute_caps_allow
+_caps_allow.restype = ctypes.c_int
+_caps_allow.argtypes = None

@@ -1,0 +1,169 @@
+/*
+** shapes.c -- misses as tuner input: a problem written as a line of an
+** attnroute-tune --shapes file, and the miss hook that keeps each distinct
+** missed shape once in caller-owned storage.  No allocation, no I/O, no
+** libc formatting (integers are written by hand).
+*/
+#include <stddef.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* The fields of a shape line, normalised: booleans as 0/1, no window as -1,
+** seqlen_q = max_seqlen_q and cached = max_seqlen_k - max_seqlen_q. */
+enum {
+  KEY_HEAD_DIM,
+  KEY_SINKS,
+  KEY_WINDOW,
+  KEY_BLOCK,
+  KEY_DTYPE,
+  KEY_KV_DTYPE,
+  KEY_CAUSAL,
+  KEY_NUM_SEQS,
+  KEY_SEQLEN_Q,
+  KEY_CACHED,
+  KEY_Q_HEADS,
+  KEY_KV_HEADS,
+  NUM_KEYS
+};
+
+static const char *const key_names[NUM_KEYS] = {
+    "head_dim", "sinks",    "window",  "block",    "dtype",   "kv_dtype",
+    "causal",   "num_seqs", "seqlen_q", "cached", "q_heads", "kv_heads"};
+
+static const char *const dtype_names[ATTNROUTE_NUM_DTYPES] = {"bf16", "fp16", "fp8_e4m3",
+                                                              "fp32"};
+
+/* p's shape key (p checked: dtypes known, sk >= sq). */
+static void shape_key(const attnroute_problem *p, int32_t k[NUM_KEYS]) {
+  k[KEY_HEAD_DIM] = p->head_dim;
+  k[KEY_SINKS] = p->has_sinks != 0;
+  k[KEY_WINDOW] = ATTNROUTE__HAS_WINDOW(p->sliding_window) ? p->sliding_window : -1;
+  k[KEY_BLOCK] = p->kv_block_size;
+  k[KEY_DTYPE] = p->q_dtype;
+  k[KEY_KV_DTYPE] = p->kv_dtype;
+  k[KEY_CAUSAL] = p->causal != 0;
+  k[KEY_NUM_SEQS] = p->num_seqs;
+  k[KEY_SEQLEN_Q] = p->max_seqlen_q;
+  k[KEY_CACHED] = p->max_seqlen_k - p->max_seqlen_q;
+  k[KEY_Q_HEADS] = p->num_q_heads;
+  k[KEY_KV_HEADS] = p->num_kv_heads;
+}
+
+/* Appends text to buf (capacity size) at *len, keeping a NUL in bounds;
+** *len counts every character, written or not. */
+static void put_str(char *buf, size_t size, size_t *len, const char *text) {
+  for (; *text; text++, (*len)++)
+    if (*len + 1 < size) buf[*len] = *text;
+}
+
+static void put_int(char *buf, size_t size, size_t *len, int32_t v) {
+  char digits[12];
+  int n = 0;
+  uint32_t u = v < 0 ? 0u - (uint32_t)v : (uint32_t)v;
+  do {
+    digits[n++] = (char)('0' + u % 10u);
+    u /= 10u;
+  } while (u);
+  if (v < 0) digits[n++] = '-';
+  while (n > 0) {
+    char one[2];
+    one[0] = digits[--n];
+    one[1] = 0;
+    put_str(buf, size, len, one);
+  }
+}
+
+/*
+** p as a --shapes line (see attnroute.h).  Returns the full length, or -1.
+*/
+int attnroute_problem_shape_line(const attnroute_problem *p, char *buf, size_t size) {
+  int32_t k[NUM_KEYS];
+  size_t len = 0;
+  int i;
+  if (attnroute_problem_check(p) != ATTNROUTE_OK) return -1;
+  if (!buf) size = 0;
+  shape_key(p, k);
+  for (i = 0; i < NUM_KEYS; i++) {
+    if (i) put_str(buf, size, &len, " ");
+    put_str(buf, size, &len, key_names[i]);
+    put_str(buf, size, &len, "=");
+    if (i == KEY_DTYPE || i == KEY_KV_DTYPE)
+      put_str(buf, size, &len, dtype_names[k[i]]);
+    else
+      put_int(buf, size, &len, k[i]);
+  }
+  if (size > 0) buf[len < size ? len : size - 1] = 0;
+  return (int)len;
+}
+
+/*
+** Empties set and points it at `capacity` zeroed entries.
+*/
+void attnroute_miss_set_init(attnroute_miss_set *set, attnroute_miss_entry *entries,
+                             uint32_t capacity) {
+  if (!set) return;
+  if (!entries) capacity = 0;
+  if (capacity) memset(entries, 0, (size_t)capacity * sizeof *entries);
+  set->entries = entries;
+  set->capacity = capacity;
+  set->count = 0;
+  set->total = 0;
+  set->dropped = 0;
+  set->invalid = 0;
+}
+
+/* FNV-1a over the key's bytes, little-endian by construction. */
+static uint32_t key_hash(const int32_t k[NUM_KEYS]) {
+  uint32_t h = 2166136261u;
+  int i, b;
+  for (i = 0; i < NUM_KEYS; i++)
+    for (b = 0; b < 4; b++) {
+      h ^= ((uint32_t)k[i] >> (8 * b)) & 0xffu;
+      h *= 16777619u;
+    }
+  return h;
+}
+
+/*
+** An attnroute_miss_fn over an attnroute_miss_set (user).  Counts the miss
+** in `total`; an invalid problem only in `invalid`; a shape already held
+** gets its count raised (saturating); a new shape takes a free slot, or is
+** counted in `dropped` when the set is full.  Open addressing with linear
+** probing: a full set is probed once around, then given up on.
+*/
+void attnroute_miss_shapes(void *user, const attnroute_problem *problem,
+                           const attnroute_choice *choice) {
+  attnroute_miss_set *set = (attnroute_miss_set *)user;
+  int32_t key[NUM_KEYS], held[NUM_KEYS];
+  uint32_t slot, n;
+  if (!set) return;
+  set->total++;
+  if (attnroute_problem_check(problem) != ATTNROUTE_OK) {
+    set->invalid++;
+    return;
+  }
+  if (!set->entries || set->capacity == 0) {
+    set->dropped++;
+    return;
+  }
+  shape_key(problem, key);
+  slot = key_hash(key) % set->capacity;
+  for (n = 0; n < set->capacity; n++, slot = (slot + 1 == set->capacity) ? 0 : slot + 1) {
+    attnroute_miss_entry *e = &set->entries[slot];
+    if (e->count == 0) {
+      if (set->count >= set->capacity) break;
+      e->problem = *problem;
+      e->reason = choice ? choice->reason : ATTNROUTE_NO_TABLE;
+      e->count = 1;
+      set->count++;
+      return;
+    }
+    shape_key(&e->problem, held);
+    if (memcmp(held, key, sizeof key) == 0) {
+      if (e->count < UINT32_MAX) e->count++;
+      return;
+    }
+  }
+  set->dropped++;
+}

@@ -1,0 +1,143 @@
+"""test_miss_loop.py -- the miss-to-tune loop end to end on the host backend.
+
+1. attnroute-tune measures tests/e2e/tiny.grid into a db; the generator
+   compiles it into a table library (gen --library).
+2. A Python engine (attnroute.Router) selects problems the table does not
+   cover: they miss (OUT_OF_DOMAIN, NO_CLASS).  A C engine (miss_shapes,
+   dlopen of the same library, attnroute_miss_shapes as its miss hook)
+   misses the same problems and prints the same shape lines.
+3. Router.write_shapes writes them as a --shapes file (each once, however
+   often it missed); attnroute-tune --backend host --shapes measures them
+   into the same db.
+4. The regenerated table answers every missed problem from the table, with
+   a candidate as fast as the fastest measured on that exact shape.
+
+    test_miss_loop.py --root SRC --cc CC --work DIR --tune TUNER --grid GRID
+                      --miss-shapes MISS_SHAPES
+"""
+import argparse
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+
+import attnroute
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--root", required=True)
+ap.add_argument("--cc", required=True)
+ap.add_argument("--work", required=True)
+ap.add_argument("--tune", required=True)
+ap.add_argument("--grid", required=True)
+ap.add_argument("--miss-shapes", required=True)
+args = ap.parse_args()
+shutil.rmtree(args.work, ignore_errors=True)
+os.makedirs(args.work)
+gen = os.path.join(args.root, "gen/attnroute_gen.py")
+db = os.path.join(args.work, "loop.db")
+TUNE_FAST = ["--quiet", "--min-reps", "2", "--min-ms", "1", "--max-ms", "20"]
+
+
+def fail(msg):
+    print("FAIL:", msg)
+    sys.exit(1)
+
+
+def run(cmd, **kw):
+    p = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if p.returncode != 0:
+        fail("%s exited %d\n%s\n%s" % (" ".join(cmd), p.returncode, p.stdout, p.stderr))
+    return p.stdout
+
+
+def compile_table(name):
+    lib = os.path.join(args.work, "lib%s.so" % name)
+    run([sys.executable, gen, db, "--library", lib, "--cc", args.cc, "--name", name])
+    return lib
+
+
+run([args.tune, "--backend", "host", "--grid", args.grid, "--db", db] + TUNE_FAST)
+lib1 = compile_table("loop_before")
+table = attnroute.Table(lib1)
+router = attnroute.Router(table, table.arch, table.cu_count)
+if not router.bound:
+    fail("the host table does not bind to its own device: " + router.bind_reason)
+
+# tiny.grid: head_dim 64, sinks, heads 4/1 and 8/2, num_seqs 1 2, sq 1 16,
+# cached 0 48.  Off the grid: longer queries, more sequences, another head dim.
+static = dict(num_q_heads=4, num_kv_heads=1, head_dim=64, has_sinks=1, kv_block_size=16)
+missed = [dict(static, num_seqs=2, max_seqlen_q=64, max_seqlen_k=112),
+          dict(static, num_seqs=3, max_seqlen_q=16, max_seqlen_k=16),
+          dict(static, num_seqs=1, max_seqlen_q=1, max_seqlen_k=200),
+          dict(static, num_seqs=1, max_seqlen_q=8, max_seqlen_k=8, head_dim=128,
+               has_sinks=0)]
+hit = dict(static, num_seqs=2, max_seqlen_q=16, max_seqlen_k=64)
+calls = [missed[i % len(missed)] for i in range(3 * len(missed))] + [hit]
+for f in calls:
+    c = router.select(**f)
+    if (f is hit) != c.from_table:
+        fail("before tuning: %r answered %r" % (f, c))
+m = router.misses()
+if [x.count for x in m] != [3] * len(missed):
+    fail("misses %r" % m)
+reasons = sorted({x.reason_text for x in m})
+if reasons != ["no table class for these head dim / dtypes / sinks / window / block size / causal",
+               "problem outside the range the table was tuned on"]:
+    fail("miss reasons %r" % reasons)
+
+# The C engine misses the same shapes, through the miss hook.
+stdin = "".join("%d %d %d %d %d %d %d %d %d\n" % (
+    f["num_seqs"], f["max_seqlen_q"], f["max_seqlen_k"], f["num_q_heads"],
+    f["num_kv_heads"], f["head_dim"], f["has_sinks"], -1, f["kv_block_size"]) for f in calls)
+out = run([args.miss_shapes, lib1, table.arch, str(table.cu_count)], input=stdin).splitlines()
+c_lines = sorted(ln[len("miss "):] for ln in out if ln.startswith("miss "))
+if c_lines != [x.shape_line for x in m]:
+    fail("C miss hook lines %r\nPython lines %r" % (c_lines, [x.shape_line for x in m]))
+summary = "misses total=%d distinct=%d dropped=0 invalid=0" % (len(calls) - 1, len(missed))
+if out[-1] != summary:
+    fail("C summary %r, want %r" % (out[-1], summary))
+if [ln.split()[0] for ln in out[:len(calls)]] != ["0"] * (len(calls) - 1) + ["1"]:
+    fail("C selects %r" % out[:len(calls)])
+
+shapes = os.path.join(args.work, "missed.shapes")
+if router.write_shapes(shapes) != len(missed) or router.write_shapes(shapes) != 0:
+    fail("write_shapes did not add each shape exactly once")
+with open(shapes) as f:
+    body = [ln for ln in f.read().splitlines() if ln and not ln.startswith("#")]
+if sorted(body) != c_lines:
+    fail("shapes file %r" % body)
+
+run([args.tune, "--backend", "host", "--shapes", shapes, "--db", db] + TUNE_FAST)
+
+# Fastest ok median per (shape key, candidate) for the missed shapes.
+con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+times = {}
+for row in con.execute("""select s.num_seqs, s.seqlen_q, s.seqlen_k, s.num_q_heads,
+                                 s.num_kv_heads, s.head_dim, c.name, m.median_us
+                          from measurement m join shape s on s.id = m.shape_id
+                          join candidate c on c.id = m.candidate_id
+                          where m.status = 'ok'"""):
+    times.setdefault(row[:6], {})[row[6]] = row[7]
+con.close()
+
+lib2 = compile_table("loop_after")
+after = attnroute.Router(lib2, table.arch, table.cu_count)
+for f in missed:
+    c = after.select(**f)
+    key = (f["num_seqs"], f["max_seqlen_q"], f["max_seqlen_k"], f["num_q_heads"],
+           f["num_kv_heads"], f["head_dim"])
+    if not c.from_table:
+        fail("after tuning: %r still missed: %s" % (f, c.reason_text))
+    measured = times.get(key)
+    if not measured or c.name not in measured:
+        fail("after tuning: %r answered %s, not measured ok on that shape (%r)" % (
+            f, c.name, measured))
+    # Medians tie at the clock's resolution: as fast as the fastest counts.
+    if measured[c.name] > min(measured.values()):
+        fail("after tuning: %r answered %s (%.3f us), fastest is %.3f us" % (
+            f, c.name, measured[c.name], min(measured.values())))
+if after.misses():
+    fail("after tuning: misses %r" % after.misses())
+print("test_miss_loop: ok (%d shapes missed, tuned, answered; C and Python lines equal)"
+      % len(missed))
