@@ -9,6 +9,7 @@ immutable Choice, so nothing is allocated per call once every distinct
 answer has been seen.
 """
 import ctypes
+import operator
 import os
 import struct
 import tempfile
@@ -256,6 +257,8 @@ class Router:
         self._defaults = [getattr(self._problem, f) for f in PROBLEM_FIELDS]
         self._index = {f: i for i, f in enumerate(PROBLEM_FIELDS)}
         self._has_cached = self._index["has_cached"]
+        self._default_map = dict(zip(PROBLEM_FIELDS, self._defaults))
+        self._getter = operator.itemgetter(*PROBLEM_FIELDS)
         self._max_q, self._max_k = self._index["max_seqlen_q"], self._index["max_seqlen_k"]
         self._pack = struct.Struct("=%di" % len(PROBLEM_FIELDS)).pack_into
         self._pmem = memoryview(self._problem).cast("B")
@@ -290,23 +293,32 @@ class Router:
             c = self._answers[key] = Choice(self._choice)
         return c
 
-    def _fill(self, fields):
+    def _fill_checked(self, fields):
+        """The slow path of _fill: converts names and bools, and raises an
+        error naming the field that is unknown or not an int32."""
         vals = list(self._defaults)
-        index = self._index
         for k, v in fields.items():
-            i = index.get(k)
+            i = self._index.get(k)
             if i is None:
                 raise TypeError("select: unknown field %r (%s, step)" % (
                     k, ", ".join(PROBLEM_FIELDS)))
-            vals[i] = v if type(v) is int else _int_field(k, v, _name_table(k))
+            vals[i] = _int_field(k, v, _name_table(k))
         if "has_cached" not in fields:
             vals[self._has_cached] = int(vals[self._max_k] > vals[self._max_q])
-        try:
-            self._pack(self._pmem, 0, *vals)
-        except struct.error:
-            for k, v in fields.items():
-                _int_field(k, v, _name_table(k))  # names the field outside int32
-            raise
+        self._pack(self._pmem, 0, *vals)
+
+    def _fill(self, fields):
+        """Packs a problem given by keywords into the router's problem struct."""
+        merged = {**self._default_map, **fields}
+        if len(merged) == len(PROBLEM_FIELDS):
+            if "has_cached" not in fields:
+                merged["has_cached"] = int(merged["max_seqlen_k"] > merged["max_seqlen_q"])
+            try:
+                self._pack(self._pmem, 0, *self._getter(merged))
+                return
+            except struct.error:  # a name, a bool subclass is fine; else say which
+                pass
+        self._fill_checked(fields)
 
     def select(self, step=None, **fields):
         """Choose the kernel for one call.  Keywords: every attnroute_problem
@@ -314,15 +326,21 @@ class Router:
         num_q_heads, num_kv_heads, head_dim, q_dtype, kv_dtype, has_sinks,
         sliding_window, kv_block_size, causal, and the fields the header
         appends), unset fields at attnroute_problem_init's defaults and
-        has_cached, when not given, max_seqlen_k > max_seqlen_q; step
-        ("prefill", "decode", "auto") for this call, else the env's step."""
+        has_cached, when not given, max_seqlen_k > max_seqlen_q; dtypes as
+        numbers or names ("bf16", "fp8_e4m3", ...); step ("prefill",
+        "decode", "auto" or attnroute.STEP_*) for this call, else the env's
+        step."""
         self._fill(fields)
-        self._step[0] = self._env_step if step is None else _int_field("step", step, _abi.STEPS)
+        if step is None:
+            self._step[0] = self._env_step
+        else:
+            self._step[0] = step if type(step) is int else _int_field("step", step, _abi.STEPS)
         status = _lib.select(*self._args)
-        if self.strict and status in (_abi.BAD_PROBLEM, _abi.BAD_ARGUMENT):
+        if status and self.strict and status in (_abi.BAD_PROBLEM, _abi.BAD_ARGUMENT):
             raise Error("select(%s): %s" % (", ".join("%s=%r" % kv for kv in fields.items()),
                                             _lib.status_text(status)))
-        return self._answer()
+        c = self._answers.get(self._cmem.tobytes())
+        return c if c is not None else self._answer()
 
     def selector(self, **static):
         """A fast select for one layer: the static fields (heads, head dim,
