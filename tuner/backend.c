@@ -4,7 +4,9 @@
 ** Backends not compiled in (AR_HAVE_CUDA / AR_HAVE_HIP unset) say so.
 */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backend.h"
 
@@ -35,8 +37,36 @@ int ar_backend_open(const char *name, ar_backend **out, char *err, size_t errlen
     snprintf(err, errlen, "unknown backend '%s' (host, cuda, hip, auto)", name);
     return -1;
   }
-  char ignored[512];
-  if (ar_backend_cuda_open(out, ignored, sizeof ignored) == 0) return 0;
-  if (ar_backend_hip_open(out, ignored, sizeof ignored) == 0) return 0;
-  return ar_backend_host_open(out, err, errlen);
+  /* auto: cuda, then hip, then host; says why each GPU backend was skipped
+  ** (in err, also on success), and does not fall back to the host when a
+  ** GPU device node exists: a broken driver must not yield a CPU table. */
+  char why_cuda[512], why_hip[512];
+  if (ar_backend_cuda_open(out, why_cuda, sizeof why_cuda) == 0) {
+    snprintf(err, errlen, "auto: using cuda");
+    return 0;
+  }
+  if (ar_backend_hip_open(out, why_hip, sizeof why_hip) == 0) {
+    snprintf(err, errlen, "auto: using hip (cuda skipped: %.200s)", why_cuda);
+    return 0;
+  }
+  const char *gpu = ar_gpu_device_node();
+  if (gpu) {
+    snprintf(err, errlen,
+             "auto: %s exists, so this machine has a GPU, but no GPU backend opened (%.180s; %.180s); fix the "
+             "driver, or pass --backend host to tune the CPU",
+             gpu, why_cuda, why_hip);
+    return -1;
+  }
+  if (ar_backend_host_open(out, err, errlen)) return -1;
+  snprintf(err, errlen, "auto: using host (cuda skipped: %.220s; hip skipped: %.220s)", why_cuda, why_hip);
+  return 0;
+}
+
+const char *ar_gpu_device_node(void) {
+  static const char *const nodes[] = {"/dev/nvidiactl", "/dev/nvidia0", "/dev/kfd"};
+  const char *forced = getenv("ATTNROUTE_GPU_DEVICE_NODE"); /* tests: pretend this node is the GPU's */
+  if (forced) return *forced && access(forced, F_OK) == 0 ? forced : NULL;
+  for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++)
+    if (access(nodes[i], F_OK) == 0) return nodes[i];
+  return NULL;
 }

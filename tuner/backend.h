@@ -76,7 +76,15 @@ int ar_backend_cuda_open(ar_backend **out, char *err, size_t errlen);
 int ar_backend_hip_open(ar_backend **out, char *err, size_t errlen);
 
 /* Open by name: "host", "cuda", "hip", or "auto" (cuda, then hip, then
-** host).  Backends not compiled in fail with a message saying so. */
+** host).  Backends not compiled in fail with a message saying so.  For
+** "auto", err also holds, on success, which backend was used and why the
+** ones before it were skipped; auto fails rather than use the host when
+** ar_gpu_device_node() finds a GPU. */
 int ar_backend_open(const char *name, ar_backend **out, char *err, size_t errlen);
+
+/* A GPU device node of this machine (/dev/nvidiactl, /dev/nvidia0,
+** /dev/kfd), or NULL.  $ATTNROUTE_GPU_DEVICE_NODE, when set, is checked
+** instead (tests). */
+const char *ar_gpu_device_node(void);
 
 #endif /* AR_BACKEND_H */

@@ -68,6 +68,23 @@ int ar_kernel_path_find(const char *module, char *out, size_t outlen, char *err,
   return -1;
 }
 
+void ar_gen_command(char *buf, size_t len) {
+  char exe[PATH_MAX], path[PATH_MAX + 32];
+  exe_dir(exe, sizeof exe);
+  snprintf(path, sizeof path, "%s/attnroute-gen", exe);
+  if (exe[0] && access(path, X_OK) == 0) {
+    snprintf(buf, len, "%s", path);
+    return;
+  }
+#ifdef AR_GEN_SCRIPT
+  if (access(AR_GEN_SCRIPT, R_OK) == 0) {
+    snprintf(buf, len, "python3 %s", AR_GEN_SCRIPT);
+    return;
+  }
+#endif
+  snprintf(buf, len, "python3 gen/attnroute_gen.py");
+}
+
 int ar_candidate_code_hash(const ar_candidate *c, char hex[65], char *err, size_t errlen) {
   ar_sha256 s;
   ar_sha256_init(&s);

@@ -123,10 +123,22 @@ static int preload_candidates(ar_worker *w, plan *pl, const volatile int *interr
   return 0;
 }
 
-/* Cost weight of one measurement, for the ETA. */
-static double measurement_work(const ar_shape *s, const char *backend) {
-  double overhead = strcmp(backend, "host") == 0 ? 2e7 : 5e10;
-  return ar_shape_flops(s) * 4 + overhead;
+/* Prior estimate, in seconds, of one measurement under policy t, for the
+** plan and the ETA (which then learns the real cost from measured time):
+** the check run, the warm-up and the timed repetitions, each after a cache
+** flush; repetitions until min_ms of kernel time, within min_reps..max_reps
+** and the measure loop's wall-time cap (measure.c). */
+static double measurement_estimate(const ar_shape *s, const char *backend, const ar_timing_policy *t) {
+  int host = strcmp(backend, "host") == 0;
+  double kernel_ms = ar_shape_flops(s) * 4 / (host ? 2e9 : 2e14) * 1e3 + (host ? 0.01 : 0.005);
+  double flush_ms = t->flush_cache ? (host ? 6.0 : 0.05) : 0;
+  double reps = ceil(t->min_ms / kernel_ms);
+  if (reps < t->min_reps) reps = t->min_reps;
+  if (reps > t->max_reps) reps = t->max_reps;
+  double cap_ms = 4 * (t->max_ms > t->min_ms ? t->max_ms : t->min_ms);
+  double rep_ms = kernel_ms + flush_ms;
+  if (reps > t->min_reps && reps * rep_ms > cap_ms) reps = fmax(t->min_reps, cap_ms / rep_ms);
+  return (1 + t->warmup + reps) * rep_ms / 1e3;
 }
 
 static int register_rows(ar_store *st, const ar_device_info *dev, const char *backend, const ar_tune_opts *o,
@@ -168,10 +180,14 @@ static uint64_t mix64(uint64_t x) {
 }
 
 static void print_plan(const plan *pl, const ar_worker *w, size_t total, size_t unsupported, size_t done,
-                       double work, const ar_tune_opts *o) {
+                       double est_s, const ar_tune_opts *o) {
   printf("plan for %s\n", pl->source);
-  printf("  device    : %s %s (%s, %d %s)\n", w->backend, w->dev.name, w->dev.arch, w->dev.cu_count,
-         strcmp(w->backend, "host") == 0 ? "core" : "compute units");
+  if (w->pid <= 0)
+    printf("  device    : %s, not opened on this machine (%s);\n"
+           "              the plan lists the build's candidates, nothing is measured\n", w->backend, w->note);
+  else
+    printf("  device    : %s %s (%s, %d %s)\n", w->backend, w->dev.name, w->dev.arch, w->dev.cu_count,
+           strcmp(w->backend, "host") == 0 ? "core" : "compute units");
   printf("  shapes    : %zu\n", pl->shapes.count);
   printf("  candidates: %d\n", pl->ncands);
   for (int i = 0; i < pl->ncands; i++)
@@ -182,9 +198,27 @@ static void print_plan(const plan *pl, const ar_worker *w, size_t total, size_t 
   printf("    already in %s: %zu\n", o->db_path, done);
   printf("    to run: %zu\n", total);
   char eta[32];
-  double rate = strcmp(w->backend, "host") == 0 ? 1e9 : 1e14;
-  ar_format_duration(work / rate, eta, sizeof eta);
-  printf("  estimated work: %.3g FLOP (checks + timed repetitions), roughly %s\n", work, eta);
+  ar_format_duration(est_s, eta, sizeof eta);
+  printf("  estimated time: roughly %s (checks, warm-up and timed repetitions with cache flushes;\n"
+         "                  the progress line learns the real rate)\n", eta);
+}
+
+/* The end of a run: what was measured, how long it took, and the next step
+** (the generator, as this installation or build tree runs it). */
+static void print_summary(const ar_progress *p, const ar_tune_opts *o, size_t already, int rc) {
+  char elapsed[32];
+  ar_format_duration(ar_progress_elapsed(p), elapsed, sizeof elapsed);
+  fprintf(stderr,
+          "tune: %s in %s: %zu of %zu measured (ok %zu, unsupported %zu, wrong %zu, fault %zu, timeout %zu), "
+          "%zu already in %s\n",
+          rc == AR_EXIT_INTERRUPTED ? "interrupted" : "finished", elapsed, p->done_items, p->total_items,
+          p->counts[0], p->counts[1], p->counts[2], p->counts[3], p->counts[4], already, o->db_path);
+  char gen[4096];
+  ar_gen_command(gen, sizeof gen);
+  if (rc == AR_EXIT_INTERRUPTED || rc == AR_EXIT_INCOMPLETE)
+    fprintf(stderr, "next: re-run the same command to resume, then: %s %s -o attnroute_table.h\n", gen, o->db_path);
+  else
+    fprintf(stderr, "next: %s %s -o attnroute_table.h\n", gen, o->db_path);
 }
 
 int ar_tune_run(const ar_tune_opts *o, const volatile int *interrupted) {
@@ -203,10 +237,18 @@ int ar_tune_run(const ar_tune_opts *o, const volatile int *interrupted) {
   }
   ar_kernel_path_set_dirs(o->kernel_dirs);
   ar_candidates_configure(o->aiter_hsa);
+  int no_device = 0; /* a dry run for a named backend this machine cannot open */
   if (ar_worker_start(&w, o->backend, interrupted, err, sizeof err)) {
-    fprintf(stderr, "attnroute-tune: %s\n", err);
-    rc = *interrupted ? AR_EXIT_INTERRUPTED : AR_EXIT_ERROR;
-    goto out;
+    if (!(o->dry_run && strcmp(o->backend, "auto") != 0 && !*interrupted)) {
+      fprintf(stderr, "attnroute-tune: %s\n", err);
+      rc = *interrupted ? AR_EXIT_INTERRUPTED : AR_EXIT_ERROR;
+      goto out;
+    }
+    no_device = 1;
+    snprintf(w.backend, sizeof w.backend, "%s", o->backend);
+    snprintf(w.note, sizeof w.note, "%.*s", (int)sizeof w.note - 1, err);
+  } else if (!o->quiet && strcmp(o->backend, "auto") == 0 && w.note[0]) {
+    fprintf(stderr, "attnroute-tune: %s\n", w.note);
   }
   ar_timing_policy policy;
   resolve_policy(o, w.backend, &policy);
@@ -214,7 +256,16 @@ int ar_tune_run(const ar_tune_opts *o, const volatile int *interrupted) {
     rc = AR_EXIT_USAGE;
     goto out;
   }
-  if (plan_candidates(o, w.backend, &pl) || preload_candidates(&w, &pl, interrupted)) {
+  if (no_device && o->dry_run) {
+    int n = 0;
+    candidates_for_backend(w.backend, &n);
+    if (n == 0) { /* not compiled in: the reason is the backend's */
+      fprintf(stderr, "attnroute-tune: %s\n", w.note);
+      rc = AR_EXIT_ERROR;
+      goto out;
+    }
+  }
+  if (plan_candidates(o, w.backend, &pl) || (!no_device && preload_candidates(&w, &pl, interrupted))) {
     rc = *interrupted ? AR_EXIT_INTERRUPTED : AR_EXIT_USAGE;
     goto out;
   }
@@ -286,7 +337,7 @@ int ar_tune_run(const ar_tune_opts *o, const volatile int *interrupted) {
       }
       todo[s * pl.ncands + c] = 1;
       to_run++;
-      work += measurement_work(sh, w.backend);
+      work += measurement_estimate(sh, w.backend, &policy);
     }
   }
   if (o->dry_run) {
@@ -300,9 +351,9 @@ int ar_tune_run(const ar_tune_opts *o, const volatile int *interrupted) {
   ar_progress prog;
   ar_progress_init(&prog, to_run, work, o->quiet);
   if (!o->quiet)
-    fprintf(stderr, "tune: %s on %s %s (%s, %d CUs): %zu shapes x %d candidates, %zu to run, %zu already in %s\n",
-            pl.source, w.backend, w.dev.name, w.dev.arch, w.dev.cu_count, nshapes, pl.ncands, to_run, already,
-            o->db_path);
+    fprintf(stderr, "tune: %s on %s %s (%s, %d %s): %zu shapes x %d candidates, %zu to run, %zu already in %s\n",
+            pl.source, w.backend, w.dev.name, w.dev.arch, w.dev.cu_count,
+            strcmp(w.backend, "host") == 0 ? "cores" : "CUs", nshapes, pl.ncands, to_run, already, o->db_path);
   size_t skipped_shapes = 0;
   uint64_t seed_base = o->seed ? o->seed : mix64((uint64_t)time(NULL) ^ (uint64_t)run_id << 32);
   rc = AR_EXIT_OK;
@@ -343,7 +394,7 @@ int ar_tune_run(const ar_tune_opts *o, const volatile int *interrupted) {
           ar_progress_note(&prog, "attnroute-tune: warning: skipping %s: %s", desc, err);
           skipped_shapes++;
           for (int k = c; k < pl.ncands; k++)
-            if (todo[s * pl.ncands + k] == 1) ar_progress_step(&prog, -1, measurement_work(sh, w.backend), desc);
+            if (todo[s * pl.ncands + k] == 1) ar_progress_step(&prog, -1, measurement_estimate(sh, w.backend, &policy), desc);
           break;
         }
         ready = 1;
@@ -371,26 +422,28 @@ int ar_tune_run(const ar_tune_opts *o, const volatile int *interrupted) {
       }
       char what[256];
       snprintf(what, sizeof what, "%s %s", pl.cands[c].c->name, desc);
-      ar_progress_step(&prog, r.status, measurement_work(sh, w.backend), what);
+      ar_progress_step(&prog, r.status, measurement_estimate(sh, w.backend, &policy), what);
     }
     if (*interrupted) rc = AR_EXIT_INTERRUPTED;
   }
   ar_progress_finish(&prog);
   free(todo);
   free(shape_ids);
-  if (rc == AR_EXIT_OK) {
+  /* An interrupted run ends too (ended_at set): only a killed one stays open. */
+  if (rc == AR_EXIT_OK || rc == AR_EXIT_INTERRUPTED) {
     if (ar_store_run_end(st, run_id)) {
       fprintf(stderr, "attnroute-tune: %s\n", ar_store_error(st));
       rc = AR_EXIT_ERROR;
-    } else if (skipped_shapes) {
+    } else if (rc == AR_EXIT_OK && skipped_shapes) {
       fprintf(stderr, "attnroute-tune: %zu shape(s) could not be set up; re-run to retry them\n", skipped_shapes);
       rc = AR_EXIT_INCOMPLETE;
     }
-  } else if (rc == AR_EXIT_INTERRUPTED) {
+  }
+  if (rc == AR_EXIT_INTERRUPTED)
     fprintf(stderr, "attnroute-tune: interrupted; every finished measurement is in %s, re-run to resume\n",
             o->db_path);
-  }
   if (w.restarts && !o->quiet) fprintf(stderr, "tune: the worker was restarted %d time(s)\n", w.restarts);
+  if (!o->quiet && rc != AR_EXIT_ERROR) print_summary(&prog, o, already, rc);
 out:
   ar_worker_stop(&w);
   if (st) ar_store_close(st);

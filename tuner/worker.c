@@ -241,6 +241,7 @@ static int spawn(ar_worker *w, char *err, size_t errlen) {
     return -1;
   }
   snprintf(w->backend, sizeof w->backend, "%s", hello.backend);
+  snprintf(w->note, sizeof w->note, "%s", hello.message);
   w->dev = hello.dev;
   return 0;
 }

@@ -24,6 +24,7 @@ typedef struct ar_worker {
   ar_device_info dev;
   const volatile int *interrupted; /* set by the caller's SIGINT handler */
   int restarts;
+  char note[512];       /* from opening the backend: for auto, what was skipped and why */
 } ar_worker;
 
 /* Fork a worker and wait for it to open the backend.  0, or -1 with err. */

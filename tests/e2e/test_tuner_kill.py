@@ -1,5 +1,6 @@
 """test_tuner_kill.py -- a tuner killed with SIGKILL mid-run loses nothing
-committed; the re-run skips what is there and completes the grid."""
+committed; the re-run skips what is there and completes the grid.  SIGTERM
+ends the run (ended_at set), says how to resume and exits 143."""
 
 import os
 import signal
@@ -52,4 +53,28 @@ if not ids_before <= ids_after:
 runs = rows(db, "select count(*), sum(ended_at is null) from run")[0]
 if runs != (2, 1):
     fail(f"expected 2 runs, the killed one open: {runs}")
-print(f"ok: {before} measurements survived SIGKILL, resume completed {n_meas}")
+
+# SIGTERM to the tuner: it stops, ends its run and exits 128 + 15.
+tdb = os.path.join(wd, "term.db")
+tcmd = [args.tune, "--backend", "host", "--grid", args.grid, "--db", tdb,
+        "--min-reps", "3", "--min-ms", "20", "--max-ms", "40"]
+p = subprocess.Popen(tcmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+deadline = time.time() + 120
+while time.time() < deadline and p.poll() is None:
+    try:
+        if rows(tdb, "select count(*) from measurement where status = 'ok'")[0][0] >= 2:
+            break
+    except sqlite3.Error:
+        pass
+    time.sleep(0.05)
+if p.poll() is not None:
+    fail(f"the tuner finished before SIGTERM: {p.stderr.read()}")
+p.send_signal(signal.SIGTERM)
+err = p.communicate(timeout=120)[1]
+if p.returncode != 143:
+    fail(f"SIGTERM: exit {p.returncode}, wanted 143:\n{err}")
+if "interrupted" not in err or "re-run the same command to resume" not in err:
+    fail(f"SIGTERM: no resume hint:\n{err}")
+if rows(tdb, "select count(*), sum(ended_at is null) from run")[0] != (1, 0):
+    fail("SIGTERM: the run has no end time")
+print(f"ok: {before} measurements survived SIGKILL, resume completed {n_meas}; SIGTERM exits 143")
