@@ -85,6 +85,7 @@ import tempfile
 import urllib.parse
 
 APPLICATION_ID = 1095914580  # "ARTT"
+VERSION = "0.1.0"            # attnroute's version (CMakeLists.txt project()); the tools' --version
 SCHEMA_VERSION = 1           # newest PRAGMA user_version understood
 TABLE_ABI = 1                # ATTNROUTE_TABLE_ABI the emitted layout matches
 TOPK = 4                     # ATTNROUTE_TOPK
@@ -1294,6 +1295,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(
         prog="attnroute_gen.py",
         description="Generate the attnroute C dispatch table header from a db.")
+    ap.add_argument("--version", action="version", version="%(prog)s " + VERSION)
     ap.add_argument("db", help="attnroute measurement db (opened read-only)")
     ap.add_argument("-o", "--output", help="header to write")
     ap.add_argument("--text", metavar="TEXT",
@@ -1352,8 +1354,8 @@ def main(argv=None):
         try:
             write_file(path, text)
         except OSError as e:
-            sys.stderr.write("attnroute_gen: %s: cannot write: %s\n" % (path, e))
-            return 1
+            sys.stderr.write("attnroute_gen: %s: cannot write: %s\n" % (path, e.strerror or e))
+            return 2
     return 0
 
 

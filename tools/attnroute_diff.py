@@ -322,6 +322,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(prog="attnroute_diff.py",
                                  description="Semantic diff of two attnroute tables "
                                  "(dbs or generated headers).")
+    ap.add_argument("--version", action="version", version="%(prog)s " + gen.VERSION)
     ap.add_argument("old")
     ap.add_argument("new")
     ap.add_argument("--json", action="store_true", help="JSON instead of markdown")

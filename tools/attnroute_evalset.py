@@ -24,8 +24,8 @@ redrawn, so the table is judged on shapes it was not tuned on.  The output
 is sorted and deterministic for a seed (Python's Mersenne Twister).
 
 Exit status: 0 written (a warning on stderr when fewer than N distinct
-off-grid shapes exist), 2 bad input (the grid's file:line is named), 1 cannot
-write.  Python 3 standard library only.
+off-grid shapes exist), 2 bad input (the grid's file:line is named) or an output
+that cannot be written.  Python 3 standard library only.
 """
 
 import argparse
@@ -34,6 +34,7 @@ import os
 import random
 import sys
 
+VERSION = "0.1.0"  # attnroute's version, as attnroute_gen.VERSION (tests/tools checks both)
 DTYPES = ("bf16", "fp16", "fp8_e4m3", "fp32")
 CLASS_KEYS = {"head_dim": (1, 1024), "sinks": (0, 1), "window": (-1, 1 << 30),
               "block": (1, 1 << 20), "causal": (0, 1)}
@@ -288,6 +289,7 @@ def main(argv=None):
         description="Random off-grid shapes (a shape list for attnroute-tune --shapes) "
         "drawn inside a grid's range, to measure how a table does on shapes it was "
         "not tuned on.")
+    ap.add_argument("--version", action="version", version="%(prog)s " + VERSION)
     ap.add_argument("grid", help="grid file, or builtin:NAME for grids/NAME.grid")
     ap.add_argument("-o", "--output", required=True, help="shape list to write ('-': stdout)")
     ap.add_argument("--count", type=int, default=200, help="shapes in all (default 200)")
@@ -323,8 +325,10 @@ def main(argv=None):
                 f.write(text)
             os.replace(tmp, args.output)
     except OSError as e:
-        sys.stderr.write("attnroute_evalset: %s: cannot write: %s\n" % (args.output, e))
-        return 1
+        if args.output != "-" and os.path.exists(args.output + ".tmp"):
+            os.unlink(args.output + ".tmp")
+        sys.stderr.write("attnroute_evalset: %s: cannot write: %s\n" % (args.output, e.strerror or e))
+        return 2
     return 0
 
 

@@ -190,6 +190,7 @@ def main(argv=None):
         prog="attnroute_lookup_study.py",
         description="Generate a grid db's table with every lookup and compare their "
         "regret on an eval db of off-grid shapes (attnroute-eval).")
+    ap.add_argument("--version", action="version", version="%(prog)s " + gen.VERSION)
     ap.add_argument("grid_db", help="the tuned grid's db (the table's source)")
     ap.add_argument("eval_db", help="db measured on off-grid shapes")
     ap.add_argument("--eval", help="attnroute-eval executable")

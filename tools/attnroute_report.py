@@ -414,6 +414,7 @@ def render(model, args, eval_model=None):
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="attnroute_report.py",
                                  description="Self-contained HTML report of an attnroute db.")
+    ap.add_argument("--version", action="version", version="%(prog)s " + gen.VERSION)
     ap.add_argument("db")
     ap.add_argument("-o", "--output", required=True)
     ap.add_argument("--device", help="device class ARCH:CU when the db has several")
@@ -434,8 +435,11 @@ def main(argv=None):
     except gen.GenError as e:
         sys.stderr.write("attnroute_report: %s\n" % e)
         return 2
-    with open(args.output, "w", encoding="utf-8", newline="\n") as f:
-        f.write(page)
+    try:
+        gen.write_file(args.output, page)
+    except OSError as e:
+        sys.stderr.write("attnroute_report: %s: cannot write: %s\n" % (args.output, e.strerror or e))
+        return 2
     return 0
 
 

@@ -456,7 +456,12 @@ def bad_inputs(ctx):
     refused(["--db", edb, "--table", table, "--fallback", "pre-1346"], "--fallback")
     refused(["--db", edb, "--table", table, "--device", "sm_90"], "ARCH:CU")
     refused(["--db", edb, "--table", table, "--frobnicate"], "unknown argument")
+    refused(["--db", edb, "--table", table, "--json=1"], "--json takes no value")
     ctx.run([ctx.eval, "--help"])
+    p = ctx.run([ctx.eval, "--version"])
+    check(p.stdout.startswith("attnroute-eval 0.") and "table ABI" in p.stdout, "--version: %r" % p.stdout)
+    got = json.loads(ctx.run([ctx.eval, "--db=" + edb, "--table=" + table, "--json", "--worst=3"]).stdout)
+    check(got["db"]["evaluated"] > 0, "--flag=value not understood")
 
 
 # --------------------------------------------------------------------------

@@ -47,6 +47,7 @@ class Ctx:
         self.work = os.path.abspath(args.work)
         self.chromium = args.chromium
         self.legacy_c = args.legacy_c
+        self.project_version = args.project_version
         self.tools = os.path.join(self.root, "tools")
         self.gen = os.path.join(self.root, "gen", "attnroute_gen.py")
 
@@ -363,8 +364,41 @@ def report_options(ctx):
     check(rc == 2 and "nope.db" in err, "missing db: rc %d %s" % (rc, err))
 
 
+@case
+def cli_conventions(ctx):
+    """Every Python tool answers --version with the project's version, and an
+    output path that cannot be written exits 2 naming it (no traceback, no
+    .tmp left behind)."""
+    tools = [ctx.gen] + [os.path.join(ctx.tools, t) for t in (
+        "attnroute_diff.py", "attnroute_report.py", "attnroute_evalset.py",
+        "attnroute_lookup_study.py")]
+    for t in tools:
+        p = subprocess.run([sys.executable, t, "--version"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, universal_newlines=True)
+        check(p.returncode == 0 and p.stdout.strip() == "%s %s" % (os.path.basename(t),
+                                                                   ctx.project_version),
+              "%s --version: rc %d %r %r" % (t, p.returncode, p.stdout, p.stderr))
+    db = ctx.fixture("fixture.db")
+    os.makedirs(ctx.path("adir"), exist_ok=True)
+    for out in (ctx.path("no/such/dir/out"), ctx.path("adir")):
+        runs = [[ctx.gen, db, "-o", out], [ctx.gen, db, "--text", out],
+                [os.path.join(ctx.tools, "attnroute_report.py"), db, "-o", out],
+                [os.path.join(ctx.tools, "attnroute_evalset.py"),
+                 os.path.join(ctx.root, "tests", "e2e", "tiny.grid"), "-o", out, "--count", "3"]]
+        for argv in runs:
+            p = subprocess.run([sys.executable] + argv, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, universal_newlines=True)
+            what = "%s -> %s" % (os.path.basename(argv[0]), out)
+            check(p.returncode == 2, "%s: rc %d, wanted 2: %s" % (what, p.returncode, p.stderr))
+            check(out in p.stderr and ("cannot write" in p.stderr or "is a directory" in p.stderr)
+                  and "Traceback" not in p.stderr,
+                  "%s: unclear message: %s" % (what, p.stderr))
+            check(not os.path.exists(out + ".tmp"), "%s: left %s.tmp" % (what, out))
+
+
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--project-version", default="")
     ap.add_argument("--root", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--chromium", default="")

@@ -17,10 +17,15 @@
 #include "report.h"
 #include "table_text.h"
 
+#ifndef AR_EVAL_VERSION
+#define AR_EVAL_VERSION "attnroute-eval"
+#endif
+
 static void usage(FILE *f) {
   fputs("usage: attnroute-eval --db EVAL.db --table TABLE.txt [--json] [--worst N]\n"
         "                      [--device ARCH:CU] [--fallback pre-1345|post-1345] [--allow-stale]\n"
-        "                      [--include-grid]\n"
+        "                      [--include-grid]   (--flag VALUE or --flag=VALUE)\n"
+        "       attnroute-eval --help | --version\n"
         "\n"
         "Regret of a dispatch table against the oracle (fastest ok candidate) and\n"
         "the legacy gates, on the shapes of an eval db.\n"
@@ -63,10 +68,23 @@ int main(int argc, char **argv) {
   ar_report_opts ro;
 
   for (i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    int has_value = i + 1 < argc;
+    const char *a = argv[i], *eq = strchr(argv[i], '='), *inline_value = NULL;
+    char name[64];
+    if (a[0] == '-' && a[1] == '-' && eq && (size_t)(eq - a) < sizeof name) { /* --flag=value */
+      memcpy(name, a, (size_t)(eq - a));
+      name[eq - a] = '\0';
+      a = name;
+      inline_value = eq + 1;
+    }
+    int has_value = inline_value || i + 1 < argc;
+    int is_switch = !strcmp(a, "-h") || !strcmp(a, "--help") || !strcmp(a, "--version") || !strcmp(a, "--json") ||
+                    !strcmp(a, "--allow-stale") || !strcmp(a, "--include-grid");
+    if (is_switch && inline_value) return bad("%s takes no value", a);
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       usage(stdout);
+      return 0;
+    } else if (!strcmp(a, "--version")) {
+      printf("%s (runtime %d, table ABI %d)\n", AR_EVAL_VERSION, attnroute_version(), ATTNROUTE_TABLE_ABI);
       return 0;
     } else if (!strcmp(a, "--json")) {
       json = 1;
@@ -78,7 +96,7 @@ int main(int argc, char **argv) {
                !strcmp(a, "--fallback")) {
       const char *v;
       if (!has_value) return bad("%s needs a value", a);
-      v = argv[++i];
+      v = inline_value ? inline_value : argv[++i];
       if (!strcmp(a, "--db")) db_path = v;
       else if (!strcmp(a, "--table")) table_path = v;
       else if (!strcmp(a, "--device")) device = v;
