@@ -32,7 +32,7 @@ case "$mode" in
         grep -v '^tune: [0-9]' | tail -25
       echo "$name: attnroute-tune wall time ${SECONDS} s ($(date -u +%FT%TZ))" | tee -a "$OUT/$name.time"
       if [ "$mode" = tune ]; then
-        python3 gen/attnroute_gen.py "$db" -o "$OUT/$name.h" --lookup auto --text "$OUT/$name.table.txt" 2>&1 | tail -3
+        python3 gen/attnroute_gen.py "$db" -o "$OUT/$name.h" --text "$OUT/$name.table.txt" 2>&1 | tail -3
       fi
       # The tuner checkpoints on close; an empty -wal is the generator's read-only leftover.
       [ -s "$db-wal" ] || rm -f "$db-wal" "$db-shm"

@@ -21,10 +21,14 @@ runtime's include folder next to this script, in the source or the install
 tree), for engines that load tables at run time (Python's attnroute.Table);
 at least one of the three is required.  Every class's comment in the header gives the
 held-out (leave-one-out) slowdown of each lookup; --lookup auto keeps the
-least.
+least.  The default lookup is DEFAULT_LOOKUP below, the one every part of
+attnroute uses (the main job, the shipped tables, attnroute_report.py's
+regret): the lookup with the least regret on off-grid shapes measured on
+the H100 (docs/PERF.md, "Regret on off-grid shapes").
 
 Exit status: 0 written, 2 bad input (not an attnroute db, newer schema,
-mixed device classes, stale candidates, malformed rows), 1 other failure.
+mixed device classes, stale candidates, malformed rows) or an output that
+cannot be written, 1 other failure.
 
 Text format (--text), version 1.  Line-oriented ASCII, '\n' line ends, one
 space between fields, no other whitespace.  The first line is exactly
@@ -114,6 +118,8 @@ DTYPE_ALIASES = {
 DTYPE_NAMES = {v: k for k, v in DTYPE_CODES.items()}
 
 LOOKUPS = {"nearest_log": 0, "floor": 1, "tree": 2}
+# The one default lookup (see the module doc); change it here only.
+DEFAULT_LOOKUP = "floor"
 LOOKUP_NAMES = {v: k for k, v in LOOKUPS.items()}
 ROUTE_NAMES = {-1: "none", 0: "dense_sink_asm", 1: "triton_paged",
                2: "triton_splitkv", 3: "asm_paged_decode"}
@@ -501,7 +507,7 @@ def load_model(path, device=None, allow_stale=False):
             "shapes": shapes,   # axes tuple -> {name: (status, median_us)}
             "cells": cells,     # axes tuple -> [(name, median_us)] fastest first
             "family": family,   # candidate name -> family, for kept()
-            "lookup": "nearest_log",
+            "lookup": DEFAULT_LOOKUP,
         })
 
     if not class_list:
@@ -913,7 +919,7 @@ def command_line(args, output=None):
         parts += ["--device", args.device]
     if args.allow_stale:
         parts.append("--allow-stale")
-    if args.lookup != "nearest_log":
+    if args.lookup != DEFAULT_LOOKUP:
         parts += ["--lookup", args.lookup]
     if args.topk != TOPK:
         parts += ["--topk", str(args.topk)]
@@ -1307,9 +1313,10 @@ def main(argv=None):
     ap.add_argument("--allow-stale", action="store_true",
                     help="use the code hash of the latest run for candidates "
                     "measured under several")
-    ap.add_argument("--lookup", default="nearest_log",
+    ap.add_argument("--lookup", default=DEFAULT_LOOKUP,
                     choices=("nearest_log", "floor", "tree", "auto"),
-                    help="lookup of every class (auto: best held-out slowdown)")
+                    help="lookup of every class (default %s; auto: best held-out slowdown "
+                    "per class)" % DEFAULT_LOOKUP)
     ap.add_argument("--topk", type=int, default=TOPK,
                     help="candidates kept per cell, 1..%d" % TOPK)
     ap.add_argument("--library", metavar="LIB",

@@ -419,7 +419,7 @@ def main(argv=None):
     ap.add_argument("-o", "--output", required=True)
     ap.add_argument("--device", help="device class ARCH:CU when the db has several")
     ap.add_argument("--allow-stale", action="store_true")
-    ap.add_argument("--lookup", default="nearest_log", choices=("nearest_log", "floor", "tree"),
+    ap.add_argument("--lookup", default=gen.DEFAULT_LOOKUP, choices=("nearest_log", "floor", "tree"),
                     help="lookup used for the --eval regret")
     ap.add_argument("--eval", help="evaluation db (same device class, off-grid shapes)")
     ap.add_argument("--title")

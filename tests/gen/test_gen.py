@@ -9,6 +9,7 @@ exit status, message and output.  Exit 0 pass, 1 fail.
 """
 import argparse
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -137,7 +138,8 @@ def determinism(ctx):
     check(c.replace("reordered.db", "fixture.db") == a,
           "reordered db gives another header")
     # An unrelated option order must not matter either.
-    d = ctx.gen_ok(db, ctx.path("a.h"), "--topk", "4", "--lookup", "nearest_log")
+    default = re.search(r'^DEFAULT_LOOKUP = "(\w+)"', read(ctx.gen), re.M).group(1)
+    d = ctx.gen_ok(db, ctx.path("a.h"), "--topk", "4", "--lookup", default)
     check(a == d, "explicit defaults change the header")
     # The directory of the db must not leak in.
     os.makedirs(ctx.path("sub"), exist_ok=True)
@@ -355,6 +357,40 @@ def ranking(ctx):
               % (method, got))
         got = gen.predict_grid(klass, (1, 1, 0, 8, 8), method, 4, nodes=nodes)
         check(got == ["g1"], "%s: cached=0 looked up %s" % (method, got))
+
+
+@case
+def default_lookup(ctx):
+    """One default lookup, attnroute_gen.DEFAULT_LOOKUP, used everywhere: the
+    generator without --lookup, attnroute_report.py's regret, the main job
+    (CMakeLists.txt's tune-table) and bench/gpu_tune.sh pass no --lookup of
+    their own, and the shipped tables were generated with it."""
+    sys.path.insert(0, os.path.join(ctx.root, "gen"))
+    import attnroute_gen as gen
+    want = gen.DEFAULT_LOOKUP
+    check(want in gen.LOOKUPS, "DEFAULT_LOOKUP %r is not a lookup" % want)
+    header = ctx.gen_ok(ctx.fixture(), ctx.path("d.h"))
+    used = re.findall(r"^\*\* class \d+: .*, lookup (\w+)$", header, re.M)
+    check(used and set(used) == {want}, "generator default: %r, wanted %s" % (used, want))
+    sys.path.insert(0, os.path.join(ctx.root, "tools"))
+    import attnroute_report as report
+    src = read(os.path.join(ctx.root, "tools", "attnroute_report.py"))
+    check("default=gen.DEFAULT_LOOKUP" in src and report.gen.DEFAULT_LOOKUP == want,
+          "attnroute_report.py's --lookup default is not attnroute_gen.DEFAULT_LOOKUP")
+    for rel in ("CMakeLists.txt", os.path.join("bench", "gpu_tune.sh")):
+        text = read(os.path.join(ctx.root, rel))
+        check("attnroute_gen.py" in text and "--lookup" not in text,
+              "%s runs the generator with a --lookup of its own" % rel)
+    shipped = os.path.join(ctx.root, "shipped")
+    for dirpath, _, files in os.walk(shipped):
+        for f in files:
+            if not f.endswith(".h"):
+                continue
+            text = read(os.path.join(dirpath, f))
+            command = re.search(r"^\*\* command: (.*)$", text, re.M).group(1)
+            check("--lookup" not in command, "%s: generated with %s" % (f, command))
+            used = set(re.findall(r"^\*\* class \d+: .*, lookup (\w+)$", text, re.M))
+            check(used == {want}, "%s: lookups %r, wanted %s" % (f, used, want))
 
 
 def main():
