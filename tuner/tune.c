@@ -15,6 +15,7 @@
 #include "kernel_path.h"
 #include "progress.h"
 #include "store.h"
+#include "workload.h"
 #include "worker.h"
 
 #ifndef AR_TUNER_VERSION
@@ -354,7 +355,7 @@ int ar_tune_run(const ar_tune_opts *o, const volatile int *interrupted) {
     fprintf(stderr, "tune: %s on %s %s (%s, %d %s): %zu shapes x %d candidates, %zu to run, %zu already in %s\n",
             pl.source, w.backend, w.dev.name, w.dev.arch, w.dev.cu_count,
             strcmp(w.backend, "host") == 0 ? "cores" : "CUs", nshapes, pl.ncands, to_run, already, o->db_path);
-  size_t skipped_shapes = 0;
+  size_t skipped_shapes = 0, too_large = 0, unrecorded = 0;
   uint64_t seed_base = o->seed ? o->seed : mix64((uint64_t)time(NULL) ^ (uint64_t)run_id << 32);
   rc = AR_EXIT_OK;
   for (size_t s = 0; s < nshapes && rc == AR_EXIT_OK; s++) {
@@ -392,14 +393,34 @@ int ar_tune_run(const ar_tune_opts *o, const volatile int *interrupted) {
             break;
           }
           ar_progress_note(&prog, "attnroute-tune: warning: skipping %s: %s", desc, err);
-          skipped_shapes++;
+          if (strncmp(err, AR_TOO_LARGE, strlen(AR_TOO_LARGE)) == 0) too_large++;
+          else skipped_shapes++;
           for (int k = c; k < pl.ncands; k++)
             if (todo[s * pl.ncands + k] == 1) ar_progress_step(&prog, -1, measurement_estimate(sh, w.backend, &policy), desc);
           break;
         }
         ready = 1;
       }
-      if (ar_worker_measure(&w, pl.cands[c].index, &policy, best_us, o->timeout_s, &r)) {
+      int mr = ar_worker_measure(&w, pl.cands[c].index, &policy, best_us, o->timeout_s, &r);
+      if (mr == AR_WORKER_KILLED && !*interrupted) {
+        /* Killed from outside (not the candidate's doing): measure again
+        ** once in a fresh worker; killed again, leave it unrecorded. */
+        ar_progress_note(&prog, "attnroute-tune: warning: %s on %s: %s; measuring it again",
+                         pl.cands[c].c->name, desc, r.message);
+        mr = ar_worker_setup_shape(&w, sh, mix64(seed_base ^ (uint64_t)s), o->timeout_s * 10, err,
+                                   sizeof err) == 0
+                 ? ar_worker_measure(&w, pl.cands[c].index, &policy, best_us, o->timeout_s, &r)
+                 : AR_WORKER_KILLED;
+        if (mr == AR_WORKER_KILLED && !*interrupted) {
+          ar_progress_note(&prog, "attnroute-tune: warning: %s on %s: not recorded (%s); re-run "
+                           "to measure it", pl.cands[c].c->name, desc, r.message);
+          unrecorded++;
+          ready = ar_worker_alive(&w) ? ready : 0;
+          ar_progress_step(&prog, -1, measurement_estimate(sh, w.backend, &policy), desc);
+          continue;
+        }
+      }
+      if (mr != 0 || *interrupted) {
         rc = AR_EXIT_INTERRUPTED;
         break;
       }
@@ -434,8 +455,17 @@ int ar_tune_run(const ar_tune_opts *o, const volatile int *interrupted) {
     if (ar_store_run_end(st, run_id)) {
       fprintf(stderr, "attnroute-tune: %s\n", ar_store_error(st));
       rc = AR_EXIT_ERROR;
-    } else if (rc == AR_EXIT_OK && skipped_shapes) {
-      fprintf(stderr, "attnroute-tune: %zu shape(s) could not be set up; re-run to retry them\n", skipped_shapes);
+    } else if (rc == AR_EXIT_OK && (skipped_shapes || too_large || unrecorded)) {
+      if (skipped_shapes)
+        fprintf(stderr, "attnroute-tune: %zu shape(s) could not be set up; re-run to retry them\n",
+                skipped_shapes);
+      if (unrecorded)
+        fprintf(stderr, "attnroute-tune: %zu measurement(s) not recorded: the worker was killed "
+                        "from outside twice (out of memory?); re-run to measure them\n", unrecorded);
+      if (too_large)
+        fprintf(stderr, "attnroute-tune: %zu shape(s) are too large for this machine and were not "
+                        "measured; a re-run cannot change that: leave them out of the grid\n",
+                too_large);
       rc = AR_EXIT_INCOMPLETE;
     }
   }

@@ -151,6 +151,7 @@ static void reap(ar_worker *w, int kill_it, char *why, size_t len) {
   pid_t r;
   do r = waitpid(w->pid, &status, 0);
   while (r < 0 && errno == EINTR);
+  w->last_signal = r == w->pid && WIFSIGNALED(status) ? WTERMSIG(status) : 0;
   if (why) {
     if (r == w->pid && WIFSIGNALED(status))
       snprintf(why, len, "worker killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
@@ -218,6 +219,7 @@ static int spawn(ar_worker *w, char *err, size_t errlen) {
   }
   if (pid == 0) {
     signal(SIGINT, SIG_IGN); /* the parent decides what an interrupt means */
+    signal(SIGTERM, SIG_DFL); /* not the parent's flag-setting handler: die */
     signal(SIGPIPE, SIG_DFL);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     close(to_child[1]);
@@ -296,6 +298,12 @@ int ar_worker_setup_shape(ar_worker *w, const ar_shape *s, uint64_t seed, double
   return -1;
 }
 
+/* Signals a candidate's code does not raise by faulting: someone (or the
+** OOM killer) ended the worker. */
+static int killed_from_outside(int sig) {
+  return sig == SIGKILL || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT;
+}
+
 int ar_worker_measure(ar_worker *w, int index, const ar_timing_policy *t, double best_us, double timeout_s,
                       ar_result *out) {
   memset(out, 0, sizeof *out);
@@ -313,7 +321,13 @@ int ar_worker_measure(ar_worker *w, int index, const ar_timing_policy *t, double
   req.policy = *t;
   char why[256] = "";
   response resp;
-  int r = send_request(w, &req, why, sizeof why) ? -1 : receive(w, &resp, timeout_s);
+  if (send_request(w, &req, why, sizeof why)) {
+    /* The worker was gone before this candidate ran: not its result. */
+    out->status = AR_STATUS_FAULT;
+    snprintf(out->message, sizeof out->message, "worker gone before the measurement: %s", why);
+    return AR_WORKER_KILLED;
+  }
+  int r = receive(w, &resp, timeout_s);
   if (r == 0 && resp.type == RESP_RESULT) {
     *out = resp.result;
     if (resp.context_lost) reap(w, 0, NULL, 0);
@@ -332,7 +346,7 @@ int ar_worker_measure(ar_worker *w, int index, const ar_timing_policy *t, double
   if (w->pid > 0) reap(w, 0, why, sizeof why);
   out->status = AR_STATUS_FAULT;
   snprintf(out->message, sizeof out->message, "%s", why[0] ? why : "worker lost");
-  return 0;
+  return killed_from_outside(w->last_signal) ? AR_WORKER_KILLED : 0;
 }
 
 int ar_worker_load(ar_worker *w, int index, char *err, size_t errlen) {

@@ -8,6 +8,11 @@
 ** it arrives.  When the worker dies, the measurement in flight is recorded
 ** as `fault` with the signal or exit status; when it exceeds its deadline it
 ** is killed and recorded as `timeout`; either way a fresh worker takes over.
+** A worker killed by a signal a candidate cannot raise (SIGKILL, SIGTERM,
+** SIGHUP, SIGQUIT: an operator, a job scheduler, the OOM killer) is not the
+** candidate's fault: ar_worker_measure says so (AR_WORKER_KILLED) and the
+** caller measures again or leaves it unrecorded.  The worker takes SIGTERM's
+** default action (it dies); SIGINT is the parent's to act on.
 */
 #ifndef AR_WORKER_H
 #define AR_WORKER_H
@@ -25,6 +30,7 @@ typedef struct ar_worker {
   const volatile int *interrupted; /* set by the caller's SIGINT handler */
   int restarts;
   char note[512];       /* from opening the backend: for auto, what was skipped and why */
+  int last_signal;  /* signal that ended the last worker, 0 if none */
 } ar_worker;
 
 /* Fork a worker and wait for it to open the backend.  0, or -1 with err. */
@@ -37,7 +43,10 @@ int ar_worker_setup_shape(ar_worker *w, const ar_shape *s, uint64_t seed, double
                           size_t errlen);
 
 /* Check and time candidate number `index` of the backend's list on the
-** shape set up last.  Always fills *out; returns -1 only when interrupted. */
+** shape set up last.  Always fills *out; returns -1 only when interrupted,
+** AR_WORKER_KILLED when the worker was killed from outside (out->message
+** says by what; the result is not the candidate's), else 0. */
+#define AR_WORKER_KILLED 1
 int ar_worker_measure(ar_worker *w, int index, const ar_timing_policy *t, double best_us, double timeout_s,
                       ar_result *out);
 

@@ -212,7 +212,7 @@ int ar_inputs_make(ar_inputs *in, const attnroute_problem *p, int32_t seqlen_q,
   if (p->q_dtype != ATTNROUTE_DTYPE_BF16 || p->kv_dtype != ATTNROUTE_DTYPE_BF16)
     return fail(err, errlen, "ar_inputs_make: only bf16 q and kv are generated");
   if ((int64_t)seqlen_q + cached > INT32_MAX)
-    return fail(err, errlen, "problem too large: seqlen_k overflows int32");
+    return fail(err, errlen, AR_TOO_LARGE ": seqlen_k overflows int32");
 
   const int64_t ns = p->num_seqs, sq = seqlen_q, sk = (int64_t)seqlen_q + cached;
   const int64_t hq = p->num_q_heads, hkv = p->num_kv_heads, d = p->head_dim;
@@ -231,12 +231,12 @@ int ar_inputs_make(ar_inputs *in, const attnroute_problem *p, int32_t seqlen_q,
             add64(bytes, tables, &bytes);
   if (bad || total_q > INT32_MAX || total_k > INT32_MAX || nblk > INT32_MAX ||
       mbps > INT32_MAX) {
-    if (err && errlen) snprintf(err, errlen, "problem too large: sizes overflow");
+    if (err && errlen) snprintf(err, errlen, AR_TOO_LARGE ": sizes overflow");
     return -1;
   }
   if (bytes > input_cap()) {
     if (err && errlen)
-      snprintf(err, errlen, "problem too large for host memory: %lld bytes",
+      snprintf(err, errlen, AR_TOO_LARGE " for host memory: %lld bytes",
                (long long)bytes);
     return -1;
   }
@@ -434,13 +434,13 @@ int ar_workload_upload(ar_backend *b, const ar_inputs *in, int32_t max_splits,
   int64_t partb, mlb;
   /* max_splits * total_q * Hq * D * 4 may overflow for absurd max_splits */
   if (mul64(max_splits, tq * hq * d * 4, &partb) || mul64(max_splits, tq * hq * 2 * 4, &mlb))
-    return fail(err, errlen, "problem too large: split-KV scratch size overflows");
+    return fail(err, errlen, AR_TOO_LARGE ": split-KV scratch size overflows");
   int64_t total = qb + 3 * newb + 2 * cacheb + 2 * denseb + partb + mlb;
   ar_device_info di;
   if (b->device_info(b, &di) == 0 && di.memory_bytes > 0 &&
       (uint64_t)total > di.memory_bytes / 10 * 9) {
     if (err && errlen)
-      snprintf(err, errlen, "problem too large for device memory: %lld bytes",
+      snprintf(err, errlen, AR_TOO_LARGE " for device memory: %lld bytes",
                (long long)total);
     return -1;
   }

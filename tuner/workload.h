@@ -48,4 +48,9 @@ int ar_workload_upload(ar_backend *b, const ar_inputs *in, int32_t max_splits,
                        int32_t cu_count, ar_workload *w, char *err, size_t errlen);
 void ar_workload_free(ar_backend *b, ar_workload *w);
 
+/* Every setup error for a shape that can never fit this machine (sizes
+** overflow, more than the host input cap or the device's memory) starts
+** with this: a re-run cannot measure it. */
+#define AR_TOO_LARGE "problem too large"
+
 #endif /* AR_WORKLOAD_H */
