@@ -161,8 +161,13 @@ class Runner:
         self.out = t.empty(p.total_q, p.hq, p.d, dtype=t.bfloat16, device="cuda")
         self.k_out = t.empty_like(p.k)
         self.v_out = t.empty_like(p.v)
-        self.part_out = t.empty(64, p.total_q, p.hq, p.d, device="cuda")
-        self.part_ml = t.empty(64, p.total_q, p.hq, 2, device="cuda")
+        self.part_out = self.part_ml = None  # split-KV partials: made for decode picks
+
+    def partials(self, p, splits):
+        t = self.torch
+        if self.part_out is None or self.part_out.shape[0] < splits:
+            self.part_out = t.empty(splits, p.total_q, p.hq, p.d, device="cuda")
+            self.part_ml = t.empty(splits, p.total_q, p.hq, 2, device="cuda")
 
     def fn(self, name, p):
         at, drv = self.at, self.drv
@@ -185,6 +190,7 @@ class Runner:
         if fam == "paged_decode" and len(parts) == 4:
             tile, splits = parts[1], decode_splits(parts[2], p, self.cu)
             sym = "ar_decode_%s_d%d" % (tile, p.d)
+            self.partials(p, splits)
 
             def run():
                 if splits == 1:  # the split kernel writes out itself (no reduce)
