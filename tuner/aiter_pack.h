@@ -23,6 +23,9 @@
 #include "candidate.h"
 
 #define AR_AITER_SINK_VARLEN_ARGS_SIZE 0x58
+/* Argument-ABI version (code hash, launch_fingerprint.h): bump when the
+** buffer's meaning changes while its bytes stay the same. */
+#define AR_AITER_SINK_VARLEN_ABI 1
 
 /* Byte offsets inside the sink-varlen argument buffer. */
 enum ar_aiter_sink_varlen_offset {

@@ -24,6 +24,14 @@
 #include "attn_launch.h"
 #include "candidate.h"
 
+/* Argument-ABI version of each family, part of its candidates' code hash
+** (launch_fingerprint.h).  Bump one when its kernels start reading their
+** argument struct differently while the packed bytes stay the same; changed
+** bytes, geometry or split counts change the hash by themselves. */
+#define AR_ABI_DENSE_SINK 1
+#define AR_ABI_PAGED 1
+#define AR_ABI_PAGED_DECODE 1
+
 typedef struct ar_dense_variant {
   ar_dims_fn gather_dims;
   ar_dims_fn dense_dims;

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "elf_hash.h"
+#include "launch_fingerprint.h"
 #include "sha256.h"
 
 #ifndef AR_HOST_KERNELS_SHA256
@@ -86,8 +88,10 @@ void ar_gen_command(char *buf, size_t len) {
 }
 
 int ar_candidate_code_hash(const ar_candidate *c, char hex[65], char *err, size_t errlen) {
+  static const char tag[] = "attnroute-code-hash-2";
   ar_sha256 s;
   ar_sha256_init(&s);
+  ar_sha256_update(&s, tag, sizeof tag);
   for (int i = 0; i < AR_MAX_MODULES && c->modules[i]; i++) {
     if (strcmp(c->modules[i], "host") == 0) {
       ar_sha256_update(&s, AR_HOST_KERNELS_SHA256, strlen(AR_HOST_KERNELS_SHA256));
@@ -95,12 +99,12 @@ int ar_candidate_code_hash(const ar_candidate *c, char hex[65], char *err, size_
     }
     char path[1024], h[65];
     if (ar_kernel_path_find(c->modules[i], path, sizeof path, err, errlen)) return -1;
-    if (ar_sha256_file(path, h)) {
-      snprintf(err, errlen, "%s: cannot read", path);
-      return -1;
-    }
+    if (ar_code_object_hash(path, h, err, errlen)) return -1;
     ar_sha256_update(&s, h, 64);
   }
+  for (int i = 0; i < AR_MAX_KERNELS && c->kernels[i]; i++) /* which kernels of them */
+    ar_sha256_update(&s, c->kernels[i], strlen(c->kernels[i]) + 1);
+  ar_launch_fingerprint(c, &s);
   ar_sha256_hex(&s, hex);
   return 0;
 }

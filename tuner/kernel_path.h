@@ -4,9 +4,13 @@
 ** Code objects are searched, in order, in: the directories given with
 ** --kernel-dir, those in $ATTNROUTE_KERNEL_PATH (':'-separated), then next
 ** to the executable (<exe>/../kernels, <exe>/kernels, <exe>/../share/
-** attnroute/kernels).  A candidate's code hash is the sha256 over the
-** contents of its code objects in order; host kernels hash to the sha256 of
-** their sources, fixed at build time.
+** attnroute/kernels).  A candidate's code hash is the sha256 over its code
+** objects in order, each hashed without its debug sections (elf_hash.h: the
+** same source built in two directories hashes the same), host kernels as the
+** sha256 of their sources fixed at build time, then the kernel symbols it
+** launches from them ("0:ar_gather_tok", ...) and its launch
+** fingerprint (launch_fingerprint.h: geometry, split rule, argument packing
+** and the family's argument-ABI version).
 */
 #ifndef AR_KERNEL_PATH_H
 #define AR_KERNEL_PATH_H
