@@ -43,6 +43,8 @@ and only those, the empty string as a lone '-', the string "-" as %2D):
     arch STR
     cu_count INT
     device_name STR
+    memory_mib INT                device memory of the tuned device, MiB (0 unknown)
+    product STR                   its name as the driver reports it
     provenance STR
     candidates N
     candidate NAME CODE_HASH LEGACY_ROUTE HEAD_DIM_MASK Q_DTYPE_MASK
@@ -91,7 +93,7 @@ import urllib.parse
 APPLICATION_ID = 1095914580  # "ARTT"
 VERSION = "0.1.0"            # attnroute's version (CMakeLists.txt project()); the tools' --version
 SCHEMA_VERSION = 1           # newest PRAGMA user_version understood
-TABLE_ABI = 1                # ATTNROUTE_TABLE_ABI the emitted layout matches
+TABLE_ABI = 2                # ATTNROUTE_TABLE_ABI the emitted layout matches
 TOPK = 4                     # ATTNROUTE_TOPK
 NO_CANDIDATE = 255           # ATTNROUTE_NO_CANDIDATE
 JSON_BEGIN = "/* attnroute-table-json"
@@ -348,6 +350,29 @@ def device_classes(rows):
     return sorted({(r["device"][1], r["device"][2]) for r in rows})
 
 
+def product_key(name):
+    """A device name compared as the runtime does: case and blank runs ignored."""
+    return " ".join(str(name or "").split()).lower()
+
+
+def same_memory(a, b):
+    """Memory sizes the runtime takes for one device (within 4%)."""
+    return not a or not b or abs(a - b) * 25 <= max(a, b)
+
+
+def check_siblings(rows, path, chosen):
+    """GenError when one (arch, CU) class holds sibling devices (H100 and H200:
+    both sm_90 with 132 SMs): the runtime tells them apart, one table cannot
+    be both."""
+    devs = sorted({(r["device"][3], r["device"][4] or 0) for r in rows})
+    first = devs[0] if devs else None
+    for d in devs[1:]:
+        if product_key(d[0]) != product_key(first[0]) or not same_memory(d[1], first[1]):
+            raise GenError("%s: device class %s:%d holds sibling devices (%s); tune each "
+                           "into its own db" % (path, chosen[0], chosen[1], "; ".join(
+                               "%s, %d MiB" % (n, (m or 0) >> 20) for n, m in devs)))
+
+
 def parse_device_arg(text):
     if ":" not in text:
         raise GenError("--device %r: expected ARCH:CU, e.g. gfx1250:256" % text)
@@ -398,6 +423,7 @@ def load_model(path, device=None, allow_stale=False):
     else:
         chosen = classes[0]
     rows = [r for r in rows if (r["device"][1], r["device"][2]) == chosen]
+    check_siblings(rows, path, chosen)
 
     # Stale candidates: one name, several code hashes.
     hashes = {}
@@ -524,6 +550,8 @@ def load_model(path, device=None, allow_stale=False):
         "arch": chosen[0],
         "cu_count": chosen[1],
         "device_name": latest_dev["device"][3],
+        "memory_mib": int(latest_dev["device"][4] or 0) >> 20,
+        "product": latest_dev["device"][3] or "",
         "devices": dev_list,
         "candidates": cand_list,
         "classes": class_list,
@@ -1092,7 +1120,8 @@ def render_header(model, name, cmdline, topk):
     w("  %s," % c_string(model["device_name"]))
     w("  %s," % c_string(provenance_string(model)))
     w("  %d, %s__candidates," % (len(names), name))
-    w("  %d, %s__classes" % (len(model["classes"]), name))
+    w("  %d, %s__classes," % (len(model["classes"]), name))
+    w("  %d, %s" % (model["memory_mib"], c_string(model["product"])))
     w("};")
     w("")
     w("#endif /* %s */" % guard)
@@ -1129,6 +1158,8 @@ def render_text(model, cmdline, topk):
     w("arch %s" % text_string(model["arch"]))
     w("cu_count %d" % model["cu_count"])
     w("device_name %s" % text_string(model["device_name"]))
+    w("memory_mib %d" % model["memory_mib"])
+    w("product %s" % text_string(model["product"]))
     w("provenance %s" % text_string(provenance_string(model)))
     w("candidates %d" % len(names))
     for c in model["candidates"]:

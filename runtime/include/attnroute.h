@@ -30,7 +30,9 @@
 ** attnroute_router_init refuses a table built for another device (arch name
 ** AND compute-unit count must match) or for another table ABI: the router
 ** then has no table and every select is answered by the legacy policy, with
-** the refusal in choice.reason.
+** the refusal in choice.reason.  Sibling devices share arch and CU count
+** (H100 / H200): attnroute_router_init_device also compares memory size and
+** product and refuses a sibling's table unless the engine opts in.
 **
 ** ABI rules: ATTNROUTE_TABLE_ABI changes whenever a table struct changes
 ** layout; struct fields are only ever appended.  attnroute_version() returns
@@ -58,7 +60,7 @@ extern "C" {
   (ATTNROUTE_VERSION_MAJOR * 10000 + ATTNROUTE_VERSION_MINOR * 100 + ATTNROUTE_VERSION_PATCH)
 
 /* Layout version of attnroute_table and everything it points to. */
-#define ATTNROUTE_TABLE_ABI 1
+#define ATTNROUTE_TABLE_ABI 2
 /* Candidates kept per table cell, in rank order (fastest measured first). */
 #define ATTNROUTE_TOPK 4
 /* Cell slot value meaning "no candidate". */
@@ -81,7 +83,11 @@ extern "C" {
   X(OUT_OF_DOMAIN, "problem outside the range the table was tuned on")         \
   X(EMPTY_CELL, "table cell has no measured candidate")                        \
   X(UNSUPPORTED, "no candidate of the cell supports this problem or is "       \
-                 "available")
+                 "available")                                                  \
+  X(SIBLING_DEVICE, "table built for a sibling device (same arch and CU count, " \
+                    "other memory size or product); allow_sibling not set")     \
+  X(SIBLING_ALLOWED, "bound a sibling device's table: the engine opted in "    \
+                     "(allow_sibling); selects answer from it")
 
 enum attnroute_status {
 #define ATTNROUTE__ENUM(name, text) ATTNROUTE_##name,
@@ -249,6 +255,11 @@ typedef struct attnroute_table {
   const attnroute_candidate *candidates;
   int32_t num_classes;
   const attnroute_class *classes;
+  /* ABI 2: what tells sibling devices apart (H100 and H200 are both sm_90
+  ** with 132 SMs; MI300X and MI325X both gfx942 with 304 CUs).  Checked by
+  ** attnroute_router_init_device, not by attnroute_router_init. */
+  int32_t memory_mib;      /* device memory in MiB of the tuned device; 0 = unknown */
+  const char *product;     /* its name as the driver reports it; NULL or "" = unknown */
 } attnroute_table;
 
 /* ------------------------------------------------------------------------
@@ -280,6 +291,16 @@ typedef struct attnroute_router {
   attnroute_miss_fn on_miss;    /* optional (default NULL) */
   void *miss_user;              /* passed to on_miss */
 } attnroute_router;
+
+/* The device an engine binds a table to (attnroute_router_init_device).
+** Fill with attnroute_device_init, then set what the driver reports. */
+typedef struct attnroute_device {
+  const char *arch;       /* "sm_90", "gfx942", ...: must equal the table's */
+  int32_t cu_count;       /* SMs / CUs: must equal the table's */
+  uint64_t memory_bytes;  /* cuDeviceTotalMem / hipDeviceTotalMem; 0 = unknown */
+  const char *product;    /* cuDeviceGetName / hipDeviceProp_t.name; NULL = unknown */
+  int32_t allow_sibling;  /* nonzero: bind a sibling's table anyway (reported) */
+} attnroute_device;
 
 /* A ready-made miss hook: counts misses by reason and keeps the last few
 ** problems.  Not thread-safe; use one per thread or lock around it. */
@@ -364,6 +385,29 @@ ATTNROUTE_API int attnroute_legacy_route(int policy, const attnroute_env *env,
 ATTNROUTE_API int attnroute_router_init(attnroute_router *r,
                                         const attnroute_table *table,
                                         const char *arch, int32_t cu_count);
+
+/* attnroute_router_init cannot tell sibling devices apart: it compares arch
+** and CU count only, so it binds an H100 table on an H200 (and an MI300X
+** table on an MI325X) without a word, status ATTNROUTE_OK.  Engines that
+** can read the device's memory size and name should bind with
+** attnroute_router_init_device instead. */
+
+/* No arch, CU count 0, memory and product unknown, allow_sibling 0. */
+ATTNROUTE_API void attnroute_device_init(attnroute_device *d);
+
+/* Bind a table to the device d describes.  As attnroute_router_init (arch
+** and CU count must match, else ATTNROUTE_DEVICE_MISMATCH), and then, where
+** both the table and d know them: the memory sizes must agree within 4%
+** (driver reservations, ECC) and the products must be the same name
+** (case and runs of blanks ignored).  A table failing only those checks is
+** a sibling's: refused with ATTNROUTE_SIBLING_DEVICE, or, when
+** d->allow_sibling is set, bound with status ATTNROUTE_SIBLING_ALLOWED
+** (returned and kept in r->bind_status; selects then answer ATTNROUTE_OK
+** from the table).  What is unknown on either side is not compared.  A NULL
+** d binds nothing (ATTNROUTE_BAD_ARGUMENT after initialising r). */
+ATTNROUTE_API int attnroute_router_init_device(attnroute_router *r,
+                                               const attnroute_table *table,
+                                               const attnroute_device *d);
 
 /* Choose the kernel for p.  Always fills *out (when out is non-NULL) and
 ** returns out->reason: ATTNROUTE_OK when the table answered. */

@@ -8,33 +8,113 @@
 
 #include "internal.h"
 
-/*
-** Initialise r (post-1345 policy, default env, no hook, all candidates
-** available) and bind `table` if it was built with this table ABI for
-** this device: arch names equal and CU counts equal.  Returns ATTNROUTE_OK
-** or why the table was refused (ATTNROUTE_NO_TABLE, ATTNROUTE_ABI_MISMATCH,
-** ATTNROUTE_DEVICE_MISMATCH), also kept in r->bind_status; r->table is then
-** NULL.  A NULL r returns ATTNROUTE_BAD_ARGUMENT.
-*/
-int attnroute_router_init(attnroute_router *r, const attnroute_table *table,
-                          const char *arch, int32_t cu_count) {
-  int status = ATTNROUTE_OK;
-  if (!r) return ATTNROUTE_BAD_ARGUMENT;
+/* r's defaults: post-1345 policy, default env, no hook, no table. */
+static void router_defaults(attnroute_router *r) {
   r->table = NULL;
   r->policy = ATTNROUTE_POLICY_POST_1345;
   attnroute_env_init(&r->env);
   r->unavailable = NULL;
   r->on_miss = NULL;
   r->miss_user = NULL;
-  if (!table)
-    status = ATTNROUTE_NO_TABLE;
-  else if (table->abi != ATTNROUTE_TABLE_ABI ||
-           table->struct_size != (uint32_t)sizeof(attnroute_table))
-    status = ATTNROUTE_ABI_MISMATCH;
-  else if (!arch || !table->arch || strcmp(arch, table->arch) != 0 ||
-           cu_count != table->cu_count)
-    status = ATTNROUTE_DEVICE_MISMATCH;
+}
+
+/* ATTNROUTE_OK when table has this ABI and was tuned on (arch, cu_count),
+** else NO_TABLE, ABI_MISMATCH or DEVICE_MISMATCH. */
+static int check_table(const attnroute_table *table, const char *arch, int32_t cu_count) {
+  if (!table) return ATTNROUTE_NO_TABLE;
+  if (table->abi != ATTNROUTE_TABLE_ABI || table->struct_size != (uint32_t)sizeof(attnroute_table))
+    return ATTNROUTE_ABI_MISMATCH;
+  if (!arch || !table->arch || strcmp(arch, table->arch) != 0 || cu_count != table->cu_count)
+    return ATTNROUTE_DEVICE_MISMATCH;
+  return ATTNROUTE_OK;
+}
+
+/*
+** Initialise r and bind `table` if it was built with this table ABI for
+** this device: arch names equal and CU counts equal (siblings are not told
+** apart: see the header).  Returns ATTNROUTE_OK or why the table was refused
+** (ATTNROUTE_NO_TABLE, ATTNROUTE_ABI_MISMATCH, ATTNROUTE_DEVICE_MISMATCH),
+** also kept in r->bind_status; r->table is then NULL.  A NULL r returns
+** ATTNROUTE_BAD_ARGUMENT.
+*/
+int attnroute_router_init(attnroute_router *r, const attnroute_table *table,
+                          const char *arch, int32_t cu_count) {
+  int status;
+  if (!r) return ATTNROUTE_BAD_ARGUMENT;
+  router_defaults(r);
+  status = check_table(table, arch, cu_count);
   if (status == ATTNROUTE_OK) r->table = table;
+  r->bind_status = status;
+  return status;
+}
+
+void attnroute_device_init(attnroute_device *d) {
+  if (!d) return;
+  d->arch = NULL;
+  d->cu_count = 0;
+  d->memory_bytes = 0;
+  d->product = NULL;
+  d->allow_sibling = 0;
+}
+
+static int blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+static char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c; }
+
+/* The next character of s in normalised form (lower case, a run of blanks
+** as one ' ', none leading or trailing), advancing *s; '\0' at the end. */
+static char next_norm(const char **s) {
+  const char *p = *s;
+  if (blank(*p)) {
+    while (blank(*p)) p++;
+    *s = p;
+    return *p ? ' ' : '\0';
+  }
+  if (*p) *s = p + 1;
+  return lower(*p);
+}
+
+/* Product names equal, ignoring case, leading/trailing blanks and the
+** length of runs of blanks. */
+static int same_product(const char *a, const char *b) {
+  char ca, cb;
+  while (blank(*a)) a++;
+  while (blank(*b)) b++;
+  do {
+    ca = next_norm(&a);
+    cb = next_norm(&b);
+    if (ca != cb) return 0;
+  } while (ca != '\0');
+  return 1;
+}
+
+static int known(const char *s) {
+  if (!s) return 0;
+  while (blank(*s)) s++;
+  return *s != '\0';
+}
+
+int attnroute_router_init_device(attnroute_router *r, const attnroute_table *table,
+                                 const attnroute_device *d) {
+  int status;
+  if (!r) return ATTNROUTE_BAD_ARGUMENT;
+  router_defaults(r);
+  if (!d) {
+    r->bind_status = ATTNROUTE_BAD_ARGUMENT;
+    return ATTNROUTE_BAD_ARGUMENT;
+  }
+  status = check_table(table, d->arch, d->cu_count);
+  if (status == ATTNROUTE_OK) {
+    int sibling = 0;
+    if (table->memory_mib > 0 && d->memory_bytes > 0) {
+      uint64_t t = (uint64_t)table->memory_mib, m = d->memory_bytes >> 20;
+      uint64_t hi = t > m ? t : m, diff = t > m ? t - m : m - t;
+      if (diff * 25 > hi) sibling = 1; /* more than 4% apart */
+    }
+    if (known(table->product) && known(d->product) && !same_product(table->product, d->product))
+      sibling = 1;
+    if (sibling) status = d->allow_sibling ? ATTNROUTE_SIBLING_ALLOWED : ATTNROUTE_SIBLING_DEVICE;
+  }
+  if (status == ATTNROUTE_OK || status == ATTNROUTE_SIBLING_ALLOWED) r->table = table;
   r->bind_status = status;
   return status;
 }

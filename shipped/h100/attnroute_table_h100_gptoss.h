@@ -1026,7 +1026,7 @@
 
 #include "attnroute.h"
 
-#if ATTNROUTE_TABLE_ABI != 1 || ATTNROUTE_TOPK != 4 || ATTNROUTE_NO_CANDIDATE != 255
+#if ATTNROUTE_TABLE_ABI != 2 || ATTNROUTE_TOPK != 4 || ATTNROUTE_NO_CANDIDATE != 255
 #error "table generated for another attnroute table ABI; regenerate it"
 #endif
 
@@ -1644,12 +1644,13 @@ static const attnroute_class attnroute_table_h100_gptoss__classes[2] = {
 };
 
 static const attnroute_table attnroute_table_h100_gptoss = {
-  1, (uint32_t)sizeof(attnroute_table),
+  2, (uint32_t)sizeof(attnroute_table),
   "sm_90", 132,
   "NVIDIA H100 80GB HBM3",
   "attnroute table from db content sha256:7ca39272378bd5de44a4cc628b26fef744b50d98b6ee8bea4cf6c97436aa720e; device nvidia sm_90 132 NVIDIA H100 80GB HBM3 driver cuda driver 13.0 runtime cuda toolkit 13.0; tuner attnroute-tune 0.1.0; timing warmup=3,min_reps=10,min_ms=20,max_reps=300,max_ms=400,flush_cache=1,prune=4,tol=0.02,clock=events,inputs=fresh_random_per_shape; newest measurement 2026-11-24T18:38:32.125Z",
   22, attnroute_table_h100_gptoss__candidates,
-  2, attnroute_table_h100_gptoss__classes
+  2, attnroute_table_h100_gptoss__classes,
+  81079, "NVIDIA H100 80GB HBM3"
 };
 
 #endif /* ATTNROUTE_GEN_ATTNROUTE_TABLE_H100_GPTOSS_H */

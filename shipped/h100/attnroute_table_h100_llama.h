@@ -332,7 +332,7 @@
 
 #include "attnroute.h"
 
-#if ATTNROUTE_TABLE_ABI != 1 || ATTNROUTE_TOPK != 4 || ATTNROUTE_NO_CANDIDATE != 255
+#if ATTNROUTE_TABLE_ABI != 2 || ATTNROUTE_TOPK != 4 || ATTNROUTE_NO_CANDIDATE != 255
 #error "table generated for another attnroute table ABI; regenerate it"
 #endif
 
@@ -569,12 +569,13 @@ static const attnroute_class attnroute_table_h100_llama__classes[1] = {
 };
 
 static const attnroute_table attnroute_table_h100_llama = {
-  1, (uint32_t)sizeof(attnroute_table),
+  2, (uint32_t)sizeof(attnroute_table),
   "sm_90", 132,
   "NVIDIA H100 80GB HBM3",
   "attnroute table from db content sha256:344d138f93942187bbc000ff6c607b97bbc68eff361a90ce647cf0a233abadb1; device nvidia sm_90 132 NVIDIA H100 80GB HBM3 driver cuda driver 13.0 runtime cuda toolkit 13.0; tuner attnroute-tune 0.1.0; timing warmup=3,min_reps=10,min_ms=20,max_reps=300,max_ms=400,flush_cache=1,prune=4,tol=0.02,clock=events,inputs=fresh_random_per_shape; newest measurement 2026-11-24T16:29:17.658Z",
   26, attnroute_table_h100_llama__candidates,
-  1, attnroute_table_h100_llama__classes
+  1, attnroute_table_h100_llama__classes,
+  81079, "NVIDIA H100 80GB HBM3"
 };
 
 #endif /* ATTNROUTE_GEN_ATTNROUTE_TABLE_H100_LLAMA_H */

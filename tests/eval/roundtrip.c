@@ -26,6 +26,8 @@ static void compare_tables(const attnroute_table *h, const attnroute_table *t) {
   CHECK(str_eq(h->arch, t->arch) && h->cu_count == t->cu_count, "device %s:%d vs %s:%d", h->arch, h->cu_count,
         t->arch, t->cu_count);
   CHECK(str_eq(h->device_name, t->device_name), "device_name '%s' vs '%s'", h->device_name, t->device_name);
+  CHECK(h->memory_mib == t->memory_mib, "memory_mib %d vs %d", h->memory_mib, t->memory_mib);
+  CHECK(str_eq(h->product, t->product), "product '%s' vs '%s'", h->product, t->product);
   CHECK(str_eq(h->provenance, t->provenance), "provenance differs");
   CHECK(h->num_candidates == t->num_candidates, "candidates %d vs %d", h->num_candidates, t->num_candidates);
   if (h->num_candidates != t->num_candidates) return;

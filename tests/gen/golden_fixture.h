@@ -75,7 +75,7 @@
 
 #include "attnroute.h"
 
-#if ATTNROUTE_TABLE_ABI != 1 || ATTNROUTE_TOPK != 4 || ATTNROUTE_NO_CANDIDATE != 255
+#if ATTNROUTE_TABLE_ABI != 2 || ATTNROUTE_TOPK != 4 || ATTNROUTE_NO_CANDIDATE != 255
 #error "table generated for another attnroute table ABI; regenerate it"
 #endif
 
@@ -138,12 +138,13 @@ static const attnroute_class attnroute_table_fixture__classes[2] = {
 };
 
 static const attnroute_table attnroute_table_fixture = {
-  1, (uint32_t)sizeof(attnroute_table),
+  2, (uint32_t)sizeof(attnroute_table),
   "gfx1250", 256,
   "AMD Instinct MI450 (fixture)",
   "attnroute table from db content sha256:fa8a5ef960d027e014ccdf094998f326befb119fe1c979804088ea11cfe873d3; device amd gfx1250 256 AMD Instinct MI450 (fixture) driver rocm 7.2.0 runtime hip 7.2.0; tuner 0.1.0; timing warmup=3,min_reps=10,min_ms=50,flush_l2=1; newest measurement 2026-05-01T11:28:28Z",
   4, attnroute_table_fixture__candidates,
-  2, attnroute_table_fixture__classes
+  2, attnroute_table_fixture__classes,
+  294912, "AMD Instinct MI450 (fixture)"
 };
 
 #endif /* ATTNROUTE_GEN_ATTNROUTE_TABLE_FIXTURE_H */

@@ -209,6 +209,41 @@ def mixed_devices(ctx):
 
 
 @case
+def siblings(ctx):
+    """Device identity: the table keeps memory size and product; sibling
+    devices (same arch and CU count, other memory or name) in one db are
+    refused, a driver update of one device is not."""
+    db = ctx.fixture()
+    h = ctx.gen_ok(db, ctx.path("one.h"))
+    check("  294912, \"AMD Instinct MI450 (fixture)\"\n};" in h,
+          "memory_mib / product not at the table's end")
+    ctx.run(db, "-o", ctx.path("one2.h"), "--text", ctx.path("one.txt"))
+    t = read(ctx.path("one.txt"))
+    check("\nmemory_mib 294912\nproduct AMD%20Instinct%20MI450%20(fixture)\n" in t,
+          "text format lacks memory_mib / product")
+    sql(db,
+        "INSERT INTO device VALUES (2, 'amd', 'gfx1250', 256, 'AMD  instinct MI450 (fixture)', "
+        "309237645312 - 1048576 * 100, 'rocm 7.3.0', 'hip 7.3.0')",
+        "INSERT INTO run VALUES (3, 2, 'hip', '0.1.0', NULL, 'ar_tune', "
+        "'warmup=3,min_reps=10,min_ms=50,flush_l2=1', '2026-05-02T10:00:00Z', NULL)",
+        "INSERT INTO measurement (run_id, device_id, candidate_id, shape_id, status, "
+        "median_us, reps, measured_at) VALUES (3, 2, 2, 1, 'ok', 3.5, 10, "
+        "'2026-05-02T10:01:00Z')")
+    ctx.gen_ok(db, ctx.path("driver_update.h"))
+    sql(db,
+        "INSERT INTO device VALUES (3, 'amd', 'gfx1250', 256, 'AMD Instinct MI455 (fixture)', "
+        "412316860416, 'rocm 7.2.0', 'hip 7.2.0')",
+        "INSERT INTO run VALUES (4, 3, 'hip', '0.1.0', NULL, 'ar_tune', "
+        "'warmup=3,min_reps=10,min_ms=50,flush_l2=1', '2026-05-03T10:00:00Z', NULL)",
+        "INSERT INTO measurement (run_id, device_id, candidate_id, shape_id, status, "
+        "median_us, reps, measured_at) VALUES (4, 3, 2, 1, 'ok', 3.0, 10, "
+        "'2026-05-03T10:01:00Z')")
+    ctx.gen_fails(db, expect=("sibling", "MI450", "MI455", "393216 MiB", "own db"))
+    sql(db, "UPDATE device SET name = 'AMD Instinct MI450 (fixture)' WHERE id = 3")
+    ctx.gen_fails(db, expect=("sibling", "393216 MiB"))  # same name, 33% more memory
+
+
+@case
 def stale(ctx):
     """One candidate under two code hashes: refused naming both; --allow-stale
     keeps the hash of the latest run."""

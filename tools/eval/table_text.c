@@ -393,6 +393,9 @@ static int parse(lexer *lx, ar_text_table *out) {
   if (expect(lx, "cu_count", 1) || tok_int(lx, 1, "cu_count", 0, INT32_MAX, &out->table.cu_count)) return -1;
   if (expect(lx, "device_name", 1) || tok_str(lx, 1, "device_name", &s)) return -1;
   out->table.device_name = s;
+  if (expect(lx, "memory_mib", 1) || tok_int(lx, 1, "memory_mib", 0, INT32_MAX, &out->table.memory_mib)) return -1;
+  if (expect(lx, "product", 1) || tok_str(lx, 1, "product", &s)) return -1;
+  out->table.product = s;
   if (expect(lx, "provenance", 1) || tok_str(lx, 1, "provenance", &s)) return -1;
   out->table.provenance = s;
 
@@ -526,6 +529,7 @@ void ar_table_text_free(ar_text_table *t) {
   free(t->candidates);
   free((void *)t->table.arch);
   free((void *)t->table.device_name);
+  free((void *)t->table.product);
   free((void *)t->table.provenance);
   memset(t, 0, sizeof *t);
 }
