@@ -17,12 +17,14 @@ cp = ctypes.c_char_p
 TOPK = 4           # ATTNROUTE_TOPK
 NO_CANDIDATE = 255  # ATTNROUTE_NO_CANDIDATE
 NUM_AXES = 5       # ATTNROUTE_NUM_AXES
-TABLE_ABI = 1      # ATTNROUTE_TABLE_ABI
+TABLE_ABI = 2      # ATTNROUTE_TABLE_ABI
 
 STATUS_NAMES = ("OK", "NO_TABLE", "ABI_MISMATCH", "DEVICE_MISMATCH", "BAD_ARGUMENT",
-                "BAD_PROBLEM", "NO_CLASS", "OUT_OF_DOMAIN", "EMPTY_CELL", "UNSUPPORTED")
+                "BAD_PROBLEM", "NO_CLASS", "OUT_OF_DOMAIN", "EMPTY_CELL", "UNSUPPORTED",
+                "SIBLING_DEVICE", "SIBLING_ALLOWED")
 OK, NO_TABLE, ABI_MISMATCH, DEVICE_MISMATCH, BAD_ARGUMENT, BAD_PROBLEM, NO_CLASS, \
-    OUT_OF_DOMAIN, EMPTY_CELL, UNSUPPORTED = range(len(STATUS_NAMES))
+    OUT_OF_DOMAIN, EMPTY_CELL, UNSUPPORTED, SIBLING_DEVICE, SIBLING_ALLOWED = \
+    range(len(STATUS_NAMES))
 
 DTYPES = {"bf16": 0, "fp16": 1, "fp8_e4m3": 2, "fp32": 3}
 STEPS = {"auto": 0, "prefill": 1, "decode": 2}
@@ -71,7 +73,7 @@ class Table(ctypes.Structure):
     _fields_ = [("abi", u32), ("struct_size", u32), ("arch", cp), ("cu_count", i32),
                 ("device_name", cp), ("provenance", cp), ("num_candidates", i32),
                 ("candidates", ctypes.POINTER(Candidate)), ("num_classes", i32),
-                ("classes", ctypes.POINTER(Class))]
+                ("classes", ctypes.POINTER(Class)), ("memory_mib", i32), ("product", cp)]
 
 
 class Choice(ctypes.Structure):
@@ -84,6 +86,12 @@ class Router(ctypes.Structure):
     """attnroute_router."""
     _fields_ = [("table", ctypes.POINTER(Table)), ("bind_status", i32), ("policy", i32),
                 ("env", Env), ("unavailable", vp), ("on_miss", vp), ("miss_user", vp)]
+
+
+class Device(ctypes.Structure):
+    """attnroute_device."""
+    _fields_ = [("arch", cp), ("cu_count", i32), ("memory_bytes", u64), ("product", cp),
+                ("allow_sibling", i32)]
 
 
 class MissEntry(ctypes.Structure):
@@ -101,4 +109,4 @@ class MissSet(ctypes.Structure):
 # attnroute_ prefix).
 STRUCTS = {"problem": Problem, "env": Env, "caps": Caps, "candidate": Candidate,
            "class": Class, "table": Table, "choice": Choice, "router": Router,
-           "miss_entry": MissEntry, "miss_set": MissSet}
+           "miss_entry": MissEntry, "miss_set": MissSet, "device": Device}

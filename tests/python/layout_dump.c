@@ -47,6 +47,8 @@ int main(void) {
   CONST(OUT_OF_DOMAIN);
   CONST(EMPTY_CELL);
   CONST(UNSUPPORTED);
+  CONST(SIBLING_DEVICE);
+  CONST(SIBLING_ALLOWED);
 
   SIZE(problem);
   FIELD(problem, num_seqs);
@@ -115,6 +117,14 @@ int main(void) {
   FIELD(table, candidates);
   FIELD(table, num_classes);
   FIELD(table, classes);
+  FIELD(table, memory_mib);
+  FIELD(table, product);
+  SIZE(device);
+  FIELD(device, arch);
+  FIELD(device, cu_count);
+  FIELD(device, memory_bytes);
+  FIELD(device, product);
+  FIELD(device, allow_sibling);
 
   SIZE(choice);
   FIELD(choice, candidate);
