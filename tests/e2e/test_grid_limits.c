@@ -47,7 +47,7 @@ static void test_bound(void) {
   axis(line, sizeof line, "cached", 0, 64);
   snprintf(text + o, sizeof text - o, "%s", line);
   CHECK(strlen(text) < 2000, "the grid is small (%zu bytes)", strlen(text));
-  expect_refused(text, 0, "expands to more than 100000 shapes");
+  expect_refused(text, 0, "expands to more than 20000 shapes");
   /* max_tokens that cuts it below the bound is accepted. */
   strcat(text, "max_tokens 2\n");
   {
