@@ -412,6 +412,33 @@ static int check_integrity(ar_store *s, sqlite3 *db)
   return 0;
 }
 
+/* What integrity_check does not look at (SQLite 3.40 verifies no CHECK
+** constraint there): the schema's CHECK on measurement.status, and every
+** reference between rows (PRAGMA foreign_key_check).  A bit flipped inside
+** a status ('ok' -> 'ol') or a row id passes integrity_check; a tuner
+** would then stop on it mid-run, or file measurements under the wrong
+** rows. */
+static int check_values(ar_store *s, sqlite3 *db)
+{
+  char table[256] = "";
+  int64_t bad = 0;
+  int rc = query_one(db, "SELECT count(*) FROM measurement WHERE status NOT IN "
+                         "('ok','unsupported','wrong','fault','timeout')", &bad, NULL, 0);
+  if (rc != SQLITE_OK) return db_fail(s, db, rc, "checking measurement statuses");
+  if (bad) {
+    set_err(s, "database is corrupt (%lld measurement(s) with a status outside the schema's "
+               "list); restore it from a copy or start a new db", (long long)bad);
+    return -1;
+  }
+  rc = query_one(db, "SELECT \"table\" || ' row ' || rowid || ' refers to a missing ' || parent "
+                     "FROM pragma_foreign_key_check", NULL, table, sizeof table);
+  if (rc == SQLITE_DONE) return 0;
+  if (rc != SQLITE_OK) return db_fail(s, db, rc, "checking row references (foreign_key_check)");
+  set_err(s, "database is corrupt (foreign_key_check: %s); restore it from a copy or start "
+             "a new db", table);
+  return -1;
+}
+
 /* Check an existing file through a read-only connection.  *empty is set
 ** when it is an SQLite file with nothing in it yet (to be created).  A hot
 ** journal is rolled back first when may_recover, else refused. */
@@ -438,7 +465,8 @@ static int check_readonly(ar_store *s, int may_recover, int *empty)
     *empty = 1;
     return close_conn(s, db, 0);
   }
-  if (check_kind(s, &k) != 0 || check_integrity(s, db) != 0) return close_conn(s, db, 1);
+  if (check_kind(s, &k) != 0 || check_integrity(s, db) != 0 || check_values(s, db) != 0)
+    return close_conn(s, db, 1);
   return close_conn(s, db, 0);
 }
 

@@ -32,7 +32,8 @@
   X(hot_journal_filled)                                                       \
   X(damaged_index)                                                            \
   X(two_new_writers)                                                          \
-  X(open_readonly)
+  X(open_readonly)                                                            \
+  X(bad_values)
 
 #define DB_TEST_DECLARE(name) void test_##name(void);
 DB_TEST_CASES(DB_TEST_DECLARE)

@@ -266,3 +266,37 @@ void test_open_readonly(void)
   after = file_fingerprint(path);
   CHECK(file_print_equal(&before, &after) && file_exists(side(path, "-journal")));
 }
+
+/* Damage integrity_check does not see: a status outside the schema's CHECK
+** list (one flipped bit: 'ok' -> 'ol'), a measurement whose candidate row
+** is gone.  Both refused, unchanged. */
+void test_bad_values(void)
+{
+  char path[4096];
+  char err[1024];
+  ar_store *s = NULL;
+  fixture f;
+  sqlite3 *db;
+  file_print before, after;
+  for (int k = 0; k < 2; k++) {
+    snprintf(path, sizeof path, "%s", scratch_path(k ? "fk.db" : "status.db"));
+    CHECK(ar_store_open(path, &s, err, sizeof err) == 0);
+    fixture_fill(s, &f);
+    for (int i = 0; i < 10; i++) fixture_put(s, &f, i, AR_STATUS_OK);
+    ar_store_close(s);
+    db = raw_open(path);
+    raw_exec(db, k ? "PRAGMA foreign_keys=OFF; DELETE FROM candidate WHERE id = "
+                     "(SELECT candidate_id FROM measurement LIMIT 1)"
+                   : "PRAGMA ignore_check_constraints=ON; UPDATE measurement SET status = 'ol' "
+                     "WHERE id = 3");
+    CHECK(strcmp(raw_text(db, "PRAGMA integrity_check"), "ok") == 0);
+    raw_close(db);
+    before = file_fingerprint(path);
+    CHECK(ar_store_open(path, &s, err, sizeof err) == -1 && s == NULL);
+    printf("refused as expected: %s\n", err);
+    CHECK(contains(err, "database is corrupt"));
+    CHECK(contains(err, k ? "refers to a missing candidate" : "status outside"));
+    after = file_fingerprint(path);
+    CHECK(file_print_equal(&before, &after));
+  }
+}
