@@ -19,6 +19,9 @@ from . import _lib
 from ._lib import Error
 
 PROBLEM_FIELDS = tuple(name for name, _ in _abi.Problem._fields_)
+# What a selector takes per call (the rest is fixed per layer).
+PER_CALL_FIELDS = tuple(f for f in ("num_seqs", "max_seqlen_q", "max_seqlen_k", "has_cached",
+                                    "total_seqlen_q", "total_seqlen_k") if f in PROBLEM_FIELDS)
 ENV_FIELDS = tuple(name for name, _ in _abi.Env._fields_)
 _DTYPE_FIELDS = ("q_dtype", "kv_dtype")
 
@@ -352,9 +355,13 @@ class Router:
             choice = sel(num_seqs, max_seqlen_q, max_seqlen_k, has_cached, step)
 
         step: attnroute.STEP_AUTO / STEP_PREFILL / STEP_DECODE (an int, for
-        this call; default STEP_AUTO).
+        this call; default STEP_AUTO).  Where the runtime has the ragged
+        totals (attnroute_problem.total_seqlen_q / total_seqlen_k), they
+        follow step: sel(ns, sq, sk, has_cached, step, total_q, total_k),
+        0 meaning unknown.  Arguments are not checked beyond int32 (use
+        select() for names and checks; a strict router's check is not made).
         The returned function shares this router's state (misses included)."""
-        for k in ("num_seqs", "max_seqlen_q", "max_seqlen_k", "has_cached"):
+        for k in PER_CALL_FIELDS:
             if k in static:
                 raise TypeError("selector: %s is a per-call argument" % k)
         problem = _abi.Problem()
@@ -375,6 +382,19 @@ class Router:
             call(*args)
             c = answers.get(cmem.tobytes())
             return c if c is not None else answer()
+
+        if "total_seqlen_q" in self._index:
+            pack2, totals_at = struct.Struct("=2i").pack_into, _abi.Problem.total_seqlen_q.offset
+            assert _abi.Problem.total_seqlen_k.offset == totals_at + 4
+
+            def select(num_seqs, max_seqlen_q, max_seqlen_k, has_cached, step=0,  # noqa: F811
+                       total_seqlen_q=0, total_seqlen_k=0):
+                pack4(mem, 0, num_seqs, max_seqlen_q, max_seqlen_k, has_cached)
+                pack2(mem, totals_at, total_seqlen_q, total_seqlen_k)
+                step_mem[0] = step
+                call(*args)
+                c = answers.get(cmem.tobytes())
+                return c if c is not None else answer()
         select.problem = problem
         return select
 

@@ -144,6 +144,31 @@ for ns in (1, 3, 8, 9):
                                   "%r step %s: binding %r, C %r" % (f, step, got, key))
 check(n > 3000, "sweep of %d problems" % n)
 
+# --- ragged totals, where the runtime has them: select and selector agree
+# with a plain ctypes call on ragged batches (totals given) and uniform ones
+# (totals 0).
+if "total_seqlen_q" in attnroute.PROBLEM_FIELDS:
+    sel = router.selector(num_q_heads=64, num_kv_heads=8, head_dim=64, has_sinks=1)
+    for ns, sq, sk, tq, tk in ((4, 512, 4608, 600, 9000), (8, 1, 4097, 8, 20000),
+                               (2, 2048, 2048, 2500, 2500), (8, 512, 4608, 0, 0),
+                               (3, 16, 100, 20, 150)):
+        f = dict(num_seqs=ns, max_seqlen_q=sq, max_seqlen_k=sk, num_q_heads=64,
+                 num_kv_heads=8, head_dim=64, has_sinks=1, total_seqlen_q=tq,
+                 total_seqlen_k=tk)
+        p = _abi.Problem()
+        _lib.problem_init(ctypes.byref(p))
+        for k, v in f.items():
+            setattr(p, k, v)
+        p.has_cached = int(sk > sq)
+        plain_r.env.step = 0
+        want = _abi.Choice()
+        _lib._c.attnroute_select(ctypes.byref(plain_r), ctypes.byref(p), ctypes.byref(want))
+        key = (want.candidate, want.from_table, want.reason, want.rank)
+        got = router.select(**f)
+        got2 = sel(ns, sq, sk, int(sk > sq), 0, tq, tk)
+        check((got.candidate, got.from_table, got.reason, got.rank) == key and got2 is got,
+              "ragged %r: select %r, selector %r, C %r" % (f, got, got2, key))
+
 # --- legacy(): tools/legacy.py's route, the table's stand-in
 for f, pol in ((dict(num_seqs=2, max_seqlen_q=512, max_seqlen_k=1024), "pre-1345"),
                (dict(num_seqs=2, max_seqlen_q=512, max_seqlen_k=1024), "post-1345"),
