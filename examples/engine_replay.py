@@ -21,8 +21,10 @@ legacy policy; JSON under --out.
 
 The table is a compiled table (gen/attnroute_gen.py DB --library LIB); on
 the GPU the router binds it to the device torch reports (arch sm_XY, SM
-count), so a table tuned on another device is refused and every policy
-then runs its legacy pick.  PYTHONPATH must reach the attnroute package
+count, memory, name), so a table tuned on another device is refused and
+every policy then runs its legacy pick; a sibling's table (an H100 table on
+an H200: same arch and SM count) only with --allow-sibling, said so in the
+output.  PYTHONPATH must reach the attnroute package
 (<build>/python, or the installed one).
 """
 import argparse
@@ -209,9 +211,11 @@ def gpu_replay(args, calls, policies):
     props = torch.cuda.get_device_properties(0)
     major, minor = torch.cuda.get_device_capability(0)
     arch, cu = "sm_%d%d" % (major, minor), props.multi_processor_count
-    router = attnroute.Router(args.table, arch, cu)
-    print("device %s (%s, %d SMs); table %s: %s" % (
-        props.name, arch, cu, args.table, "bound" if router.bound else
+    router = attnroute.Router(args.table, arch, cu, memory_bytes=props.total_memory,
+                              product=props.name, allow_sibling=args.allow_sibling)
+    print("device %s (%s, %d SMs, %d MiB); table %s: %s" % (
+        props.name, arch, cu, props.total_memory >> 20, args.table,
+        router.bind_reason if router.bound else
         "REFUSED (%s): every policy runs its legacy pick" % router.bind_reason), flush=True)
     drv = at.Driver(args.cubins)
     runner = Runner(at, drv, torch, cu)
@@ -335,6 +339,9 @@ def main(argv=None):
                     help="attention layers per engine step (gpt-oss-120b: 36)")
     ap.add_argument("--reps", type=int, default=7, help="timed samples per kernel")
     ap.add_argument("--out", default=os.environ.get("OUT", "."), help="folder for replay.json")
+    ap.add_argument("--allow-sibling", action="store_true",
+                    help="bind a sibling device's table (same arch and SM count, other "
+                    "memory or product: an H100 table on an H200), reported as such")
     ap.add_argument("--select-only", action="store_true", help="no GPU: selects only")
     ap.add_argument("--arch", help="--select-only: the device arch to bind for")
     ap.add_argument("--cu", type=int, help="--select-only: the device CU / SM count")

@@ -78,8 +78,8 @@ class Table:
         # Fields past the ABI header are read only from a table of this ABI.
         self.readable = (self.abi == _abi.TABLE_ABI and
                          self.struct_size == ctypes.sizeof(_abi.Table))
-        self.arch = self.device_name = self.provenance = None
-        self.cu_count = None
+        self.arch = self.device_name = self.provenance = self.product = None
+        self.cu_count = self.memory_mib = None
         self.candidates = []
         self.legacy_routes = []
         if self.readable:
@@ -88,6 +88,8 @@ class Table:
             self.cu_count = t.cu_count
             self.device_name = t.device_name.decode() if t.device_name else None
             self.provenance = t.provenance.decode() if t.provenance else None
+            self.memory_mib = t.memory_mib or None
+            self.product = t.product.decode() if t.product else None
             for k in range(max(0, t.num_candidates)):
                 c = t.candidates[k]
                 self.candidates.append(c.name.decode() if c.name else None)
@@ -204,6 +206,12 @@ class Router:
     answered by the legacy policy).  arch, cu_count: the device (a table
     built for another device is refused: bind_status / bind_reason say why,
     and every select is answered by the legacy policy; no exception).
+    memory_bytes, product, allow_sibling: what the driver reports of the
+    device (total memory, device name); when any is given the table is bound
+    with attnroute_router_init_device, which also refuses a sibling device's
+    table (same arch and CU count, other memory size or product: an H100
+    table on an H200) with SIBLING_DEVICE unless allow_sibling, and then
+    binds it with status SIBLING_ALLOWED (bound, and said so in bind_reason).
     policy: "post-1345" or "pre-1345" (or its number).  env: engine facts
     for the legacy gates, a dict of attnroute_env fields (step may be
     "auto", "prefill" or "decode").  unavailable: candidate names the engine
@@ -218,17 +226,33 @@ class Router:
     """
 
     def __init__(self, table, arch, cu_count, policy="post-1345", env=None, *,
+                 memory_bytes=None, product=None, allow_sibling=False,
                  unavailable=None, miss_capacity=4096, strict=False):
         if table is not None and not isinstance(table, Table):
             table = Table(table)
         self.table = table
         self.strict = strict
         self._r = _abi.Router()
-        status = _lib.router_init(ctypes.byref(self._r), table.address if table else None,
-                                  str(arch).encode(), _int_field("cu_count", cu_count, None))
+        address = table.address if table else None
+        arch_b = str(arch).encode()
+        cu = _int_field("cu_count", cu_count, None)
+        if memory_bytes is None and product is None and not allow_sibling:
+            status = _lib.router_init(ctypes.byref(self._r), address, arch_b, cu)
+        else:
+            dev = _abi.Device()
+            _lib.device_init(ctypes.byref(dev))
+            dev.arch, dev.cu_count = arch_b, cu
+            if memory_bytes is not None:
+                if not isinstance(memory_bytes, int) or not 0 <= memory_bytes < 2**64:
+                    raise Error("memory_bytes=%r: expected a byte count" % (memory_bytes,))
+                dev.memory_bytes = memory_bytes
+            self._product = None if product is None else str(product).encode()
+            dev.product = self._product
+            dev.allow_sibling = int(bool(allow_sibling))
+            status = _lib.router_init_device(ctypes.byref(self._r), address, ctypes.byref(dev))
         self.bind_status = status
         self.bind_reason = _lib.status_text(status)
-        self.bound = status == _abi.OK
+        self.bound = status in (_abi.OK, _abi.SIBLING_ALLOWED)
         self.arch, self.cu_count = str(arch), cu_count
         self._r.policy = self._policy(policy)
         self.policy = _lib.policy_name(self._r.policy).decode()

@@ -225,6 +225,24 @@ check(not ta.readable and ta.candidates == [] and ta.arch is None, "unreadable t
 ra = attnroute.Router(ta, "gfx1250", 256)
 check(ra.bind_status == _abi.ABI_MISMATCH and not ra.bound, "ABI refusal %r" % ra.bind_reason)
 check(ra.select(**gp).reason == _abi.ABI_MISMATCH, "ABI refusal select")
+# Sibling devices (same arch and CU count, other memory or product), where
+# the table knows its device's memory and product.
+if t.memory_mib or t.product:
+    mem = (t.memory_mib or 1) * 2**20
+    same = attnroute.Router(t, "gfx1250", 256, memory_bytes=mem, product=t.product)
+    check(same.bound and same.bind_status == _abi.OK, "same device: %r" % same.bind_reason)
+    sib = attnroute.Router(t, "gfx1250", 256, memory_bytes=2 * mem, product="Other GPU")
+    check(not sib.bound and sib.bind_status == _abi.SIBLING_DEVICE, "sibling: %r" % sib.bind_reason)
+    check(sib.select(**gp).reason == _abi.SIBLING_DEVICE, "sibling select")
+    ok_sib = attnroute.Router(t, "gfx1250", 256, memory_bytes=2 * mem, product="Other GPU",
+                              allow_sibling=True)
+    check(ok_sib.bound and ok_sib.bind_status == _abi.SIBLING_ALLOWED and
+          ok_sib.select(**gp).from_table, "allowed sibling: %r" % ok_sib.bind_reason)
+    check(attnroute.Router(t, "gfx1250", 128, memory_bytes=mem).bind_status ==
+          _abi.DEVICE_MISMATCH, "init_device: CU mismatch")
+else:
+    check(False, "the fixture table records no device memory or product")
+raises(attnroute.Error, "memory_bytes=-1", attnroute.Router, t, "gfx1250", 256, memory_bytes=-1)
 none = attnroute.Router(None, "gfx1250", 256)
 check(none.bind_status == _abi.NO_TABLE and none.candidates == [], "no table")
 
