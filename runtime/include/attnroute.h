@@ -374,7 +374,9 @@ ATTNROUTE_API int attnroute_problem_check(const attnroute_problem *p);
 ATTNROUTE_API int attnroute_caps_allow(const attnroute_caps *caps,
                                        const attnroute_problem *p);
 
-/* The legacy gates of FACTS.md.  env may be NULL (defaults).  Always returns
+/* The legacy gates: ROCm ATOM's hand-written kernel choice (atom/model_ops/
+** attention_mha.py) before and after its PR #1345, rule by rule in
+** runtime/src/legacy.c.  env may be NULL (defaults).  Always returns
 ** an attnroute_route; a NULL or invalid problem gets ATTNROUTE_ROUTE_TRITON_PAGED. */
 ATTNROUTE_API int attnroute_legacy_route(int policy, const attnroute_env *env,
                                          const attnroute_problem *p);

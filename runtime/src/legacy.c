@@ -1,7 +1,9 @@
 /*
 ** legacy.c -- the hand-written gates of ROCm ATOM (attention_mha.py) that
-** attnroute replaces, before and after ATOM PR #1345, as listed in
-** shared/FACTS.md.  They answer every select the table cannot.
+** attnroute replaces, before and after ATOM PR #1345, as read from ATOM's
+** and aiter's public sources (atom/model_ops/attention_mha.py at the PR's
+** merge and after, atom/utils/envs.py, aiter's unified_attention.py and
+** mha.py).  They answer every select the table cannot.
 */
 #include <stddef.h>
 

@@ -13,6 +13,16 @@ from e2e_util import parse_args, rows, tune, workdir, fail
 args = parse_args()
 wd = workdir()
 db = os.path.join(wd, "tiny.db")
+GPU_NODES = ("/dev/nvidiactl", "/dev/nvidia0", "/dev/kfd")
+if args.backend != "host" and not any(os.path.exists(n) for n in GPU_NODES):
+    # A build with the GPU toolkit on a machine without the GPU: skipped
+    # (ctest SKIP_RETURN_CODE 77) with the reason, when the backend does not
+    # open.  With a GPU device node present a failure to open is a failure.
+    probe = tune(args, "--backend", args.backend, "--list-candidates", check=False)
+    if probe.returncode != 0:
+        print("SKIP: no GPU device node (%s) and the %s backend does not open: %s"
+              % (", ".join(GPU_NODES), args.backend, probe.stderr.strip()))
+        sys.exit(77)
 tune(args, "--backend", args.backend, "--grid", args.grid, "--db", db, "--quiet",
      "--min-reps", "2", "--min-ms", "1", "--max-ms", "20")
 

@@ -3,7 +3,9 @@
 #   2. configure, build and run consumer/ through find_package(attnroute),
 #      linking the static and the shared library;
 #   3. compile and run consumer/main.c with the flags pkg-config gives for
-#      the installed attnroute.pc (when pkg-config is available).
+#      the installed attnroute.pc (when pkg-config is available): it links
+#      the shared library with an rpath, so the program starts without
+#      LD_LIBRARY_PATH.
 # Inputs: BUILD_DIR WORK_DIR CONSUMER_DIR GENERATOR C_COMPILER CONFIG
 #         SANITIZE (the build's ATTNROUTE_SANITIZE) PKG_CONFIG (may be empty).
 cmake_minimum_required(VERSION 3.20)
@@ -70,9 +72,11 @@ if(PKG_CONFIG)
   run_step("pkg-config version" ${PKG_CONFIG} --modversion attnroute)
   run_step("compile with pkg-config" ${C_COMPILER} ${san_list} ${CONSUMER_DIR}/main.c
            ${pc_flags} -o ${WORK_DIR}/consumer_pc)
-  string(REGEX MATCH "-L([^ ;]+)" _ "${pc_flags}")
-  set(ENV{LD_LIBRARY_PATH} "${CMAKE_MATCH_1}")
-  run_step("run pkg-config consumer" ${WORK_DIR}/consumer_pc)
+  if(NOT pc_flags MATCHES "-rpath")
+    message(FATAL_ERROR "pkg-config gives no rpath: ${pc_flags}")
+  endif()
+  unset(ENV{LD_LIBRARY_PATH})
+  run_step("run pkg-config consumer (no LD_LIBRARY_PATH)" ${WORK_DIR}/consumer_pc)
 else()
   message(STATUS "pkg-config not found: pkg-config consumer skipped")
 endif()
