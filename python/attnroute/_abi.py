@@ -85,7 +85,9 @@ class Choice(ctypes.Structure):
 class Router(ctypes.Structure):
     """attnroute_router."""
     _fields_ = [("table", ctypes.POINTER(Table)), ("bind_status", i32), ("policy", i32),
-                ("env", Env), ("unavailable", vp), ("on_miss", vp), ("miss_user", vp)]
+                ("env", Env), ("unavailable", vp), ("on_miss", vp), ("miss_user", vp),
+                ("bound_table", ctypes.POINTER(Table)), ("bound_cu_count", i32),
+                ("bound_arch", ctypes.c_char * 64)]
 
 
 class Device(ctypes.Structure):

@@ -244,6 +244,17 @@ typedef struct attnroute_class {
   const attnroute_tree_node *nodes;  /* node 0 is the root */
 } attnroute_class;
 
+/* What the runtime trusts: a table is C data, and C arrays carry no
+** length.  attnroute_select believes every count and index the table
+** states -- num_candidates entries behind candidates, num_classes behind
+** classes, axis_len[a] values behind axis_values[a], the product of the
+** axis lengths times ATTNROUTE_TOPK bytes behind cells, num_nodes behind
+** nodes -- and checks only what it can without a length: slot and node
+** indices against those counts, axis values ascending.  A table is made by
+** gen/attnroute_gen.py (or loaded by a checked reader, as attnroute-eval's
+** text loader is); one built by hand with arrays shorter than it says is
+** read out of bounds.  What it cannot trust it re-checks: the ABI on every
+** select, and the device when the router's table was set by hand (below). */
 typedef struct attnroute_table {
   uint32_t abi;            /* ATTNROUTE_TABLE_ABI */
   uint32_t struct_size;    /* sizeof(attnroute_table) */
@@ -290,6 +301,14 @@ typedef struct attnroute_router {
                                        nonzero = the engine cannot run it */
   attnroute_miss_fn on_miss;    /* optional (default NULL) */
   void *miss_user;              /* passed to on_miss */
+  /* Set by attnroute_router_init(_device), not to be changed: the table
+  ** that passed the device check and the device it was checked against.
+  ** A table put into `table` by hand is checked against that device (arch,
+  ** CU count) on every select: another device's table answers
+  ** ATTNROUTE_DEVICE_MISMATCH (legacy routes), never its cells. */
+  const attnroute_table *bound_table;
+  int32_t bound_cu_count;
+  char bound_arch[64];          /* "" when none (an arch this long or longer) */
 } attnroute_router;
 
 /* The device an engine binds a table to (attnroute_router_init_device).

@@ -16,6 +16,18 @@ static void router_defaults(attnroute_router *r) {
   r->unavailable = NULL;
   r->on_miss = NULL;
   r->miss_user = NULL;
+  r->bound_table = NULL;
+  r->bound_cu_count = 0;
+  r->bound_arch[0] = '\0';
+}
+
+/* Remember the device r was bound to (a longer arch is not kept: a table
+** set by hand then never matches) and the table that passed. */
+static void remember_binding(attnroute_router *r, const char *arch, int32_t cu_count) {
+  size_t n = arch ? strlen(arch) : 0;
+  if (arch && n < sizeof r->bound_arch) memcpy(r->bound_arch, arch, n + 1);
+  r->bound_cu_count = cu_count;
+  r->bound_table = r->table;
 }
 
 /* ATTNROUTE_OK when table has this ABI and was tuned on (arch, cu_count),
@@ -45,6 +57,7 @@ int attnroute_router_init(attnroute_router *r, const attnroute_table *table,
   status = check_table(table, arch, cu_count);
   if (status == ATTNROUTE_OK) r->table = table;
   r->bind_status = status;
+  remember_binding(r, arch, cu_count);
   return status;
 }
 
@@ -116,6 +129,7 @@ int attnroute_router_init_device(attnroute_router *r, const attnroute_table *tab
   }
   if (status == ATTNROUTE_OK || status == ATTNROUTE_SIBLING_ALLOWED) r->table = table;
   r->bind_status = status;
+  remember_binding(r, d->arch, d->cu_count);
   return status;
 }
 
@@ -193,7 +207,8 @@ static void legacy_answer(const attnroute_router *r, const attnroute_problem *p,
 ** Choose the kernel for p.  Fills *out (a local when out is NULL), calls
 ** r->on_miss when the table did not answer, and returns the reason.
 ** Order of checks: NULL r or p (BAD_ARGUMENT); no table bound (the bind
-** status, or NO_TABLE); table ABI (ABI_MISMATCH); problem validity (BAD_PROBLEM); class
+** status, or NO_TABLE); table ABI (ABI_MISMATCH); a table set by hand for another
+** device than the bound one (DEVICE_MISMATCH); problem validity (BAD_PROBLEM); class
 ** (NO_CLASS); class domain (OUT_OF_DOMAIN); cell (EMPTY_CELL); candidates
 ** (UNSUPPORTED).
 */
@@ -215,6 +230,8 @@ int attnroute_select(const attnroute_router *r, const attnroute_problem *p,
   else if (t->abi != ATTNROUTE_TABLE_ABI ||
            t->struct_size != (uint32_t)sizeof(attnroute_table))
     status = ATTNROUTE_ABI_MISMATCH;
+  else if (t != r->bound_table && check_table(t, r->bound_arch, r->bound_cu_count) != ATTNROUTE_OK)
+    status = ATTNROUTE_DEVICE_MISMATCH; /* set by hand: is it this device's? */
   else if (attnroute_problem_check(p) != ATTNROUTE_OK)
     status = ATTNROUTE_BAD_PROBLEM;
   else if (!(cls = attnroute__class_find(t, p)))

@@ -142,6 +142,9 @@ int main(void) {
   FIELD(router, unavailable);
   FIELD(router, on_miss);
   FIELD(router, miss_user);
+  FIELD(router, bound_table);
+  FIELD(router, bound_cu_count);
+  FIELD(router, bound_arch);
 
   SIZE(miss_entry);
   FIELD(miss_entry, problem);

@@ -132,5 +132,30 @@ int main(void) {
     r.bind_status = 12345;
     CHECK_EQ(attnroute_select(&r, &p, &c), ATTNROUTE_NO_TABLE);
   }
+  /* A table set by hand is checked against the bound device at select:
+  ** another device's table never answers; this device's does. */
+  {
+    attnroute_table other = t;
+    attnroute_router r;
+    attnroute_choice c;
+    attnroute_problem p = tu_gptoss();
+    int own;
+    other.arch = "sm_90";
+    other.cu_count = 132;
+    CHECK_EQ(attnroute_router_init(&r, &t, "gfx1250", 256), ATTNROUTE_OK);
+    own = attnroute_select(&r, &p, &c);
+    r.table = &other;
+    CHECK_EQ(attnroute_select(&r, &p, &c), ATTNROUTE_DEVICE_MISMATCH);
+    CHECK_EQ(c.from_table, 0);
+    other = t; /* same device, another table object */
+    CHECK_EQ(attnroute_select(&r, &p, &c), own);
+    /* Refused at init (another device): a table set by hand is still checked. */
+    other.arch = "sm_90";
+    CHECK_EQ(attnroute_router_init(&r, &other, "gfx1250", 256), ATTNROUTE_DEVICE_MISMATCH);
+    r.table = &other;
+    CHECK_EQ(attnroute_select(&r, &p, &c), ATTNROUTE_DEVICE_MISMATCH);
+    r.table = &t;
+    CHECK_EQ(attnroute_select(&r, &p, &c), own);
+  }
   return tu_finish("test_device");
 }
