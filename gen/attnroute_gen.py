@@ -10,6 +10,7 @@ gives the same bytes (no dates, no row ids, no absolute paths).
 
     attnroute_gen.py DB -o HEADER [--text TEXT] [--name IDENT] [--device ARCH:CU]
                      [--allow-stale] [--lookup nearest_log|floor|tree|auto]
+                     [--ragged-key auto|longest|mean|equiv] [--edge auto|legacy|clamp]
                      [--topk N] [--library LIB.so [--cc CC] [--include-dir DIR]]
 
 -o writes the header, --text the same table in the text format below (for
@@ -26,13 +27,26 @@ attnroute uses (the main job, the shipped tables, attnroute_report.py's
 regret): the lookup with the least regret on off-grid shapes measured on
 the H100 (docs/PERF.md, "Regret on off-grid shapes").
 
+Schema v1 and v2 dbs are read.  The cells come from the grid shapes
+(uniform batches no trace call refers to); ragged shapes (shape.seqs) and
+trace calls (trace_call) are the calibration set: on it each class's ragged
+key (attnroute_ragged_key: which batch features key the axes) and edge rules
+(attnroute_class.edge_clamp: which grid edges a problem past them is clamped
+to) are chosen by the time of the calls under the runtime's picks, misses
+answered by the legacy policy post-1345 at the call's step (--ragged-key and
+--edge force them).  Without calibration shapes a class keeps the longest
+key and the default edge rules (clamp num_seqs, seqlen_q and cached; the
+legacy gate past the head axes).  The header comment of each class gives
+the times that chose them.
+
 Exit status: 0 written, 2 bad input (not an attnroute db, newer schema,
 mixed device classes, stale candidates, malformed rows) or an output that
 cannot be written, 1 other failure.
 
-Text format (--text), version 1.  Line-oriented ASCII, '\n' line ends, one
+Text format (--text), version 2 (version 1, for table ABI 1, had no
+RAGGED_KEY and EDGE_CLAMP).  Line-oriented ASCII, '\n' line ends, one
 space between fields, no other whitespace.  The first line is exactly
-"attnroute-table-text 1"; after it, lines starting with '#' are comments.
+"attnroute-table-text 2"; after it, lines starting with '#' are comments.
 Then, in this order (UPPER = a field; INT decimal int32, no '+', no
 leading zeros; HEX 0x + 8 lower-case hex digits, uint32; STR a string: the
 bytes outside '!'..'~' and '%' written as %XX (two upper-case hex digits),
@@ -54,8 +68,11 @@ and only those, the empty string as a lone '-', the string "-" as %2D):
     classes M
     then M times:
       class HEAD_DIM Q_DTYPE KV_DTYPE HAS_SINKS SLIDING_WINDOW KV_BLOCK_SIZE
-            CAUSAL LOOKUP NUM_NODES               (INT; dtypes and lookup as
-                                                  attnroute_dtype / _lookup)
+            CAUSAL LOOKUP NUM_NODES RAGGED_KEY EDGE_CLAMP
+                                                  (INT but EDGE_CLAMP HEX; dtypes,
+                                                  lookup and ragged key as
+                                                  attnroute_dtype / _lookup /
+                                                  _ragged_key)
       axis num_seqs LEN V...      the five axes in attnroute_axis order
       axis seqlen_q LEN V...      (num_seqs, seqlen_q, cached, q_heads, gqa),
       axis cached LEN V...        V ascending
@@ -92,7 +109,7 @@ import urllib.parse
 
 APPLICATION_ID = 1095914580  # "ARTT"
 VERSION = "0.1.0"            # attnroute's version (CMakeLists.txt project()); the tools' --version
-SCHEMA_VERSION = 1           # newest PRAGMA user_version understood
+SCHEMA_VERSION = 2           # newest PRAGMA user_version understood
 TABLE_ABI = 2                # ATTNROUTE_TABLE_ABI the emitted layout matches
 TOPK = 4                     # ATTNROUTE_TOPK
 NO_CANDIDATE = 255           # ATTNROUTE_NO_CANDIDATE
@@ -101,7 +118,7 @@ JSON_END = "*/"
 JSON_FORMAT = "attnroute-table-json"
 JSON_VERSION = 1
 TEXT_MAGIC = "attnroute-table-text"
-TEXT_VERSION = 1
+TEXT_VERSION = 2
 
 AXES = ("num_seqs", "seqlen_q", "cached", "num_q_heads", "gqa")
 AXIS_LABELS = ("num_seqs", "seqlen_q", "cached", "q_heads", "gqa")
@@ -129,6 +146,23 @@ ROUTE_NAMES = {-1: "none", 0: "dense_sink_asm", 1: "triton_paged",
 CAPS_FIELDS = ("head_dim_mask", "q_dtype_mask", "kv_dtype_mask", "block_size_mask",
                "sinks", "window", "causal", "max_seqlen_q", "gqa_exact")
 CAP_WORDS = {"forbidden": 0, "required": 1, "optional": 2}
+
+# attnroute_ragged_key values, and the edge-rule bits of attnroute_class.edge_clamp.
+RAGGED_KEYS = {"longest": 0, "mean": 1, "equiv": 2}
+RAGGED_NAMES = {v: k for k, v in RAGGED_KEYS.items()}
+
+
+def edge_bit(axis, above):
+    """ATTNROUTE_EDGE_BELOW(axis) / ATTNROUTE_EDGE_ABOVE(axis)."""
+    return 1 << (2 * axis + (1 if above else 0))
+
+
+# With no shape past an edge measured: clamp the axes engines vary call by
+# call (num_seqs, seqlen_q, cached), the legacy gate for the heads.
+EDGE_DEFAULT = sum(edge_bit(a, up) for a in range(3) for up in (False, True))
+EDGE_POLICY = 0              # legacy policy the edge rules are measured against (post-1345)
+MISS_PENALTY = 4.0           # cost of a pick not measured ok, in units of the call's best
+STEPS = {"auto": 0, "prefill": 1, "decode": 2}  # attnroute_step
 
 TREE_MAX_DEPTH = 12
 TREE_MISS_COST = math.log(4.0)  # tree cost of a candidate not measured ok in a cell
@@ -231,7 +265,8 @@ def dtype_name(text, what):
 
 
 MEASUREMENT_QUERY = """
-SELECT d.vendor, d.arch, d.cu_count, d.name, d.memory_bytes, d.driver_version,
+SELECT s.id, %s,
+       d.vendor, d.arch, d.cu_count, d.name, d.memory_bytes, d.driver_version,
        d.runtime_version,
        c.name, c.family, c.params, c.code_hash, c.legacy_route, c.caps,
        s.head_dim, s.q_dtype, s.kv_dtype, s.has_sinks, s.sliding_window,
@@ -327,23 +362,54 @@ def check_row(row, path):
             bad("run %s %r is not text" % (k, v))
 
 
+def has_column(conn, table, column):
+    return any(r[1] == column for r in conn.execute("PRAGMA table_info(%s)" % table))
+
+
 def read_rows(conn, path):
+    """Every measurement row, grouped; a row's "shape" is the shape's columns,
+    with the ragged sequence list appended when it has one (schema v2)."""
     try:
-        raw = conn.execute(MEASUREMENT_QUERY).fetchall()
+        seqs = "s.seqs" if has_column(conn, "shape", "seqs") else "''"
+        raw = conn.execute(MEASUREMENT_QUERY % seqs).fetchall()
     except sqlite3.Error as e:
         raise GenError("%s: cannot read measurements: %s" % (path, e))
     rows = []
     for r in raw:
-        i = 0
-        row = {}
+        i = 2
+        row = {"shape_id": r[0]}
+        if not isinstance(r[1], str):
+            raise GenError("%s: shape %r: seqs %r is not text" % (path, r[0], r[1]))
         for group, keys in (("device", DEVICE_KEYS), ("cand", CAND_KEYS),
                             ("shape", SHAPE_KEYS), ("meas", MEAS_KEYS),
                             ("run", RUN_KEYS)):
             row[group] = tuple(r[i:i + len(keys)])
             i += len(keys)
         check_row(row, path)
+        if r[1]:
+            row["shape"] += (r[1],)
         rows.append(row)
     return rows
+
+
+def read_trace_calls(conn, path):
+    """{shape id: [(trace, call_index, step)]} from trace_call (schema v2;
+    {} when the db has no such table)."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                        "name = 'trace_call'").fetchone():
+        return {}
+    calls = {}
+    try:
+        rows = conn.execute("SELECT trace, call_index, step, shape_id FROM trace_call "
+                            "ORDER BY trace, call_index").fetchall()
+    except sqlite3.Error as e:
+        raise GenError("%s: cannot read trace calls: %s" % (path, e))
+    for trace, index, step, shape_id in rows:
+        if step not in ("prefill", "decode") or not isinstance(trace, str):
+            raise GenError("%s: trace call %r %r: step %r is not prefill or decode"
+                           % (path, trace, index, step))
+        calls.setdefault(shape_id, []).append((trace, index, step))
+    return calls
 
 
 def device_classes(rows):
@@ -384,11 +450,35 @@ def row_sort_key(r):
     return json.dumps([r["device"], r["cand"], r["shape"], r["meas"], r["run"]])
 
 
+def parse_seqs(text, ns, sq, sk):
+    """The (sq, ctx) pairs of a ragged shape's seqs text, or None when the
+    text is malformed or disagrees with num_seqs / seqlen_q / seqlen_k
+    (their count and maxima, 1 <= sq <= ctx)."""
+    seqs = []
+    for item in text.split(","):
+        parts = item.split(":")
+        if len(parts) != 2 or not all(p.isdigit() for p in parts):
+            return None
+        q, k = int(parts[0]), int(parts[1])
+        if not 1 <= q <= k:
+            return None
+        seqs.append((q, k))
+    if len(seqs) != ns or max(q for q, _ in seqs) != sq or max(k for _, k in seqs) != sk:
+        return None
+    return tuple(seqs)
+
+
 def shape_axes(s):
-    """(static key, axis tuple) of a shape row, or None if the shape is invalid."""
-    (hd, qdt, kvdt, sinks, window, block, causal, ns, sq, sk, hq, hkv) = s
+    """(static key, axis tuple, seqs) of a shape row, or None if the shape is
+    invalid; seqs is None for a uniform batch, else its (sq, ctx) pairs."""
+    (hd, qdt, kvdt, sinks, window, block, causal, ns, sq, sk, hq, hkv) = s[:12]
     if min(hd, ns, sq, hq, hkv, block) <= 0 or sk < sq or hq % hkv:
         return None
+    seqs = None
+    if len(s) > 12:
+        seqs = parse_seqs(s[12], ns, sq, sk)
+        if seqs is None or sum(k for _, k in seqs) >= 2**31:
+            return None
     window = window if window > 0 else -1  # the runtime reads <= 0 as none
     what = "shape %s" % (s,)
     static = (hd, dtype_name(qdt, what), dtype_name(kvdt, what), 1 if sinks else 0,
@@ -397,7 +487,7 @@ def shape_axes(s):
     for v in static[:1] + static[3:] + axes:
         if not -2**31 <= v < 2**31:
             return None
-    return static, axes
+    return static, axes, seqs
 
 
 def load_model(path, device=None, allow_stale=False):
@@ -405,6 +495,7 @@ def load_model(path, device=None, allow_stale=False):
     conn = open_db(path)
     try:
         rows = read_rows(conn, path)
+        trace_calls = read_trace_calls(conn, path)
     finally:
         conn.close()
     rows.sort(key=row_sort_key)
@@ -491,17 +582,25 @@ def load_model(path, device=None, allow_stale=False):
                                    "for the same head dims; a table marks at most one per "
                                    "route and head dim" % (path, ns[i], ns[j], ROUTE_NAMES[route]))
 
+    # Grid shapes make the cells; ragged shapes and trace calls are the
+    # calibration set the ragged key and the edge rules are chosen on.  A
+    # uniform trace call on a grid point is both.
     cls = {}
     devices = set()
     policies = set()
     tuners = set()
     newest_time = ""
+    calls_of = {}  # (static, axes, seqs) -> trace calls of that shape
     for r in used:
-        static, axes = newest[(r["cand"][0], shape_axes(r["shape"]))][2]
-        c = cls.setdefault(static, {"shapes": {}})
+        static, axes, seqs = newest[(r["cand"][0], shape_axes(r["shape"]))][2]
+        c = cls.setdefault(static, {"shapes": {}, "calib": {}})
         m = dict(zip(MEAS_KEYS, r["meas"]))
-        cell = c["shapes"].setdefault(axes, {})
-        cell[r["cand"][0]] = (m["status"], m["median_us"])
+        calls = trace_calls.get(r["shape_id"], [])
+        if seqs is None and not calls:
+            c["shapes"].setdefault(axes, {})[r["cand"][0]] = (m["status"], m["median_us"])
+        else:
+            c["calib"].setdefault((axes, seqs), {})[r["cand"][0]] = (m["status"], m["median_us"])
+            calls_of[(static, axes, seqs)] = calls
         devices.add(r["device"])
         policies.add(r["run"][1])
         tuners.add(r["run"][0])
@@ -512,7 +611,16 @@ def load_model(path, device=None, allow_stale=False):
     for static in sorted(cls, key=lambda s: (s[0], DTYPE_CODES[s[1]], DTYPE_CODES[s[2]])
                          + s[3:]):
         shapes = cls[static]["shapes"]
+        if not shapes:
+            continue  # trace calls of a class the grid does not tune: no class
         axes = [sorted({a[i] for a in shapes}) for i in range(len(AXES))]
+        calib = []
+        for (point, seqs), meas in sorted(cls[static]["calib"].items(),
+                                          key=lambda kv: (kv[0][0], kv[0][1] or ())):
+            calls = calls_of[(static, point, seqs)]
+            if seqs is None and not any(v not in axes[i] for i, v in enumerate(point)):
+                shapes.setdefault(point, {}).update(meas)  # a grid point too
+            calib.append(calib_entry(static, point, seqs, calls, meas))
         cells = {}
         for a, meas in shapes.items():
             ok = [(t, n) for n, (st, t) in meas.items()
@@ -534,6 +642,9 @@ def load_model(path, device=None, allow_stale=False):
             "cells": cells,     # axes tuple -> [(name, median_us)] fastest first
             "family": family,   # candidate name -> family, for kept()
             "lookup": DEFAULT_LOOKUP,
+            "calib": calib,     # ragged shapes and trace calls (calib_entry)
+            "ragged_key": "longest",
+            "edge_clamp": EDGE_DEFAULT,
         })
 
     if not class_list:
@@ -542,6 +653,9 @@ def load_model(path, device=None, allow_stale=False):
                        % (path, chosen[0], chosen[1]))
     dump = [json.dumps([r["device"], r["cand"], r["shape"], r["meas"],
                         [r["run"][0], r["run"][1]]]) for r in used]
+    used_ids = {r["shape_id"]: r["shape"] for r in used}
+    dump += [json.dumps(["trace_call", t, i, st, used_ids[sid]])
+             for sid, calls in trace_calls.items() if sid in used_ids for t, i, st in calls]
     content = hashlib.sha256(("\n".join(sorted(dump)) + "\n").encode()).hexdigest()
     dev_list = [dict(zip(DEVICE_KEYS, d)) for d in sorted(devices)]
     latest_dev = max(used, key=lambda r: (r["run"][2], r["meas"][7], row_sort_key(r)))
@@ -562,8 +676,125 @@ def load_model(path, device=None, allow_stale=False):
     }
 
 
+def calib_entry(static, point, seqs, calls, meas):
+    """A calibration shape (ragged, or a trace call's): the problem as the
+    engine describes it (totals for a ragged batch), how often each step
+    called it (a shape-list shape counts once, step auto), its measurements."""
+    ns, sq, cached, hq, gqa = point
+    sk = sq + cached
+    problem = {
+        "head_dim": static[0], "q_dtype": DTYPE_CODES[static[1]],
+        "kv_dtype": DTYPE_CODES[static[2]], "has_sinks": static[3],
+        "sliding_window": static[4], "kv_block_size": static[5], "causal": static[6],
+        "num_seqs": ns, "max_seqlen_q": sq, "max_seqlen_k": sk,
+        "has_cached": 1 if (any(k > q for q, k in seqs) if seqs else sk > sq) else 0,
+        "num_q_heads": hq, "num_kv_heads": hq // gqa,
+        "total_seqlen_q": sum(q for q, _ in seqs) if seqs else 0,
+        "total_seqlen_k": sum(k for _, k in seqs) if seqs else 0}
+    steps = {}
+    for _, _, step in calls:
+        steps[step] = steps.get(step, 0) + 1
+    return {"point": point, "seqs": seqs, "problem": problem,
+            "steps": steps or {"auto": 1}, "meas": meas}
+
+
 # --------------------------------------------------------------------------
 # Lookups in Python, mirroring the runtime, for the tree and for --lookup auto.
+
+def div_up(a, b):
+    return -(-a // b)
+
+
+def problem_point(p, key):
+    """The problem's value on each axis under ragged key `key` (a name): the
+    runtime's problem_axes.  A total of 0 is unknown (num_seqs x the max)."""
+    n, sq, sk = p["num_seqs"], p["max_seqlen_q"], p["max_seqlen_k"]
+    tk = p.get("total_seqlen_k") or n * sk
+    tq = min(p.get("total_seqlen_q") or n * sq, tk)
+    point = [n, sq, max(sk - sq, 0), p["num_q_heads"], p["num_q_heads"] // p["num_kv_heads"]]
+    if key == "mean":
+        point[1] = div_up(tq, n)
+        point[2] = div_up(tk - tq, n)
+    elif key == "equiv":
+        point[0] = div_up(tk, sk)
+    return point
+
+
+def edge_point(axes, point, mask):
+    """(point clamped where mask allows, edge bits outside and not clamped,
+    edge bits clamped): the runtime's domain check with the edge rules."""
+    point = list(point)
+    out = used = 0
+    for a, v in enumerate(point):
+        if v < axes[a][0]:
+            bit, edge = edge_bit(a, False), axes[a][0]
+        elif v > axes[a][-1]:
+            bit, edge = edge_bit(a, True), axes[a][-1]
+        else:
+            continue
+        if mask & bit:
+            point[a] = edge
+            used |= bit
+        else:
+            out |= bit
+    return point, out, used
+
+
+def table_ranking(klass, p, topk, key=None, mask=None):
+    """The ranking (names) the runtime reads for problem p in klass under its
+    ragged key and edge rules (or those given); None when p is out of the
+    domain no edge rule covers."""
+    key = klass["ragged_key"] if key is None else key
+    mask = klass["edge_clamp"] if mask is None else mask
+    point, out, _ = edge_point(klass["axes"], problem_point(p, key), mask)
+    if out:
+        return None
+    return predict_grid(klass, point, klass["lookup"], topk, nodes=klass.get("nodes"))
+
+
+def caps_allow(caps, p):
+    """runtime/src/caps.c attnroute_caps_allow (p valid)."""
+    def bit(mask, b):
+        return 0 <= b <= 31 and (mask >> b) & 1
+
+    def cap_ok(cap, present):
+        return {0: not present, 1: present, 2: True}.get(cap, False)
+
+    hd = p["head_dim"]
+    if hd < 16 or hd > 512 or hd % 16 or not bit(caps["head_dim_mask"], hd // 16 - 1):
+        return False
+    if not bit(caps["q_dtype_mask"], p["q_dtype"]) or not bit(caps["kv_dtype_mask"], p["kv_dtype"]):
+        return False
+    if caps["block_size_mask"]:
+        b = p["kv_block_size"]
+        if b <= 0 or b & (b - 1) or not bit(caps["block_size_mask"], b.bit_length() - 1):
+            return False
+    if not cap_ok(caps["sinks"], p["has_sinks"] != 0):
+        return False
+    if not cap_ok(caps["window"], p["sliding_window"] > 0):
+        return False
+    if not cap_ok(caps["causal"], p["causal"] != 0):
+        return False
+    if caps["max_seqlen_q"] and p["max_seqlen_q"] > caps["max_seqlen_q"]:
+        return False
+    if caps["gqa_exact"] and p["num_q_heads"] // p["num_kv_heads"] != caps["gqa_exact"]:
+        return False
+    return True
+
+
+def import_legacy():
+    """tools/legacy.py (installed next to this file, or in ../tools)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for d in (here, os.path.join(os.path.dirname(here), "tools")):
+        if os.path.isfile(os.path.join(d, "legacy.py")):
+            if d not in sys.path:
+                sys.path.insert(0, d)
+            import legacy
+            return legacy
+    raise GenError("legacy.py (the legacy gates in Python) not found next to "
+                   "attnroute_gen.py or in ../tools")
+
+
 
 def log_feature(v):
     return math.log2(1.0 + v)
@@ -815,7 +1046,8 @@ def model_json(model, topk=TOPK):
             if ranked:
                 cells.append(list(point) + [[[n, t] for n, t in ranked]])
         classes.append({"static": k["static"], "lookup": k["lookup"],
-                        "axes": dict(zip(AXES, k["axes"])), "cells": cells})
+                        "axes": dict(zip(AXES, k["axes"])), "cells": cells,
+                        "ragged_key": k["ragged_key"], "edge_clamp": k["edge_clamp"]})
     return {
         "format": JSON_FORMAT,
         "version": JSON_VERSION,
@@ -949,6 +1181,10 @@ def command_line(args, output=None):
         parts.append("--allow-stale")
     if args.lookup != DEFAULT_LOOKUP:
         parts += ["--lookup", args.lookup]
+    if args.ragged_key != "auto":
+        parts += ["--ragged-key", args.ragged_key]
+    if args.edge != "auto":
+        parts += ["--edge", args.edge]
     if args.topk != TOPK:
         parts += ["--topk", str(args.topk)]
     return " ".join(parts)
@@ -1035,6 +1271,8 @@ def render_header(model, name, cmdline, topk):
             w("**     %5d  %s" % (wins[n], comment_text(n)))
         for line in holdout_lines(k):
             w("**   " + line)
+        for line in batch_rule_lines(k):
+            w("**   " + comment_text(line))
     w("*/")
     w(JSON_BEGIN)
     w(json_text(model_json(model, topk)))
@@ -1110,8 +1348,11 @@ def render_header(model, name, cmdline, topk):
         w("   {%s}," % ", ".join(str(len(v)) for v in k["axes"]))
         w("   {%s}," % ", ".join("%s__c%d_%s" % (name, ci, a) for a in AXES))
         nodes = k.get("nodes") or []
-        w("   %s__c%d_cells, %d, %s}," % (name, ci, len(nodes),
-                                          ("%s__c%d_nodes" % (name, ci)) if nodes else "0"))
+        w("   %s__c%d_cells, %d, %s," % (name, ci, len(nodes),
+                                         ("%s__c%d_nodes" % (name, ci)) if nodes else "0"))
+        w("   %d, 0x%08xu}, /* ragged key %s; edge rules: %s */" % (
+            RAGGED_KEYS[k["ragged_key"]], k["edge_clamp"], k["ragged_key"],
+            edge_text(k["edge_clamp"])))
     w("};")
     w("")
     w("static const attnroute_table %s = {" % name)
@@ -1174,10 +1415,12 @@ def render_text(model, cmdline, topk):
         w("# class %d: %s, lookup %s" % (ci, class_label(st), k["lookup"]))
         for line in holdout_lines(k):
             w("# " + line)
-        w("class %d %d %d %d %d %d %d %d %d" % (
+        for line in batch_rule_lines(k):
+            w("# " + comment_text(line))
+        w("class %d %d %d %d %d %d %d %d %d %d 0x%08x" % (
             st["head_dim"], DTYPE_CODES[st["q_dtype"]], DTYPE_CODES[st["kv_dtype"]],
             st["has_sinks"], st["sliding_window"], st["kv_block_size"], st["causal"],
-            LOOKUPS[k["lookup"]], len(nodes)))
+            LOOKUPS[k["lookup"]], len(nodes), RAGGED_KEYS[k["ragged_key"]], k["edge_clamp"]))
         for i, label in enumerate(AXIS_LABELS):
             w("axis %s %d %s" % (label, len(k["axes"][i]),
                                  " ".join(str(v) for v in k["axes"][i])))
@@ -1201,15 +1444,178 @@ def render_text(model, cmdline, topk):
     return "\n".join(out) + "\n"
 
 
-def apply_lookup(model, lookup, topk):
-    """Sets every class's lookup (and tree nodes); every class also gets the
-    held-out slowdown of each method (k["holdout"]) for the header comment."""
+def apply_lookup(model, lookup, topk, ragged_key="auto", edge="auto"):
+    """Sets every class's lookup (and tree nodes), then its ragged key and
+    edge rules (choose_batch_rules); every class also gets the held-out
+    slowdown of each method (k["holdout"]) for the header comment."""
     names = [c["name"] for c in model["candidates"]]
     for k in model["classes"]:
         holdout_all(k, topk, names)
         method = choose_lookup(k, topk, names) if lookup == "auto" else lookup
         k["lookup"] = method
         k["nodes"] = build_tree(k, topk, names) if method == "tree" else None
+        choose_batch_rules(k, topk, model["candidates"], ragged_key, edge)
+
+
+# --------------------------------------------------------------------------
+# Ragged key and edge rules, chosen on the class's calibration shapes (ragged
+# shapes, trace calls): every pick is the runtime's (table_ranking, caps), a
+# miss is the legacy policy's stand-in (post-1345, the call's step), and a
+# call costs its pick's measured time (MISS_PENALTY x its best when the pick
+# did not run ok).
+
+EDGE_CHOICES = {"auto": None, "legacy": 0, "clamp": (1 << (2 * len(AXES))) - 1}
+
+
+class CallCost:
+    """Costs of picks on a class's calibration shapes."""
+
+    def __init__(self, klass, topk, cands):
+        self.klass, self.topk = klass, topk
+        self.cands = cands
+        self.legacy = import_legacy()
+        self.entries = []
+        for e in klass["calib"]:
+            ok = [t for st, t in e["meas"].values()
+                  if st == "ok" and t is not None and math.isfinite(t) and t > 0]
+            if ok:
+                self.entries.append((e, min(ok)))
+
+    def time(self, e, best, name):
+        st, t = e["meas"].get(name, ("none", None))
+        if name is not None and st == "ok" and t is not None and math.isfinite(t) and t > 0:
+            return t
+        return MISS_PENALTY * best
+
+    def legacy_pick(self, p, step):
+        route = self.legacy.legacy_route(EDGE_POLICY, p, {"step": STEPS[step]})
+        for c in self.cands:
+            if c["legacy_route"] == route and caps_allow(c["caps"], p):
+                return c["name"]
+        return None
+
+    def table_pick(self, p, key, mask):
+        ranking = table_ranking(self.klass, p, self.topk, key, mask)
+        for n in ranking or ():
+            c = next(c for c in self.cands if c["name"] == n)
+            if caps_allow(c["caps"], p):
+                return n
+        return None
+
+    def cost(self, e, best, key, mask):
+        """(time of the calls of e under key and mask, their count, summed
+        log regret)."""
+        p = e["problem"]
+        name = self.table_pick(p, key, mask)
+        total = logs = 0.0
+        calls = 0
+        for step in sorted(e["steps"]):
+            n = e["steps"][step]
+            t = self.time(e, best, name if name is not None else self.legacy_pick(p, step))
+            total += n * t
+            logs += n * math.log(t / best)
+            calls += n
+        return total, calls, logs
+
+    def edges(self, key):
+        """The edge bits measurement supports under key, and the evidence:
+        {bit: (calls, time clamped, time by the legacy policy)}."""
+        evidence = {}
+        for e, best in self.entries:
+            p = e["problem"]
+            _, out, _ = edge_point(self.klass["axes"], problem_point(p, key), 0)
+            if not out:
+                continue
+            clamped = self.cost(e, best, key, out)
+            legacy = self.cost(e, best, key, 0)
+            for bit in range(2 * len(AXES)):
+                if out >> bit & 1:
+                    calls, tc, tl = evidence.get(bit, (0, 0.0, 0.0))
+                    evidence[bit] = (calls + clamped[1], tc + clamped[0], tl + legacy[0])
+        mask = 0
+        for bit in range(2 * len(AXES)):
+            if bit in evidence:
+                _, tc, tl = evidence[bit]
+                mask |= (1 << bit) if tc <= tl else 0
+            else:
+                mask |= EDGE_DEFAULT & (1 << bit)
+        return mask, evidence
+
+    def total(self, key, mask):
+        total = logs = 0.0
+        calls = 0
+        for e, best in self.entries:
+            t, n, lg = self.cost(e, best, key, mask)
+            total += t
+            calls += n
+            logs += lg
+        return total, calls, math.exp(logs / calls) if calls else 1.0
+
+
+def choose_batch_rules(klass, topk, cands, ragged_key="auto", edge="auto"):
+    """Sets klass["ragged_key"] and klass["edge_clamp"]: the key (auto: the
+    least total time on the class's calibration shapes, "longest" on ties or
+    without any) and the edge bits (auto: per bit, clamped when the shapes
+    past that edge ran no slower on the edge cell's pick than on the legacy
+    policy's, EDGE_DEFAULT where no shape lies past it).  The evidence goes
+    to klass["batch_rules"] for the header comment."""
+    forced_mask = EDGE_CHOICES[edge]
+    keys = [ragged_key] if ragged_key != "auto" else list(RAGGED_KEYS)
+    klass["batch_rules"] = None
+    if not klass["calib"]:
+        klass["ragged_key"] = keys[0] if ragged_key != "auto" else "longest"
+        klass["edge_clamp"] = EDGE_DEFAULT if forced_mask is None else forced_mask
+        return
+    cc = CallCost(klass, topk, cands)
+    results = {}
+    for key in keys:
+        mask, evidence = cc.edges(key) if forced_mask is None else (forced_mask, {})
+        results[key] = (mask, evidence) + cc.total(key, mask)
+    best = None
+    for key in keys:  # RAGGED_KEYS order: longest first, so it wins ties
+        t = results[key][2]
+        if best is None or t < results[best][2] * (1 - 1e-9):
+            best = key
+    klass["ragged_key"] = best
+    klass["edge_clamp"] = results[best][0]
+    klass["batch_rules"] = {"results": results, "ragged": sum(1 for e, _ in cc.entries if e["seqs"]),
+                            "shapes": len(cc.entries), "chosen_by": ragged_key}
+
+
+def batch_rule_lines(klass):
+    """Comment lines: the ragged key and edge rules and the measurements
+    that chose them."""
+    key, mask = klass["ragged_key"], klass["edge_clamp"]
+    rules = klass.get("batch_rules")
+    lines = ["ragged key: %s; edge rules (clamp to the edge cell): %s" % (
+        key, edge_text(mask))]
+    if not rules:
+        lines.append("  no ragged shapes or trace calls in the db: key longest, edge rules "
+                     "by default (clamp num_seqs, seqlen_q, cached; legacy for the heads)")
+        return lines
+    lines.append("  chosen on %d calibration shapes (%d ragged), time of their calls:"
+                 % (rules["shapes"], rules["ragged"]))
+    for k in sorted(rules["results"], key=lambda k: RAGGED_KEYS[k]):
+        m, _, total, calls, geo = rules["results"][k]
+        lines.append("    %-8s %12.6g us over %d calls, geomean regret %.4f, edges %s%s" % (
+            k, total, calls, geo, edge_text(m), "  <- used" if k == key else ""))
+    evidence = rules["results"][key][1]
+    for bit in sorted(evidence):
+        calls, tc, tl = evidence[bit]
+        lines.append("    past the %s edge of %s: %d calls, edge cell %.6g us, legacy %.6g us" % (
+            "upper" if bit & 1 else "lower", AXIS_LABELS[bit // 2], calls, tc, tl))
+    return lines
+
+
+def edge_text(mask):
+    sides = []
+    for a, label in enumerate(AXIS_LABELS):
+        lo, hi = mask & edge_bit(a, False), mask & edge_bit(a, True)
+        if lo and hi:
+            sides.append(label)
+        elif lo or hi:
+            sides.append("%s %s" % (label, "below" if lo else "above"))
+    return ", ".join(sides) if sides else "none"
 
 
 C_KEYWORDS = frozenset("""
@@ -1348,6 +1754,12 @@ def main(argv=None):
                     choices=("nearest_log", "floor", "tree", "auto"),
                     help="lookup of every class (default %s; auto: best held-out slowdown "
                     "per class)" % DEFAULT_LOOKUP)
+    ap.add_argument("--ragged-key", default="auto", choices=("auto",) + tuple(RAGGED_KEYS),
+                    help="batch feature keying the axes of every class (auto: the "
+                    "least time on the db's ragged shapes and trace calls)")
+    ap.add_argument("--edge", default="auto", choices=tuple(EDGE_CHOICES),
+                    help="edge rules of every class (auto: by measurement on the "
+                    "db's shapes past the grid's edges, else the default)")
     ap.add_argument("--topk", type=int, default=TOPK,
                     help="candidates kept per cell, 1..%d" % TOPK)
     ap.add_argument("--library", metavar="LIB",
@@ -1369,7 +1781,7 @@ def main(argv=None):
                 check_output_path(path, what)
         device = parse_device_arg(args.device) if args.device else None
         model = load_model(args.db, device, args.allow_stale)
-        apply_lookup(model, args.lookup, args.topk)
+        apply_lookup(model, args.lookup, args.topk, args.ragged_key, args.edge)
         name = args.name or identifier("attnroute_table_%s_%d" % (model["arch"],
                                                                  model["cu_count"]))
         outputs = []

@@ -122,6 +122,12 @@ typedef struct attnroute_problem {
   int32_t sliding_window; /* -1: none; else window width in tokens */
   int32_t kv_block_size;  /* page size of the paged KV cache, in tokens */
   int32_t causal;         /* nonzero: causal, bottom-right aligned if sq < sk */
+  /* A ragged batch (sequences of different lengths), as far as the host
+  ** knows it; 0 = unknown, the batch is taken as uniform (every sequence
+  ** max_seqlen_q new tokens, max_seqlen_k keys).  When nonzero they must be
+  ** consistent with num_seqs and the maxima (attnroute_problem_check). */
+  int32_t total_seqlen_q; /* sum of new tokens over the sequences */
+  int32_t total_seqlen_k; /* sum of context (keys: cached + new) over the sequences */
 } attnroute_problem;
 
 /* ------------------------------------------------------------------------
@@ -214,6 +220,39 @@ enum attnroute_lookup {
   ATTNROUTE_NUM_LOOKUPS
 };
 
+/* Which batch features a class's num_seqs, seqlen_q and cached axes are
+** keyed by (attnroute_class.ragged_key).  The generator picks the key by
+** measurement: the one whose picks on the db's ragged batches (trace calls,
+** ragged shape-list shapes) cost the least total time; LONGEST when the db
+** has none.  With both totals unknown (0) every key gives the LONGEST values.
+** A total left 0 is taken as num_seqs x the maximum (total_q at most
+** total_k: the keys include the queries).  Divisions round up. */
+enum attnroute_ragged_key {
+  ATTNROUTE_RAGGED_LONGEST = 0, /* num_seqs, max sq, max sk - max sq: every
+                                   sequence taken as the longest */
+  ATTNROUTE_RAGGED_MEAN = 1,    /* num_seqs, total_q / num_seqs,
+                                   (total_k - total_q) / num_seqs: the mean */
+  ATTNROUTE_RAGGED_EQUIV = 2,   /* total_k / max sk sequences of max sq and
+                                   max sk - max sq: the batch's keys packed
+                                   into the fewest longest sequences */
+  ATTNROUTE_NUM_RAGGED_KEYS
+};
+
+/* Edge rules (attnroute_class.edge_clamp): a problem whose value on axis a
+** lies below the axis's first grid value is looked up at the first value
+** when bit ATTNROUTE_EDGE_BELOW(a) is set, one above the last value at the
+** last when bit ATTNROUTE_EDGE_ABOVE(a) is set; otherwise (or for an axis
+** whose bit is clear) the select answers ATTNROUTE_OUT_OF_DOMAIN and the
+** legacy policy runs.  The generator sets a bit when the db's shapes past
+** that edge (trace calls, ragged shapes) ran faster on the edge cell's pick
+** than on the legacy policy's (post-1345), clears it when slower, and with
+** no such shapes sets it for num_seqs, seqlen_q and cached (the axes engines
+** vary call by call: the edge cell is a measurement on this device, the gate
+** a guess) and leaves it clear for q_heads and gqa (another model's heads).
+** The prefix snap applies after clamping. */
+#define ATTNROUTE_EDGE_BELOW(axis) (1u << (2 * (axis)))
+#define ATTNROUTE_EDGE_ABOVE(axis) (1u << (2 * (axis) + 1))
+
 /* Decision-tree node (ATTNROUTE_LOOKUP_TREE).  Internal node: go to `left`
 ** when log2(1 + value of axis) <= threshold, else `right`.  Leaf: axis = -1
 ** and `leaf` holds candidate indices in rank order. */
@@ -242,6 +281,8 @@ typedef struct attnroute_class {
   const uint8_t *cells;
   int32_t num_nodes;                 /* ATTNROUTE_LOOKUP_TREE only */
   const attnroute_tree_node *nodes;  /* node 0 is the root */
+  int32_t ragged_key;                /* attnroute_ragged_key (ABI 2) */
+  uint32_t edge_clamp;               /* ATTNROUTE_EDGE_* bits (ABI 2) */
 } attnroute_class;
 
 /* What the runtime trusts: a table is C data, and C arrays carry no
@@ -386,7 +427,9 @@ ATTNROUTE_API void attnroute_env_init(attnroute_env *env);
 
 /* ATTNROUTE_OK when p describes an attention call any kernel could run:
 ** positive sizes, sk >= sq, Hq % Hkv == 0, known dtypes, window -1 or > 0,
-** positive page size.  ATTNROUTE_BAD_PROBLEM otherwise. */
+** positive page size, and ragged totals that some batch has: each total 0,
+** or between max + (num_seqs - 1) and num_seqs x max, and total_k >=
+** total_q when both are given.  ATTNROUTE_BAD_PROBLEM otherwise. */
 ATTNROUTE_API int attnroute_problem_check(const attnroute_problem *p);
 
 /* Nonzero when caps allow p (p assumed checked). */

@@ -20,10 +20,11 @@ const attnroute_class *attnroute__class_find(const attnroute_table *t,
 
 /* Find p's ranking in class c (p must pass attnroute_problem_check).
 ** Returns ATTNROUTE_OK and sets *slots to ATTNROUTE_TOPK candidate indices
-** in rank order; ATTNROUTE_OUT_OF_DOMAIN when an axis value of p lies
-** outside the class's grid; ATTNROUTE_EMPTY_CELL when the class is malformed
-** (NULL or empty or non-ascending or negative axes, unknown lookup, NULL
-** cells, a tree that does not reach a leaf).  *slots is untouched unless
+** in rank order; ATTNROUTE_OUT_OF_DOMAIN when an axis value of p (under
+** the class's ragged key) lies outside the class's grid past an edge whose
+** clamp bit is clear; ATTNROUTE_EMPTY_CELL when the class is malformed
+** (NULL or empty or non-ascending or negative axes, unknown lookup or
+** ragged key, NULL cells, a tree that does not reach a leaf).  *slots is untouched unless
 ** ATTNROUTE_OK is returned. */
 int attnroute__class_lookup(const attnroute_class *c, const attnroute_problem *p,
                             const uint8_t **slots);

@@ -1,6 +1,7 @@
 /*
 ** lookup.c -- from a problem to a table cell: the class with the problem's
-** static features, the domain check, and the three lookups (nearest grid
+** static features, the problem's axis values under the class's ragged key,
+** the domain check with the class's edge rules, and the three lookups (nearest grid
 ** point in log2(1 + v), floor grid point, decision tree), all three after
 ** the prefix snap (a short cached prefix is looked up as the shortest tuned
 ** one, never as "no prefix").  Every table field
@@ -33,22 +34,43 @@ const attnroute_class *attnroute__class_find(const attnroute_table *t,
   return NULL;
 }
 
-/* The problem's value on each tuned axis (p checked: Hkv > 0). */
-static void problem_axes(const attnroute_problem *p, int64_t v[ATTNROUTE_NUM_AXES]) {
-  int64_t cached = (int64_t)p->max_seqlen_k - (int64_t)p->max_seqlen_q;
-  v[ATTNROUTE_AXIS_NUM_SEQS] = p->num_seqs;
-  v[ATTNROUTE_AXIS_SEQLEN_Q] = p->max_seqlen_q;
+/* Ceiling of a / b for a >= 0, b > 0. */
+static int64_t div_up(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/* The problem's value on each tuned axis under ragged key `key` (p checked:
+** positive sizes, totals 0 or consistent, so every value is at most the
+** LONGEST one).  0 for an unknown key, -1 when it is not one. */
+static int problem_axes(int32_t key, const attnroute_problem *p, int64_t v[ATTNROUTE_NUM_AXES]) {
+  int64_t n = p->num_seqs, sq = p->max_seqlen_q, sk = p->max_seqlen_k;
+  int64_t tq = p->total_seqlen_q > 0 ? p->total_seqlen_q : n * sq;
+  int64_t tk = p->total_seqlen_k > 0 ? p->total_seqlen_k : n * sk;
+  int64_t cached = sk - sq;
+  if (tq > tk) tq = tk; /* only when total_q is unknown: the keys include the queries */
+  v[ATTNROUTE_AXIS_NUM_SEQS] = n;
+  v[ATTNROUTE_AXIS_SEQLEN_Q] = sq;
   v[ATTNROUTE_AXIS_CACHED] = cached > 0 ? cached : 0;
   v[ATTNROUTE_AXIS_Q_HEADS] = p->num_q_heads;
   v[ATTNROUTE_AXIS_GQA] = p->num_kv_heads > 0 ? p->num_q_heads / p->num_kv_heads : 0;
+  switch (key) {
+  case ATTNROUTE_RAGGED_LONGEST: return 0;
+  case ATTNROUTE_RAGGED_MEAN:
+    v[ATTNROUTE_AXIS_SEQLEN_Q] = div_up(tq, n);
+    v[ATTNROUTE_AXIS_CACHED] = div_up(tk - tq, n);
+    return 0;
+  case ATTNROUTE_RAGGED_EQUIV:
+    v[ATTNROUTE_AXIS_NUM_SEQS] = div_up(tk, sk);
+    return 0;
+  default: return -1;
+  }
 }
 
-enum { AXIS_INSIDE, AXIS_OUTSIDE, AXIS_MALFORMED };
+enum { AXIS_INSIDE, AXIS_BELOW, AXIS_ABOVE, AXIS_MALFORMED };
 
 /* Checks that an axis is non-empty, non-negative and strictly ascending,
-** whether v lies in [first, last], and the index of the largest grid value
-** <= v (*at, set when AXIS_INSIDE).  One pass with a never-taken branch:
-** axes are short and this runs on every select. */
+** where v lies against [first, last], and the index of the largest grid
+** value <= v (*at: that index when AXIS_INSIDE, 0 when AXIS_BELOW, the last
+** when AXIS_ABOVE).  One pass with a never-taken branch: axes are short and
+** this runs on every select. */
 static int axis_scan(const int32_t *g, int32_t len, int64_t v, int32_t *at) {
   int32_t j, below = 0, prev, v32 = v > INT32_MAX ? INT32_MAX : (int32_t)v;
   if (!g || len < 1 || g[0] < 0) return AXIS_MALFORMED;
@@ -59,8 +81,9 @@ static int axis_scan(const int32_t *g, int32_t len, int64_t v, int32_t *at) {
     below += cur <= v32;
     prev = cur;
   }
-  if (v < g[0] || v > prev) return AXIS_OUTSIDE;
-  *at = below; /* g[0] <= v, and `below` more grid values are */
+  *at = below; /* g[0] <= v, and `below` more grid values are; 0 below g[0] */
+  if (v < g[0]) return AXIS_BELOW;
+  if (v > prev) return AXIS_ABOVE;
   return AXIS_INSIDE;
 }
 
@@ -128,11 +151,16 @@ int attnroute__class_lookup(const attnroute_class *c, const attnroute_problem *p
   int32_t at[ATTNROUTE_NUM_AXES];
   int a, malformed = 0, outside = 0;
   if (!c || !p || !slots) return ATTNROUTE_EMPTY_CELL;
-  problem_axes(p, v);
+  if (problem_axes(c->ragged_key, p, v) != 0) return ATTNROUTE_EMPTY_CELL;
   for (a = 0; a < ATTNROUTE_NUM_AXES; a++) {
     int s = axis_scan(c->axis_values[a], c->axis_len[a], v[a], &at[a]);
     malformed |= s == AXIS_MALFORMED;
-    outside |= s == AXIS_OUTSIDE;
+    if (s == AXIS_BELOW || s == AXIS_ABOVE) {
+      uint32_t rule = s == AXIS_BELOW ? ATTNROUTE_EDGE_BELOW(a) : ATTNROUTE_EDGE_ABOVE(a);
+      /* Clamped to the edge: at is already the edge index. */
+      if (c->edge_clamp & rule) v[a] = c->axis_values[a][at[a]];
+      else outside = 1;
+    }
   }
   if (malformed) return ATTNROUTE_EMPTY_CELL;
   if (outside) return ATTNROUTE_OUT_OF_DOMAIN;

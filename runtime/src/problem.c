@@ -25,6 +25,8 @@ void attnroute_problem_init(attnroute_problem *p) {
   p->sliding_window = -1;
   p->kv_block_size = 16;
   p->causal = 1;
+  p->total_seqlen_q = 0;
+  p->total_seqlen_k = 0;
 }
 
 /*
@@ -45,10 +47,18 @@ void attnroute_env_init(attnroute_env *env) {
 
 static int dtype_known(int32_t d) { return d >= 0 && d < ATTNROUTE_NUM_DTYPES; }
 
+/* A ragged total over n sequences whose longest is `max` (>= 1): 0
+** (unknown), or one that n lengths of 1..max reaching max can sum to. */
+static int total_fits(int32_t total, int32_t n, int32_t max) {
+  if (total == 0) return 1;
+  return total > 0 && (int64_t)total >= (int64_t)max + (n - 1) &&
+         (int64_t)total <= (int64_t)n * max;
+}
+
 /*
 ** ATTNROUTE_OK when p is an attention call some kernel could run: positive
 ** batch, lengths, heads, head dim and page size; sk >= sq; Hq a multiple of
-** Hkv; known dtypes.  Any window value is accepted (<= 0 means none) and the
+** Hkv; known dtypes; ragged totals 0 or consistent (attnroute.h).  Any window value is accepted (<= 0 means none) and the
 ** boolean fields accept any value.  ATTNROUTE_BAD_PROBLEM otherwise,
 ** ATTNROUTE_BAD_ARGUMENT for NULL.
 */
@@ -61,6 +71,11 @@ int attnroute_problem_check(const attnroute_problem *p) {
   if (p->num_q_heads % p->num_kv_heads != 0) return ATTNROUTE_BAD_PROBLEM;
   if (p->head_dim <= 0 || p->kv_block_size <= 0) return ATTNROUTE_BAD_PROBLEM;
   if (!dtype_known(p->q_dtype) || !dtype_known(p->kv_dtype))
+    return ATTNROUTE_BAD_PROBLEM;
+  if (!total_fits(p->total_seqlen_q, p->num_seqs, p->max_seqlen_q) ||
+      !total_fits(p->total_seqlen_k, p->num_seqs, p->max_seqlen_k))
+    return ATTNROUTE_BAD_PROBLEM;
+  if (p->total_seqlen_q > 0 && p->total_seqlen_k > 0 && p->total_seqlen_k < p->total_seqlen_q)
     return ATTNROUTE_BAD_PROBLEM;
   return ATTNROUTE_OK;
 }

@@ -178,7 +178,8 @@ def make(root, out, count, seed):
         if i % 5 == 0:
             w.meas(sid, FOREIGN[0], "ok", 0.5)
     a = (64, 1, -1, 16)
-    for static, ns, sq, cached, hq, hkv in ((a, 32, 8, 100, 64, 8),      # ns above the grid
+    for static, ns, sq, cached, hq, hkv in ((a, 32, 8, 100, 64, 8),      # ns above the grid: clamped
+                                           (a, 2, 8, 100, 128, 16),    # heads above: out of domain
                                            ((64, 0, -1, 16), 2, 40, 700, 64, 8)):  # no class
         sid = w.shape(static, ns, sq, cached, hq, hkv)
         w.measure_all(sid, static, ns, sq, cached, hq, hkv)

@@ -87,6 +87,22 @@ class Ref:
                  p["num_q_heads"], p["num_q_heads"] // p["num_kv_heads"])
         return k is not None and all(v in k["axes"][i] for i, v in enumerate(point))
 
+    @staticmethod
+    def point(p, key):
+        """runtime/src/lookup.c problem_axes: the axis values under a ragged key."""
+        n, sq, sk = p["num_seqs"], p["max_seqlen_q"], p["max_seqlen_k"]
+        tk = p.get("total_seqlen_k", 0) or n * sk
+        tq = p.get("total_seqlen_q", 0) or n * sq
+        if tq > tk:
+            tq = tk
+        point = [n, sq, sk - sq, p["num_q_heads"], p["num_q_heads"] // p["num_kv_heads"]]
+        if key == "mean":
+            point[1] = (tq + n - 1) // n
+            point[2] = (tk - tq + n - 1) // n
+        elif key == "equiv":
+            point[0] = (tk + sk - 1) // sk
+        return point
+
     def select(self, p):
         """(candidate name or None, from_table, rank, reason, route)."""
         klass = self.klass(p)
@@ -94,9 +110,13 @@ class Ref:
         if klass is None:
             reason = "no_class"
         else:
-            point = (p["num_seqs"], p["max_seqlen_q"], p["max_seqlen_k"] - p["max_seqlen_q"],
-                     p["num_q_heads"], p["num_q_heads"] // p["num_kv_heads"])
+            point = self.point(p, klass["ragged_key"])
             axes = klass["axes"]
+            for i, v in enumerate(point):  # the edge rules: clamp where a bit allows
+                if v < axes[i][0] and klass["edge_clamp"] >> (2 * i) & 1:
+                    point[i] = axes[i][0]
+                elif v > axes[i][-1] and klass["edge_clamp"] >> (2 * i + 1) & 1:
+                    point[i] = axes[i][-1]
             if any(v < axes[i][0] or v > axes[i][-1] for i, v in enumerate(point)):
                 reason = "out_of_domain"
             else:

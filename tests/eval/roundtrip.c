@@ -44,8 +44,9 @@ static void compare_tables(const attnroute_table *h, const attnroute_table *t) {
     size_t cells = 1;
     CHECK(x->head_dim == y->head_dim && x->q_dtype == y->q_dtype && x->kv_dtype == y->kv_dtype &&
               x->has_sinks == y->has_sinks && x->sliding_window == y->sliding_window &&
-              x->kv_block_size == y->kv_block_size && x->causal == y->causal && x->lookup == y->lookup,
-          "class %d static features / lookup", i);
+              x->kv_block_size == y->kv_block_size && x->causal == y->causal && x->lookup == y->lookup &&
+              x->ragged_key == y->ragged_key && x->edge_clamp == y->edge_clamp,
+          "class %d static features / lookup / ragged key / edge rules", i);
     for (a = 0; a < ATTNROUTE_NUM_AXES; a++) {
       CHECK(x->axis_len[a] == y->axis_len[a], "class %d axis %d length", i, a);
       if (x->axis_len[a] != y->axis_len[a]) return;

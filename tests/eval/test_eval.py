@@ -218,7 +218,7 @@ def gen_text(ctx):
     check(read(ctx.path("b.txt")) == read(ctx.path("c.txt")).replace("c.txt", "b.txt"),
           "--text differs with and without -o")
     lines = read(ctx.path("c.txt")).splitlines()
-    check(lines[0] == "attnroute-table-text 1", "first line %r" % lines[0])
+    check(lines[0] == "attnroute-table-text 2", "first line %r" % lines[0])
     check(lines[-1] == "end", "last line %r" % lines[-1])
     check(sum(1 for l in lines if l.startswith("candidate ")) == 5, "candidate lines")
     check(sum(1 for l in lines if l.startswith("node ")) > 0, "no tree nodes in a tree table")
@@ -408,10 +408,10 @@ def bad_inputs(ctx):
     newer = ctx.path("newer.db")
     shutil.copy(edb, newer)
     conn = sqlite3.connect(newer)
-    conn.execute("PRAGMA user_version = 2")
+    conn.execute("PRAGMA user_version = 3")
     conn.commit()
     conn.close()
-    refused(["--db", newer, "--table", table], "schema version 2")
+    refused(["--db", newer, "--table", table], "schema version 3")
     refused(["--db", ctx.path("missing.db"), "--table", table], "no such file")
     moved = ctx.path("moved.db")
     shutil.copy(edb, moved)
@@ -437,7 +437,8 @@ def bad_inputs(ctx):
     cases = [
         ("garbage.txt", "hello\n", "first line"),
         ("empty.txt", "", "end of file"),
-        ("v2.txt", text.replace("attnroute-table-text 1", "attnroute-table-text 2", 1), "version 2"),
+        ("v1.txt", text.replace("attnroute-table-text 2", "attnroute-table-text 1", 1), "version 1"),
+        ("v3.txt", text.replace("attnroute-table-text 2", "attnroute-table-text 3", 1), "version 3"),
         ("abi.txt", text.replace("\nabi 2\n", "\nabi 7\n", 1), "ABI 7"),
         ("abi1.txt", text.replace("\nabi 2\n", "\nabi 1\n", 1), "ABI 1"),
         ("nomem.txt", text.replace("\nmemory_mib ", "\nmemory ", 1), "memory_mib"),

@@ -32,6 +32,8 @@
 **     nearest_log geomean 1.0000 max 1.0000 (2 cells scored, 2 unanswered)
 **     floor       geomean 1.0000 max 1.0000 (4 cells scored, 0 unanswered)  <- used
 **     tree        geomean 1.0000 max 1.0000 (4 cells scored, 0 unanswered)
+**   ragged key: longest; edge rules (clamp to the edge cell): num_seqs, seqlen_q, cached
+**     no ragged shapes or trace calls in the db: key longest, edge rules by default (clamp num_seqs, seqlen_q, cached; legacy for the heads)
 **
 ** class 1: head_dim=128 q=bf16 kv=bf16 sinks=0 window=-1 block=16 causal=1, lookup floor
 **   num_seqs   4
@@ -43,10 +45,12 @@
 **         5  dense_sink.gather
 **         3  paged.splitkv
 **   held-out slowdown: none (no axis has an interior value to hide)
+**   ragged key: longest; edge rules (clamp to the edge cell): num_seqs, seqlen_q, cached
+**     no ragged shapes or trace calls in the db: key longest, edge rules by default (clamp num_seqs, seqlen_q, cached; legacy for the heads)
 */
 /* attnroute-table-json
 {"candidates":[{"code_hash":"d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4","legacy_route":3,"name":"asm.pa_decode"},{"code_hash":"a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1","legacy_route":0,"name":"dense_sink.gather"},{"code_hash":"b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2","legacy_route":1,"name":"paged.bm64"},{"code_hash":"c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3","legacy_route":2,"name":"paged.splitkv"}],"format":"attnroute-table-json","provenance":{"candidates":{"asm.pa_decode":"d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4","dense_sink.gather":"a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1","paged.bm64":"b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2","paged.splitkv":"c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3"},"content_sha256":"fa8a5ef960d027e014ccdf094998f326befb119fe1c979804088ea11cfe873d3","device_class":"gfx1250:256","devices":[{"arch":"gfx1250","cu_count":256,"driver_version":"rocm 7.2.0","memory_bytes":309237645312,"name":"AMD Instinct MI450 (fixture)","runtime_version":"hip 7.2.0","vendor":"amd"}],"newest_measurement":"2026-05-01T11:28:28Z","timing_policies":["warmup=3,min_reps=10,min_ms=50,flush_l2=1"],"tuner_versions":["0.1.0"]},"version":1,"classes":[
-{"axes":{"cached":[0,4096],"gqa":[8],"num_q_heads":[64],"num_seqs":[1,8],"seqlen_q":[1,512,2048]},"lookup":"floor","static":{"causal":1,"has_sinks":1,"head_dim":64,"kv_block_size":16,"kv_dtype":"bf16","q_dtype":"bf16","sliding_window":-1},"cells":[
+{"axes":{"cached":[0,4096],"gqa":[8],"num_q_heads":[64],"num_seqs":[1,8],"seqlen_q":[1,512,2048]},"edge_clamp":63,"lookup":"floor","ragged_key":"longest","static":{"causal":1,"has_sinks":1,"head_dim":64,"kv_block_size":16,"kv_dtype":"bf16","q_dtype":"bf16","sliding_window":-1},"cells":[
 [1,1,0,64,8,[["paged.splitkv",4.64],["dense_sink.gather",6.0],["paged.bm64",9.001]]],
 [1,1,4096,64,8,[["paged.splitkv",6.115],["paged.bm64",12.592],["dense_sink.gather",45.584]]],
 [1,512,0,64,8,[["dense_sink.gather",14.389],["paged.bm64",19.476]]],
@@ -58,7 +62,7 @@
 [8,512,4096,64,8,[["paged.bm64",1407.512],["dense_sink.gather",1461.423]]],
 [8,2048,0,64,8,[["dense_sink.gather",1079.742],["paged.bm64",1310.597]]]
 ]},
-{"axes":{"cached":[0,1024],"gqa":[8],"num_q_heads":[32,64],"num_seqs":[4],"seqlen_q":[1,1024]},"lookup":"floor","static":{"causal":1,"has_sinks":0,"head_dim":128,"kv_block_size":16,"kv_dtype":"bf16","q_dtype":"bf16","sliding_window":-1},"cells":[
+{"axes":{"cached":[0,1024],"gqa":[8],"num_q_heads":[32,64],"num_seqs":[4],"seqlen_q":[1,1024]},"edge_clamp":63,"lookup":"floor","ragged_key":"longest","static":{"causal":1,"has_sinks":0,"head_dim":128,"kv_block_size":16,"kv_dtype":"bf16","q_dtype":"bf16","sliding_window":-1},"cells":[
 [4,1,0,32,8,[["paged.splitkv",5.281],["dense_sink.gather",6.0],["paged.bm64",9.003]]],
 [4,1,0,64,8,[["dense_sink.gather",6.0],["paged.splitkv",6.563],["paged.bm64",9.007]]],
 [4,1,1024,32,8,[["paged.splitkv",6.756],["paged.bm64",12.595],["dense_sink.gather",25.923]]],
@@ -130,11 +134,13 @@ static const attnroute_class attnroute_table_fixture__classes[2] = {
   {64, 0, 0, 1, -1, 16, 1, 1, /* head_dim=64 q=bf16 kv=bf16 sinks=1 window=-1 block=16 causal=1, lookup floor */
    {2, 3, 2, 1, 1},
    {attnroute_table_fixture__c0_num_seqs, attnroute_table_fixture__c0_seqlen_q, attnroute_table_fixture__c0_cached, attnroute_table_fixture__c0_num_q_heads, attnroute_table_fixture__c0_gqa},
-   attnroute_table_fixture__c0_cells, 0, 0},
+   attnroute_table_fixture__c0_cells, 0, 0,
+   0, 0x0000003fu}, /* ragged key longest; edge rules: num_seqs, seqlen_q, cached */
   {128, 0, 0, 0, -1, 16, 1, 1, /* head_dim=128 q=bf16 kv=bf16 sinks=0 window=-1 block=16 causal=1, lookup floor */
    {1, 2, 2, 2, 1},
    {attnroute_table_fixture__c1_num_seqs, attnroute_table_fixture__c1_seqlen_q, attnroute_table_fixture__c1_cached, attnroute_table_fixture__c1_num_q_heads, attnroute_table_fixture__c1_gqa},
-   attnroute_table_fixture__c1_cells, 0, 0},
+   attnroute_table_fixture__c1_cells, 0, 0,
+   0, 0x0000003fu}, /* ragged key longest; edge rules: num_seqs, seqlen_q, cached */
 };
 
 static const attnroute_table attnroute_table_fixture = {

@@ -288,8 +288,8 @@ def not_attnroute(ctx):
 def newer_schema(ctx):
     """A db written by a newer schema is refused."""
     db = ctx.fixture()
-    sql(db, "PRAGMA user_version = 2")
-    ctx.gen_fails(db, expect=("fixture.db", "schema version 2"))
+    sql(db, "PRAGMA user_version = 3")
+    ctx.gen_fails(db, expect=("fixture.db", "schema version 3"))
 
 
 @case
@@ -426,6 +426,109 @@ def default_lookup(ctx):
             check("--lookup" not in command, "%s: generated with %s" % (f, command))
             used = set(re.findall(r"^\*\* class \d+: .*, lookup (\w+)$", text, re.M))
             check(used == {want}, "%s: lookups %r, wanted %s" % (f, used, want))
+
+
+def select_all(ctx, header, name, calls, tag):
+    """Compiles a program with `header` and the runtime's sources that
+    selects every decode call (contexts; sq 1 each, totals given) and
+    returns [(reason, candidate name)] in call order."""
+    src = ctx.path("sel_%s.c" % tag)
+    with open(src, "w") as f:
+        f.write('#include <stdio.h>\n#include "attnroute.h"\n#include "%s"\n'
+                % os.path.basename(header))
+        f.write("static const int calls[][3] = {\n")
+        for ctxs in calls:
+            f.write("  {%d, %d, %d},\n" % (len(ctxs), max(ctxs), sum(ctxs)))
+        f.write("};\nint main(void) {\n  attnroute_router r;\n  size_t i;\n")
+        f.write('  if (attnroute_router_init(&r, &%s, "x86_64", 4) != ATTNROUTE_OK) return 2;\n'
+                % name)
+        f.write("  for (i = 0; i < sizeof calls / sizeof calls[0]; i++) {\n"
+                "    attnroute_problem p;\n    attnroute_choice c;\n    int reason;\n"
+                "    attnroute_problem_init(&p);\n"
+                "    p.num_seqs = calls[i][0]; p.max_seqlen_q = 1; p.max_seqlen_k = calls[i][1];\n"
+                "    p.total_seqlen_q = calls[i][0]; p.total_seqlen_k = calls[i][2];\n"
+                "    p.has_cached = 1; p.num_q_heads = 64; p.num_kv_heads = 8; p.head_dim = 64;\n"
+                "    p.has_sinks = 1;\n"
+                "    reason = attnroute_select(&r, &p, &c);\n"
+                "    printf(\"%d %s\\n\", reason, c.name);\n  }\n"
+                "  return 0;\n}\n")
+    exe = ctx.path("sel_%s" % tag)
+    rt = os.path.join(ctx.root, "runtime", "src")
+    srcs = sorted(os.path.join(rt, n) for n in os.listdir(rt) if n.endswith(".c"))
+    p = subprocess.run([ctx.cc, "-std=c99", "-Wall", "-Wextra", "-Werror", "-I" + ctx.include,
+                        "-I" + ctx.work, "-I" + rt, "-o", exe, src] + srcs + ["-lm"],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+    check(p.returncode == 0, "compiling %s: %s" % (src, p.stdout))
+    p = subprocess.run([exe], stdout=subprocess.PIPE, universal_newlines=True)
+    check(p.returncode == 0, "%s exited %d" % (exe, p.returncode))
+    return [(int(l.split()[0]), l.split()[1]) for l in p.stdout.splitlines()]
+
+
+@case
+def ragged(ctx):
+    """A schema v2 db (tests/gen/ragged_fixture.py) of ragged decode calls
+    where the longest key looks them up in a cell whose winner loses on the
+    real batch: the generator keys the class by the packed ("equiv") key it
+    measures best, the runtime then selects every in-domain call's fastest
+    candidate (the db's best) where --ragged-key longest does not; the
+    output is the same for the same db."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import ragged_fixture as rf
+    db = ctx.path("ragged.db")
+    rf.make(ctx.schema, db)
+    h = ctx.gen_ok(db, ctx.path("ragged.h"), "--name", "t_ragged")
+    check(h == ctx.gen_ok(db, ctx.path("ragged.h"), "--name", "t_ragged"), "not deterministic")
+    check("ragged key: equiv" in h and "2, 0x0000003fu}" in h, "ragged key / edges not chosen:\n%s"
+          % "\n".join(l for l in h.splitlines() if "ragged" in l or "edge" in l))
+    ctx.gen_ok(db, ctx.path("longest.h"), "--name", "t_longest", "--ragged-key", "longest")
+    calls = rf.TRACE_CALLS
+    got = select_all(ctx, ctx.path("ragged.h"), "t_ragged", calls, "ragged")
+    longest = select_all(ctx, ctx.path("longest.h"), "t_longest", calls, "longest")
+    wrong_longest = 0
+    for i, ctxs in enumerate(calls):
+        t = rf.times(ctxs)
+        best = min(t, key=t.get)
+        check(got[i] == (0, best), "call %d (%d seqs, longest %d, total %d): selected %r, the "
+              "db's best is %s" % (i, len(ctxs), max(ctxs), sum(ctxs), got[i], best))
+        wrong_longest += longest[i][1] != best
+    check(wrong_longest >= 10, "the longest key picked wrong on only %d calls" % wrong_longest)
+    # The hand-computed call: 65536 + 15 x 1024 keys in 16 sequences.
+    one = [65537] + [1025] * 15
+    check(select_all(ctx, ctx.path("ragged.h"), "t_ragged", [one], "one") == [(0, "split")]
+          and select_all(ctx, ctx.path("longest.h"), "t_longest", [one], "one1") == [(0, "paged")],
+          "16 sequences, one long: equiv should pick split, longest paged")
+
+
+@case
+def edge_rules(ctx):
+    """Edge rules by measurement: past the cached axis's last value the edge
+    cell's pick (split) beats the legacy gate (paged at > 16 sequences), so
+    the clamp is on and those calls are answered from the table; when split
+    is measured wrong there (--cliff) the clamp is off and they go to the
+    legacy policy (OUT_OF_DOMAIN); without calibration shapes the default
+    (dynamic axes clamped, heads not); --edge forces."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import ragged_fixture as rf
+    past = [c for c in rf.TRACE_CALLS if max(c) > 65537]
+    check(len(past) >= 10, "fixture has %d calls past the edge" % len(past))
+    db = ctx.path("edge.db")
+    rf.make(ctx.schema, db)
+    h = ctx.gen_ok(db, ctx.path("edge.h"), "--name", "t_edge")
+    check("past the upper edge of cached: %d calls" % len(past) in h, "no edge evidence")
+    got = select_all(ctx, ctx.path("edge.h"), "t_edge", past, "edge")
+    check(all(g == (0, "split") for g in got), "past the edge: %r" % got)
+    rf.make(ctx.schema, db, cliff=True)
+    h = ctx.gen_ok(db, ctx.path("cliff.h"), "--name", "t_cliff")
+    check("2, 0x0000001fu}" in h, "cliff: the cached upper clamp is still on")
+    got = select_all(ctx, ctx.path("cliff.h"), "t_cliff", past, "cliff")
+    check(all(g == (7, "paged") for g in got), "past the edge with the cliff: %r" % got)
+    h = ctx.gen_ok(db, ctx.path("forced.h"), "--name", "t_forced", "--edge", "clamp")
+    check(", 0x000003ffu}" in h, "--edge clamp")
+    h = ctx.gen_ok(db, ctx.path("forced.h"), "--name", "t_forced", "--edge", "legacy")
+    check(", 0x00000000u}" in h, "--edge legacy")
+    h = ctx.gen_ok(ctx.fixture(), ctx.path("plain.h"))
+    check(h.count("0, 0x0000003fu}") == 2 and "edge rules by default" in h,
+          "v1 fixture: default rules")
 
 
 def main():

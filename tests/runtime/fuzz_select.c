@@ -81,6 +81,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   cls.nodes = nodes;
   cls.num_nodes = (int32_t)(take(&b, 1) % 9);
   cls.lookup = (int32_t)(take(&b, 1) % 5) - 1;
+  cls.ragged_key = (int32_t)(take(&b, 1) % 5) - 1;
+  cls.edge_clamp = take(&b, 4);
 
   for (f = 0; f < sizeof p / sizeof(int32_t); f++) ((int32_t *)&p)[f] = take_i32(&b);
   /* Let the class match the problem most of the time. */

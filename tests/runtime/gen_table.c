@@ -209,6 +209,14 @@ static void make_class(tu_rng *r, const gt_options *opt, gt_table *g, int i, int
   }
   c->cells = pct(r, opt) ? NULL : g->cells[i];
   if (c->lookup == ATTNROUTE_LOOKUP_TREE) make_tree(r, opt, g, i, nc);
+  c->ragged_key = tu_range(r, 0, ATTNROUTE_NUM_RAGGED_KEYS - 1);
+  if (pct(r, opt)) c->ragged_key = tu_chance(r, 1, 2) ? -1 : ATTNROUTE_NUM_RAGGED_KEYS;
+  switch (tu_below(r, 4)) {
+  case 0: c->edge_clamp = 0; break;
+  case 1: c->edge_clamp = 0x3ffu; break;
+  case 2: c->edge_clamp = (uint32_t)tu_next(r); break; /* bits past the axes too */
+  default: c->edge_clamp = (uint32_t)tu_below(r, 1024); break;
+  }
 }
 
 void gt_make(gt_table *g, uint64_t seed, const gt_options *opt) {
@@ -335,6 +343,32 @@ attnroute_problem gt_problem(const gt_table *g, uint64_t seed) {
   p.has_cached = tu_chance(r, 1, 10) ? tu_range(r, 0, 1) : sk > sq;
   p.num_q_heads = clamp32(hq);
   p.num_kv_heads = clamp32(hkv);
+  if (tu_chance(r, 1, 2)) { /* a ragged batch: totals some batch has */
+    int64_t n = p.num_seqs > 0 ? p.num_seqs : 1, mq = p.max_seqlen_q > 0 ? p.max_seqlen_q : 1;
+    int64_t mk = p.max_seqlen_k > mq ? p.max_seqlen_k : mq, lo, hi, tq = 0;
+    lo = mq + n - 1;
+    hi = n * mq;
+    if (tu_chance(r, 3, 4) && lo <= INT32_MAX) {
+      if (hi > INT32_MAX) hi = INT32_MAX;
+      tq = lo + (int64_t)(tu_next(r) % (uint64_t)(hi - lo + 1));
+      p.total_seqlen_q = (int32_t)tq;
+    }
+    lo = mk + n - 1 > tq ? mk + n - 1 : tq;
+    hi = n * mk;
+    if (tu_chance(r, 3, 4) && lo <= INT32_MAX && lo <= hi) {
+      if (hi > INT32_MAX) hi = INT32_MAX;
+      p.total_seqlen_k = (int32_t)(lo + (int64_t)(tu_next(r) % (uint64_t)(hi - lo + 1)));
+    }
+    if (tu_chance(r, 1, 10)) { /* inconsistent totals */
+      switch (tu_below(r, 5)) {
+      case 0: p.total_seqlen_q = -1 - (int32_t)tu_below(r, 5); break;
+      case 1: p.total_seqlen_q = p.max_seqlen_q > 1 ? p.max_seqlen_q - 1 : INT32_MAX; break;
+      case 2: p.total_seqlen_k = clamp32(n * mk + 1); break;
+      case 3: p.total_seqlen_k = tq > 1 ? (int32_t)(tq - 1) : -7; break;
+      default: p.total_seqlen_k = INT32_MIN; break;
+      }
+    }
+  }
   if (tu_chance(r, 1, 20)) { /* an invalid call */
     switch (tu_below(r, 6)) {
     case 0: p.num_seqs = 0; break;

@@ -27,6 +27,26 @@ static int ref_valid(const attnroute_problem *p) {
          p->kv_dtype >= 0 && p->kv_dtype <= 3;
 }
 
+/* A ragged total, by enumeration of what it bounds: the other n - 1
+** sequences hold at least 1 and at most max each. */
+static int ref_total_ok(int64_t total, int64_t n, int64_t max) {
+  int64_t least, most;
+  if (total == 0) return 1;
+  if (total < 0) return 0;
+  least = max + (n - 1) * 1;
+  most = max + (n - 1) * max;
+  return total >= least && total <= most;
+}
+
+static int ref_totals_valid(const attnroute_problem *p) {
+  if (!ref_total_ok(p->total_seqlen_q, p->num_seqs, p->max_seqlen_q)) return 0;
+  if (!ref_total_ok(p->total_seqlen_k, p->num_seqs, p->max_seqlen_k)) return 0;
+  return !(p->total_seqlen_q != 0 && p->total_seqlen_k != 0 && p->total_seqlen_k < p->total_seqlen_q);
+}
+
+/* Ceiling of a / b by quotient and remainder. */
+static int64_t ref_ceil(int64_t a, int64_t b) { return a / b + (a % b != 0); }
+
 static int truth(int32_t v) { return v ? 1 : 0; }
 static int32_t win(int32_t w) { return w < 1 ? -1 : w; }
 
@@ -55,6 +75,9 @@ static const uint8_t *ref_tree(const attnroute_class *c, const double feat[]) {
   }
 }
 
+/* What the last ref_select did, for coverage counts. */
+static int ref_clamped, ref_ragged;
+
 static ref_answer ref_select(const attnroute_router *r, const attnroute_problem *p) {
   ref_answer ans;
   const attnroute_table *t = r->table;
@@ -65,7 +88,8 @@ static ref_answer ref_select(const attnroute_router *r, const attnroute_problem 
   int i, a, bad_axis = 0, outside = 0, named = 0;
   ans.candidate = -1;
   ans.rank = -1;
-  if (!ref_valid(p)) {
+  ref_clamped = ref_ragged = 0;
+  if (!ref_valid(p) || !ref_totals_valid(p)) {
     ans.reason = ATTNROUTE_BAD_PROBLEM;
     goto legacy;
   }
@@ -83,12 +107,26 @@ static ref_answer ref_select(const attnroute_router *r, const attnroute_problem 
     ans.reason = ATTNROUTE_NO_CLASS;
     goto legacy;
   }
-  val[0] = p->num_seqs;
-  val[1] = p->max_seqlen_q;
-  val[2] = (int64_t)p->max_seqlen_k - p->max_seqlen_q;
-  if (val[2] < 0) val[2] = 0;
-  val[3] = p->num_q_heads;
-  val[4] = p->num_q_heads / p->num_kv_heads;
+  {
+    int64_t n = p->num_seqs;
+    int64_t tq = p->total_seqlen_q ? p->total_seqlen_q : n * p->max_seqlen_q;
+    int64_t tk = p->total_seqlen_k ? p->total_seqlen_k : n * p->max_seqlen_k;
+    if (!p->total_seqlen_q && tq > tk) tq = tk; /* the keys include the queries */
+    val[0] = p->num_seqs;
+    val[1] = p->max_seqlen_q;
+    val[2] = (int64_t)p->max_seqlen_k - p->max_seqlen_q;
+    val[3] = p->num_q_heads;
+    val[4] = p->num_q_heads / p->num_kv_heads;
+    if (c->ragged_key == ATTNROUTE_RAGGED_MEAN) {
+      val[1] = ref_ceil(tq, n);
+      val[2] = ref_ceil(tk - tq, n);
+    } else if (c->ragged_key == ATTNROUTE_RAGGED_EQUIV) {
+      val[0] = ref_ceil(tk, p->max_seqlen_k);
+    } else if (c->ragged_key != ATTNROUTE_RAGGED_LONGEST) {
+      bad_axis = 1;
+    }
+    ref_ragged = (p->total_seqlen_q || p->total_seqlen_k) && c->ragged_key != ATTNROUTE_RAGGED_LONGEST;
+  }
   for (a = 0; a < 5; a++) {
     const int32_t *g = c->axis_values[a];
     int32_t len = c->axis_len[a], j;
@@ -98,7 +136,13 @@ static ref_answer ref_select(const attnroute_router *r, const attnroute_problem 
     }
     for (j = 0; j < len; j++)
       if (g[j] < 0 || (j + 1 < len && g[j + 1] <= g[j])) bad_axis = 1;
-    if (val[a] < g[0] || val[a] > g[len - 1]) outside = 1;
+    if (val[a] < g[0]) {
+      if ((c->edge_clamp >> (2 * a)) & 1u) val[a] = g[0], ref_clamped = 1;
+      else outside = 1;
+    } else if (val[a] > g[len - 1]) {
+      if ((c->edge_clamp >> (2 * a + 1)) & 1u) val[a] = g[len - 1], ref_clamped = 1;
+      else outside = 1;
+    }
   }
   if (bad_axis) {
     ans.reason = ATTNROUTE_EMPTY_CELL;
@@ -181,7 +225,7 @@ static void on_miss(void *user, const attnroute_problem *p, const attnroute_choi
 
 int main(void) {
   gt_options opt;
-  long tables, n = 0, from_table = 0, expected_misses = 0;
+  long tables, n = 0, from_table = 0, expected_misses = 0, clamped_ok = 0, ragged_ok = 0;
   long by_reason[ATTNROUTE_NUM_STATUS];
   tu_rng env_rng;
   memset(by_reason, 0, sizeof by_reason);
@@ -216,6 +260,8 @@ int main(void) {
         CHECK_EQ(ch.route, -1);
         CHECK(ch.name == g.table.candidates[want.candidate].name);
         from_table++;
+        clamped_ok += ref_clamped;
+        ragged_ok += ref_ragged;
       } else {
         int route = attnroute_legacy_route(r.policy, &r.env, &p);
         char legacy[64];
@@ -247,6 +293,10 @@ int main(void) {
       printf("  %-16s %ld\n", attnroute_status_str(needed[s]), by_reason[needed[s]]);
     }
   }
-  printf("  %ld selects, %ld from the table\n", n, from_table);
+  /* ... and answer past the grid's edges and under the ragged keys. */
+  CHECK(clamped_ok > n / 500);
+  CHECK(ragged_ok > n / 500);
+  printf("  %ld selects, %ld from the table (%ld past an edge, %ld under a ragged key)\n", n, from_table,
+         clamped_ok, ragged_ok);
   return tu_finish("test_select_ref");
 }

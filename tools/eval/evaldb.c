@@ -70,7 +70,45 @@ static int col_i32(sqlite3_stmt *st, int i, int64_t lo, int64_t hi, int32_t *out
   return 1;
 }
 
-/* The shape columns 0..11 of the row query as a problem; 0 if not valid. */
+/* A ragged shape's seqs text "sq:ctx,..." (schema v2) into the problem's
+** totals; 0 when it is malformed or disagrees with num_seqs and the maxima
+** (each 1 <= sq <= ctx, as many as num_seqs, the largest equal to the
+** maxima).  Empty text: a uniform batch, totals 0. */
+static int parse_seqs(const unsigned char *text, attnroute_problem *p) {
+  const char *c = (const char *)text;
+  int64_t tq = 0, tk = 0, n = 0, mq = 0, mk = 0;
+  if (!c || !*c) return 1;
+  for (;;) {
+    int64_t v[2];
+    int i;
+    for (i = 0; i < 2; i++) {
+      if (*c < '0' || *c > '9') return 0;
+      v[i] = 0;
+      while (*c >= '0' && *c <= '9') {
+        v[i] = v[i] * 10 + (*c++ - '0');
+        if (v[i] > INT32_MAX) return 0;
+      }
+      if (i == 0 && *c++ != ':') return 0;
+    }
+    if (v[0] < 1 || v[1] < v[0]) return 0;
+    tq += v[0];
+    tk += v[1];
+    n++;
+    if (v[0] > mq) mq = v[0];
+    if (v[1] > mk) mk = v[1];
+    if (tk > INT32_MAX) return 0;
+    if (!*c) break;
+    if (*c++ != ',') return 0;
+  }
+  if (n != p->num_seqs || mq != p->max_seqlen_q || mk != p->max_seqlen_k) return 0;
+  p->total_seqlen_q = (int32_t)tq;
+  p->total_seqlen_k = (int32_t)tk;
+  p->has_cached = tk > tq;
+  return 1;
+}
+
+/* The shape columns 0..11 of the row query (and the seqs column 17) as a
+** problem; 0 if not valid. */
 static int row_problem(sqlite3_stmt *st, ar_eval_shape *s) {
   attnroute_problem *p = &s->p;
   int32_t sinks, window, causal, sq, sk;
@@ -92,13 +130,16 @@ static int row_problem(sqlite3_stmt *st, ar_eval_shape *s) {
   p->max_seqlen_k = sk;
   p->has_cached = sk > sq;
   s->cached = sk - sq;
-  return sk >= sq && attnroute_problem_check(p) == ATTNROUTE_OK;
+  if (sk < sq || !parse_seqs(sqlite3_column_text(st, 17), p)) return 0;
+  s->ragged = p->total_seqlen_q != 0;
+  return attnroute_problem_check(p) == ATTNROUTE_OK;
 }
 
+/* %s: "s.seqs" (schema v2) or "''" (v1). */
 static const char *const row_query =
     "SELECT s.head_dim, s.q_dtype, s.kv_dtype, s.has_sinks, s.sliding_window, s.kv_block_size,"
     "       s.causal, s.num_seqs, s.seqlen_q, s.seqlen_k, s.num_q_heads, s.num_kv_heads, s.id,"
-    "       c.name, c.code_hash, m.status, m.median_us"
+    "       c.name, c.code_hash, m.status, m.median_us, %s"
     " FROM measurement m"
     " JOIN device d ON d.id = m.device_id"
     " JOIN candidate c ON c.id = m.candidate_id"
@@ -239,9 +280,13 @@ static int read_rows(sqlite3 *db, const char *path, const attnroute_table *t, in
     result = say(err, errlen, 1, "out of memory");
     goto done;
   }
-  if (sqlite3_prepare_v2(db, row_query, -1, &st, NULL) != SQLITE_OK) {
-    result = say(err, errlen, 2, "%s: not an attnroute db (%s)", path, sqlite3_errmsg(db));
-    goto done;
+  {
+    char sql[1024];
+    snprintf(sql, sizeof sql, row_query, out->schema >= 2 ? "s.seqs" : "''");
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+      result = say(err, errlen, 2, "%s: not an attnroute db (%s)", path, sqlite3_errmsg(db));
+      goto done;
+    }
   }
   sqlite3_bind_text(st, 1, out->arch, -1, SQLITE_STATIC);
   sqlite3_bind_int64(st, 2, out->cu_count);
@@ -356,6 +401,7 @@ int ar_evaldb_load(const char *path, const attnroute_table *t, const char *devic
              (long long)version, AR_EVALDB_SCHEMA_VERSION);
     goto done;
   }
+  out->schema = (int32_t)version;
   if ((rc = choose_device(db, path, t, device_arch, device_cu, out, err, errlen)) != 0) goto done;
   rc = read_rows(db, path, t, allow_stale, out, err, errlen);
 done:

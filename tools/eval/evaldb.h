@@ -13,7 +13,7 @@
 #include "attnroute.h"
 
 #define AR_EVALDB_APPLICATION_ID 1095914580 /* "ARTT", PRAGMA application_id */
-#define AR_EVALDB_SCHEMA_VERSION 1          /* newest PRAGMA user_version read */
+#define AR_EVALDB_SCHEMA_VERSION 2          /* newest PRAGMA user_version read */
 
 /* A measurement's status (db column measurement.status), or none taken. */
 enum ar_meas_status {
@@ -34,7 +34,8 @@ typedef struct ar_meas {
 typedef struct ar_eval_shape {
   int64_t shape_id;    /* shape.id in the db */
   attnroute_problem p; /* the shape as the engine would describe it */
-  int32_t cached;      /* seqlen_k - seqlen_q */
+  int32_t cached;      /* seqlen_k - seqlen_q (of the longest) */
+  int32_t ragged;      /* nonzero: a ragged batch (shape.seqs, schema v2); p has its totals */
 } ar_eval_shape;
 
 typedef struct ar_evaldb {
@@ -42,6 +43,7 @@ typedef struct ar_evaldb {
   size_t count;
   ar_meas *meas;         /* count x num_candidates: meas[i * num_candidates + k] */
   int32_t num_candidates;
+  int32_t schema;        /* PRAGMA user_version of the db (1 or 2) */
   char arch[128];        /* device class the measurements come from */
   int32_t cu_count;
   size_t invalid_shapes; /* shape rows that are no valid attention call */

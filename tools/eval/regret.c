@@ -33,12 +33,14 @@ static int32_t class_of(const attnroute_table *t, const attnroute_problem *p) {
   return -1;
 }
 
-/* Whether every tuned axis value of shape s is a grid value of class c. */
+/* Whether every tuned axis value of shape s is a grid value of class c (a
+** ragged batch never is: the grid is of uniform batches). */
 static int on_grid(const attnroute_class *c, const ar_eval_shape *s) {
   const attnroute_problem *p = &s->p;
   int64_t v[ATTNROUTE_NUM_AXES];
   int a;
   int32_t i;
+  if (s->ragged) return 0;
   v[ATTNROUTE_AXIS_NUM_SEQS] = p->num_seqs;
   v[ATTNROUTE_AXIS_SEQLEN_Q] = p->max_seqlen_q;
   v[ATTNROUTE_AXIS_CACHED] = s->cached;

@@ -274,7 +274,7 @@ static int parse_class(lexer *lx, ar_text_table *out, int32_t ci) {
   int32_t at[ATTNROUTE_NUM_AXES];
   uint8_t *cells;
   attnroute_tree_node *nodes = NULL;
-  if (expect(lx, "class", 9)) return -1;
+  if (expect(lx, "class", 11)) return -1;
   if (tok_int(lx, 1, "head_dim", 1, INT32_MAX, &f[0]) ||
       tok_int(lx, 2, "q_dtype", 0, ATTNROUTE_NUM_DTYPES - 1, &f[1]) ||
       tok_int(lx, 3, "kv_dtype", 0, ATTNROUTE_NUM_DTYPES - 1, &f[2]) ||
@@ -283,8 +283,12 @@ static int parse_class(lexer *lx, ar_text_table *out, int32_t ci) {
       tok_int(lx, 6, "kv_block_size", 1, INT32_MAX, &f[5]) ||
       tok_int(lx, 7, "causal", 0, 1, &f[6]) ||
       tok_int(lx, 8, "lookup", 0, ATTNROUTE_NUM_LOOKUPS - 1, &f[7]) ||
-      tok_int(lx, 9, "num_nodes", 0, INT32_MAX, &nnodes))
+      tok_int(lx, 9, "num_nodes", 0, INT32_MAX, &nnodes) ||
+      tok_int(lx, 10, "ragged_key", 0, ATTNROUTE_NUM_RAGGED_KEYS - 1, &c->ragged_key) ||
+      tok_hex(lx, 11, "edge_clamp", &c->edge_clamp))
     return -1;
+  if (c->edge_clamp >> (2 * ATTNROUTE_NUM_AXES))
+    return fail(lx, "edge_clamp 0x%08x: bits past the %d axes' edges", (unsigned)c->edge_clamp, ATTNROUTE_NUM_AXES);
   if (f[4] == 0) return fail(lx, "sliding_window 0: none is written -1");
   if ((f[7] == ATTNROUTE_LOOKUP_TREE) != (nnodes > 0))
     return fail(lx, "num_nodes %d does not fit lookup %d (a tree, and only a tree, has nodes)", nnodes, f[7]);
@@ -369,15 +373,15 @@ static int parse(lexer *lx, ar_text_table *out) {
   char *s = NULL;
   uint32_t route_dims[ATTNROUTE_NUM_ROUTES] = {0};
 
-  if (next_line(lx, 0, "the first line '" AR_TABLE_TEXT_MAGIC " 1'")) return -1;
+  if (next_line(lx, 0, "the first line '" AR_TABLE_TEXT_MAGIC " 2'")) return -1;
   if (!tok_is(lx, 0, AR_TABLE_TEXT_MAGIC))
-    return fail(lx, "not an attnroute table text (first line is not '" AR_TABLE_TEXT_MAGIC " 1')");
-  if (lx->ntok != 2 || !tok_is(lx, 1, "1")) {
+    return fail(lx, "not an attnroute table text (first line is not '" AR_TABLE_TEXT_MAGIC " 2')");
+  if (lx->ntok != 2 || !tok_is(lx, 1, "2")) {
     int32_t v;
     if (lx->ntok == 2 && tok_int(lx, 1, "version", 0, INT32_MAX, &v) == 0)
       return fail(lx, "table text version %d not supported (this attnroute-eval reads %d; regenerate "
                       "with the matching attnroute_gen.py)", v, AR_TABLE_TEXT_VERSION);
-    return fail(lx, "not an attnroute table text (first line is not '" AR_TABLE_TEXT_MAGIC " 1')");
+    return fail(lx, "not an attnroute table text (first line is not '" AR_TABLE_TEXT_MAGIC " 2')");
   }
   if (expect(lx, "abi", 1) || tok_int(lx, 1, "abi", 0, INT32_MAX, &abi)) return -1;
   if (abi != ATTNROUTE_TABLE_ABI)

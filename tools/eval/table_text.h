@@ -2,7 +2,7 @@
 ** table_text.h -- loading a table written by `attnroute_gen.py --text` into
 ** heap structures shaped exactly like the generated header's attnroute_table,
 ** so the runtime's own attnroute_router_init / attnroute_select can consult
-** it.  The format (versioned first line "attnroute-table-text 1") is
+** it.  The format (versioned first line "attnroute-table-text 2") is
 ** documented at the top of gen/attnroute_gen.py.  The parser is strict: any
 ** deviation from what the generator writes is an error naming the line.
 */
@@ -14,7 +14,7 @@
 #include "attnroute.h"
 
 #define AR_TABLE_TEXT_MAGIC "attnroute-table-text"
-#define AR_TABLE_TEXT_VERSION 1
+#define AR_TABLE_TEXT_VERSION 2
 /* Largest file accepted (a table is a few MiB at most). */
 #define AR_TABLE_TEXT_MAX_BYTES ((size_t)256 << 20)
 

@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""ragged_fixture.py -- a schema v2 db of ragged decode batches, for tests.
+
+    ragged_fixture.py SCHEMA.sql OUT.db [--cliff]
+
+One device class (x86_64:4), two decode candidates with simple cost
+formulas in the longest context and the total keys of a batch:
+
+    paged  (stands in for triton_paged)   5 + max_ctx / 200 + total / 20000 us
+    split  (stands in for triton_splitkv) 12 + max_ctx / 3200 + total / 1000 us
+
+so a batch of one long and many short sequences runs fastest split, while
+the uniform batch of as many longest sequences (what the longest key looks
+up) runs fastest paged.  The grid: head dim 64, sinks, bf16, page 16,
+64/8 heads, num_seqs {1, 4, 16, 64} x seqlen_q {1} x cached {0, 1024, 8192,
+65536}, uniform batches.  Then a trace "fx" of decode calls (trace_call
+rows): ragged batches inside the grid, a few uniform ones (one on a grid
+point), repeated calls sharing a shape row, and calls whose longest context
+lies past the cached axis (70k..131k).  With --cliff, split is measured
+"wrong" on every batch whose longest context is past 65536 (the edge cell's
+pick fails there, the legacy gate's paged does not).
+
+The db is written with the schema's own script, migrated to v2 (seqs in
+the shape key, trace_call) when the script is still v1.  Python 3 standard
+library only; importable (make(), TRACE_CALLS, times()).
+"""
+import argparse
+import os
+import random
+import sqlite3
+import sys
+
+GRID_NS = (1, 4, 16, 64)
+GRID_CACHED = (0, 1024, 8192, 65536)
+HQ, HKV = 64, 8
+STATIC = (64, "bf16", "bf16", 1, -1, 16, 1)  # head_dim q kv sinks window block causal
+CAPS = ("head_dim_mask=0x8,q_dtype_mask=0x1,kv_dtype_mask=0x1,block_size_mask=0x0,"
+        "sinks=2,window=2,causal=2,max_seqlen_q=%d,gqa_exact=0")
+CANDIDATES = (  # id, name, family, legacy route, max sq
+    (1, "paged", "paged", 1, 0),
+    (2, "split", "splitkv", 2, 16),
+)
+
+V2_SHAPE = """
+DROP TABLE shape;
+CREATE TABLE shape (
+  id             INTEGER PRIMARY KEY,
+  head_dim       INTEGER NOT NULL,
+  q_dtype        TEXT NOT NULL,
+  kv_dtype       TEXT NOT NULL,
+  has_sinks      INTEGER NOT NULL,
+  sliding_window INTEGER NOT NULL,
+  kv_block_size  INTEGER NOT NULL,
+  causal         INTEGER NOT NULL,
+  num_seqs       INTEGER NOT NULL,
+  seqlen_q       INTEGER NOT NULL,
+  seqlen_k       INTEGER NOT NULL,
+  num_q_heads    INTEGER NOT NULL,
+  num_kv_heads   INTEGER NOT NULL,
+  seqs           TEXT NOT NULL DEFAULT '',
+  UNIQUE (head_dim, q_dtype, kv_dtype, has_sinks, sliding_window, kv_block_size,
+          causal, num_seqs, seqlen_q, seqlen_k, num_q_heads, num_kv_heads, seqs));
+CREATE TABLE trace_call (
+  id         INTEGER PRIMARY KEY,
+  trace      TEXT NOT NULL,
+  call_index INTEGER NOT NULL,
+  step       TEXT NOT NULL CHECK (step IN ('prefill','decode')),
+  shape_id   INTEGER NOT NULL REFERENCES shape(id),
+  UNIQUE (trace, call_index));
+PRAGMA user_version = 2;
+"""
+
+
+def times(ctxs):
+    """{candidate: us} for a decode batch with these contexts."""
+    longest, total = max(ctxs), sum(ctxs)
+    return {"paged": 5 + longest / 200 + total / 20000,
+            "split": 12 + longest / 3200 + total / 1000}
+
+
+def trace_calls(seed=11):
+    """The trace's calls, in order: lists of contexts (sq 1 each)."""
+    rng = random.Random(seed)
+    calls = []
+    for _ in range(40):  # one or two long sequences among many short ones
+        longs = [rng.randint(20000, 65000) for _ in range(rng.randint(1, 2))]
+        shorts = [rng.randint(300, 2000) for _ in range(rng.randint(6, 40))]
+        calls.append(longs + shorts)
+    calls.append([1025] * 4)                 # uniform, on a grid point
+    calls.append([3000] * 9)                 # uniform, off the grid
+    calls.append(calls[0])                   # a repeated call
+    calls.append(calls[1])
+    for _ in range(12):                      # past the cached axis's edge
+        longs = [rng.randint(70000, 131072)]
+        shorts = [rng.randint(300, 2000) for _ in range(rng.randint(17, 40))]
+        calls.append(longs + shorts)
+    return calls
+
+
+TRACE_CALLS = trace_calls()
+
+
+def new_v2_db(path, schema):
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        if os.path.exists(path + suffix):
+            os.remove(path + suffix)
+    conn = sqlite3.connect(path)
+    with open(schema, encoding="utf-8") as f:
+        conn.executescript(f.read())
+    if conn.execute("PRAGMA user_version").fetchone()[0] < 2:
+        conn.executescript(V2_SHAPE)
+    return conn
+
+
+def make(schema, out, cliff=False):
+    conn = new_v2_db(out, schema)
+    conn.execute("INSERT INTO device VALUES (1, 'host', 'x86_64', 4, 'ragged fixture', "
+                 "1073741824, 'none', 'none')")
+    conn.execute("INSERT INTO run VALUES (1, 1, 'host', '0.1.0', NULL, 'ragged_fixture.py', "
+                 "'warmup=1,min_reps=3,min_ms=1,flush_l2=0', '2026-07-01T00:00:00Z', NULL)")
+    for cid, name, family, route, maxq in CANDIDATES:
+        conn.execute("INSERT INTO candidate VALUES (?, ?, ?, '', ?, ?, ?)",
+                     (cid, name, family, (name[0] * 64), route, CAPS % maxq))
+    state = {"shape": 0, "meas": 0}
+    shape_ids = {}
+
+    def shape(ctxs):
+        uniform = len(set(ctxs)) == 1
+        seqs = "" if uniform else ",".join("1:%d" % c for c in ctxs)
+        key = (len(ctxs), max(ctxs), seqs)
+        if key in shape_ids:
+            return shape_ids[key]
+        state["shape"] += 1
+        sid = state["shape"]
+        conn.execute("INSERT INTO shape VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
+                     (sid,) + STATIC + (len(ctxs), max(ctxs), HQ, HKV, seqs))
+        for cid, name, _, _, _ in CANDIDATES:
+            us = times(ctxs)[name]
+            status = "ok"
+            if cliff and name == "split" and max(ctxs) > 65537:
+                status, us = "wrong", None
+            state["meas"] += 1
+            conn.execute("INSERT INTO measurement (run_id, device_id, candidate_id, shape_id, "
+                         "status, median_us, p10_us, p90_us, reps, rel_err, message, "
+                         "measured_at) VALUES (1, 1, ?, ?, ?, ?, ?, ?, 5, ?, '', ?)",
+                         (cid, sid, status, us, us, us, 1e-3 if status == "ok" else None,
+                          "2026-07-01T00:%02d:%02dZ" % (state["meas"] // 60 % 60,
+                                                        state["meas"] % 60)))
+        shape_ids[key] = sid
+        return sid
+
+    for ns in GRID_NS:
+        for cached in GRID_CACHED:
+            shape([1 + cached] * ns)
+    for i, ctxs in enumerate(TRACE_CALLS):
+        conn.execute("INSERT INTO trace_call (trace, call_index, step, shape_id) "
+                     "VALUES ('fx', ?, 'decode', ?)", (i, shape(ctxs)))
+    conn.commit()
+    conn.close()
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("schema")
+    ap.add_argument("out")
+    ap.add_argument("--cliff", action="store_true")
+    args = ap.parse_args(argv)
+    make(args.schema, args.out, args.cliff)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
