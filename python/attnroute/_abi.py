@@ -37,7 +37,7 @@ class Problem(ctypes.Structure):
                 ("has_cached", i32), ("num_q_heads", i32), ("num_kv_heads", i32),
                 ("head_dim", i32), ("q_dtype", i32), ("kv_dtype", i32),
                 ("has_sinks", i32), ("sliding_window", i32), ("kv_block_size", i32),
-                ("causal", i32)]
+                ("causal", i32), ("total_seqlen_q", i32), ("total_seqlen_k", i32)]
 
 
 class Env(ctypes.Structure):
@@ -65,7 +65,7 @@ class Class(ctypes.Structure):
                 ("has_sinks", i32), ("sliding_window", i32), ("kv_block_size", i32),
                 ("causal", i32), ("lookup", i32), ("axis_len", i32 * NUM_AXES),
                 ("axis_values", vp * NUM_AXES), ("cells", vp), ("num_nodes", i32),
-                ("nodes", vp)]
+                ("nodes", vp), ("ragged_key", i32), ("edge_clamp", u32)]
 
 
 class Table(ctypes.Structure):

@@ -64,6 +64,8 @@ int main(void) {
   FIELD(problem, sliding_window);
   FIELD(problem, kv_block_size);
   FIELD(problem, causal);
+  FIELD(problem, total_seqlen_q);
+  FIELD(problem, total_seqlen_k);
 
   SIZE(env);
   FIELD(env, step);
@@ -105,6 +107,8 @@ int main(void) {
   FIELD(class, cells);
   FIELD(class, num_nodes);
   FIELD(class, nodes);
+  FIELD(class, ragged_key);
+  FIELD(class, edge_clamp);
 
   SIZE(table);
   FIELD(table, abi);

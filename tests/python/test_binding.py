@@ -258,8 +258,11 @@ check(c1.name == "dense_sink.gather" and c1.rank == 1, "unavailable: %r" % c1)
 # --- misses: deduplicated by shape line, counted, written, merged
 rm = attnroute.Router(t, "gfx1250", 256)
 off = dict(num_q_heads=64, num_kv_heads=8, head_dim=64, has_sinks=1)
+# 128/16 heads lie past the q_heads axis (64), where the default edge rules
+# answer by the legacy policy (OUT_OF_DOMAIN).
+far = dict(off, num_q_heads=128, num_kv_heads=16)
 for i in range(30):
-    rm.select(num_seqs=1, max_seqlen_q=4096 + (i % 3), max_seqlen_k=4096 + (i % 3), **off)
+    rm.select(num_seqs=1, max_seqlen_q=4096 + (i % 3), max_seqlen_k=4096 + (i % 3), **far)
 rm.select(num_seqs=1, max_seqlen_q=8, max_seqlen_k=8, head_dim=96, num_q_heads=8,
           num_kv_heads=8)                      # no class
 rm.select(num_seqs=0, max_seqlen_q=8, max_seqlen_k=8, **off)   # invalid: not kept
@@ -268,7 +271,7 @@ check([x.count for x in m] == [10, 10, 10, 1], "miss counts %r" % m)
 check(m[0].reason == _abi.OUT_OF_DOMAIN and m[-1].reason == _abi.NO_CLASS,
       "miss reasons %r" % m)
 check(m[0].shape_line == "head_dim=64 sinks=1 window=-1 block=16 dtype=bf16 kv_dtype=bf16 "
-      "causal=1 num_seqs=1 seqlen_q=4096 cached=0 q_heads=64 kv_heads=8", m[0].shape_line)
+      "causal=1 num_seqs=1 seqlen_q=4096 cached=0 q_heads=128 kv_heads=16", m[0].shape_line)
 check(m[0].problem["max_seqlen_q"] == 4096 and m[0].problem["has_sinks"] == 1,
       "miss problem %r" % m[0].problem)
 check(rm.miss_stats() == {"total": 32, "distinct": 4, "dropped": 0, "invalid": 1},
@@ -279,7 +282,7 @@ first = open(shapes).read()
 check(first.startswith("#") and first.count("\n") == 5, "shapes file:\n" + first)
 with open(shapes, "a") as f:
     f.write("# a comment kept\n")
-rm.select(num_seqs=2, max_seqlen_q=4096, max_seqlen_k=4096, **off)
+rm.select(num_seqs=2, max_seqlen_q=4096, max_seqlen_k=4096, **far)
 check(rm.write_shapes(shapes) == 1, "rewrite adds only the new shape")
 lines = open(shapes).read().splitlines()
 check("# a comment kept" in lines and len(lines) == 7 and
@@ -288,11 +291,11 @@ rm.clear_misses()
 check(rm.misses() == [] and rm.miss_stats()["total"] == 0, "clear_misses")
 small = attnroute.Router(t, "gfx1250", 256, miss_capacity=2)
 for i in range(5):
-    small.select(num_seqs=1, max_seqlen_q=5000 + i, max_seqlen_k=5000 + i, **off)
+    small.select(num_seqs=1, max_seqlen_q=5000 + i, max_seqlen_k=5000 + i, **far)
 check(small.miss_stats()["distinct"] == 2 and small.miss_stats()["dropped"] == 3,
       "full miss set %r" % small.miss_stats())
 zero = attnroute.Router(t, "gfx1250", 256, miss_capacity=0)
-zero.select(num_seqs=1, max_seqlen_q=5000, max_seqlen_k=5000, **off)
+zero.select(num_seqs=1, max_seqlen_q=5000, max_seqlen_k=5000, **far)
 check(zero.misses() == [] and zero.miss_stats()["dropped"] == 1, "no miss storage")
 check(attnroute.shape_line(_abi.Problem()) is None, "shape_line of an invalid problem")
 
