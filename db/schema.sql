@@ -7,9 +7,11 @@
 -- Times are microseconds; timestamps are UTC ISO-8601 text.
 
 PRAGMA application_id = 1095914580;
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
--- The device a run measured on.  Tables are keyed by (arch, cu_count).
+-- The device a run measured on.  Tables are keyed by (arch, cu_count): one
+-- device class.  host, device_index and uuid tell apart devices of one class
+-- (two identical GPUs of a node, the same GPU model on two nodes).
 CREATE TABLE device (
   id              INTEGER PRIMARY KEY,
   vendor          TEXT NOT NULL,
@@ -19,7 +21,11 @@ CREATE TABLE device (
   memory_bytes    INTEGER NOT NULL,
   driver_version  TEXT NOT NULL,
   runtime_version TEXT NOT NULL,
-  UNIQUE (vendor, arch, cu_count, name, memory_bytes, driver_version, runtime_version)
+  host            TEXT NOT NULL DEFAULT '',   -- host name of the node; '' = unknown
+  device_index    INTEGER NOT NULL DEFAULT 0, -- ordinal on the host (--device), worker slot on the CPU
+  uuid            TEXT NOT NULL DEFAULT '',   -- GPU uuid or PCI bus id; '' = none (the CPU)
+  UNIQUE (vendor, arch, cu_count, name, memory_bytes, driver_version, runtime_version,
+          host, device_index, uuid)
 );
 
 -- A way to run one attention call.  A new code object is a new row.
@@ -34,7 +40,8 @@ CREATE TABLE candidate (
   UNIQUE (name, code_hash)
 );
 
--- One invocation of the tuner.
+-- One invocation of the tuner (with --devices, device_id is its first device;
+-- every measurement names its own).
 CREATE TABLE run (
   id            INTEGER PRIMARY KEY,
   device_id     INTEGER NOT NULL REFERENCES device(id),
@@ -44,7 +51,11 @@ CREATE TABLE run (
   command_line  TEXT NOT NULL,
   timing_policy TEXT NOT NULL,     -- "warmup=..,min_reps=..,min_ms=..,flush_l2=.."
   started_at    TEXT NOT NULL,
-  ended_at      TEXT               -- NULL while running or if killed
+  ended_at      TEXT,              -- NULL while running or if killed
+  plan_hash     TEXT NOT NULL DEFAULT '',   -- sha256 of the whole plan's shapes (before --shard)
+  plan_shapes   INTEGER NOT NULL DEFAULT 0, -- shapes in the whole plan
+  shard_index   INTEGER NOT NULL DEFAULT 0, -- K of --shard K/N (1-based); 0 = not sharded
+  shard_count   INTEGER NOT NULL DEFAULT 0  -- N of --shard K/N; 0 = not sharded
 );
 
 -- A problem shape: static class + tuned axes (uniform batch).

@@ -13,7 +13,9 @@
 ** The read-write connection runs in WAL mode with synchronous=NORMAL,
 ** foreign keys on and a busy timeout, which also covers the switch to WAL.
 ** ar_store_open_readonly checks the same way and then only reads: the
-** insert-or-find functions find, and nothing is written.
+** insert-or-find functions find, and nothing is written.  A db of an older
+** schema version is upgraded by the read-write open (store_upgrade.c, one
+** transaction).
 **
 ** Writing: every statement is prepared once at open and cached in the
 ** ar_store.  There is no long transaction: each insert runs in autocommit
@@ -38,6 +40,8 @@
 #include <unistd.h>
 #include <time.h>
 
+#include "store_upgrade.h"
+
 /* PRAGMA application_id of an attnroute db: 0x41525454, "ARTT". */
 #define AR_APPLICATION_ID 1095914580
 
@@ -50,18 +54,19 @@ enum {
   ST_CANDIDATE_INSERT, ST_CANDIDATE_FIND,
   ST_SHAPE_INSERT, ST_SHAPE_FIND,
   ST_RUN_BEGIN, ST_RUN_END,
-  ST_MEASUREMENT_PUT, ST_MEASUREMENT_STATUS,
+  ST_MEASUREMENT_PUT, ST_MEASUREMENT_STATUS, ST_MEASUREMENT_STATUS_CLASS,
   ST_COUNT
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
   [ST_DEVICE_INSERT] =
     "INSERT INTO device (vendor, arch, cu_count, name, memory_bytes, driver_version,"
-    " runtime_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+    " runtime_version, host, device_index, uuid)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING",
   [ST_DEVICE_FIND] =
     "SELECT id FROM device WHERE vendor = ?1 AND arch = ?2 AND cu_count = ?3"
     " AND name = ?4 AND memory_bytes = ?5 AND driver_version = ?6"
-    " AND runtime_version = ?7",
+    " AND runtime_version = ?7 AND host = ?8 AND device_index = ?9 AND uuid = ?10",
   [ST_CANDIDATE_INSERT] =
     "INSERT INTO candidate (name, code_hash, family, params, legacy_route, caps)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
@@ -81,7 +86,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     " AND num_q_heads = ?11 AND num_kv_heads = ?12",
   [ST_RUN_BEGIN] =
     "INSERT INTO run (device_id, backend, tuner_version, git_revision, command_line,"
-    " timing_policy, started_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, " NOW_SQL ")",
+    " timing_policy, plan_hash, plan_shapes, shard_index, shard_count, started_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, " NOW_SQL ")",
   [ST_RUN_END] =
     "UPDATE run SET ended_at = " NOW_SQL " WHERE id = ?1",
   [ST_MEASUREMENT_PUT] =
@@ -91,6 +97,13 @@ static const char *const stmt_sql[ST_COUNT] = {
   [ST_MEASUREMENT_STATUS] =
     "SELECT status FROM measurement"
     " WHERE device_id = ?1 AND candidate_id = ?2 AND shape_id = ?3",
+  /* Any device of ?1's class; ?1's own row first. */
+  [ST_MEASUREMENT_STATUS_CLASS] =
+    "SELECT m.status, m.device_id FROM measurement m"
+    " JOIN device d ON d.id = m.device_id JOIN device me ON me.id = ?1"
+    " WHERE m.candidate_id = ?2 AND m.shape_id = ?3 AND d.vendor = me.vendor"
+    " AND d.arch = me.arch AND d.cu_count = me.cu_count"
+    " ORDER BY m.device_id = ?1 DESC, m.measured_at DESC LIMIT 1",
 };
 
 struct ar_store {
@@ -290,11 +303,7 @@ static int check_kind(ar_store *s, const file_kind *k)
             (long long)k->user_version);
     return -1;
   }
-  if (k->user_version < AR_STORE_SCHEMA_VERSION) {
-    set_err(s, "schema version %lld is older than this build's %d and cannot be upgraded",
-            (long long)k->user_version, AR_STORE_SCHEMA_VERSION);
-    return -1;
-  }
+  /* Older versions (>= 1) are upgraded by open_readwrite. */
   return 0;
 }
 
@@ -502,12 +511,23 @@ static int stmt_writes(int i)
          i == ST_RUN_BEGIN || i == ST_RUN_END || i == ST_MEASUREMENT_PUT;
 }
 
+/* ST_DEVICE_FIND on a schema 1 db read without upgrading it (read-only):
+** its rows are the ones an upgrade gives host '', device_index 0, uuid ''. */
+static const char device_find_v1[] =
+    "SELECT id FROM device WHERE vendor = ?1 AND arch = ?2 AND cu_count = ?3"
+    " AND name = ?4 AND memory_bytes = ?5 AND driver_version = ?6"
+    " AND runtime_version = ?7 AND ?8 = '' AND ?9 = 0 AND ?10 = ''";
+
 static int prepare_statements(ar_store *s)
 {
+  int64_t version = AR_STORE_SCHEMA_VERSION;
+  if (s->readonly && query_one(s->db, "PRAGMA user_version", &version, NULL, 0) != SQLITE_OK)
+    version = AR_STORE_SCHEMA_VERSION;
   for (int i = 0; i < ST_COUNT; i++) {
     int rc;
     if (s->readonly && stmt_writes(i)) continue;
-    rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL);
+    const char *sql = i == ST_DEVICE_FIND && version < 2 ? device_find_v1 : stmt_sql[i];
+    rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL);
     if (rc != SQLITE_OK) {
       if ((rc & 0xff) == SQLITE_ERROR) {
         set_err(s, "schema does not match this build's (%s)", sqlite3_errmsg(s->db));
@@ -548,7 +568,13 @@ static int open_readwrite(ar_store *s)
     return -1;
   }
   rc = exec_sql(s->db, "PRAGMA synchronous=NORMAL");
-  if (rc == SQLITE_OK) rc = exec_sql(s->db, "PRAGMA foreign_keys=ON");
+  if (rc != SQLITE_OK) return db_fail(s, s->db, rc, "setting connection pragmas");
+  if (k.user_version < AR_STORE_SCHEMA_VERSION) { /* foreign keys are still off here */
+    char doing[128] = "upgrading the schema";
+    rc = ar_store_upgrade(s->db, doing, sizeof doing);
+    if (rc != SQLITE_OK) return db_fail(s, s->db, rc, doing);
+  }
+  rc = exec_sql(s->db, "PRAGMA foreign_keys=ON");
   if (rc == SQLITE_OK) rc = query_one(s->db, "PRAGMA foreign_keys", &fk, NULL, 0);
   if (rc != SQLITE_OK) return db_fail(s, s->db, rc, "setting connection pragmas");
   if (fk != 1) {
@@ -834,6 +860,9 @@ static void bind_device(binder *b, const ar_store_device *d)
   bind_int(b, (int64_t)d->memory_bytes);
   bind_text(b, d->driver_version);
   bind_text(b, d->runtime_version);
+  bind_text(b, d->host ? d->host : "");
+  bind_int(b, d->device_index);
+  bind_text(b, d->uuid ? d->uuid : "");
 }
 
 /* Run the INSERT ... ON CONFLICT DO NOTHING of a pair (bound by bind_fn),
@@ -1018,6 +1047,10 @@ int ar_store_run_begin(ar_store *s, const ar_store_run *r, int64_t *run_id)
   bind_text(&b, r->git_revision); /* NULL stays NULL */
   bind_text(&b, r->command_line);
   bind_text(&b, r->timing_policy);
+  bind_text(&b, r->plan_hash ? r->plan_hash : "");
+  bind_int(&b, r->plan_shapes);
+  bind_int(&b, r->shard_index);
+  bind_int(&b, r->shard_count);
   if (b.rc != SQLITE_OK) return bind_fail(s, &b, "starting a run");
   if (step_done(s, s->st[ST_RUN_BEGIN], "starting a run") != 0) return -1;
   *run_id = sqlite3_last_insert_rowid(s->db);
@@ -1103,6 +1136,43 @@ int ar_store_is_measured(ar_store *s, int64_t device_id, int64_t candidate_id,
     return -1;
   }
   status = ar_status_parse((const char *)sqlite3_column_text(st, 0));
+  release(st);
+  if (status < 0) {
+    set_err(s, "measurement has an unknown status in the db");
+    return -1;
+  }
+  *measured = (status_mask >> status) & 1u;
+  return 0;
+}
+
+int ar_store_is_measured_class(ar_store *s, int64_t device_id, int64_t candidate_id,
+                               int64_t shape_id, unsigned status_mask, int *measured,
+                               int64_t *on_device)
+{
+  sqlite3_stmt *st = s ? s->st[ST_MEASUREMENT_STATUS_CLASS] : NULL;
+  binder b;
+  int rc, status;
+  NEED_ARGS(s, measured, "ar_store_is_measured_class");
+  *measured = 0;
+  if (on_device) *on_device = 0;
+  if (!s->db) return 0; /* read-only store of an empty file */
+  b = bind_start(st);
+  bind_int(&b, device_id);
+  bind_int(&b, candidate_id);
+  bind_int(&b, shape_id);
+  if (b.rc != SQLITE_OK) return bind_fail(s, &b, "looking up a measurement");
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_DONE) {
+    release(st);
+    return 0;
+  }
+  if (rc != SQLITE_ROW) {
+    db_fail(s, s->db, rc, "looking up a measurement");
+    release(st);
+    return -1;
+  }
+  status = ar_status_parse((const char *)sqlite3_column_text(st, 0));
+  if (on_device) *on_device = sqlite3_column_int64(st, 1);
   release(st);
   if (status < 0) {
     set_err(s, "measurement has an unknown status in the db");

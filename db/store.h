@@ -20,12 +20,16 @@
 typedef struct ar_store ar_store;
 
 /* Schema version this build writes (PRAGMA user_version). */
-#define AR_STORE_SCHEMA_VERSION 1
+#define AR_STORE_SCHEMA_VERSION 2
 
 typedef struct ar_store_device {
   const char *vendor, *arch, *name, *driver_version, *runtime_version;
   int32_t cu_count;
   uint64_t memory_bytes;
+  /* Which device of its class (schema v2); NULL strings are stored as ''. */
+  const char *host;      /* node's host name */
+  int32_t device_index;  /* ordinal on the host */
+  const char *uuid;      /* GPU uuid or PCI bus id; '' for the CPU */
 } ar_store_device;
 
 typedef struct ar_store_candidate {
@@ -38,6 +42,10 @@ typedef struct ar_store_run {
   int64_t device_id;
   const char *backend, *tuner_version, *git_revision /* may be NULL */;
   const char *command_line, *timing_policy;
+  /* The plan's identity (schema v2): sha256 of the whole plan's shapes, their
+  ** count, and --shard K/N (0/0 = not sharded).  NULL plan_hash = ''. */
+  const char *plan_hash;
+  int32_t plan_shapes, shard_index, shard_count;
 } ar_store_run;
 
 /* A shape: the static class of p plus its uniform batch (seqlen_k = cached + seqlen_q). */
@@ -88,6 +96,14 @@ int ar_store_measurement_put(ar_store *s, const ar_store_measurement *m);
 ** whose status is in status_mask (bit per ar_status). */
 int ar_store_is_measured(ar_store *s, int64_t device_id, int64_t candidate_id,
                          int64_t shape_id, unsigned status_mask, int *measured);
+
+/* Like ar_store_is_measured, but over every device of device_id's class
+** (vendor, arch, cu_count): a measurement taken on another GPU of the same
+** class counts.  *on_device (may be NULL) receives the device that holds it
+** (device_id itself when it has one), 0 when none. */
+int ar_store_is_measured_class(ar_store *s, int64_t device_id, int64_t candidate_id,
+                               int64_t shape_id, unsigned status_mask, int *measured,
+                               int64_t *on_device);
 
 /* ------------------------------------------------------------------------
 ** Appended by the db area: options, text forms, access for tests and tools.

@@ -12,6 +12,11 @@
 
 #ifndef AR_HAVE_CUDA
 int ar_backend_cuda_open(ar_backend **out, char *err, size_t errlen) {
+  return ar_backend_cuda_open_device(0, out, err, errlen);
+}
+
+int ar_backend_cuda_open_device(int ordinal, ar_backend **out, char *err, size_t errlen) {
+  (void)ordinal;
   *out = NULL;
   snprintf(err, errlen, "cuda: this attnroute-tune was built without the CUDA backend "
                         "(configure with -DATTNROUTE_CUDA=ON on a machine with the CUDA toolkit)");
@@ -21,6 +26,11 @@ int ar_backend_cuda_open(ar_backend **out, char *err, size_t errlen) {
 
 #ifndef AR_HAVE_HIP
 int ar_backend_hip_open(ar_backend **out, char *err, size_t errlen) {
+  return ar_backend_hip_open_device(0, out, err, errlen);
+}
+
+int ar_backend_hip_open_device(int ordinal, ar_backend **out, char *err, size_t errlen) {
+  (void)ordinal;
   *out = NULL;
   snprintf(err, errlen, "hip: this attnroute-tune was built without the HIP backend "
                         "(configure with -DATTNROUTE_HIP=ON on a machine with ROCm's HIP)");
@@ -29,10 +39,14 @@ int ar_backend_hip_open(ar_backend **out, char *err, size_t errlen) {
 #endif
 
 int ar_backend_open(const char *name, ar_backend **out, char *err, size_t errlen) {
+  return ar_backend_open_device(name, 0, out, err, errlen);
+}
+
+int ar_backend_open_device(const char *name, int ordinal, ar_backend **out, char *err, size_t errlen) {
   *out = NULL;
-  if (strcmp(name, "host") == 0) return ar_backend_host_open(out, err, errlen);
-  if (strcmp(name, "cuda") == 0) return ar_backend_cuda_open(out, err, errlen);
-  if (strcmp(name, "hip") == 0) return ar_backend_hip_open(out, err, errlen);
+  if (strcmp(name, "host") == 0) return ar_backend_host_open_device(ordinal, out, err, errlen);
+  if (strcmp(name, "cuda") == 0) return ar_backend_cuda_open_device(ordinal, out, err, errlen);
+  if (strcmp(name, "hip") == 0) return ar_backend_hip_open_device(ordinal, out, err, errlen);
   if (strcmp(name, "auto") != 0) {
     snprintf(err, errlen, "unknown backend '%s' (host, cuda, hip, auto)", name);
     return -1;
@@ -41,11 +55,11 @@ int ar_backend_open(const char *name, ar_backend **out, char *err, size_t errlen
   ** (in err, also on success), and does not fall back to the host when a
   ** GPU device node exists: a broken driver must not yield a CPU table. */
   char why_cuda[512], why_hip[512];
-  if (ar_backend_cuda_open(out, why_cuda, sizeof why_cuda) == 0) {
+  if (ar_backend_cuda_open_device(ordinal, out, why_cuda, sizeof why_cuda) == 0) {
     snprintf(err, errlen, "auto: using cuda");
     return 0;
   }
-  if (ar_backend_hip_open(out, why_hip, sizeof why_hip) == 0) {
+  if (ar_backend_hip_open_device(ordinal, out, why_hip, sizeof why_hip) == 0) {
     snprintf(err, errlen, "auto: using hip (cuda skipped: %.200s)", why_cuda);
     return 0;
   }
@@ -57,7 +71,7 @@ int ar_backend_open(const char *name, ar_backend **out, char *err, size_t errlen
              gpu, why_cuda, why_hip);
     return -1;
   }
-  if (ar_backend_host_open(out, err, errlen)) return -1;
+  if (ar_backend_host_open_device(ordinal, out, err, errlen)) return -1;
   snprintf(err, errlen, "auto: using host (cuda skipped: %.220s; hip skipped: %.220s)", why_cuda, why_hip);
   return 0;
 }

@@ -30,6 +30,12 @@ typedef struct ar_device_info {
   uint64_t l2_bytes;        /* 0 when unknown */
   char driver_version[32];
   char runtime_version[32];
+  /* Which device (appended): its ordinal on the host as opened, how many the
+  ** backend sees, and a stable id: "GPU-<uuid>" (cuda), "pci:<bus id>" (hip),
+  ** "" on the host, whose "devices" are worker slots on the CPU. */
+  int32_t ordinal;
+  int32_t device_count;
+  char uuid[48];
 } ar_device_info;
 
 typedef struct ar_backend ar_backend;
@@ -81,6 +87,15 @@ int ar_backend_hip_open(ar_backend **out, char *err, size_t errlen);
 ** ones before it were skipped; auto fails rather than use the host when
 ** ar_gpu_device_node() finds a GPU. */
 int ar_backend_open(const char *name, ar_backend **out, char *err, size_t errlen);
+
+/* The same on device `ordinal` (0-based, as the backend numbers them after
+** CUDA_VISIBLE_DEVICES / HIP_VISIBLE_DEVICES); an ordinal the backend does
+** not have fails naming how many it has.  On the host backend the ordinals
+** are worker slots, one per online CPU. */
+int ar_backend_open_device(const char *name, int ordinal, ar_backend **out, char *err, size_t errlen);
+int ar_backend_host_open_device(int ordinal, ar_backend **out, char *err, size_t errlen);
+int ar_backend_cuda_open_device(int ordinal, ar_backend **out, char *err, size_t errlen);
+int ar_backend_hip_open_device(int ordinal, ar_backend **out, char *err, size_t errlen);
 
 /* A GPU device node of this machine (/dev/nvidiactl, /dev/nvidia0,
 ** /dev/kfd), or NULL.  $ATTNROUTE_GPU_DEVICE_NODE, when set, is checked

@@ -1,6 +1,6 @@
 /*
 ** backend_cuda.c -- the CUDA backend: the driver API (cuda.h, libcuda) on
-** device 0, loading cubins as modules and launching with an argument buffer
+** one device (0 unless opened with an ordinal), loading cubins as modules and launching with an argument buffer
 ** (CU_LAUNCH_PARAM_BUFFER_POINTER), the form aiter uses for ASM objects.
 ** Everything runs on the legacy default stream of the primary context.
 ** Failures name the driver call, the error and file:line (CU_TRY).
@@ -13,6 +13,7 @@
 #include "backend.h"
 
 typedef struct cuda_ctx {
+  int ordinal, count;
   CUdevice dev;
   CUcontext ctx;
   ar_device_info info;
@@ -187,6 +188,14 @@ static int query_info(cuda_ctx *c) {
   snprintf(d->driver_version, sizeof d->driver_version, "cuda driver %d.%d", drv / 1000, (drv % 1000) / 10);
   snprintf(d->runtime_version, sizeof d->runtime_version, "cuda toolkit %d.%d", CUDA_VERSION / 1000,
            (CUDA_VERSION % 1000) / 10);
+  d->ordinal = c->ordinal;
+  d->device_count = c->count;
+  CUuuid u;
+  CU_TRY(c, cuDeviceGetUuid(&u, c->dev));
+  const unsigned char *b = (const unsigned char *)u.bytes;
+  snprintf(d->uuid, sizeof d->uuid,
+           "GPU-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
+           b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
   return 0;
 }
 
@@ -198,7 +207,13 @@ static int open_device(cuda_ctx *c) {
     snprintf(c->err, sizeof c->err, "cuda: no CUDA device found");
     return -1;
   }
-  CU_TRY(c, cuDeviceGet(&c->dev, 0));
+  c->count = count;
+  if (c->ordinal < 0 || c->ordinal >= count) {
+    snprintf(c->err, sizeof c->err, "cuda: no device %d: %d CUDA device%s visible", c->ordinal, count,
+             count == 1 ? "" : "s");
+    return -1;
+  }
+  CU_TRY(c, cuDeviceGet(&c->dev, c->ordinal));
   CU_TRY(c, cuDevicePrimaryCtxRetain(&c->ctx, c->dev));
   CU_TRY(c, cuCtxSetCurrent(c->ctx));
   if (query_info(c)) return -1;
@@ -208,6 +223,10 @@ static int open_device(cuda_ctx *c) {
 }
 
 int ar_backend_cuda_open(ar_backend **out, char *err, size_t errlen) {
+  return ar_backend_cuda_open_device(0, out, err, errlen);
+}
+
+int ar_backend_cuda_open_device(int ordinal, ar_backend **out, char *err, size_t errlen) {
   *out = NULL;
   ar_backend *b = calloc(1, sizeof *b);
   cuda_ctx *c = calloc(1, sizeof *c);
@@ -217,6 +236,7 @@ int ar_backend_cuda_open(ar_backend **out, char *err, size_t errlen) {
     snprintf(err, errlen, "cuda: out of host memory");
     return -1;
   }
+  c->ordinal = ordinal;
   if (open_device(c)) {
     snprintf(err, errlen, "%s", c->err);
     if (c->flush_buf) cuMemFree(c->flush_buf);

@@ -13,9 +13,13 @@
 
 #include "backend.h"
 
-typedef int (*open_fn)(ar_backend **, char *, size_t);
+typedef int (*open_fn)(int, ar_backend **, char *, size_t);
 
 int ar_backend_cuda_open(ar_backend **out, char *err, size_t errlen) {
+  return ar_backend_cuda_open_device(0, out, err, errlen);
+}
+
+int ar_backend_cuda_open_device(int ordinal, ar_backend **out, char *err, size_t errlen) {
   *out = NULL;
   char exe[PATH_MAX] = "", path[PATH_MAX + 64];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -42,11 +46,11 @@ int ar_backend_cuda_open(ar_backend **out, char *err, size_t errlen) {
              first_error);
     return -1;
   }
-  open_fn open = (open_fn)dlsym(h, "ar_backend_cuda_open");
+  open_fn open = (open_fn)dlsym(h, "ar_backend_cuda_open_device");
   if (!open) {
-    snprintf(err, errlen, "cuda: the CUDA backend plugin has no ar_backend_cuda_open: %s", dlerror());
+    snprintf(err, errlen, "cuda: the CUDA backend plugin has no ar_backend_cuda_open_device: %s", dlerror());
     dlclose(h);
     return -1;
   }
-  return open(out, err, errlen); /* the plugin stays loaded for the process's life */
+  return open(ordinal, out, err, errlen); /* the plugin stays loaded for the process's life */
 }

@@ -31,7 +31,7 @@
 #include "hip_candidates.h"
 
 typedef struct hip_ctx {
-  int device;
+  int device, count;
   ar_device_info info;
   hipDeviceptr_t flush_buf; /* written between timed repetitions */
   size_t flush_bytes;
@@ -332,10 +332,19 @@ static int fill_info(hip_ctx *h) {
     snprintf(h->err, sizeof h->err, "hip: device %d reports no gcnArchName", h->device);
     return -1;
   }
+  d->ordinal = h->device;
+  d->device_count = h->count;
+  char bus[32] = "";
+  if (hipDeviceGetPCIBusId(bus, (int)sizeof bus, h->device) == hipSuccess && bus[0])
+    snprintf(d->uuid, sizeof d->uuid, "pci:%.40s", bus);
   return 0;
 }
 
 int ar_backend_hip_open(ar_backend **out, char *err, size_t errlen) {
+  return ar_backend_hip_open_device(0, out, err, errlen);
+}
+
+int ar_backend_hip_open_device(int ordinal, ar_backend **out, char *err, size_t errlen) {
   *out = NULL;
   int count = 0;
   hipError_t e = hipGetDeviceCount(&count);
@@ -344,6 +353,10 @@ int ar_backend_hip_open(ar_backend **out, char *err, size_t errlen) {
     if (e != hipSuccess) error_words(e, words, sizeof words);
     else snprintf(words, sizeof words, "0 devices");
     snprintf(err, errlen, "hip: no AMD GPU found (hipGetDeviceCount: %s)", words);
+    return -1;
+  }
+  if (ordinal < 0 || ordinal >= count) {
+    snprintf(err, errlen, "hip: no device %d: %d AMD GPU%s visible", ordinal, count, count == 1 ? "" : "s");
     return -1;
   }
 
@@ -356,7 +369,8 @@ int ar_backend_hip_open(ar_backend **out, char *err, size_t errlen) {
     return -1;
   }
   b->ctx = h;
-  h->device = 0;
+  h->device = ordinal;
+  h->count = count;
   h->timeout_s = 120.0;
   const char *t = getenv("AR_HIP_TIMEOUT_S");
   if (t && atof(t) > 0) h->timeout_s = atof(t);

@@ -11,6 +11,8 @@
 **
 ** The kernels are single-threaded, so device_info reports cu_count = 1: a
 ** table built on the host is keyed by (uname machine, 1), e.g. ("x86_64", 1).
+** Its "devices" (ordinals 0 .. online CPUs - 1) are worker slots: --devices
+** 0,1 runs two single-threaded workers side by side.
 */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -29,6 +31,7 @@
 
 typedef struct host_ctx {
   char err[512];
+  int ordinal;              /* worker slot (--devices on the host) */
   unsigned char *flush_buf; /* lazily allocated, 2 x LLC */
   size_t flush_bytes;
   unsigned char flush_round;
@@ -106,8 +109,10 @@ static void cpu_model_name(char *dst, size_t n) {
 }
 
 static int host_device_info(ar_backend *b, ar_device_info *out) {
-  (void)b;
   memset(out, 0, sizeof *out);
+  out->ordinal = ctx_of(b)->ordinal;
+  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  out->device_count = ncpu > 0 ? (int32_t)ncpu : 1;
   copy_str(out->vendor, sizeof out->vendor, "host");
   struct utsname u;
   if (uname(&u) == 0) {
@@ -278,7 +283,19 @@ static void host_destroy(ar_backend *b) {
 }
 
 int ar_backend_host_open(ar_backend **out, char *err, size_t errlen) {
+  return ar_backend_host_open_device(0, out, err, errlen);
+}
+
+int ar_backend_host_open_device(int ordinal, ar_backend **out, char *err, size_t errlen) {
   *out = NULL;
+  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  if (ncpu < 1) ncpu = 1;
+  if (ordinal < 0 || ordinal >= ncpu) {
+    if (err && errlen)
+      snprintf(err, errlen, "host: no device %d: the host backend has %ld (one worker slot per online CPU)",
+               ordinal, ncpu);
+    return -1;
+  }
   ar_backend *b = calloc(1, sizeof *b);
   host_ctx *c = calloc(1, sizeof *c);
   if (!b || !c) {
@@ -290,6 +307,7 @@ int ar_backend_host_open(ar_backend **out, char *err, size_t errlen) {
   b->version = AR_BACKEND_VERSION;
   b->name = "host";
   b->ctx = c;
+  c->ordinal = ordinal;
   b->device_info = host_device_info;
   b->alloc = host_alloc;
   b->free = host_free;

@@ -16,6 +16,7 @@
 
 #include "cli_number.h"
 #include "grid.h"
+#include "plan_shard.h"
 #include "tune.h"
 
 #ifndef AR_TUNER_VERSION
@@ -36,7 +37,10 @@ typedef enum flag_kind {
   K_CHOICE,  /* const char * field, one of `choices` (comma-separated) */
   K_INT,     /* int field in [lo, hi] (int64 range and cli_number.c's integers) */
   K_REAL,    /* double field in [lo, hi] */
-  K_U64      /* uint64_t field in [lo, hi] */
+  K_U64,     /* uint64_t field in [lo, hi] */
+  K_DEVICE,  /* --device N: devices[0], ndevices 1 */
+  K_DEVICES, /* --devices LIST|all */
+  K_SHARD    /* --shard K/N: shard_index, shard_count */
 } flag_kind;
 
 typedef struct flag_spec {
@@ -69,6 +73,13 @@ static const flag_spec flags[] = {
      "where code objects are (repeatable; also $ATTNROUTE_KERNEL_PATH, then next to the binary and "
      "in ../share/attnroute/kernels)"},
     {"--aiter-hsa", K_TEXT, AT(aiter_hsa), 0, 0, NULL, "DIR", "aiter's hsa folder (hip backend; default $AITER_ASM_DIR)"},
+    {"--device", K_DEVICE, AT(devices), 0, 1023, NULL, "N", "measure on device N of the backend (default 0)"},
+    {"--devices", K_DEVICES, AT(devices), 0, 1023, NULL, "LIST|all",
+     "one worker per device, e.g. 0,1,2,3: whole shapes are dealt to the devices (all of a shape's "
+     "candidates on one); on the host backend, side-by-side CPU workers"},
+    {"--shard", K_SHARD, AT(shard_index), 0, 0, NULL, "K/N",
+     "measure part K (1..N) of the plan split N ways by shape; the split depends on the plan alone, so a "
+     "re-run resumes the same part; attnroute-merge joins the parts' dbs"},
     {"How (timing defaults depend on the backend):", K_SECTION, 0, 0, 0, NULL, NULL, NULL},
     {"--warmup", K_INT, AT(warmup), 0, 1000, NULL, "N", "untimed runs before timing"},
     {"--min-reps", K_INT, AT(min_reps), 1, 100000, NULL, "N", "at least N timed repetitions"},
@@ -198,6 +209,42 @@ static int integer(const char *flag, const char *v, int64_t lo, int64_t hi, int6
   return -1;
 }
 
+/* "0,1,3" or "all" into o; 0, or -1 having said why. */
+static int parse_devices(const char *flag, const char *v, ar_tune_opts *o) {
+  o->all_devices = 0;
+  o->ndevices = 0;
+  if (!strcmp(v, "all")) {
+    o->all_devices = 1;
+    return 0;
+  }
+  for (const char *p = v;;) {
+    size_t len = strcspn(p, ",");
+    char item[32];
+    int64_t d;
+    if (len == 0 || len >= sizeof item) goto bad;
+    memcpy(item, p, len);
+    item[len] = '\0';
+    if (ar_cli_parse_integer(item, 0, 1023, &d)) goto bad;
+    for (int i = 0; i < o->ndevices; i++)
+      if (o->devices[i] == (int)d) {
+        fprintf(stderr, "attnroute-tune: %s: device %lld listed twice in '%s'\n", flag, (long long)d, v);
+        return -1;
+      }
+    if (o->ndevices == AR_MAX_DEVICES) {
+      fprintf(stderr, "attnroute-tune: %s: more than %d devices\n", flag, AR_MAX_DEVICES);
+      return -1;
+    }
+    o->devices[o->ndevices++] = (int)d;
+    if (!p[len]) return 0;
+    p += len + 1;
+  }
+bad:
+  fprintf(stderr, "attnroute-tune: %s: '%s' is not a device list (e.g. 0,1,2,3 or all)\n", flag, v);
+  return -1;
+}
+
+static const char *devices_flag; /* --device or --devices, whichever was given */
+
 /* Store v for flag s in o; 0, or -1 having said why. */
 static int apply(const flag_spec *s, const char *v, ar_tune_opts *o) {
   char *field = (char *)o + s->offset;
@@ -242,6 +289,23 @@ static int apply(const flag_spec *s, const char *v, ar_tune_opts *o) {
     if (integer(s->name, v, (int64_t)s->lo, s->hi >= 9.2e18 ? INT64_MAX : (int64_t)s->hi, &k)) return -1;
     *(uint64_t *)field = (uint64_t)k;
     return 0;
+  case K_DEVICE:
+  case K_DEVICES:
+    if (devices_flag && strcmp(devices_flag, s->name)) {
+      fprintf(stderr, "attnroute-tune: give --device or --devices, not both\n");
+      return -1;
+    }
+    devices_flag = s->name;
+    if (s->kind == K_DEVICES) return parse_devices(s->name, v, o);
+    if (integer(s->name, v, (int64_t)s->lo, (int64_t)s->hi, &k)) return -1;
+    o->all_devices = 0;
+    o->devices[0] = (int)k;
+    o->ndevices = 1;
+    return 0;
+  case K_SHARD:
+    if (ar_plan_parse_shard(v, &o->shard_index, &o->shard_count) == 0) return 0;
+    fprintf(stderr, "attnroute-tune: --shard: '%s' is not K/N with 1 <= K <= N (e.g. 2/4)\n", v);
+    return -1;
   default: return -1;
   }
 }

@@ -156,3 +156,23 @@ void ar_progress_note(ar_progress *p, const char *fmt, ...) {
 void ar_progress_finish(ar_progress *p) {
   if (!p->quiet) draw(p, now_s(), "done", 1);
 }
+
+void ar_progress_sync(ar_progress *p, size_t done_items, double done_est, const size_t counts[5],
+                      const char *what) {
+  /* Each item finished since the last call is a step now: the fit then
+  ** learns the wall time per estimated second of all the drivers together. */
+  size_t fresh = done_items > p->done_items ? done_items - p->done_items : 0;
+  double per = fresh ? (done_est - p->done_est) / (double)fresh : 0;
+  size_t diff[5];
+  for (int k = 0; k < 5; k++) diff[k] = counts[k] > p->counts[k] ? counts[k] - p->counts[k] : 0;
+  double now = now_s();
+  for (size_t i = 0; i < fresh; i++) {
+    int status = -1;
+    for (int k = 0; k < 5 && status < 0; k++)
+      if (diff[k]) {
+        diff[k]--;
+        status = k;
+      }
+    ar_progress_step_at(p, now, status, per < 0 ? 0 : per, what);
+  }
+}

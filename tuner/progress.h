@@ -44,6 +44,11 @@ void ar_progress_format(const ar_progress *p, double now, const char *what, char
 /* Print a note (warning) without breaking the bar. */
 void ar_progress_note(ar_progress *p, const char *fmt, ...);
 void ar_progress_finish(ar_progress *p);
+/* Catch up with totals counted elsewhere (the drivers of --devices): the
+** items done so far, the sum of their estimates, their counts by status;
+** each new item is a step now. */
+void ar_progress_sync(ar_progress *p, size_t done_items, double done_est, const size_t counts[5],
+                      const char *what);
 /* "1h02m", "3m05s", "12s". */
 void ar_format_duration(double seconds, char *buf, size_t len);
 /* Columns of the terminal on fd (TIOCGWINSZ, then $COLUMNS, then 80). */

@@ -1,18 +1,27 @@
 /*
 ** tune.c -- the tuning job (see tune.h): plan, resume, measure, store.
+** One device: the loop runs here over one worker.  Several (--devices):
+** one forked driver per device measures whole shapes from a shared queue
+** (tune_share.c) while this process draws the progress.
 */
 #include "tune.h"
 
+#include <errno.h>
 #include <fnmatch.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "grid.h"
 #include "kernel_path.h"
+#include "plan_shard.h"
 #include "progress.h"
 #include "store.h"
 #include "workload.h"
@@ -142,24 +151,6 @@ static double measurement_estimate(const ar_shape *s, const char *backend, const
   return (1 + t->warmup + reps) * rep_ms / 1e3;
 }
 
-static int register_rows(ar_store *st, const ar_device_info *dev, const char *backend, const ar_tune_opts *o,
-                         const ar_timing_policy *t, plan *pl, int64_t *device_id, int64_t *run_id) {
-  ar_store_device d = {dev->vendor, dev->arch, dev->name, dev->driver_version, dev->runtime_version,
-                       dev->cu_count, dev->memory_bytes};
-  if (ar_store_device_id(st, &d, device_id)) return -1;
-  for (int i = 0; i < pl->ncands; i++) {
-    const ar_candidate *c = pl->cands[i].c;
-    ar_store_candidate sc = {c->name, c->family, c->params, pl->cands[i].hash, c->legacy_route, &c->caps};
-    if (ar_store_candidate_id(st, &sc, &pl->cands[i].id)) return -1;
-  }
-  char policy[256];
-  if (o->dry_run) return 0; /* read-only store: ids found (0 when absent), no run */
-  ar_timing_policy_describe(t, policy, sizeof policy);
-  ar_store_run r = {*device_id, backend, AR_TUNER_VERSION, AR_GIT_REVISION[0] ? AR_GIT_REVISION : NULL,
-                    o->command_line, policy};
-  return ar_store_run_begin(st, &r, run_id);
-}
-
 /* The backend's default timing policy with the command line's overrides. */
 static void resolve_policy(const ar_tune_opts *o, const char *backend, ar_timing_policy *t) {
   ar_timing_policy_default(t, backend);
@@ -181,7 +172,8 @@ static uint64_t mix64(uint64_t x) {
 }
 
 static void print_plan(const plan *pl, const ar_worker *w, size_t total, size_t unsupported, size_t done,
-                       double est_s, const ar_tune_opts *o) {
+                       double est_s, const ar_tune_opts *o, const int *devices, int ndevices,
+                       const char *plan_hash, size_t plan_shapes) {
   printf("plan for %s\n", pl->source);
   if (w->pid <= 0)
     printf("  device    : %s, not opened on this machine (%s);\n"
@@ -189,6 +181,15 @@ static void print_plan(const plan *pl, const ar_worker *w, size_t total, size_t 
   else
     printf("  device    : %s %s (%s, %d %s)\n", w->backend, w->dev.name, w->dev.arch, w->dev.cu_count,
            strcmp(w->backend, "host") == 0 ? "core" : "compute units");
+  if (ndevices > 1 || o->ndevices || o->all_devices) {
+    printf("  devices   : %d (", ndevices);
+    for (int i = 0; i < ndevices; i++) printf("%s%d", i ? "," : "", devices[i]);
+    printf("), whole shapes dealt to them\n");
+  }
+  printf("  plan hash : %s (%zu shapes)\n", plan_hash, plan_shapes);
+  if (o->shard_count)
+    printf("  shard     : %d/%d: %zu of the plan's %zu shapes\n", o->shard_index, o->shard_count, pl->shapes.count,
+           plan_shapes);
   printf("  shapes    : %zu\n", pl->shapes.count);
   printf("  candidates: %d\n", pl->ncands);
   for (int i = 0; i < pl->ncands; i++)
@@ -222,6 +223,331 @@ static void print_summary(const ar_progress *p, const ar_tune_opts *o, size_t al
     fprintf(stderr, "next: %s %s -o attnroute_table.h\n", gen, o->db_path);
 }
 
+/* Everything the measuring loop needs, shared (copied at fork) by the
+** drivers of a multi-device run. */
+typedef struct job {
+  const ar_tune_opts *o;
+  plan *pl;
+  ar_timing_policy policy;
+  const char *backend;
+  ar_device_info dev0;      /* the first device: its class is the run's */
+  size_t nshapes;
+  unsigned char *todo;      /* nshapes x ncands: 0 skip, 1 run, 2 unsupported */
+  int64_t *shape_ids;
+  int64_t *owner;           /* device row already holding some of the shape, 0 = none */
+  int64_t run_id;
+  uint64_t seed_base;
+  ar_share *share;          /* NULL on one device */
+  const volatile int *interrupted;
+} job;
+
+/* What a loop left undone (summed over the drivers). */
+typedef struct tally {
+  size_t skipped_shapes, too_large, unrecorded;
+} tally;
+
+static char host_name[256];
+
+static int register_device(ar_store *st, const ar_device_info *dev, int64_t *device_id) {
+  ar_store_device d = {dev->vendor, dev->arch, dev->name, dev->driver_version, dev->runtime_version,
+                       dev->cu_count, dev->memory_bytes, host_name, dev->ordinal, dev->uuid};
+  return ar_store_device_id(st, &d, device_id);
+}
+
+static int register_rows(ar_store *st, const ar_device_info *dev, const char *backend, const ar_tune_opts *o,
+                         const ar_timing_policy *t, plan *pl, const char *plan_hash, size_t plan_shapes,
+                         int64_t *device_id, int64_t *run_id) {
+  if (register_device(st, dev, device_id)) return -1;
+  for (int i = 0; i < pl->ncands; i++) {
+    const ar_candidate *c = pl->cands[i].c;
+    ar_store_candidate sc = {c->name, c->family, c->params, pl->cands[i].hash, c->legacy_route, &c->caps};
+    if (ar_store_candidate_id(st, &sc, &pl->cands[i].id)) return -1;
+  }
+  char policy[256];
+  if (o->dry_run) return 0; /* read-only store: ids found (0 when absent), no run */
+  ar_timing_policy_describe(t, policy, sizeof policy);
+  ar_store_run r = {*device_id, backend, AR_TUNER_VERSION, AR_GIT_REVISION[0] ? AR_GIT_REVISION : NULL,
+                    o->command_line, policy, plan_hash, (int32_t)plan_shapes, o->shard_index, o->shard_count};
+  return ar_store_run_begin(st, &r, run_id);
+}
+
+static void step(const job *j, ar_progress *prog, int status, double work, const char *what) {
+  ar_progress_step(prog, status, work, what);
+  if (j->share) ar_share_step(j->share, status, work);
+}
+
+/* Measure what is left of shape s on worker w (device row device_id).
+** Returns AR_EXIT_OK, AR_EXIT_ERROR (db) or AR_EXIT_INTERRUPTED; what could
+** not be measured is counted in *t. */
+static int measure_shape(const job *j, ar_worker *w, ar_store *st, int64_t device_id, size_t s,
+                         ar_progress *prog, tally *t) {
+  const plan *pl = j->pl;
+  const ar_timing_policy *policy = &j->policy;
+  const ar_shape *sh = &pl->shapes.items[s];
+  const volatile int *interrupted = j->interrupted;
+  double timeout_s = j->o->timeout_s;
+  uint64_t seed = mix64(j->seed_base ^ (uint64_t)s);
+  char desc[160], err[1024];
+  ar_shape_describe(sh, desc, sizeof desc);
+  int ready = 0;
+  double best_us = 0;
+  for (int c = 0; c < pl->ncands; c++) {
+    unsigned char todo = j->todo[s * pl->ncands + c];
+    if (!todo) continue;
+    ar_store_measurement m;
+    memset(&m, 0, sizeof m);
+    m.run_id = j->run_id;
+    m.device_id = device_id;
+    m.candidate_id = pl->cands[c].id;
+    m.shape_id = j->shape_ids[s];
+    m.rel_err = -1;
+    ar_result r;
+    memset(&r, 0, sizeof r);
+    if (todo == 2) {
+      m.status = AR_STATUS_UNSUPPORTED;
+      m.message = "outside the candidate's capability limits";
+      if (ar_store_measurement_put(st, &m)) {
+        fprintf(stderr, "attnroute-tune: %s\n", ar_store_error(st));
+        return AR_EXIT_ERROR;
+      }
+      continue;
+    }
+    if (!ready) {
+      if (ar_worker_setup_shape(w, sh, seed, timeout_s * 10, err, sizeof err)) {
+        if (*interrupted) return AR_EXIT_INTERRUPTED;
+        ar_progress_note(prog, "attnroute-tune: warning: skipping %s: %s", desc, err);
+        if (strncmp(err, AR_TOO_LARGE, strlen(AR_TOO_LARGE)) == 0) t->too_large++;
+        else t->skipped_shapes++;
+        for (int k = c; k < pl->ncands; k++)
+          if (j->todo[s * pl->ncands + k] == 1) step(j, prog, -1, measurement_estimate(sh, j->backend, policy), desc);
+        return AR_EXIT_OK;
+      }
+      ready = 1;
+    }
+    int mr = ar_worker_measure(w, pl->cands[c].index, policy, best_us, timeout_s, &r);
+    if (mr == AR_WORKER_KILLED && !*interrupted) {
+      /* Killed from outside (not the candidate's doing): measure again
+      ** once in a fresh worker; killed again, leave it unrecorded. */
+      ar_progress_note(prog, "attnroute-tune: warning: %s on %s: %s; measuring it again", pl->cands[c].c->name,
+                       desc, r.message);
+      mr = ar_worker_setup_shape(w, sh, seed, timeout_s * 10, err, sizeof err) == 0
+               ? ar_worker_measure(w, pl->cands[c].index, policy, best_us, timeout_s, &r)
+               : AR_WORKER_KILLED;
+      if (mr == AR_WORKER_KILLED && !*interrupted) {
+        ar_progress_note(prog, "attnroute-tune: warning: %s on %s: not recorded (%s); re-run to measure it",
+                         pl->cands[c].c->name, desc, r.message);
+        t->unrecorded++;
+        ready = ar_worker_alive(w) ? ready : 0;
+        step(j, prog, -1, measurement_estimate(sh, j->backend, policy), desc);
+        continue;
+      }
+    }
+    if (mr != 0 || *interrupted) return AR_EXIT_INTERRUPTED;
+    if (!ar_worker_alive(w)) ready = 0;
+    m.status = r.status;
+    m.median_us = r.median_us;
+    m.p10_us = r.p10_us;
+    m.p90_us = r.p90_us;
+    m.reps = r.reps;
+    m.rel_err = r.rel_err;
+    m.message = r.message;
+    if (r.status == AR_STATUS_OK && (best_us == 0 || r.median_us < best_us)) best_us = r.median_us;
+    if (r.status == AR_STATUS_FAULT || r.status == AR_STATUS_TIMEOUT || r.status == AR_STATUS_WRONG)
+      ar_progress_note(prog, "attnroute-tune: %s on %s: %s: %s", pl->cands[c].c->name, desc,
+                       ar_status_name(r.status), r.message);
+    if (ar_store_measurement_put(st, &m)) {
+      fprintf(stderr, "attnroute-tune: %s\n", ar_store_error(st));
+      return AR_EXIT_ERROR;
+    }
+    char what[256];
+    snprintf(what, sizeof what, "%s %s", pl->cands[c].c->name, desc);
+    step(j, prog, r.status, measurement_estimate(sh, j->backend, policy), what);
+  }
+  return *interrupted ? AR_EXIT_INTERRUPTED : AR_EXIT_OK;
+}
+
+/* Worse of two exit codes: interrupted, error, usage, incomplete, ok. */
+static int worse(int a, int b) {
+  static const int rank[] = {AR_EXIT_OK, AR_EXIT_INCOMPLETE, AR_EXIT_USAGE, AR_EXIT_ERROR, AR_EXIT_INTERRUPTED};
+  int ra = 0, rb = 0;
+  for (int i = 0; i < 5; i++) {
+    if (rank[i] == a) ra = i;
+    if (rank[i] == b) rb = i;
+  }
+  return ra >= rb ? a : b;
+}
+
+/* One driver of a multi-device run (a forked process): its own worker on
+** `device`, its own db connection, shapes from the shared queue. */
+static int driver_main(const job *j, int slot, int device) {
+  ar_share *sh = j->share;
+  char err[1024];
+  ar_worker w;
+  ar_store *st = NULL;
+  int64_t device_id = 0;
+  int rc = AR_EXIT_ERROR;
+  if (ar_worker_start_on(&w, j->backend, device, j->interrupted, err, sizeof err)) {
+    fprintf(stderr, "attnroute-tune: device %d: %s\n", device, err);
+    atomic_fetch_add(&sh->registered, 1);
+    return *j->interrupted ? AR_EXIT_INTERRUPTED : AR_EXIT_ERROR;
+  }
+  if (strcmp(w.dev.vendor, j->dev0.vendor) || strcmp(w.dev.arch, j->dev0.arch) ||
+      w.dev.cu_count != j->dev0.cu_count) {
+    fprintf(stderr,
+            "attnroute-tune: device %d is %s %s (%s, %d CUs), not of the run's class %s %d: "
+            "tune each device class in its own run\n",
+            device, w.dev.vendor, w.dev.name, w.dev.arch, w.dev.cu_count, j->dev0.arch, j->dev0.cu_count);
+    atomic_fetch_add(&sh->registered, 1);
+    ar_worker_stop(&w);
+    return AR_EXIT_ERROR;
+  }
+  if (ar_store_open(j->o->db_path, &st, err, sizeof err)) {
+    fprintf(stderr, "attnroute-tune: %s\n", err);
+    atomic_fetch_add(&sh->registered, 1);
+    ar_worker_stop(&w);
+    return AR_EXIT_ERROR;
+  }
+  if (register_device(st, &w.dev, &device_id)) {
+    fprintf(stderr, "attnroute-tune: %s\n", ar_store_error(st));
+    atomic_fetch_add(&sh->registered, 1);
+    goto out;
+  }
+  atomic_store(&sh->device_ids[slot], device_id);
+  atomic_fetch_add(&sh->registered, 1);
+  if (ar_share_wait_registered(sh, j->interrupted)) {
+    rc = AR_EXIT_INTERRUPTED;
+    goto out;
+  }
+  ar_progress prog;
+  ar_progress_init(&prog, 0, 1, 1); /* the parent draws; notes still print */
+  size_t own_pos = 0;
+  tally t = {0, 0, 0};
+  long s;
+  rc = AR_EXIT_OK;
+  while (rc == AR_EXIT_OK && (s = ar_share_next(sh, device_id, j->owner, &own_pos)) >= 0)
+    rc = measure_shape(j, &w, st, device_id, (size_t)s, &prog, &t);
+  atomic_fetch_add(&sh->skipped_shapes, t.skipped_shapes);
+  atomic_fetch_add(&sh->too_large, t.too_large);
+  atomic_fetch_add(&sh->unrecorded, t.unrecorded);
+  if (w.restarts && !j->o->quiet)
+    fprintf(stderr, "tune: device %d: the worker was restarted %d time(s)\n", device, w.restarts);
+out:
+  ar_worker_stop(&w);
+  ar_store_close(st);
+  return rc;
+}
+
+/* Fork one driver per device, draw their progress, wait for them all. */
+static int run_drivers(job *j, const int *devices, int ndevices, ar_progress *prog, tally *t) {
+  size_t *order = malloc((j->nshapes ? j->nshapes : 1) * sizeof *order);
+  if (!order) return AR_EXIT_ERROR;
+  ar_plan_heavy_first(&j->pl->shapes, order);
+  j->share = ar_share_create(ndevices, order, j->nshapes);
+  free(order);
+  if (!j->share) {
+    fprintf(stderr, "attnroute-tune: cannot map shared memory for %d drivers\n", ndevices);
+    return AR_EXIT_ERROR;
+  }
+  pid_t pids[AR_MAX_DEVICES];
+  int rcs[AR_MAX_DEVICES], alive = 0, rc = AR_EXIT_OK;
+  fflush(NULL);
+  for (int i = 0; i < ndevices; i++) {
+    pids[i] = fork();
+    if (pids[i] == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGTERM);
+      _exit(driver_main(j, i, devices[i]));
+    }
+    if (pids[i] < 0) {
+      fprintf(stderr, "attnroute-tune: fork: %s\n", strerror(errno));
+      atomic_fetch_add(&j->share->registered, 1);
+      rcs[i] = AR_EXIT_ERROR;
+      continue;
+    }
+    rcs[i] = -1;
+    alive++;
+  }
+  int forwarded = 0;
+  struct timespec tick = {0, 200 * 1000 * 1000};
+  while (alive > 0) {
+    for (int i = 0; i < ndevices; i++) {
+      if (rcs[i] != -1) continue;
+      int status = 0;
+      pid_t r = waitpid(pids[i], &status, WNOHANG);
+      if (r == 0 || (r < 0 && errno == EINTR)) continue;
+      alive--;
+      if (r == pids[i] && WIFEXITED(status)) {
+        rcs[i] = WEXITSTATUS(status);
+      } else {
+        if (r == pids[i] && WIFSIGNALED(status))
+          fprintf(stderr, "attnroute-tune: the driver of device %d was killed by signal %d\n", devices[i],
+                  WTERMSIG(status));
+        rcs[i] = AR_EXIT_ERROR;
+      }
+    }
+    if (*j->interrupted && !forwarded) { /* a signal to this process alone reaches the drivers too */
+      for (int i = 0; i < ndevices; i++)
+        if (rcs[i] == -1) kill(pids[i], SIGTERM);
+      forwarded = 1;
+    }
+    size_t counts[5];
+    for (int k = 0; k < 5; k++) counts[k] = atomic_load(&j->share->counts[k]);
+    ar_progress_sync(prog, atomic_load(&j->share->done_items), (double)atomic_load(&j->share->done_work) / 1e6,
+                     counts, "");
+    if (alive > 0) nanosleep(&tick, NULL);
+  }
+  for (int i = 0; i < ndevices; i++) rc = worse(rc, rcs[i]);
+  if (*j->interrupted) rc = AR_EXIT_INTERRUPTED;
+  t->skipped_shapes += atomic_load(&j->share->skipped_shapes);
+  t->too_large += atomic_load(&j->share->too_large);
+  t->unrecorded += atomic_load(&j->share->unrecorded);
+  ar_share_destroy(j->share);
+  j->share = NULL;
+  return rc;
+}
+
+/* The devices of the run: --devices all, the list, or device 0; checked
+** against how many the backend has. */
+static int resolve_devices(const ar_tune_opts *o, const ar_worker *w, int *devices, int *ndevices) {
+  int have = w->dev.device_count > 0 ? w->dev.device_count : 1;
+  if (o->all_devices) {
+    *ndevices = have < AR_MAX_DEVICES ? have : AR_MAX_DEVICES;
+    for (int i = 0; i < *ndevices; i++) devices[i] = i;
+    return 0;
+  }
+  if (!o->ndevices) {
+    devices[0] = 0;
+    *ndevices = 1;
+    return 0;
+  }
+  for (int i = 0; i < o->ndevices; i++) {
+    if (o->devices[i] >= have) {
+      fprintf(stderr, "attnroute-tune: --devices: no device %d on the %s backend (it has %d: 0..%d)\n",
+              o->devices[i], w->backend, have, have - 1);
+      return -1;
+    }
+    devices[i] = o->devices[i];
+  }
+  *ndevices = o->ndevices;
+  return 0;
+}
+
+/* Keep the shapes of --shard K/N (in plan order). */
+static int apply_shard(const ar_tune_opts *o, plan *pl) {
+  if (!o->shard_count) return 0;
+  unsigned char *keep = calloc(pl->shapes.count ? pl->shapes.count : 1, 1);
+  if (!keep || ar_plan_shard(&pl->shapes, o->shard_index, o->shard_count, keep)) {
+    free(keep);
+    fprintf(stderr, "attnroute-tune: out of memory splitting the plan\n");
+    return -1;
+  }
+  size_t n = 0;
+  for (size_t i = 0; i < pl->shapes.count; i++)
+    if (keep[i]) pl->shapes.items[n++] = pl->shapes.items[i];
+  pl->shapes.count = n;
+  free(keep);
+  return 0;
+}
+
 int ar_tune_run(const ar_tune_opts *o, const volatile int *interrupted) {
   int rc = AR_EXIT_ERROR;
   plan pl;
@@ -230,6 +556,12 @@ int ar_tune_run(const ar_tune_opts *o, const volatile int *interrupted) {
   memset(&w, 0, sizeof w);
   ar_store *st = NULL;
   char err[1024];
+  job j;
+  memset(&j, 0, sizeof j);
+  j.o = o;
+  j.pl = &pl;
+  j.interrupted = interrupted;
+  if (gethostname(host_name, sizeof host_name - 1)) host_name[0] = '\0';
 
   /* Input errors first, before any device or db work, when the grid does
   ** not depend on the backend. */
@@ -239,10 +571,11 @@ int ar_tune_run(const ar_tune_opts *o, const volatile int *interrupted) {
   ar_kernel_path_set_dirs(o->kernel_dirs);
   ar_candidates_configure(o->aiter_hsa);
   int no_device = 0; /* a dry run for a named backend this machine cannot open */
-  if (ar_worker_start(&w, o->backend, interrupted, err, sizeof err)) {
-    if (!(o->dry_run && strcmp(o->backend, "auto") != 0 && !*interrupted)) {
+  if (ar_worker_start_on(&w, o->backend, o->ndevices ? o->devices[0] : 0, interrupted, err, sizeof err)) {
+    int missing_ordinal = strstr(err, ": no device ") != NULL;
+    if (!(o->dry_run && strcmp(o->backend, "auto") != 0 && !*interrupted) || missing_ordinal) {
       fprintf(stderr, "attnroute-tune: %s\n", err);
-      rc = *interrupted ? AR_EXIT_INTERRUPTED : AR_EXIT_ERROR;
+      rc = *interrupted ? AR_EXIT_INTERRUPTED : missing_ordinal ? AR_EXIT_USAGE : AR_EXIT_ERROR;
       goto out;
     }
     no_device = 1;
@@ -251,12 +584,23 @@ int ar_tune_run(const ar_tune_opts *o, const volatile int *interrupted) {
   } else if (!o->quiet && strcmp(o->backend, "auto") == 0 && w.note[0]) {
     fprintf(stderr, "attnroute-tune: %s\n", w.note);
   }
-  ar_timing_policy policy;
-  resolve_policy(o, w.backend, &policy);
+  int devices[AR_MAX_DEVICES], ndevices = 1;
+  devices[0] = o->ndevices ? o->devices[0] : 0;
+  if (!no_device && resolve_devices(o, &w, devices, &ndevices)) {
+    rc = AR_EXIT_USAGE;
+    goto out;
+  }
+  j.backend = w.backend;
+  j.dev0 = w.dev;
+  resolve_policy(o, w.backend, &j.policy);
   if (!pl.shapes.count && load_shapes(o, w.backend, &pl)) {
     rc = AR_EXIT_USAGE;
     goto out;
   }
+  char plan_hash[65];
+  ar_plan_hash(&pl.shapes, plan_hash);
+  size_t plan_shapes = pl.shapes.count;
+  if (apply_shard(o, &pl)) goto out;
   if (no_device && o->dry_run) {
     int n = 0;
     candidates_for_backend(w.backend, &n);
@@ -289,20 +633,22 @@ int ar_tune_run(const ar_tune_opts *o, const volatile int *interrupted) {
       goto out;
     }
   }
-  int64_t device_id = 0, run_id = 0;
-  if (st && register_rows(st, &w.dev, w.backend, o, &policy, &pl, &device_id, &run_id)) {
+  int64_t device_id = 0;
+  if (st && register_rows(st, &w.dev, w.backend, o, &j.policy, &pl, plan_hash, plan_shapes, &device_id,
+                          &j.run_id)) {
     fprintf(stderr, "attnroute-tune: %s\n", ar_store_error(st));
     goto out;
   }
 
-  /* Work list: for each shape, the candidates still to measure. */
+  /* Work list: for each shape, the candidates still to measure (measured
+  ** on any device of this class counts), and the device that holds some. */
   size_t nshapes = pl.shapes.count, to_run = 0, unsupported = 0, already = 0;
-  unsigned char *todo = calloc(nshapes * (size_t)pl.ncands, 1); /* 0 skip, 1 run, 2 unsupported */
-  int64_t *shape_ids = calloc(nshapes ? nshapes : 1, sizeof *shape_ids);
-  if (!todo || !shape_ids) {
+  j.nshapes = nshapes;
+  j.todo = calloc(nshapes * (size_t)pl.ncands + 1, 1);
+  j.shape_ids = calloc(nshapes ? nshapes : 1, sizeof *j.shape_ids);
+  j.owner = calloc(nshapes ? nshapes : 1, sizeof *j.owner);
+  if (!j.todo || !j.shape_ids || !j.owner) {
     fprintf(stderr, "attnroute-tune: out of memory\n");
-    free(todo);
-    free(shape_ids);
     goto out;
   }
   unsigned skip_mask = o->retry_failed ? (1u << AR_STATUS_OK) | (1u << AR_STATUS_UNSUPPORTED) | (1u << AR_STATUS_WRONG)
@@ -314,170 +660,99 @@ int ar_tune_run(const ar_tune_opts *o, const volatile int *interrupted) {
     ar_store_shape ss = {sh->p, sh->seqlen_q, sh->seqlen_q + sh->cached};
     if (st && ar_store_shape_id(st, &ss, &sid)) {
       fprintf(stderr, "attnroute-tune: %s\n", ar_store_error(st));
-      free(todo);
-      free(shape_ids);
       goto out;
     }
-    shape_ids[s] = sid;
+    j.shape_ids[s] = sid;
     for (int c = 0; c < pl.ncands; c++) {
       int measured = 0;
-      if (st && ar_store_is_measured(st, device_id, pl.cands[c].id, sid, skip_mask, &measured)) {
+      int64_t on = 0;
+      if (st && ar_store_is_measured_class(st, device_id, pl.cands[c].id, sid, skip_mask, &measured, &on)) {
         fprintf(stderr, "attnroute-tune: %s\n", ar_store_error(st));
-        free(todo);
-        free(shape_ids);
         goto out;
       }
+      if (on && !j.owner[s]) j.owner[s] = on;
       if (measured) {
         already++;
         continue;
       }
       if (!attnroute_caps_allow(&pl.cands[c].c->caps, &sh->p)) {
-        todo[s * pl.ncands + c] = 2;
+        j.todo[s * pl.ncands + c] = 2;
         unsupported++;
         continue;
       }
-      todo[s * pl.ncands + c] = 1;
+      j.todo[s * pl.ncands + c] = 1;
       to_run++;
-      work += measurement_estimate(sh, w.backend, &policy);
+      work += measurement_estimate(sh, w.backend, &j.policy);
     }
   }
   if (o->dry_run) {
-    print_plan(&pl, &w, to_run, unsupported, already, work, o);
-    free(todo);
-    free(shape_ids);
+    print_plan(&pl, &w, to_run, unsupported, already, work / ndevices, o, devices, ndevices, plan_hash,
+               plan_shapes);
     rc = AR_EXIT_OK;
     goto out;
   }
 
   ar_progress prog;
   ar_progress_init(&prog, to_run, work, o->quiet);
-  if (!o->quiet)
-    fprintf(stderr, "tune: %s on %s %s (%s, %d %s): %zu shapes x %d candidates, %zu to run, %zu already in %s\n",
+  if (!o->quiet) {
+    char where[64] = "";
+    if (ndevices > 1) snprintf(where, sizeof where, " x %d devices", ndevices);
+    if (o->shard_count)
+      snprintf(where + strlen(where), sizeof where - strlen(where), ", shard %d/%d", o->shard_index, o->shard_count);
+    fprintf(stderr, "tune: %s on %s %s (%s, %d %s)%s: %zu shapes x %d candidates, %zu to run, %zu already in %s\n",
             pl.source, w.backend, w.dev.name, w.dev.arch, w.dev.cu_count,
-            strcmp(w.backend, "host") == 0 ? "cores" : "CUs", nshapes, pl.ncands, to_run, already, o->db_path);
-  size_t skipped_shapes = 0, too_large = 0, unrecorded = 0;
-  uint64_t seed_base = o->seed ? o->seed : mix64((uint64_t)time(NULL) ^ (uint64_t)run_id << 32);
+            strcmp(w.backend, "host") == 0 ? "cores" : "CUs", where, nshapes, pl.ncands, to_run, already, o->db_path);
+  }
+  tally t = {0, 0, 0};
+  j.seed_base = o->seed ? o->seed : mix64((uint64_t)time(NULL) ^ (uint64_t)j.run_id << 32);
   rc = AR_EXIT_OK;
-  for (size_t s = 0; s < nshapes && rc == AR_EXIT_OK; s++) {
-    const ar_shape *sh = &pl.shapes.items[s];
-    char desc[160];
-    ar_shape_describe(sh, desc, sizeof desc);
-    int ready = 0;
-    double best_us = 0;
-    for (int c = 0; c < pl.ncands; c++) {
-      unsigned char t = todo[s * pl.ncands + c];
-      if (!t) continue;
-      ar_store_measurement m;
-      memset(&m, 0, sizeof m);
-      m.run_id = run_id;
-      m.device_id = device_id;
-      m.candidate_id = pl.cands[c].id;
-      m.shape_id = shape_ids[s];
-      m.rel_err = -1;
-      ar_result r;
-      memset(&r, 0, sizeof r);
-      if (t == 2) {
-        m.status = AR_STATUS_UNSUPPORTED;
-        m.message = "outside the candidate's capability limits";
-        if (ar_store_measurement_put(st, &m)) {
-          fprintf(stderr, "attnroute-tune: %s\n", ar_store_error(st));
-          rc = AR_EXIT_ERROR;
-          break;
-        }
-        continue;
-      }
-      if (!ready) {
-        if (ar_worker_setup_shape(&w, sh, mix64(seed_base ^ (uint64_t)s), o->timeout_s * 10, err, sizeof err)) {
-          if (*interrupted) {
-            rc = AR_EXIT_INTERRUPTED;
-            break;
-          }
-          ar_progress_note(&prog, "attnroute-tune: warning: skipping %s: %s", desc, err);
-          if (strncmp(err, AR_TOO_LARGE, strlen(AR_TOO_LARGE)) == 0) too_large++;
-          else skipped_shapes++;
-          for (int k = c; k < pl.ncands; k++)
-            if (todo[s * pl.ncands + k] == 1) ar_progress_step(&prog, -1, measurement_estimate(sh, w.backend, &policy), desc);
-          break;
-        }
-        ready = 1;
-      }
-      int mr = ar_worker_measure(&w, pl.cands[c].index, &policy, best_us, o->timeout_s, &r);
-      if (mr == AR_WORKER_KILLED && !*interrupted) {
-        /* Killed from outside (not the candidate's doing): measure again
-        ** once in a fresh worker; killed again, leave it unrecorded. */
-        ar_progress_note(&prog, "attnroute-tune: warning: %s on %s: %s; measuring it again",
-                         pl.cands[c].c->name, desc, r.message);
-        mr = ar_worker_setup_shape(&w, sh, mix64(seed_base ^ (uint64_t)s), o->timeout_s * 10, err,
-                                   sizeof err) == 0
-                 ? ar_worker_measure(&w, pl.cands[c].index, &policy, best_us, o->timeout_s, &r)
-                 : AR_WORKER_KILLED;
-        if (mr == AR_WORKER_KILLED && !*interrupted) {
-          ar_progress_note(&prog, "attnroute-tune: warning: %s on %s: not recorded (%s); re-run "
-                           "to measure it", pl.cands[c].c->name, desc, r.message);
-          unrecorded++;
-          ready = ar_worker_alive(&w) ? ready : 0;
-          ar_progress_step(&prog, -1, measurement_estimate(sh, w.backend, &policy), desc);
-          continue;
-        }
-      }
-      if (mr != 0 || *interrupted) {
-        rc = AR_EXIT_INTERRUPTED;
-        break;
-      }
-      if (!ar_worker_alive(&w)) ready = 0;
-      m.status = r.status;
-      m.median_us = r.median_us;
-      m.p10_us = r.p10_us;
-      m.p90_us = r.p90_us;
-      m.reps = r.reps;
-      m.rel_err = r.rel_err;
-      m.message = r.message;
-      if (r.status == AR_STATUS_OK && (best_us == 0 || r.median_us < best_us)) best_us = r.median_us;
-      if (r.status == AR_STATUS_FAULT || r.status == AR_STATUS_TIMEOUT || r.status == AR_STATUS_WRONG)
-        ar_progress_note(&prog, "attnroute-tune: %s on %s: %s: %s", pl.cands[c].c->name, desc,
-                         ar_status_name(r.status), r.message);
-      if (ar_store_measurement_put(st, &m)) {
-        fprintf(stderr, "attnroute-tune: %s\n", ar_store_error(st));
-        rc = AR_EXIT_ERROR;
-        break;
-      }
-      char what[256];
-      snprintf(what, sizeof what, "%s %s", pl.cands[c].c->name, desc);
-      ar_progress_step(&prog, r.status, measurement_estimate(sh, w.backend, &policy), what);
+  if (ndevices == 1) {
+    for (size_t s = 0; s < nshapes && rc == AR_EXIT_OK; s++)
+      rc = measure_shape(&j, &w, st, device_id, s, &prog, &t);
+    if (w.restarts && !o->quiet) fprintf(stderr, "tune: the worker was restarted %d time(s)\n", w.restarts);
+  } else {
+    /* No device and no db connection may cross the fork: each driver opens its own. */
+    ar_worker_stop(&w);
+    ar_store_close(st);
+    st = NULL;
+    rc = run_drivers(&j, devices, ndevices, &prog, &t);
+    if (ar_store_open(o->db_path, &st, err, sizeof err)) {
+      fprintf(stderr, "attnroute-tune: %s\n", err);
+      rc = worse(rc, AR_EXIT_ERROR);
+      st = NULL;
     }
-    if (*interrupted) rc = AR_EXIT_INTERRUPTED;
   }
   ar_progress_finish(&prog);
-  free(todo);
-  free(shape_ids);
   /* An interrupted run ends too (ended_at set): only a killed one stays open. */
-  if (rc == AR_EXIT_OK || rc == AR_EXIT_INTERRUPTED) {
-    if (ar_store_run_end(st, run_id)) {
+  if (st && (rc == AR_EXIT_OK || rc == AR_EXIT_INTERRUPTED)) {
+    if (ar_store_run_end(st, j.run_id)) {
       fprintf(stderr, "attnroute-tune: %s\n", ar_store_error(st));
       rc = AR_EXIT_ERROR;
-    } else if (rc == AR_EXIT_OK && (skipped_shapes || too_large || unrecorded)) {
-      if (skipped_shapes)
+    } else if (rc == AR_EXIT_OK && (t.skipped_shapes || t.too_large || t.unrecorded)) {
+      if (t.skipped_shapes)
         fprintf(stderr, "attnroute-tune: %zu shape(s) could not be set up; re-run to retry them\n",
-                skipped_shapes);
-      if (unrecorded)
+                t.skipped_shapes);
+      if (t.unrecorded)
         fprintf(stderr, "attnroute-tune: %zu measurement(s) not recorded: the worker was killed "
-                        "from outside twice (out of memory?); re-run to measure them\n", unrecorded);
-      if (too_large)
+                        "from outside twice (out of memory?); re-run to measure them\n", t.unrecorded);
+      if (t.too_large)
         fprintf(stderr, "attnroute-tune: %zu shape(s) are too large for this machine and were not "
                         "measured; a re-run cannot change that: leave them out of the grid\n",
-                too_large);
+                t.too_large);
       rc = AR_EXIT_INCOMPLETE;
     }
   }
   if (rc == AR_EXIT_INTERRUPTED)
     fprintf(stderr, "attnroute-tune: interrupted; every finished measurement is in %s, re-run to resume\n",
             o->db_path);
-  if (w.restarts && !o->quiet) fprintf(stderr, "tune: the worker was restarted %d time(s)\n", w.restarts);
   if (!o->quiet && rc != AR_EXIT_ERROR) print_summary(&prog, o, already, rc);
 out:
   ar_worker_stop(&w);
   if (st) ar_store_close(st);
   ar_shape_list_free(&pl.shapes);
   free(pl.cands);
+  free(j.todo);
+  free(j.shape_ids);
+  free(j.owner);
   return rc;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "measure.h"
+#include "tune_share.h"
 
 #define AR_MAX_LIST 16
 
@@ -36,6 +37,11 @@ typedef struct ar_tune_opts {
   double min_ms, max_ms, tolerance;
   uint64_t seed;
   const char *command_line;
+  /* Where (appended): --device N / --devices LIST (ndevices 0 = device 0),
+  ** --devices all; --shard K/N (shard_count 0 = the whole plan). */
+  int devices[AR_MAX_DEVICES];
+  int ndevices, all_devices;
+  int shard_index, shard_count;
 } ar_tune_opts;
 
 /* Run the job; returns an AR_EXIT_* code, having printed why on stderr. */

@@ -67,7 +67,7 @@ static int read_full(int fd, void *buf, size_t len) {
 
 /* ---------------------------------------------------------------- child */
 
-static void child_main(int in_fd, int out_fd, const char *backend_name) {
+static void child_main(int in_fd, int out_fd, const char *backend_name, int device) {
   response resp;
   memset(&resp, 0, sizeof resp);
   resp.type = RESP_HELLO;
@@ -79,7 +79,7 @@ static void child_main(int in_fd, int out_fd, const char *backend_name) {
   const ar_candidate *const *cands = NULL;
   ar_device_info dev;
   memset(&dev, 0, sizeof dev);
-  if (ar_backend_open(backend_name, &b, resp.message, sizeof resp.message) == 0) {
+  if (ar_backend_open_device(backend_name, device, &b, resp.message, sizeof resp.message) == 0) {
     b->device_info(b, &dev);
     resp.dev = dev;
     snprintf(resp.backend, sizeof resp.backend, "%s", b->name);
@@ -224,7 +224,7 @@ static int spawn(ar_worker *w, char *err, size_t errlen) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     close(to_child[1]);
     close(from_child[0]);
-    child_main(to_child[0], from_child[1], w->requested);
+    child_main(to_child[0], from_child[1], w->requested, w->device);
     _exit(0);
   }
   close(to_child[0]);
@@ -250,7 +250,13 @@ static int spawn(ar_worker *w, char *err, size_t errlen) {
 
 int ar_worker_start(ar_worker *w, const char *backend, const volatile int *interrupted, char *err,
                     size_t errlen) {
+  return ar_worker_start_on(w, backend, 0, interrupted, err, errlen);
+}
+
+int ar_worker_start_on(ar_worker *w, const char *backend, int device, const volatile int *interrupted,
+                       char *err, size_t errlen) {
   memset(w, 0, sizeof *w);
+  w->device = device;
   snprintf(w->requested, sizeof w->requested, "%s", backend);
   w->interrupted = interrupted;
   signal(SIGPIPE, SIG_IGN);

@@ -31,11 +31,15 @@ typedef struct ar_worker {
   int restarts;
   char note[512];       /* from opening the backend: for auto, what was skipped and why */
   int last_signal;  /* signal that ended the last worker, 0 if none */
+  int device;           /* ordinal the backend is opened on (appended) */
 } ar_worker;
 
 /* Fork a worker and wait for it to open the backend.  0, or -1 with err. */
 int ar_worker_start(ar_worker *w, const char *backend, const volatile int *interrupted, char *err,
                     size_t errlen);
+/* The same on device `device` of the backend (ar_backend_open_device). */
+int ar_worker_start_on(ar_worker *w, const char *backend, int device, const volatile int *interrupted,
+                       char *err, size_t errlen);
 
 /* Make inputs and the reference for s in the worker (restarting it first
 ** if it died).  0 when ready; -1 with err (worker may have been replaced). */

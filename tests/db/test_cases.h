@@ -33,7 +33,9 @@
   X(damaged_index)                                                            \
   X(two_new_writers)                                                          \
   X(open_readonly)                                                            \
-  X(bad_values)
+  X(bad_values)                                                               \
+  X(upgrade_v1)         /* test_upgrade.c */                                  \
+  X(device_identity)
 
 #define DB_TEST_DECLARE(name) void test_##name(void);
 DB_TEST_CASES(DB_TEST_DECLARE)

@@ -90,9 +90,11 @@ def new_db(path, schema):
     conn = sqlite3.connect(path)
     with open(schema, encoding="utf-8") as f:
         conn.executescript(f.read())
-    conn.execute("INSERT INTO device VALUES (1, 'nvidia', 'sm_90', 132, 'NVIDIA H100 (fixture)', "
+    conn.execute("INSERT INTO device (id, vendor, arch, cu_count, name, memory_bytes, "
+                 "driver_version, runtime_version) VALUES (1, 'nvidia', 'sm_90', 132, 'NVIDIA H100 (fixture)', "
                  "85520809984, '560.35', '12.6')")
-    conn.execute("INSERT INTO run VALUES (1, 1, 'cuda', '0.1.0', 'fixture', 'attnroute-tune "
+    conn.execute("INSERT INTO run (id, device_id, backend, tuner_version, git_revision, "
+                 "command_line, timing_policy, started_at, ended_at) VALUES (1, 1, 'cuda', '0.1.0', 'fixture', 'attnroute-tune "
                  "(fixture)', 'warmup=3,min_reps=10,min_ms=50,flush_l2=1', "
                  "'2026-06-01T10:00:00Z', '2026-06-01T11:00:00Z')")
     for c in CANDIDATES:

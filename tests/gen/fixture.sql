@@ -10,7 +10,7 @@
 -- Times follow simple cost formulas so the winners differ across the grid
 -- without ties.
 
-INSERT INTO device VALUES
+INSERT INTO device (id, vendor, arch, cu_count, name, memory_bytes, driver_version, runtime_version) VALUES
   (1, 'amd', 'gfx1250', 256, 'AMD Instinct MI450 (fixture)', 309237645312,
    'rocm 7.2.0', 'hip 7.2.0');
 
@@ -28,7 +28,7 @@ INSERT INTO candidate VALUES
    'd4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4', 3,
    'head_dim_mask=0x8,q_dtype_mask=0x4,kv_dtype_mask=0x4,block_size_mask=0x100,sinks=1,window=0,causal=2,max_seqlen_q=1,gqa_exact=8');
 
-INSERT INTO run VALUES
+INSERT INTO run (id, device_id, backend, tuner_version, git_revision, command_line, timing_policy, started_at, ended_at) VALUES
   (1, 1, 'host', '0.1.0', 'fixture', 'ar_tune --grid fixture-a',
    'warmup=3,min_reps=10,min_ms=50,flush_l2=1', '2026-05-01T10:00:00Z', '2026-05-01T10:30:00Z'),
   (2, 1, 'host', '0.1.0', 'fixture', 'ar_tune --grid fixture-b',

@@ -190,9 +190,11 @@ def mixed_devices(ctx):
     """Two device classes: refused with the classes listed; --device picks."""
     db = ctx.fixture()
     sql(db,
-        "INSERT INTO device VALUES (2, 'nvidia', 'sm_90', 132, 'NVIDIA H100 80GB HBM3', "
+        "INSERT INTO device (id, vendor, arch, cu_count, name, memory_bytes, "
+        "driver_version, runtime_version) VALUES (2, 'nvidia', 'sm_90', 132, 'NVIDIA H100 80GB HBM3', "
         "85520809984, '560.35', '12.6')",
-        "INSERT INTO run VALUES (3, 2, 'cuda', '0.1.0', NULL, 'ar_tune', "
+        "INSERT INTO run (id, device_id, backend, tuner_version, git_revision, "
+        "command_line, timing_policy, started_at, ended_at) VALUES (3, 2, 'cuda', '0.1.0', NULL, 'ar_tune', "
         "'warmup=3,min_reps=10,min_ms=50,flush_l2=1', '2026-05-02T10:00:00Z', NULL)",
         "INSERT INTO measurement (run_id, device_id, candidate_id, shape_id, status, "
         "median_us, reps, measured_at) VALUES (3, 2, 2, 1, 'ok', 3.5, 10, "
@@ -252,7 +254,8 @@ def stale(ctx):
     sql(db,
         "INSERT INTO candidate SELECT 9, name, family, params, '%s', legacy_route, caps "
         "FROM candidate WHERE name = 'paged.bm64'" % new_hash,
-        "INSERT INTO run VALUES (9, 1, 'host', '0.1.1', NULL, 'ar_tune', "
+        "INSERT INTO run (id, device_id, backend, tuner_version, git_revision, "
+        "command_line, timing_policy, started_at, ended_at) VALUES (9, 1, 'host', '0.1.1', NULL, 'ar_tune', "
         "'warmup=3,min_reps=10,min_ms=50,flush_l2=1', '2026-06-01T10:00:00Z', NULL)",
         "INSERT INTO measurement (run_id, device_id, candidate_id, shape_id, status, "
         "median_us, reps, measured_at) VALUES (9, 1, 9, 1, 'ok', 1.5, 10, "

@@ -1,0 +1,138 @@
+/*
+** store_upgrade.c -- schema upgrades of an attnroute db (see store_upgrade.h).
+**
+** v1 -> v2:
+**   device gets host, device_index, uuid (so two identical GPUs are two rows)
+**     and a UNIQUE key that includes them: the table is rebuilt (SQLite cannot
+**     change a table's constraints), ids kept, the view best_ok dropped first
+**     and recreated from its stored text after.
+**   run gets plan_hash, plan_shapes, shard_index, shard_count (ADD COLUMN).
+** Existing rows get the columns' defaults ('' and 0).
+*/
+#include "store_upgrade.h"
+
+#include <sqlite3.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+
+static const char *const v1_to_v2_device[] = {
+  "CREATE TABLE device_v2 (\n"
+  "  id              INTEGER PRIMARY KEY,\n"
+  "  vendor          TEXT NOT NULL,\n"
+  "  arch            TEXT NOT NULL,\n"
+  "  cu_count        INTEGER NOT NULL,\n"
+  "  name            TEXT NOT NULL,\n"
+  "  memory_bytes    INTEGER NOT NULL,\n"
+  "  driver_version  TEXT NOT NULL,\n"
+  "  runtime_version TEXT NOT NULL,\n"
+  "  host            TEXT NOT NULL DEFAULT '',\n"
+  "  device_index    INTEGER NOT NULL DEFAULT 0,\n"
+  "  uuid            TEXT NOT NULL DEFAULT '',\n"
+  "  UNIQUE (vendor, arch, cu_count, name, memory_bytes, driver_version, runtime_version,\n"
+  "          host, device_index, uuid)\n"
+  ")",
+  "INSERT INTO device_v2 (id, vendor, arch, cu_count, name, memory_bytes, driver_version,"
+  " runtime_version) SELECT id, vendor, arch, cu_count, name, memory_bytes, driver_version,"
+  " runtime_version FROM device",
+  "DROP TABLE device",
+  "ALTER TABLE device_v2 RENAME TO device",
+  "ALTER TABLE run ADD COLUMN plan_hash TEXT NOT NULL DEFAULT ''",
+  "ALTER TABLE run ADD COLUMN plan_shapes INTEGER NOT NULL DEFAULT 0",
+  "ALTER TABLE run ADD COLUMN shard_index INTEGER NOT NULL DEFAULT 0",
+  "ALTER TABLE run ADD COLUMN shard_count INTEGER NOT NULL DEFAULT 0",
+  NULL,
+};
+
+static int column_exists(sqlite3 *db, const char *table, const char *column, int *exists) {
+  char sql[128];
+  sqlite3_stmt *st = NULL;
+  snprintf(sql, sizeof sql, "SELECT 1 FROM pragma_table_info('%s') WHERE name = ?1", table);
+  int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 1, column, -1, SQLITE_STATIC);
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_step(st);
+    *exists = rc == SQLITE_ROW;
+    rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
+/* The stored CREATE text of a view, malloc'd, or NULL (*rc set on error). */
+static char *view_sql(sqlite3 *db, const char *name, int *rc) {
+  sqlite3_stmt *st = NULL;
+  char *out = NULL;
+  *rc = sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_master WHERE type = 'view' AND name = ?1", -1, &st, NULL);
+  if (*rc == SQLITE_OK) *rc = sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+  if (*rc == SQLITE_OK) {
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+      const char *t = (const char *)sqlite3_column_text(st, 0);
+      out = malloc(strlen(t) + 1);
+      if (out) strcpy(out, t);
+      else *rc = SQLITE_NOMEM;
+    } else if (r != SQLITE_DONE && r != SQLITE_ROW) {
+      *rc = r;
+    }
+  }
+  sqlite3_finalize(st);
+  return out;
+}
+
+static int v1_to_v2(sqlite3 *db, char *doing, size_t doinglen) {
+  int rc, has_uuid = 0;
+  rc = column_exists(db, "device", "uuid", &has_uuid);
+  if (rc != SQLITE_OK) {
+    snprintf(doing, doinglen, "reading the device table's columns");
+    return rc;
+  }
+  if (has_uuid) return SQLITE_OK; /* nothing of ours to do */
+  char *view = view_sql(db, "best_ok", &rc);
+  if (rc != SQLITE_OK) {
+    snprintf(doing, doinglen, "reading the view best_ok");
+    return rc;
+  }
+  if (view) rc = sqlite3_exec(db, "DROP VIEW best_ok", NULL, NULL, NULL);
+  for (int i = 0; rc == SQLITE_OK && v1_to_v2_device[i]; i++) {
+    rc = sqlite3_exec(db, v1_to_v2_device[i], NULL, NULL, NULL);
+    if (rc != SQLITE_OK) snprintf(doing, doinglen, "upgrading to schema 2 (%.60s...)", v1_to_v2_device[i]);
+  }
+  if (rc == SQLITE_OK && view) {
+    rc = sqlite3_exec(db, view, NULL, NULL, NULL);
+    if (rc != SQLITE_OK) snprintf(doing, doinglen, "recreating the view best_ok");
+  }
+  free(view);
+  return rc;
+}
+
+int ar_store_upgrade(sqlite3 *db, char *doing, size_t doinglen) {
+  int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+  if (rc != SQLITE_OK) {
+    snprintf(doing, doinglen, "starting the schema upgrade");
+    return rc;
+  }
+  sqlite3_stmt *st = NULL;
+  int64_t version = 0;
+  rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+  if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) version = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_OK) snprintf(doing, doinglen, "reading user_version");
+  if (rc == SQLITE_OK && version < 2) rc = v1_to_v2(db, doing, doinglen);
+  if (rc == SQLITE_OK && version < AR_STORE_SCHEMA_VERSION) {
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", AR_STORE_SCHEMA_VERSION);
+    rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    if (rc != SQLITE_OK) snprintf(doing, doinglen, "setting user_version");
+  }
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) snprintf(doing, doinglen, "committing the schema upgrade");
+  }
+  if (rc != SQLITE_OK) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+  return rc;
+}
