@@ -233,7 +233,14 @@ def merge_refusals(ctx):
         f.write(text.replace("num_seqs 1 2", "num_seqs 1 3"))
     foreign = ctx.path("foreign1.db")
     ctx.tune(foreign, "--shard", "1/3", grid=other_grid)
-    refused([out, foreign, parts[1], parts[2]], "shards of another grid")
+    refused([out, foreign, parts[1], parts[2]], "shard of another grid")
+    # Complete shard sets of two plans merge.
+    foreign_parts = [foreign] + [ctx.path("foreign%d.db" % k) for k in (2, 3)]
+    for k, db in ((2, foreign_parts[1]), (3, foreign_parts[2])):
+        ctx.tune(db, "--shard", "%d/3" % k, grid=other_grid)
+    ctx.merge("--quiet", out, *parts, *foreign_parts)
+    check(len({r[0] for r in rows(out, "SELECT plan_hash FROM run")}) == 2, "two plans not merged")
+    os.remove(out)
     full = full_run(ctx)
     refused([out, full] + parts, "unsharded run")
     moved = ctx.path("moved.db")

@@ -123,6 +123,7 @@ static int has_table(sqlite3 *db, const char *schema, const char *table) {
 typedef struct shard_seen {
   char plan_hash[80];
   int k, n, input;
+  long long plan_shapes;
 } shard_seen;
 
 typedef struct class_seen {
@@ -135,7 +136,6 @@ typedef struct check_state {
   int nshards, cap_shards;
   class_seen classes[64];
   int nclasses;
-  long long plan_shapes;
 } check_state;
 
 static int check_input(merge_ctx *m, int i, check_state *cs) {
@@ -220,7 +220,7 @@ static int check_input(merge_ctx *m, int i, check_state *cs) {
       s->k = sqlite3_column_int(st, 2);
       s->n = sqlite3_column_int(st, 3);
       s->input = i;
-      if (s->n > 0 && sqlite3_column_int64(st, 1) > cs->plan_shapes) cs->plan_shapes = sqlite3_column_int64(st, 1);
+      s->plan_shapes = sqlite3_column_int64(st, 1);
     }
     sqlite3_finalize(st);
   }
@@ -229,26 +229,18 @@ done:
   return code;
 }
 
-/* The shard rules over what check_input collected. */
-static int check_shards(merge_ctx *m, const check_state *cs) {
-  const shard_seen *first = NULL;
-  for (int i = 0; i < cs->nshards; i++)
-    if (cs->shards[i].n > 0) {
-      first = &cs->shards[i];
-      break;
-    }
-  if (!first) return 0; /* no shards: run dbs merge freely */
+/* The shard rules over what check_input collected, plan by plan: a plan
+** that has shards must have each part 1..N in exactly one input, all with
+** the same N, and no unsharded run next to them. */
+static int check_plan(merge_ctx *m, const check_state *cs, const shard_seen *first, int nplans) {
   const char *const *in = m->o->inputs;
+  const char *other = nplans > 1 ? " (the inputs hold shards of several plans: a shard of another grid?"
+                                   " every plan's shards must all be given)"
+                                 : "";
   int n = first->n;
   for (int i = 0; i < cs->nshards; i++) {
     const shard_seen *s = &cs->shards[i];
-    if (strcmp(s->plan_hash, first->plan_hash) != 0) {
-      if (s->n > 0)
-        return fail(m, 2, "%s holds shard %d/%d of plan %.12s, but %s holds shard %d/%d of plan %.12s: "
-                          "shards of another grid",
-                    in[s->input], s->k, s->n, s->plan_hash, in[first->input], first->k, first->n, first->plan_hash);
-      continue; /* an unsharded run of another plan: a run db, merged as is */
-    }
+    if (strcmp(s->plan_hash, first->plan_hash) != 0) continue;
     if (s->n == 0)
       return fail(m, 2, "%s holds an unsharded run of plan %.12s, which overlaps its shards (%s holds shard %d/%d)",
                   in[s->input], s->plan_hash, in[first->input], first->k, first->n);
@@ -262,10 +254,10 @@ static int check_shards(merge_ctx *m, const check_state *cs) {
   int code = 0;
   for (int i = 0; i < cs->nshards && !code; i++) {
     const shard_seen *s = &cs->shards[i];
-    if (s->n != n || strcmp(s->plan_hash, first->plan_hash)) continue;
+    if (strcmp(s->plan_hash, first->plan_hash)) continue;
     if (owner[s->k - 1] >= 0 && owner[s->k - 1] != s->input)
-      code = fail(m, 2, "overlapping shards: shard %d/%d is in both %s and %s", s->k, n, in[owner[s->k - 1]],
-                  in[s->input]);
+      code = fail(m, 2, "overlapping shards: shard %d/%d of plan %.12s is in both %s and %s", s->k, n, s->plan_hash,
+                  in[owner[s->k - 1]], in[s->input]);
     owner[s->k - 1] = s->input;
   }
   if (!code) {
@@ -279,14 +271,35 @@ static int check_shards(merge_ctx *m, const check_state *cs) {
           used += (size_t)snprintf(missing + used, sizeof missing - used, "%s%d/%d", used ? ", " : "", k + 1, n);
       }
     if (nmissing)
-      code = fail(m, 2, "missing shards of plan %.12s: %s (%d of %d; give every shard's db)", first->plan_hash,
-                  missing, nmissing, n);
+      code = fail(m, 2, "missing shards of plan %.12s: %s (%d of %d; give every shard's db)%s", first->plan_hash,
+                  missing, nmissing, n, other);
   }
   if (!code && !m->o->quiet)
     fprintf(m->report, "plan %.12s: shards 1..%d of %d, one per input (%lld shapes in the plan)\n",
-            first->plan_hash, n, n, cs->plan_shapes);
+            first->plan_hash, n, n, first->plan_shapes);
   free(owner);
   return code;
+}
+
+static int check_shards(merge_ctx *m, const check_state *cs) {
+  int nplans = 0;
+  for (int i = 0; i < cs->nshards; i++) {
+    if (cs->shards[i].n == 0) continue;
+    int seen = 0;
+    for (int k = 0; k < i && !seen; k++)
+      seen = cs->shards[k].n > 0 && !strcmp(cs->shards[k].plan_hash, cs->shards[i].plan_hash);
+    nplans += !seen;
+  }
+  for (int i = 0; i < cs->nshards; i++) {
+    if (cs->shards[i].n == 0) continue;
+    int seen = 0;
+    for (int k = 0; k < i && !seen; k++)
+      seen = cs->shards[k].n > 0 && !strcmp(cs->shards[k].plan_hash, cs->shards[i].plan_hash);
+    if (seen) continue;
+    int code = check_plan(m, cs, &cs->shards[i], nplans);
+    if (code) return code;
+  }
+  return 0; /* unsharded runs of plans without shards: run dbs, merged as they are */
 }
 
 static int check_classes(merge_ctx *m, const check_state *cs) {

@@ -7,10 +7,11 @@
 **   - every input is an attnroute db of a schema version this build reads;
 **   - one device class (vendor, arch, cu_count) over all inputs, unless
 **     allow_mixed_devices;
-**   - shards (runs with --shard K/N): all of one plan (same plan hash, same
-**     N), each part 1..N in exactly one input; a part in two inputs, a part
-**     missing, a shard of another plan, or an unsharded run of the sharded
-**     plan next to its shards is refused.
+**   - shards (runs with --shard K/N), plan by plan (plan hash): one N, each
+**     part 1..N in exactly one input; a part in two inputs, a part missing
+**     (a stray shard of another grid leaves its plan's other parts
+**     missing), or an unsharded run of a sharded plan next to its shards is
+**     refused.  Complete shard sets of several plans merge.
 ** Then everything is copied into a temporary file beside OUT in one
 ** transaction, which is renamed over OUT when complete: devices, candidates,
 ** shapes and runs keep their provenance (a candidate whose description
