@@ -224,18 +224,22 @@ def siblings(ctx):
     check("\nmemory_mib 294912\nproduct AMD%20Instinct%20MI450%20(fixture)\n" in t,
           "text format lacks memory_mib / product")
     sql(db,
-        "INSERT INTO device VALUES (2, 'amd', 'gfx1250', 256, 'AMD  instinct MI450 (fixture)', "
+        "INSERT INTO device (id, vendor, arch, cu_count, name, memory_bytes, "
+        "driver_version, runtime_version) VALUES (2, 'amd', 'gfx1250', 256, 'AMD  instinct MI450 (fixture)', "
         "309237645312 - 1048576 * 100, 'rocm 7.3.0', 'hip 7.3.0')",
-        "INSERT INTO run VALUES (3, 2, 'hip', '0.1.0', NULL, 'ar_tune', "
+        "INSERT INTO run (id, device_id, backend, tuner_version, git_revision, "
+        "command_line, timing_policy, started_at, ended_at) VALUES (3, 2, 'hip', '0.1.0', NULL, 'ar_tune', "
         "'warmup=3,min_reps=10,min_ms=50,flush_l2=1', '2026-05-02T10:00:00Z', NULL)",
         "INSERT INTO measurement (run_id, device_id, candidate_id, shape_id, status, "
         "median_us, reps, measured_at) VALUES (3, 2, 2, 1, 'ok', 3.5, 10, "
         "'2026-05-02T10:01:00Z')")
     ctx.gen_ok(db, ctx.path("driver_update.h"))
     sql(db,
-        "INSERT INTO device VALUES (3, 'amd', 'gfx1250', 256, 'AMD Instinct MI455 (fixture)', "
+        "INSERT INTO device (id, vendor, arch, cu_count, name, memory_bytes, "
+        "driver_version, runtime_version) VALUES (3, 'amd', 'gfx1250', 256, 'AMD Instinct MI455 (fixture)', "
         "412316860416, 'rocm 7.2.0', 'hip 7.2.0')",
-        "INSERT INTO run VALUES (4, 3, 'hip', '0.1.0', NULL, 'ar_tune', "
+        "INSERT INTO run (id, device_id, backend, tuner_version, git_revision, "
+        "command_line, timing_policy, started_at, ended_at) VALUES (4, 3, 'hip', '0.1.0', NULL, 'ar_tune', "
         "'warmup=3,min_reps=10,min_ms=50,flush_l2=1', '2026-05-03T10:00:00Z', NULL)",
         "INSERT INTO measurement (run_id, device_id, candidate_id, shape_id, status, "
         "median_us, reps, measured_at) VALUES (4, 3, 2, 1, 'ok', 3.0, 10, "
