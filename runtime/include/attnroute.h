@@ -487,9 +487,10 @@ ATTNROUTE_API void attnroute_miss_count(void *user, const attnroute_problem *pro
 ** without a newline, e.g. "head_dim=64 sinks=1 window=-1 block=16
 ** dtype=bf16 kv_dtype=bf16 causal=1 num_seqs=4 seqlen_q=100 cached=3000
 ** q_heads=64 kv_heads=8" (seqlen_q = max_seqlen_q, cached = max_seqlen_k -
-** max_seqlen_q).  Like snprintf: returns the line's length, writes at most
-** size - 1 characters and a NUL into buf (nothing when size is 0), so a
-** return value >= size means truncated; returns -1 (buf untouched) for a NULL
+** max_seqlen_q; the ragged totals are not on the line: a ragged batch is
+** written in its uniform, longest form).  Like snprintf: returns the line's
+** length, writes at most size - 1 characters and a NUL into buf (nothing
+** when size is 0), so a return value >= size means truncated; returns -1 (buf untouched) for a NULL
 ** or invalid problem.  No allocation. */
 ATTNROUTE_API int attnroute_problem_shape_line(const attnroute_problem *p, char *buf,
                                                size_t size);
