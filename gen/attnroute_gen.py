@@ -12,6 +12,7 @@ gives the same bytes (no dates, no row ids, no absolute paths).
                      [--allow-stale] [--lookup nearest_log|floor|tree|auto]
                      [--ragged-key auto|longest|mean|equiv] [--edge auto|legacy|clamp]
                      [--topk N] [--library LIB.so [--cc CC] [--include-dir DIR]]
+                     [--previous OLD_DB] [--min-gain PCT]
 
 -o writes the header, --text the same table in the text format below (for
 tools/eval's attnroute-eval, which loads a table at run time), --library a
@@ -38,6 +39,15 @@ answered by the legacy policy post-1345 at the call's step (--ragged-key and
 key and the default edge rules (clamp num_seqs, seqlen_q and cached; the
 legacy gate past the head axes).  The header comment of each class gives
 the times that chose them.
+
+Winner rule (noise): a cell's first candidate is its incumbent -- the pick
+of the previous table (--previous OLD_DB, the db that table came from; when
+re-tuning into a db, a copy of it as it was) or else the candidate standing
+in for the route the post-1345 gates take there -- unless the fastest beats
+it by more than max(--min-gain (default 1%), the larger of the two
+half-spreads (p90 - p10) / 2 / median): each median outside the other's
+spread.  The rest follow in measured order, equal times by name.  The
+header says how many cells kept their incumbent so.
 
 Exit status: 0 written, 2 bad input (not an attnroute db, newer schema,
 mixed device classes, stale candidates, malformed rows) or an output that
@@ -127,6 +137,12 @@ STATIC = ("head_dim", "q_dtype", "kv_dtype", "has_sinks", "sliding_window",
 
 # attnroute_dtype values, with the spellings a db may use.
 DTYPE_CODES = {"bf16": 0, "fp16": 1, "fp8_e4m3": 2, "fp32": 3}
+
+# Winner rule: the cell's incumbent (the previous table's pick with
+# --previous, else the legacy stand-in of the post-1345 gates) keeps first
+# place unless the fastest beats it by more than the largest of MIN_GAIN and
+# the two candidates' measured half-spreads ((p90 - p10) / 2 / median).
+DEFAULT_MIN_GAIN = 0.01
 DTYPE_ALIASES = {
     "bf16": "bf16", "bfloat16": "bf16",
     "fp16": "fp16", "f16": "fp16", "half": "fp16", "float16": "fp16",
@@ -490,8 +506,10 @@ def shape_axes(s):
     return static, axes, seqs
 
 
-def load_model(path, device=None, allow_stale=False):
-    """Read db path into the table model (a dict); GenError on bad input."""
+def load_model(path, device=None, allow_stale=False, previous=None, min_gain=DEFAULT_MIN_GAIN):
+    """Read db path into the table model (a dict); GenError on bad input.
+    previous: the model of the previous table's db (its picks are the
+    incumbents of the winner rule), or None (the legacy stand-ins are)."""
     conn = open_db(path)
     try:
         rows = read_rows(conn, path)
@@ -598,6 +616,7 @@ def load_model(path, device=None, allow_stale=False):
         calls = trace_calls.get(r["shape_id"], [])
         if seqs is None and not calls:
             c["shapes"].setdefault(axes, {})[r["cand"][0]] = (m["status"], m["median_us"])
+            c.setdefault("spread", {}).setdefault(axes, {})[r["cand"][0]] = (m["p10_us"], m["p90_us"])
         else:
             c["calib"].setdefault((axes, seqs), {})[r["cand"][0]] = (m["status"], m["median_us"])
             calls_of[(static, axes, seqs)] = calls
@@ -640,6 +659,7 @@ def load_model(path, device=None, allow_stale=False):
             "axes": axes,
             "shapes": shapes,   # axes tuple -> {name: (status, median_us)}
             "cells": cells,     # axes tuple -> [(name, median_us)] fastest first
+            "spread": cls[static].get("spread", {}),  # axes tuple -> {name: (p10, p90)}
             "family": family,   # candidate name -> family, for kept()
             "lookup": DEFAULT_LOOKUP,
             "calib": calib,     # ragged shapes and trace calls (calib_entry)
@@ -651,6 +671,9 @@ def load_model(path, device=None, allow_stale=False):
         raise GenError("%s: no candidate measured ok on any shape of %s:%d (every "
                        "measurement unsupported or failed); nothing to make a table of"
                        % (path, chosen[0], chosen[1]))
+
+    rule = settle_winners(class_list, cand_list, previous, min_gain)
+
     dump = [json.dumps([r["device"], r["cand"], r["shape"], r["meas"],
                         [r["run"][0], r["run"][1]]]) for r in used]
     used_ids = {r["shape_id"]: r["shape"] for r in used}
@@ -673,6 +696,7 @@ def load_model(path, device=None, allow_stale=False):
         "tuner_versions": sorted(tuners),
         "newest_measurement": newest_time,
         "content_sha256": content,
+        "winner_rule": rule,
     }
 
 
@@ -696,6 +720,77 @@ def calib_entry(static, point, seqs, calls, meas):
         steps[step] = steps.get(step, 0) + 1
     return {"point": point, "seqs": seqs, "problem": problem,
             "steps": steps or {"auto": 1}, "meas": meas}
+
+
+def half_spread(p10, p90, median):
+    """(p90 - p10) / 2 / median; 0 when a quantile is missing or the three
+    are not in order (p10 <= median <= p90: a row edited by hand)."""
+    if p10 is None or p90 is None or not median or median <= 0 or not p10 <= median <= p90:
+        return 0.0
+    return (p90 - p10) / 2.0 / median
+
+
+def displaces(klass, point, challenger, incumbent, min_gain):
+    """True when challenger ((name, median)) beats incumbent by more than
+    noise: its gain over the incumbent exceeds max(min_gain, the larger
+    half-spread of the two) -- each median lies outside the other's spread."""
+    sp = klass["spread"].get(point, {})
+    noise = max(half_spread(*(sp.get(n) or (None, None)), t) for n, t in (challenger, incumbent))
+    return incumbent[1] - challenger[1] > max(min_gain, noise) * incumbent[1]
+
+
+def legacy_standin(candidates, static, point):
+    """Name of the candidate standing in for the route the post-1345 gates
+    pick at point (default engine env), or None."""
+    legacy = import_legacy()
+    ns, sq, cached, hq, gqa = point
+    p = legacy.problem(ns, sq, sq + cached, hq, hq // gqa, static["head_dim"],
+                       DTYPE_CODES[static["q_dtype"]], DTYPE_CODES[static["kv_dtype"]],
+                       static["has_sinks"], static["sliding_window"],
+                       static["kv_block_size"], static["causal"])
+    route = legacy.legacy_route(legacy.POLICY_POST_1345, p)
+    bit = static["head_dim"] // 16 - 1
+    for c in candidates:
+        if c["legacy_route"] == route and 0 <= bit < 32 and c["caps"]["head_dim_mask"] >> bit & 1:
+            return c["name"]
+    return None
+
+
+def settle_winners(class_list, cand_list, previous, min_gain):
+    """Apply the winner rule to every cell of class_list in place: the
+    incumbent moves to first place when the fastest does not beat it beyond
+    noise (the rest keep their measured order).  Records per class
+    klass["held"][point] = (incumbent, fastest, gain).  Returns the rule as
+    text (header comment, JSON provenance)."""
+    prev_picks = {}
+    if previous is not None:
+        for pk in previous["classes"]:
+            prev_picks[pk["static_key"]] = {pt: r[0][0] for pt, r in pk["cells"].items() if r}
+    for k in class_list:
+        held = {}
+        picks = prev_picks.get(k["static_key"], {})
+        for point in sorted(k["cells"]):
+            ranked = k["cells"][point]
+            if len(ranked) < 2:
+                continue
+            names = [n for n, _ in ranked]
+            inc = picks.get(point)
+            if inc not in names:
+                inc = legacy_standin(cand_list, k["static"], point)
+            if inc is None or inc not in names or names[0] == inc:
+                continue
+            at = names.index(inc)
+            if not displaces(k, point, ranked[0], ranked[at], min_gain):
+                held[point] = (inc, names[0], ranked[at][1] / ranked[0][1] - 1.0)
+                k["cells"][point] = [ranked[at]] + ranked[:at] + ranked[at + 1:]
+        k["held"] = held
+    source = "legacy stand-in (post-1345 gates)"
+    if previous is not None:
+        source = ("previous table (db content sha256:%s), else the legacy stand-in "
+                  "(post-1345 gates)" % previous["content_sha256"])
+    return ("incumbent %s keeps first place unless the fastest is faster by more than "
+            "max(%g, the larger half-spread (p90-p10)/2/median of the two); ties: name order"
+            % (source, min_gain))
 
 
 # --------------------------------------------------------------------------
@@ -1067,6 +1162,7 @@ def provenance_dict(model):
         "timing_policies": model["timing_policies"],
         "tuner_versions": model["tuner_versions"],
         "newest_measurement": model["newest_measurement"],
+        "winner_rule": model["winner_rule"],
     }
 
 
@@ -1248,6 +1344,7 @@ def render_header(model, name, cmdline, topk):
     w("** tuner: %s" % comment_text(", ".join(model["tuner_versions"])))
     for p in model["timing_policies"]:
         w("** timing policy: %s" % comment_text(p))
+    w("** winner rule: %s" % comment_text(model["winner_rule"]))
     w("**")
     w("** candidates (index, name, legacy route, code hash):")
     for i, c in enumerate(model["candidates"]):
@@ -1269,6 +1366,10 @@ def render_header(model, name, cmdline, topk):
         w("**   cells: %d (%d with a winner, %d empty)" % (ncells, filled, ncells - filled))
         for n in sorted(wins, key=lambda n: (-wins[n], n)):
             w("**     %5d  %s" % (wins[n], comment_text(n)))
+        held = k.get("held") or {}
+        if held:
+            w("**   incumbent kept within noise: %d cells (the fastest was up to %.2f%% faster)"
+              % (len(held), 100.0 * max(g for _, _, g in held.values())))
         for line in holdout_lines(k):
             w("**   " + line)
         for line in batch_rule_lines(k):
@@ -1760,6 +1861,12 @@ def main(argv=None):
     ap.add_argument("--edge", default="auto", choices=tuple(EDGE_CHOICES),
                     help="edge rules of every class (auto: by measurement on the "
                     "db's shapes past the grid's edges, else the default)")
+    ap.add_argument("--previous", metavar="DB",
+                    help="db of the previous table: its picks are the incumbents "
+                    "of the winner rule (default: the legacy stand-ins)")
+    ap.add_argument("--min-gain", type=float, default=100.0 * DEFAULT_MIN_GAIN, metavar="PCT",
+                    help="least gain in percent a candidate needs over the incumbent, "
+                    "beyond the measured spread (default %(default)g)")
     ap.add_argument("--topk", type=int, default=TOPK,
                     help="candidates kept per cell, 1..%d" % TOPK)
     ap.add_argument("--library", metavar="LIB",
@@ -1780,7 +1887,12 @@ def main(argv=None):
             if path:
                 check_output_path(path, what)
         device = parse_device_arg(args.device) if args.device else None
-        model = load_model(args.db, device, args.allow_stale)
+        if not 0.0 <= args.min_gain < 100.0:
+            raise GenError("--min-gain %g: must be 0 <= PCT < 100" % args.min_gain)
+        previous = None
+        if args.previous:
+            previous = load_model(args.previous, device, True, None, args.min_gain / 100.0)
+        model = load_model(args.db, device, args.allow_stale, previous, args.min_gain / 100.0)
         apply_lookup(model, args.lookup, args.topk, args.ragged_key, args.edge)
         name = args.name or identifier("attnroute_table_%s_%d" % (model["arch"],
                                                                  model["cu_count"]))

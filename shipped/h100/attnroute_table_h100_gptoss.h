@@ -11,6 +11,7 @@
 ** newest measurement: 2026-11-24T18:38:32.125Z
 ** tuner: attnroute-tune 0.1.0
 ** timing policy: warmup=3,min_reps=10,min_ms=20,max_reps=300,max_ms=400,flush_cache=1,prune=4,tol=0.02,clock=events,inputs=fresh_random_per_shape
+** winner rule: incumbent legacy stand-in (post-1345 gates) keeps first place unless the fastest is faster by more than max(0.01, the larger half-spread (p90-p10)/2/median of the two); ties: name order
 **
 ** candidates (index, name, legacy route, code hash):
 **    0 dense_sink.gather.bm128.d128 dense_sink_asm   d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8
@@ -44,20 +45,21 @@
 **   gqa        8
 **   cells: 770 (686 with a winner, 84 empty)
 **       179  paged.bm64.d64
-**       175  dense_sink.gather.bm64.d64
-**       133  paged_decode.w8.auto.d64
-**        45  paged.bm128.d64
-**        40  dense_sink.gather_page.bm128.d64
-**        33  dense_sink.gather.bm128.d64
+**       169  dense_sink.gather.bm64.d64
+**       127  paged_decode.w8.auto.d64
+**        74  dense_sink.gather.bm128.d64
+**        44  paged.bm128.d64
 **        31  paged_decode.w4m2.auto.d64
-**        22  paged.bm128w8.d64
-**        17  paged_decode.w4.s16.d64
-**         6  paged_decode.w4.auto.d64
+**        24  paged_decode.w4.s16.d64
+**        21  paged.bm128w8.d64
+**         7  dense_sink.gather_page.bm128.d64
 **         5  dense_sink.gather.bm128w8.d64
+**         5  paged_decode.w4.auto.d64
+**   incumbent kept within noise: 48 cells (the fastest was up to 6.47% faster)
 **   held-out slowdown (hide one interior axis value, predict its cells from the rest):
-**     nearest_log geomean 1.0216 max 1.9342 (1484 cells scored, 14 unanswered)
-**     floor       geomean 1.0306 max 1.9342 (1498 cells scored, 0 unanswered)  <- used
-**     tree        geomean 1.0211 max 1.9342 (1498 cells scored, 0 unanswered)
+**     nearest_log geomean 1.0218 max 1.9342 (1484 cells scored, 14 unanswered)
+**     floor       geomean 1.0313 max 1.9342 (1498 cells scored, 0 unanswered)  <- used
+**     tree        geomean 1.0204 max 1.9342 (1498 cells scored, 0 unanswered)
 **   ragged key: longest; edge rules (clamp to the edge cell): num_seqs, seqlen_q, cached
 **     no ragged shapes or trace calls in the db: key longest, edge rules by default (clamp num_seqs, seqlen_q, cached; legacy for the heads)
 **
@@ -68,21 +70,22 @@
 **   q_heads    8 64
 **   gqa        8
 **   cells: 300 (250 with a winner, 50 empty)
-**       153  paged.bm64.d64
-**        40  dense_sink.gather.bm64.d64
+**       167  paged.bm64.d64
 **        28  paged_decode.w8.auto.d64
+**        26  dense_sink.gather.bm64.d64
 **        15  paged_decode.w4m2.auto.d64
 **        13  paged_decode.w4.auto.d64
 **         1  dense_sink.gather.bm128.d64
+**   incumbent kept within noise: 14 cells (the fastest was up to 10.90% faster)
 **   held-out slowdown (hide one interior axis value, predict its cells from the rest):
-**     nearest_log geomean 1.0298 max 1.7070 (490 cells scored, 0 unanswered)
-**     floor       geomean 1.0239 max 1.7070 (490 cells scored, 0 unanswered)  <- used
-**     tree        geomean 1.0298 max 1.7070 (490 cells scored, 0 unanswered)
+**     nearest_log geomean 1.0296 max 1.7070 (490 cells scored, 0 unanswered)
+**     floor       geomean 1.0238 max 1.7070 (490 cells scored, 0 unanswered)  <- used
+**     tree        geomean 1.0269 max 1.7070 (490 cells scored, 0 unanswered)
 **   ragged key: longest; edge rules (clamp to the edge cell): num_seqs, seqlen_q, cached
 **     no ragged shapes or trace calls in the db: key longest, edge rules by default (clamp num_seqs, seqlen_q, cached; legacy for the heads)
 */
 /* attnroute-table-json
-{"candidates":[{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":0,"name":"dense_sink.gather.bm128.d128"},{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":0,"name":"dense_sink.gather.bm128.d64"},{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":-1,"name":"dense_sink.gather.bm128w8.d128"},{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":-1,"name":"dense_sink.gather.bm128w8.d64"},{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":-1,"name":"dense_sink.gather.bm64.d128"},{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":-1,"name":"dense_sink.gather.bm64.d64"},{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":-1,"name":"dense_sink.gather_page.bm128.d128"},{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":-1,"name":"dense_sink.gather_page.bm128.d64"},{"code_hash":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","legacy_route":-1,"name":"paged.bm128.d128"},{"code_hash":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","legacy_route":-1,"name":"paged.bm128.d64"},{"code_hash":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","legacy_route":-1,"name":"paged.bm128w8.d128"},{"code_hash":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","legacy_route":-1,"name":"paged.bm128w8.d64"},{"code_hash":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","legacy_route":1,"name":"paged.bm64.d128"},{"code_hash":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","legacy_route":1,"name":"paged.bm64.d64"},{"code_hash":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","legacy_route":-1,"name":"paged_decode.w4.auto.d128"},{"code_hash":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","legacy_route":-1,"name":"paged_decode.w4.auto.d64"},{"code_hash":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","legacy_route":2,"name":"paged_decode.w4.s16.d128"},{"code_hash":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","legacy_route":2,"name":"paged_decode.w4.s16.d64"},{"code_hash":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","legacy_route":-1,"name":"paged_decode.w4m2.auto.d128"},{"code_hash":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","legacy_route":-1,"name":"paged_decode.w4m2.auto.d64"},{"code_hash":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","legacy_route":-1,"name":"paged_decode.w8.auto.d128"},{"code_hash":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","legacy_route":-1,"name":"paged_decode.w8.auto.d64"}],"format":"attnroute-table-json","provenance":{"candidates":{"dense_sink.gather.bm128.d128":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","dense_sink.gather.bm128.d64":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","dense_sink.gather.bm128w8.d128":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","dense_sink.gather.bm128w8.d64":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","dense_sink.gather.bm64.d128":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","dense_sink.gather.bm64.d64":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","dense_sink.gather_page.bm128.d128":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","dense_sink.gather_page.bm128.d64":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","paged.bm128.d128":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","paged.bm128.d64":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","paged.bm128w8.d128":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","paged.bm128w8.d64":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","paged.bm64.d128":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","paged.bm64.d64":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","paged_decode.w4.auto.d128":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","paged_decode.w4.auto.d64":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","paged_decode.w4.s16.d128":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","paged_decode.w4.s16.d64":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","paged_decode.w4m2.auto.d128":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","paged_decode.w4m2.auto.d64":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","paged_decode.w8.auto.d128":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","paged_decode.w8.auto.d64":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec"},"content_sha256":"7ca39272378bd5de44a4cc628b26fef744b50d98b6ee8bea4cf6c97436aa720e","device_class":"sm_90:132","devices":[{"arch":"sm_90","cu_count":132,"driver_version":"cuda driver 13.0","memory_bytes":85017493504,"name":"NVIDIA H100 80GB HBM3","runtime_version":"cuda toolkit 13.0","vendor":"nvidia"}],"newest_measurement":"2026-11-24T18:38:32.125Z","timing_policies":["warmup=3,min_reps=10,min_ms=20,max_reps=300,max_ms=400,flush_cache=1,prune=4,tol=0.02,clock=events,inputs=fresh_random_per_shape"],"tuner_versions":["attnroute-tune 0.1.0"]},"version":1,"classes":[
+{"candidates":[{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":0,"name":"dense_sink.gather.bm128.d128"},{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":0,"name":"dense_sink.gather.bm128.d64"},{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":-1,"name":"dense_sink.gather.bm128w8.d128"},{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":-1,"name":"dense_sink.gather.bm128w8.d64"},{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":-1,"name":"dense_sink.gather.bm64.d128"},{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":-1,"name":"dense_sink.gather.bm64.d64"},{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":-1,"name":"dense_sink.gather_page.bm128.d128"},{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":-1,"name":"dense_sink.gather_page.bm128.d64"},{"code_hash":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","legacy_route":-1,"name":"paged.bm128.d128"},{"code_hash":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","legacy_route":-1,"name":"paged.bm128.d64"},{"code_hash":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","legacy_route":-1,"name":"paged.bm128w8.d128"},{"code_hash":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","legacy_route":-1,"name":"paged.bm128w8.d64"},{"code_hash":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","legacy_route":1,"name":"paged.bm64.d128"},{"code_hash":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","legacy_route":1,"name":"paged.bm64.d64"},{"code_hash":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","legacy_route":-1,"name":"paged_decode.w4.auto.d128"},{"code_hash":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","legacy_route":-1,"name":"paged_decode.w4.auto.d64"},{"code_hash":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","legacy_route":2,"name":"paged_decode.w4.s16.d128"},{"code_hash":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","legacy_route":2,"name":"paged_decode.w4.s16.d64"},{"code_hash":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","legacy_route":-1,"name":"paged_decode.w4m2.auto.d128"},{"code_hash":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","legacy_route":-1,"name":"paged_decode.w4m2.auto.d64"},{"code_hash":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","legacy_route":-1,"name":"paged_decode.w8.auto.d128"},{"code_hash":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","legacy_route":-1,"name":"paged_decode.w8.auto.d64"}],"format":"attnroute-table-json","provenance":{"candidates":{"dense_sink.gather.bm128.d128":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","dense_sink.gather.bm128.d64":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","dense_sink.gather.bm128w8.d128":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","dense_sink.gather.bm128w8.d64":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","dense_sink.gather.bm64.d128":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","dense_sink.gather.bm64.d64":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","dense_sink.gather_page.bm128.d128":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","dense_sink.gather_page.bm128.d64":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","paged.bm128.d128":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","paged.bm128.d64":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","paged.bm128w8.d128":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","paged.bm128w8.d64":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","paged.bm64.d128":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","paged.bm64.d64":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","paged_decode.w4.auto.d128":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","paged_decode.w4.auto.d64":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","paged_decode.w4.s16.d128":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","paged_decode.w4.s16.d64":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","paged_decode.w4m2.auto.d128":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","paged_decode.w4m2.auto.d64":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","paged_decode.w8.auto.d128":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","paged_decode.w8.auto.d64":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec"},"content_sha256":"7ca39272378bd5de44a4cc628b26fef744b50d98b6ee8bea4cf6c97436aa720e","device_class":"sm_90:132","devices":[{"arch":"sm_90","cu_count":132,"driver_version":"cuda driver 13.0","memory_bytes":85017493504,"name":"NVIDIA H100 80GB HBM3","runtime_version":"cuda toolkit 13.0","vendor":"nvidia"}],"newest_measurement":"2026-11-24T18:38:32.125Z","timing_policies":["warmup=3,min_reps=10,min_ms=20,max_reps=300,max_ms=400,flush_cache=1,prune=4,tol=0.02,clock=events,inputs=fresh_random_per_shape"],"tuner_versions":["attnroute-tune 0.1.0"],"winner_rule":"incumbent legacy stand-in (post-1345 gates) keeps first place unless the fastest is faster by more than max(0.01, the larger half-spread (p90-p10)\/2\/median of the two); ties: name order"},"version":1,"classes":[
 {"axes":{"cached":[0,16,128,1024,4096,16384,32768],"gqa":[8],"num_q_heads":[8,64],"num_seqs":[1,2,4,16,64],"seqlen_q":[1,4,8,16,32,64,128,256,1024,4096,8192]},"edge_clamp":63,"lookup":"floor","ragged_key":"longest","static":{"causal":1,"has_sinks":1,"head_dim":64,"kv_block_size":16,"kv_dtype":"bf16","q_dtype":"bf16","sliding_window":-1},"cells":[
 [1,1,0,8,8,[["dense_sink.gather.bm64.d64",6.432000081986189],["paged.bm64.d64",7.104000076651573],["paged_decode.w8.auto.d64",7.872000336647034],["dense_sink.gather.bm128w8.d64",8.031999692320824]]],
 [1,1,0,64,8,[["dense_sink.gather.bm64.d64",6.6559999249875546],["paged.bm64.d64",7.104000076651573],["paged_decode.w8.auto.d64",7.807999849319458],["dense_sink.gather.bm128w8.d64",8.128000423312187]]],
@@ -91,9 +94,9 @@
 [1,1,128,8,8,[["paged.bm64.d64",9.216000325977802],["paged.bm128w8.d64",10.816000401973724],["paged_decode.w8.auto.d64",11.231999844312668],["dense_sink.gather.bm64.d64",11.744000017642975]]],
 [1,1,128,64,8,[["paged.bm64.d64",9.503999724984169],["paged.bm128w8.d64",10.879999957978725],["paged_decode.w8.auto.d64",11.807999573647976],["dense_sink.gather.bm64.d64",12.44799979031086]]],
 [1,1,1024,8,8,[["paged_decode.w8.auto.d64",13.21600005030632],["paged_decode.w4.auto.d64",13.824000023305416],["dense_sink.gather.bm64.d64",21.727999672293663],["paged.bm64.d64",23.104000836610794]]],
-[1,1,1024,64,8,[["paged_decode.w8.auto.d64",14.720000326633453],["paged_decode.w4.auto.d64",15.168000012636185],["dense_sink.gather.bm64.d64",23.00800010561943],["paged.bm64.d64",24.159999564290047]]],
+[1,1,1024,64,8,[["paged_decode.w4.s16.d64",15.552000142633915],["paged_decode.w8.auto.d64",14.720000326633453],["dense_sink.gather.bm64.d64",23.00800010561943],["paged.bm64.d64",24.159999564290047]]],
 [1,1,4096,8,8,[["paged_decode.w4.s16.d64",18.464000895619392],["paged_decode.w8.auto.d64",20.22399939596653],["dense_sink.gather.bm64.d64",54.9440011382103],["paged.bm128w8.d64",69.66400146484375]]],
-[1,1,4096,64,8,[["paged_decode.w8.auto.d64",20.608000457286835],["paged_decode.w4.s16.d64",20.70399932563305],["dense_sink.gather.bm64.d64",59.967998415231705],["paged.bm128w8.d64",71.42399996519089]]],
+[1,1,4096,64,8,[["paged_decode.w4.s16.d64",20.70399932563305],["paged_decode.w8.auto.d64",20.608000457286835],["dense_sink.gather.bm64.d64",59.967998415231705],["paged.bm128w8.d64",71.42399996519089]]],
 [1,1,16384,8,8,[["paged_decode.w8.auto.d64",27.23200060427189],["paged_decode.w4.auto.d64",30.30399978160858],["dense_sink.gather.bm64.d64",187.8719925880432],["paged.bm128w8.d64",254.27201390266418]]],
 [1,1,16384,64,8,[["paged_decode.w8.auto.d64",34.20799970626831],["paged_decode.w4.auto.d64",38.24000060558319],["dense_sink.gather.bm64.d64",213.8880044221878],["paged.bm128w8.d64",257.9520046710968]]],
 [1,1,32768,8,8,[["paged_decode.w8.auto.d64",32.607998698949814],["paged_decode.w4.auto.d64",36.22400015592575],["dense_sink.gather.bm64.d64",365.664005279541],["paged.bm128w8.d64",500.0320076942444]]],
@@ -203,40 +206,40 @@
 [1,1024,128,8,8,[["dense_sink.gather.bm64.d64",23.552000522613525],["paged.bm128w8.d64",24.288000538945198],["paged.bm64.d64",24.4159996509552],["dense_sink.gather.bm128w8.d64",27.96800062060356]]],
 [1,1024,128,64,8,[["paged.bm64.d64",61.76000088453293],["dense_sink.gather.bm64.d64",63.10400366783142],["paged.bm128w8.d64",65.34399837255478],["paged.bm128.d64",68.67200136184692]]],
 [1,1024,1024,8,8,[["dense_sink.gather.bm64.d64",33.440001308918],["paged.bm128w8.d64",37.82400116324425],["paged.bm64.d64",38.36800158023834],["dense_sink.gather.bm128w8.d64",40.991999208927155]]],
-[1,1024,1024,64,8,[["dense_sink.gather_page.bm128.d64",118.59200149774551],["dense_sink.gather.bm128.d64",118.9119964838028],["paged.bm128.d64",120.12799829244614],["paged.bm128w8.d64",121.76000326871872]]],
+[1,1024,1024,64,8,[["dense_sink.gather.bm128.d64",118.9119964838028],["dense_sink.gather_page.bm128.d64",118.59200149774551],["paged.bm128.d64",120.12799829244614],["paged.bm128w8.d64",121.76000326871872]]],
 [1,1024,4096,8,8,[["dense_sink.gather.bm64.d64",65.8240020275116],["paged.bm128w8.d64",82.87999778985977],["dense_sink.gather.bm128w8.d64",84.06399935483932],["paged.bm64.d64",86.46400272846222]]],
-[1,1024,4096,64,8,[["dense_sink.gather_page.bm128.d64",281.15200996398926],["dense_sink.gather.bm128.d64",281.823992729187],["paged.bm128.d64",285.91999411582947],["paged.bm128w8.d64",300.3840148448944]]],
+[1,1024,4096,64,8,[["dense_sink.gather.bm128.d64",281.823992729187],["dense_sink.gather_page.bm128.d64",281.15200996398926],["paged.bm128.d64",285.91999411582947],["paged.bm128w8.d64",300.3840148448944]]],
 [1,1024,16384,8,8,[["dense_sink.gather.bm64.d64",197.60000705718994],["dense_sink.gather.bm128w8.d64",258.33600759506226],["paged.bm128w8.d64",263.0079984664917],["paged.bm64.d64",275.87199211120605]]],
 [1,1024,16384,64,8,[["dense_sink.gather_page.bm128.d64",917.6639914512634],["dense_sink.gather.bm128.d64",933.8880181312561],["paged.bm128.d64",949.0560293197632],["dense_sink.gather.bm64.d64",996.5760111808777]]],
 [1,1024,32768,8,8,[["dense_sink.gather.bm64.d64",373.53599071502686],["dense_sink.gather.bm128w8.d64",490.3680086135864],["paged.bm128w8.d64",504.2880177497864],["paged.bm64.d64",530.2720069885254]]],
-[1,1024,32768,64,8,[["dense_sink.gather_page.bm128.d64",1763.7120485305786],["dense_sink.gather.bm128.d64",1774.3680477142334],["paged.bm128.d64",1794.3999767303467],["paged.bm128w8.d64",1929.919958114624]]],
+[1,1024,32768,64,8,[["dense_sink.gather.bm128.d64",1774.3680477142334],["dense_sink.gather_page.bm128.d64",1763.7120485305786],["paged.bm128.d64",1794.3999767303467],["paged.bm128w8.d64",1929.919958114624]]],
 [1,4096,0,8,8,[["dense_sink.gather.bm64.d64",91.90399944782257],["dense_sink.gather.bm128w8.d64",101.21600329875946],["paged.bm64.d64",103.2319962978363],["paged.bm128w8.d64",105.34399747848511]]],
 [1,4096,0,64,8,[["dense_sink.gather.bm128.d64",495.9999918937683],["dense_sink.gather_page.bm128.d64",501.4079809188843],["dense_sink.gather.bm64.d64",509.8879933357239],["paged.bm128.d64",523.8720178604126]]],
 [1,4096,16,8,8,[["dense_sink.gather.bm64.d64",101.72799974679947],["paged.bm64.d64",107.32799768447876],["paged.bm128w8.d64",111.93600296974182],["dense_sink.gather.bm128w8.d64",115.39199948310852]]],
 [1,4096,16,64,8,[["dense_sink.gather.bm64.d64",528.768002986908],["dense_sink.gather.bm128.d64",541.3119792938232],["dense_sink.gather_page.bm128.d64",546.9440221786499],["paged.bm64.d64",556.5119981765747]]],
 [1,4096,128,8,8,[["dense_sink.gather.bm64.d64",103.35999727249146],["paged.bm128w8.d64",109.40799862146378],["paged.bm64.d64",109.72800105810165],["dense_sink.gather.bm128w8.d64",113.37599903345108]]],
-[1,4096,128,64,8,[["dense_sink.gather_page.bm128.d64",536.6079807281494],["dense_sink.gather.bm64.d64",538.6880040168762],["dense_sink.gather.bm128.d64",540.1279926300049],["paged.bm128.d64",553.5359978675842]]],
+[1,4096,128,64,8,[["dense_sink.gather.bm128.d64",540.1279926300049],["dense_sink.gather_page.bm128.d64",536.6079807281494],["dense_sink.gather.bm64.d64",538.6880040168762],["paged.bm128.d64",553.5359978675842]]],
 [1,4096,1024,8,8,[["paged.bm128w8.d64",141.184002161026],["dense_sink.gather.bm128w8.d64",143.39199662208557],["dense_sink.gather.bm64.d64",144.06399428844452],["paged.bm128.d64",146.33600413799286]]],
 [1,4096,1024,64,8,[["dense_sink.gather_page.bm128.d64",707.8719735145569],["dense_sink.gather.bm128.d64",727.3600101470947],["paged.bm128.d64",727.7439832687378],["dense_sink.gather.bm64.d64",736.2560033798218]]],
-[1,4096,4096,8,8,[["paged.bm128.d64",227.32800245285034],["dense_sink.gather_page.bm128.d64",227.61599719524384],["dense_sink.gather.bm128.d64",227.9359996318817],["dense_sink.gather.bm128w8.d64",234.49599742889404]]],
+[1,4096,4096,8,8,[["dense_sink.gather.bm128.d64",227.9359996318817],["paged.bm128.d64",227.32800245285034],["dense_sink.gather_page.bm128.d64",227.61599719524384],["dense_sink.gather.bm128w8.d64",234.49599742889404]]],
 [1,4096,4096,64,8,[["dense_sink.gather_page.bm128.d64",1334.5919847488403],["dense_sink.gather.bm128.d64",1360.9600067138672],["paged.bm128.d64",1376.2240409851074],["dense_sink.gather.bm64.d64",1408.6400270462036]]],
 [1,4096,16384,8,8,[["dense_sink.gather.bm128.d64",546.1120009422302],["paged.bm128.d64",546.8159914016724],["dense_sink.gather_page.bm128.d64",546.9759702682495],["dense_sink.gather.bm128w8.d64",585.2159857749939]]],
-[1,4096,16384,64,8,[["dense_sink.gather_page.bm128.d64",3797.7919578552246],["dense_sink.gather.bm128.d64",3835.0720405578613],["paged.bm128.d64",3937.1519088745117],["dense_sink.gather.bm64.d64",4107.359886169434]]],
+[1,4096,16384,64,8,[["dense_sink.gather.bm128.d64",3835.0720405578613],["dense_sink.gather_page.bm128.d64",3797.7919578552246],["paged.bm128.d64",3937.1519088745117],["dense_sink.gather.bm64.d64",4107.359886169434]]],
 [1,4096,32768,8,8,[["dense_sink.gather.bm128.d64",967.9359793663025],["dense_sink.gather_page.bm128.d64",970.1120257377625],["paged.bm128.d64",971.5200066566467],["dense_sink.gather.bm128w8.d64",1046.3039875030518]]],
-[1,4096,32768,64,8,[["dense_sink.gather_page.bm128.d64",7183.231830596924],["dense_sink.gather.bm128.d64",7217.984199523926],["paged.bm128.d64",7329.984188079834],["paged.bm128w8.d64",7907.711982727051]]],
+[1,4096,32768,64,8,[["dense_sink.gather.bm128.d64",7217.984199523926],["dense_sink.gather_page.bm128.d64",7183.231830596924],["paged.bm128.d64",7329.984188079834],["paged.bm128w8.d64",7907.711982727051]]],
 [1,8192,0,8,8,[["dense_sink.gather.bm128w8.d64",296.4479923248291],["paged.bm128w8.d64",302.94400453567505],["dense_sink.gather.bm64.d64",306.8160116672516],["dense_sink.gather.bm128.d64",320.032000541687]]],
 [1,8192,0,64,8,[["dense_sink.gather_page.bm128.d64",1757.7600479125977],["dense_sink.gather.bm128.d64",1789.2800569534302],["paged.bm128.d64",1832.543969154358],["dense_sink.gather.bm64.d64",1856.4800024032593]]],
 [1,8192,16,8,8,[["paged.bm128w8.d64",314.14398550987244],["dense_sink.gather.bm128w8.d64",317.31200218200684],["dense_sink.gather.bm64.d64",321.5680122375488],["paged.bm64.d64",338.7199938297272]]],
-[1,8192,16,64,8,[["dense_sink.gather_page.bm128.d64",1839.2640352249146],["dense_sink.gather.bm128.d64",1846.560001373291],["dense_sink.gather.bm64.d64",1906.3680171966553],["paged.bm128.d64",1919.3600416183472]]],
+[1,8192,16,64,8,[["dense_sink.gather.bm128.d64",1846.560001373291],["dense_sink.gather_page.bm128.d64",1839.2640352249146],["dense_sink.gather.bm64.d64",1906.3680171966553],["paged.bm128.d64",1919.3600416183472]]],
 [1,8192,128,8,8,[["paged.bm128w8.d64",311.71199679374695],["dense_sink.gather.bm128w8.d64",314.7520124912262],["dense_sink.gather.bm64.d64",322.7840065956116],["paged.bm64.d64",338.9759957790375]]],
 [1,8192,128,64,8,[["dense_sink.gather.bm128.d64",1834.175944328308],["dense_sink.gather_page.bm128.d64",1836.2560272216797],["paged.bm128.d64",1886.3999843597412],["dense_sink.gather.bm64.d64",1929.0560483932495]]],
 [1,8192,1024,8,8,[["paged.bm128w8.d64",364.6399974822998],["dense_sink.gather.bm128w8.d64",367.42401123046875],["dense_sink.gather.bm64.d64",374.0159869194031],["dense_sink.gather.bm128.d64",387.87201046943665]]],
-[1,8192,1024,64,8,[["dense_sink.gather_page.bm128.d64",2185.6000423431396],["dense_sink.gather.bm128.d64",2206.592082977295],["paged.bm128.d64",2283.9999198913574],["dense_sink.gather.bm64.d64",2312.7999305725098]]],
+[1,8192,1024,64,8,[["dense_sink.gather.bm128.d64",2206.592082977295],["dense_sink.gather_page.bm128.d64",2185.6000423431396],["paged.bm128.d64",2283.9999198913574],["dense_sink.gather.bm64.d64",2312.7999305725098]]],
 [1,8192,4096,8,8,[["dense_sink.gather.bm128w8.d64",541.4080023765564],["paged.bm128w8.d64",542.9440140724182],["dense_sink.gather.bm128.d64",551.7439842224121],["dense_sink.gather_page.bm128.d64",552.4479746818542]]],
 [1,8192,4096,64,8,[["dense_sink.gather_page.bm128.d64",3390.1119232177734],["dense_sink.gather.bm128.d64",3442.7199363708496],["paged.bm128.d64",3506.6239833831787],["paged.bm128w8.d64",3747.3599910736084]]],
 [1,8192,16384,8,8,[["dense_sink.gather.bm128.d64",1162.176012992859],["dense_sink.gather_page.bm128.d64",1172.767996788025],["dense_sink.gather.bm128w8.d64",1225.0239849090576],["paged.bm128.d64",1237.6960515975952]]],
-[1,8192,16384,64,8,[["dense_sink.gather_page.bm128.d64",8293.15185546875],["dense_sink.gather.bm128.d64",8360.480308532715],["paged.bm128.d64",8531.455993652344],["paged.bm128w8.d64",9164.064407348633]]],
-[1,8192,32768,8,8,[["dense_sink.gather_page.bm128.d64",1984.320044517517],["dense_sink.gather.bm128.d64",1985.5999946594238],["paged.bm128.d64",2135.7760429382324],["dense_sink.gather.bm128w8.d64",2150.559902191162]]],
+[1,8192,16384,64,8,[["dense_sink.gather.bm128.d64",8360.480308532715],["dense_sink.gather_page.bm128.d64",8293.15185546875],["paged.bm128.d64",8531.455993652344],["paged.bm128w8.d64",9164.064407348633]]],
+[1,8192,32768,8,8,[["dense_sink.gather.bm128.d64",1985.5999946594238],["dense_sink.gather_page.bm128.d64",1984.320044517517],["paged.bm128.d64",2135.7760429382324],["dense_sink.gather.bm128w8.d64",2150.559902191162]]],
 [1,8192,32768,64,8,[["dense_sink.gather.bm128.d64",14746.720314025879],["dense_sink.gather_page.bm128.d64",14804.57592010498],["paged.bm128.d64",15399.744033813477],["paged.bm128w8.d64",16395.200729370117]]],
 [2,1,0,8,8,[["dense_sink.gather.bm64.d64",6.496000103652477],["paged.bm64.d64",6.943999789655209],["dense_sink.gather.bm128w8.d64",8.063999935984612],["paged_decode.w8.auto.d64",8.0960001796484]]],
 [2,1,0,64,8,[["dense_sink.gather.bm64.d64",6.719999946653843],["paged.bm64.d64",7.071999832987785],["paged_decode.w8.auto.d64",7.712000049650669],["paged_decode.w4.auto.d64",8.1599997356534]]],
@@ -244,10 +247,10 @@
 [2,1,16,64,8,[["paged.bm64.d64",7.168000098317862],["paged_decode.w8.auto.d64",8.063999935984612],["paged_decode.w4.auto.d64",8.25599953532219],["dense_sink.gather.bm64.d64",11.231999844312668]]],
 [2,1,128,8,8,[["paged.bm64.d64",9.184000082314014],["paged.bm128w8.d64",10.688000358641148],["paged_decode.w8.auto.d64",11.168000288307667],["dense_sink.gather.bm64.d64",11.96799986064434]]],
 [2,1,128,64,8,[["paged.bm64.d64",9.503999724984169],["paged.bm128w8.d64",10.944000445306301],["paged_decode.w8.auto.d64",11.90400030463934],["dense_sink.gather.bm64.d64",12.799999676644802]]],
-[2,1,1024,8,8,[["paged_decode.w8.auto.d64",13.344000093638897],["paged_decode.w4.auto.d64",14.015999622642994],["dense_sink.gather.bm64.d64",22.08000048995018],["paged.bm64.d64",23.135999217629433]]],
-[2,1,1024,64,8,[["paged_decode.w8.auto.d64",16.51199907064438],["paged_decode.w4.auto.d64",16.575999557971954],["paged.bm64.d64",24.4159996509552],["dense_sink.gather.bm64.d64",24.480000138282776]]],
+[2,1,1024,8,8,[["paged_decode.w4.s16.d64",14.208000153303146],["paged_decode.w8.auto.d64",13.344000093638897],["dense_sink.gather.bm64.d64",22.08000048995018],["paged.bm64.d64",23.135999217629433]]],
+[2,1,1024,64,8,[["paged_decode.w4.s16.d64",17.055999487638474],["paged_decode.w8.auto.d64",16.51199907064438],["paged.bm64.d64",24.4159996509552],["dense_sink.gather.bm64.d64",24.480000138282776]]],
 [2,1,4096,8,8,[["paged_decode.w4.s16.d64",18.719999119639397],["paged_decode.w8.auto.d64",21.31200022995472],["dense_sink.gather.bm64.d64",55.615998804569244],["paged.bm128w8.d64",69.69600170850754]]],
-[2,1,4096,64,8,[["paged_decode.w8.auto.d64",22.39999920129776],["paged_decode.w4.s16.d64",23.264000192284584],["dense_sink.gather.bm64.d64",65.34399837255478],["paged.bm128w8.d64",72.64000177383423]]],
+[2,1,4096,64,8,[["paged_decode.w4.s16.d64",23.264000192284584],["paged_decode.w8.auto.d64",22.39999920129776],["dense_sink.gather.bm64.d64",65.34399837255478],["paged.bm128w8.d64",72.64000177383423]]],
 [2,1,16384,8,8,[["paged_decode.w8.auto.d64",28.79999950528145],["paged_decode.w4.auto.d64",31.808000057935715],["dense_sink.gather.bm64.d64",189.18399512767792],["paged.bm128w8.d64",253.85600328445435]]],
 [2,1,16384,64,8,[["paged_decode.w4.s16.d64",48.31999912858009],["paged_decode.w8.auto.d64",48.448000103235245],["dense_sink.gather.bm64.d64",246.17600440979004],["paged.bm128w8.d64",258.84801149368286]]],
 [2,1,32768,8,8,[["paged_decode.w8.auto.d64",35.071998834609985],["paged_decode.w4.auto.d64",38.11199963092804],["dense_sink.gather.bm64.d64",370.91198563575745],["paged.bm128w8.d64",500.5760192871094]]],
@@ -337,7 +340,7 @@
 [2,128,32768,8,8,[["dense_sink.gather.bm64.d64",368.9279854297638],["dense_sink.gather.bm128w8.d64",483.7760031223297],["paged.bm128w8.d64",499.10399317741394],["paged.bm64.d64",512.7679705619812]]],
 [2,128,32768,64,8,[["paged.bm128w8.d64",506.1119794845581],["dense_sink.gather.bm128w8.d64",571.615993976593],["dense_sink.gather.bm64.d64",594.5919752120972],["dense_sink.gather_page.bm128.d64",616.703987121582]]],
 [2,256,0,8,8,[["dense_sink.gather.bm64.d64",9.056000038981438],["paged.bm64.d64",10.17600018531084],["dense_sink.gather.bm128w8.d64",10.27199998497963],["paged.bm128w8.d64",10.879999957978725]]],
-[2,256,0,64,8,[["dense_sink.gather.bm64.d64",16.704000532627106],["dense_sink.gather_page.bm128.d64",17.152000218629837],["dense_sink.gather.bm128.d64",17.27999933063984],["paged.bm64.d64",17.59999990463257]]],
+[2,256,0,64,8,[["dense_sink.gather.bm128.d64",17.27999933063984],["dense_sink.gather.bm64.d64",16.704000532627106],["dense_sink.gather_page.bm128.d64",17.152000218629837],["paged.bm64.d64",17.59999990463257]]],
 [2,256,16,8,8,[["paged.bm64.d64",11.392000131309032],["paged.bm128w8.d64",13.69599997997284],["dense_sink.gather.bm64.d64",14.399999752640724],["dense_sink.gather.bm128w8.d64",17.472000792622566]]],
 [2,256,16,64,8,[["paged.bm64.d64",20.735999569296837],["paged.bm128.d64",22.655999287962914],["paged.bm128w8.d64",24.288000538945198],["dense_sink.gather.bm64.d64",24.320000782608986]]],
 [2,256,128,8,8,[["paged.bm64.d64",12.095999903976917],["paged.bm128w8.d64",12.927999719977379],["dense_sink.gather.bm64.d64",15.00799972563982],["paged.bm128.d64",16.383999958634377]]],
@@ -361,7 +364,7 @@
 [2,1024,4096,8,8,[["paged.bm128w8.d64",85.02399921417236],["dense_sink.gather.bm128w8.d64",86.01599931716919],["dense_sink.gather.bm64.d64",89.4400030374527],["dense_sink.gather.bm128.d64",94.52799707651138]]],
 [2,1024,4096,64,8,[["dense_sink.gather_page.bm128.d64",527.5520086288452],["dense_sink.gather.bm128.d64",535.423994064331],["paged.bm128.d64",536.7680191993713],["dense_sink.gather.bm64.d64",570.4320073127747]]],
 [2,1024,16384,8,8,[["dense_sink.gather.bm128w8.d64",263.39200139045715],["paged.bm128w8.d64",270.3999876976013],["dense_sink.gather.bm64.d64",275.04000067710876],["dense_sink.gather.bm128.d64",289.44000601768494]]],
-[2,1024,16384,64,8,[["dense_sink.gather_page.bm128.d64",1802.5280237197876],["paged.bm128.d64",1808.0320358276367],["dense_sink.gather.bm128.d64",1819.5840120315552],["paged.bm128w8.d64",1956.1280012130737]]],
+[2,1024,16384,64,8,[["dense_sink.gather.bm128.d64",1819.5840120315552],["dense_sink.gather_page.bm128.d64",1802.5280237197876],["paged.bm128.d64",1808.0320358276367],["paged.bm128w8.d64",1956.1280012130737]]],
 [2,1024,32768,8,8,[["dense_sink.gather.bm128w8.d64",501.151978969574],["paged.bm128w8.d64",516.9919729232788],["dense_sink.gather.bm64.d64",522.9759812355042],["dense_sink.gather.bm128.d64",548.7359762191772]]],
 [2,1024,32768,64,8,[["dense_sink.gather_page.bm128.d64",3504.096031188965],["paged.bm128.d64",3523.9999294281006],["dense_sink.gather.bm128.d64",3559.583902359009],["paged.bm128w8.d64",3817.280054092407]]],
 [2,4096,0,8,8,[["dense_sink.gather.bm64.d64",160.8320027589798],["dense_sink.gather.bm128w8.d64",162.9440039396286],["paged.bm128w8.d64",167.64800250530243],["dense_sink.gather.bm128.d64",173.21600019931793]]],
@@ -369,12 +372,12 @@
 [2,4096,16,8,8,[["dense_sink.gather.bm64.d64",170.6559956073761],["paged.bm128w8.d64",178.27199399471283],["paged.bm64.d64",178.68800461292267],["dense_sink.gather.bm128w8.d64",181.7920058965683]]],
 [2,4096,16,64,8,[["dense_sink.gather.bm64.d64",1005.6960582733154],["dense_sink.gather_page.bm128.d64",1005.952000617981],["dense_sink.gather.bm128.d64",1021.6319561004639],["paged.bm128.d64",1040.6399965286255]]],
 [2,4096,128,8,8,[["dense_sink.gather.bm64.d64",171.87200486660004],["paged.bm128w8.d64",175.9359985589981],["dense_sink.gather.bm128w8.d64",178.71999740600586],["paged.bm64.d64",180.86400628089905]]],
-[2,4096,128,64,8,[["dense_sink.gather_page.bm128.d64",986.8159890174866],["dense_sink.gather.bm128.d64",996.8000054359436],["paged.bm128.d64",1022.6240158081055],["dense_sink.gather.bm64.d64",1027.4560451507568]]],
-[2,4096,1024,8,8,[["paged.bm128w8.d64",229.8559993505478],["dense_sink.gather.bm64.d64",232.16000199317932],["dense_sink.gather.bm128w8.d64",232.67200589179993],["paged.bm64.d64",235.35999655723572]]],
-[2,4096,1024,64,8,[["dense_sink.gather_page.bm128.d64",1347.9039669036865],["dense_sink.gather.bm128.d64",1351.7440557479858],["paged.bm128.d64",1389.7919654846191],["dense_sink.gather.bm64.d64",1422.0479726791382]]],
+[2,4096,128,64,8,[["dense_sink.gather.bm128.d64",996.8000054359436],["dense_sink.gather_page.bm128.d64",986.8159890174866],["paged.bm128.d64",1022.6240158081055],["dense_sink.gather.bm64.d64",1027.4560451507568]]],
+[2,4096,1024,8,8,[["dense_sink.gather.bm128.d64",235.80799996852875],["paged.bm128w8.d64",229.8559993505478],["dense_sink.gather.bm64.d64",232.16000199317932],["dense_sink.gather.bm128w8.d64",232.67200589179993]]],
+[2,4096,1024,64,8,[["dense_sink.gather.bm128.d64",1351.7440557479858],["dense_sink.gather_page.bm128.d64",1347.9039669036865],["paged.bm128.d64",1389.7919654846191],["dense_sink.gather.bm64.d64",1422.0479726791382]]],
 [2,4096,4096,8,8,[["dense_sink.gather.bm128.d64",399.23200011253357],["dense_sink.gather_page.bm128.d64",400.38400888442993],["paged.bm128w8.d64",413.6640131473541],["dense_sink.gather.bm128w8.d64",415.5200123786926]]],
 [2,4096,4096,64,8,[["dense_sink.gather.bm128.d64",2589.3120765686035],["dense_sink.gather_page.bm128.d64",2593.0559635162354],["paged.bm128.d64",2669.5361137390137],["dense_sink.gather.bm64.d64",2751.4240741729736]]],
-[2,4096,16384,8,8,[["dense_sink.gather_page.bm128.d64",1038.591980934143],["dense_sink.gather.bm128.d64",1048.9920377731323],["paged.bm128.d64",1062.399983406067],["dense_sink.gather.bm128w8.d64",1118.783950805664]]],
+[2,4096,16384,8,8,[["dense_sink.gather.bm128.d64",1048.9920377731323],["dense_sink.gather_page.bm128.d64",1038.591980934143],["paged.bm128.d64",1062.399983406067],["dense_sink.gather.bm128w8.d64",1118.783950805664]]],
 [2,4096,16384,64,8,[["dense_sink.gather.bm128.d64",7490.687847137451],["dense_sink.gather_page.bm128.d64",7604.896068572998],["paged.bm128.d64",7711.040019989014],["paged.bm128w8.d64",8277.791976928711]]],
 [2,4096,32768,8,8,[["dense_sink.gather.bm128.d64",1865.3759956359863],["dense_sink.gather_page.bm128.d64",1865.5680418014526],["paged.bm128.d64",1928.1599521636963],["dense_sink.gather.bm64.d64",2013.983964920044]]],
 [2,4096,32768,64,8,[["dense_sink.gather.bm128.d64",14083.776473999023],["dense_sink.gather_page.bm128.d64",14109.27963256836],["paged.bm128.d64",14466.62425994873],["paged.bm128w8.d64",15572.319984436035]]],
@@ -384,13 +387,13 @@
 [2,8192,16,64,8,[["dense_sink.gather.bm128.d64",3599.263906478882],["dense_sink.gather_page.bm128.d64",3628.5440921783447],["paged.bm128.d64",3711.8399143218994],["dense_sink.gather.bm64.d64",3735.935926437378]]],
 [2,8192,128,8,8,[["dense_sink.gather.bm128.d64",548.6080050468445],["dense_sink.gather_page.bm128.d64",549.6640205383301],["paged.bm128w8.d64",554.207980632782],["dense_sink.gather.bm64.d64",555.4559826850891]]],
 [2,8192,128,64,8,[["dense_sink.gather.bm128.d64",3571.808099746704],["dense_sink.gather_page.bm128.d64",3600.8639335632324],["paged.bm128.d64",3669.152021408081],["dense_sink.gather.bm64.d64",3841.952085494995]]],
-[2,8192,1024,8,8,[["dense_sink.gather_page.bm128.d64",639.3280029296875],["dense_sink.gather.bm64.d64",642.2399878501892],["dense_sink.gather.bm128.d64",644.864022731781],["paged.bm128w8.d64",656.0320258140564]]],
-[2,8192,1024,64,8,[["dense_sink.gather_page.bm128.d64",4243.840217590332],["dense_sink.gather.bm128.d64",4278.175830841064],["paged.bm128.d64",4382.751941680908],["paged.bm128w8.d64",4751.743793487549]]],
+[2,8192,1024,8,8,[["dense_sink.gather.bm128.d64",644.864022731781],["dense_sink.gather_page.bm128.d64",639.3280029296875],["dense_sink.gather.bm64.d64",642.2399878501892],["paged.bm128w8.d64",656.0320258140564]]],
+[2,8192,1024,64,8,[["dense_sink.gather.bm128.d64",4278.175830841064],["dense_sink.gather_page.bm128.d64",4243.840217590332],["paged.bm128.d64",4382.751941680908],["paged.bm128w8.d64",4751.743793487549]]],
 [2,8192,4096,8,8,[["dense_sink.gather.bm128.d64",959.231972694397],["dense_sink.gather_page.bm128.d64",962.7839922904968],["paged.bm128.d64",995.4879879951477],["paged.bm128w8.d64",1001.9199848175049]]],
 [2,8192,4096,64,8,[["dense_sink.gather.bm128.d64",6654.784202575684],["dense_sink.gather_page.bm128.d64",6658.944129943848],["paged.bm128.d64",6894.432067871094],["dense_sink.gather.bm64.d64",7355.999946594238]]],
 [2,8192,16384,8,8,[["dense_sink.gather.bm128.d64",2205.5039405822754],["dense_sink.gather_page.bm128.d64",2216.9599533081055],["paged.bm128.d64",2321.471929550171],["dense_sink.gather.bm64.d64",2373.823881149292]]],
-[2,8192,16384,64,8,[["dense_sink.gather_page.bm128.d64",16391.647338867188],["dense_sink.gather.bm128.d64",16397.056579589844],["paged.bm128.d64",16918.880462646484],["paged.bm128w8.d64",18197.887420654297]]],
-[2,8192,32768,8,8,[["dense_sink.gather_page.bm128.d64",3854.27188873291],["dense_sink.gather.bm128.d64",3854.4960021972656],["paged.bm128.d64",3980.9279441833496],["paged.bm128w8.d64",4227.744102478027]]],
+[2,8192,16384,64,8,[["dense_sink.gather.bm128.d64",16397.056579589844],["dense_sink.gather_page.bm128.d64",16391.647338867188],["paged.bm128.d64",16918.880462646484],["paged.bm128w8.d64",18197.887420654297]]],
+[2,8192,32768,8,8,[["dense_sink.gather.bm128.d64",3854.4960021972656],["dense_sink.gather_page.bm128.d64",3854.27188873291],["paged.bm128.d64",3980.9279441833496],["paged.bm128w8.d64",4227.744102478027]]],
 [2,8192,32768,64,8,[["dense_sink.gather.bm128.d64",29342.336654663086],["dense_sink.gather_page.bm128.d64",29489.75944519043],["paged.bm128.d64",30153.568267822266],["paged.bm128w8.d64",32577.27813720703]]],
 [4,1,0,8,8,[["dense_sink.gather.bm64.d64",6.304000038653612],["paged.bm64.d64",6.783999968320131],["paged_decode.w8.auto.d64",7.424000184983015],["paged_decode.w4.auto.d64",7.679999805986881]]],
 [4,1,0,64,8,[["dense_sink.gather.bm64.d64",6.943999789655209],["paged.bm64.d64",7.391999941319227],["paged_decode.w8.auto.d64",7.712000049650669],["paged_decode.w4.auto.d64",8.128000423312187]]],
@@ -477,7 +480,7 @@
 [4,64,32768,8,8,[["dense_sink.gather.bm64.d64",387.36000657081604],["dense_sink.gather.bm128w8.d64",495.168000459671],["paged.bm128w8.d64",499.7119903564453],["paged.bm64.d64",523.1999754905701]]],
 [4,64,32768,64,8,[["paged.bm64.d64",628.7999749183655],["dense_sink.gather.bm64.d64",685.9520077705383],["paged.bm128.d64",910.0480079650879],["paged.bm128w8.d64",978.9760112762451]]],
 [4,128,0,8,8,[["dense_sink.gather.bm64.d64",7.455999962985516],["paged.bm64.d64",7.968000136315823],["dense_sink.gather.bm128w8.d64",8.767999708652496],["paged.bm128w8.d64",9.40799992531538]]],
-[4,128,0,64,8,[["dense_sink.gather.bm64.d64",13.952000066637993],["dense_sink.gather_page.bm128.d64",14.047999866306782],["dense_sink.gather.bm128.d64",14.208000153303146],["paged.bm64.d64",14.336000196635723]]],
+[4,128,0,64,8,[["dense_sink.gather.bm128.d64",14.208000153303146],["dense_sink.gather.bm64.d64",13.952000066637993],["dense_sink.gather_page.bm128.d64",14.047999866306782],["paged.bm64.d64",14.336000196635723]]],
 [4,128,16,8,8,[["paged.bm64.d64",9.696000255644321],["paged.bm128w8.d64",11.744000017642975],["dense_sink.gather.bm64.d64",13.183999806642532],["paged.bm128.d64",15.776000916957855]]],
 [4,128,16,64,8,[["paged.bm64.d64",17.343999817967415],["paged.bm128.d64",19.039999693632126],["paged.bm128w8.d64",21.568000316619873],["dense_sink.gather.bm64.d64",21.695999428629875]]],
 [4,128,128,8,8,[["paged.bm64.d64",10.143999941647053],["paged.bm128w8.d64",11.264000087976456],["dense_sink.gather.bm64.d64",13.69599997997284],["paged.bm128.d64",13.887999579310417]]],
@@ -511,26 +514,26 @@
 [4,1024,128,8,8,[["paged.bm64.d64",40.031999349594116],["dense_sink.gather.bm64.d64",41.31200164556503],["paged.bm128.d64",41.63200035691261],["paged.bm128w8.d64",42.27200150489807]]],
 [4,1024,128,64,8,[["dense_sink.gather.bm64.d64",189.63199853897095],["paged.bm64.d64",190.88000059127808],["dense_sink.gather_page.bm128.d64",196.8960016965866],["dense_sink.gather.bm128.d64",197.31199741363525]]],
 [4,1024,1024,8,8,[["paged.bm128.d64",65.76000154018402],["dense_sink.gather_page.bm128.d64",68.00000369548798],["dense_sink.gather.bm128.d64",68.35199892520905],["paged.bm128w8.d64",69.56800073385239]]],
-[4,1024,1024,64,8,[["dense_sink.gather_page.bm128.d64",381.79200887680054],["dense_sink.gather.bm128.d64",384.19198989868164],["dense_sink.gather.bm64.d64",388.60800862312317],["paged.bm128.d64",390.78399538993835]]],
+[4,1024,1024,64,8,[["dense_sink.gather.bm128.d64",384.19198989868164],["dense_sink.gather_page.bm128.d64",381.79200887680054],["dense_sink.gather.bm64.d64",388.60800862312317],["paged.bm128.d64",390.78399538993835]]],
 [4,1024,4096,8,8,[["dense_sink.gather.bm128.d64",148.51200580596924],["dense_sink.gather_page.bm128.d64",148.51200580596924],["paged.bm128.d64",149.9200016260147],["paged.bm128w8.d64",160.99199652671814]]],
-[4,1024,4096,64,8,[["dense_sink.gather_page.bm128.d64",1012.2560262680054],["dense_sink.gather.bm128.d64",1019.5519924163818],["paged.bm128.d64",1028.4160375595093],["dense_sink.gather.bm64.d64",1075.4239559173584]]],
+[4,1024,4096,64,8,[["dense_sink.gather.bm128.d64",1019.5519924163818],["dense_sink.gather_page.bm128.d64",1012.2560262680054],["paged.bm128.d64",1028.4160375595093],["dense_sink.gather.bm64.d64",1075.4239559173584]]],
 [4,1024,16384,8,8,[["dense_sink.gather.bm128.d64",475.0719964504242],["dense_sink.gather_page.bm128.d64",477.53599286079407],["paged.bm128.d64",479.775995016098],["dense_sink.gather.bm128w8.d64",522.816002368927]]],
-[4,1024,16384,64,8,[["dense_sink.gather_page.bm128.d64",3534.111976623535],["dense_sink.gather.bm128.d64",3565.1841163635254],["paged.bm128.d64",3577.2159099578857],["paged.bm128w8.d64",3868.6399459838867]]],
+[4,1024,16384,64,8,[["dense_sink.gather.bm128.d64",3565.1841163635254],["dense_sink.gather_page.bm128.d64",3534.111976623535],["paged.bm128.d64",3577.2159099578857],["paged.bm128w8.d64",3868.6399459838867]]],
 [4,1024,32768,8,8,[["dense_sink.gather.bm128.d64",899.2639780044556],["dense_sink.gather_page.bm128.d64",911.5520119667053],["paged.bm128.d64",918.7840223312378],["dense_sink.gather.bm128w8.d64",1000.607967376709]]],
-[4,1024,32768,64,8,[["dense_sink.gather_page.bm128.d64",6942.71993637085],["dense_sink.gather.bm128.d64",6956.511974334717],["paged.bm128.d64",6973.663806915283],["paged.bm128w8.d64",7621.280193328857]]],
+[4,1024,32768,64,8,[["dense_sink.gather.bm128.d64",6956.511974334717],["dense_sink.gather_page.bm128.d64",6942.71993637085],["paged.bm128.d64",6973.663806915283],["paged.bm128w8.d64",7621.280193328857]]],
 [4,4096,0,8,8,[["dense_sink.gather.bm128.d64",273.27999472618103],["dense_sink.gather.bm64.d64",276.1920094490051],["dense_sink.gather_page.bm128.d64",280.92798590660095],["paged.bm128w8.d64",293.88800263404846]]],
-[4,4096,0,64,8,[["dense_sink.gather_page.bm128.d64",1798.3360290527344],["dense_sink.gather.bm128.d64",1800.3840446472168],["paged.bm128.d64",1867.0079708099365],["dense_sink.gather.bm64.d64",1878.0479431152344]]],
+[4,4096,0,64,8,[["dense_sink.gather.bm128.d64",1800.3840446472168],["dense_sink.gather_page.bm128.d64",1798.3360290527344],["paged.bm128.d64",1867.0079708099365],["dense_sink.gather.bm64.d64",1878.0479431152344]]],
 [4,4096,16,8,8,[["dense_sink.gather.bm64.d64",292.57598519325256],["dense_sink.gather_page.bm128.d64",305.59998750686646],["paged.bm64.d64",307.23199248313904],["dense_sink.gather.bm128.d64",307.99999833106995]]],
-[4,4096,16,64,8,[["dense_sink.gather.bm64.d64",1963.1680250167847],["dense_sink.gather.bm128.d64",1975.9039878845215],["dense_sink.gather_page.bm128.d64",1990.4639720916748],["paged.bm128.d64",2022.8478908538818]]],
-[4,4096,128,8,8,[["dense_sink.gather.bm64.d64",297.760009765625],["dense_sink.gather.bm128.d64",299.96800422668457],["dense_sink.gather_page.bm128.d64",300.7360100746155],["paged.bm128w8.d64",309.5040023326874]]],
+[4,4096,16,64,8,[["dense_sink.gather.bm128.d64",1975.9039878845215],["dense_sink.gather.bm64.d64",1963.1680250167847],["dense_sink.gather_page.bm128.d64",1990.4639720916748],["paged.bm128.d64",2022.8478908538818]]],
+[4,4096,128,8,8,[["dense_sink.gather.bm128.d64",299.96800422668457],["dense_sink.gather.bm64.d64",297.760009765625],["dense_sink.gather_page.bm128.d64",300.7360100746155],["paged.bm128w8.d64",309.5040023326874]]],
 [4,4096,128,64,8,[["dense_sink.gather.bm128.d64",1917.3439741134644],["dense_sink.gather_page.bm128.d64",1927.4239540100098],["paged.bm128.d64",1988.800048828125],["dense_sink.gather.bm64.d64",2010.9760761260986]]],
-[4,4096,1024,8,8,[["dense_sink.gather_page.bm128.d64",398.6560106277466],["dense_sink.gather.bm64.d64",399.6480107307434],["dense_sink.gather.bm128.d64",400.67198872566223],["paged.bm128.d64",411.0719859600067]]],
-[4,4096,1024,64,8,[["dense_sink.gather_page.bm128.d64",2638.335943222046],["dense_sink.gather.bm128.d64",2661.3121032714844],["paged.bm128.d64",2745.824098587036],["dense_sink.gather.bm64.d64",2820.7359313964844]]],
+[4,4096,1024,8,8,[["dense_sink.gather.bm128.d64",400.67198872566223],["dense_sink.gather_page.bm128.d64",398.6560106277466],["dense_sink.gather.bm64.d64",399.6480107307434],["paged.bm128.d64",411.0719859600067]]],
+[4,4096,1024,64,8,[["dense_sink.gather.bm128.d64",2661.3121032714844],["dense_sink.gather_page.bm128.d64",2638.335943222046],["paged.bm128.d64",2745.824098587036],["dense_sink.gather.bm64.d64",2820.7359313964844]]],
 [4,4096,4096,8,8,[["dense_sink.gather.bm128.d64",724.2879867553711],["dense_sink.gather_page.bm128.d64",727.6800274848938],["paged.bm128.d64",751.2320280075073],["dense_sink.gather.bm64.d64",752.2240281105042]]],
-[4,4096,4096,64,8,[["dense_sink.gather_page.bm128.d64",5090.752124786377],["dense_sink.gather.bm128.d64",5119.6160316467285],["paged.bm128.d64",5267.712116241455],["paged.bm128w8.d64",5631.008148193359]]],
-[4,4096,16384,8,8,[["dense_sink.gather_page.bm128.d64",1970.6239700317383],["dense_sink.gather.bm128.d64",1976.6080379486084],["paged.bm128.d64",2000.096082687378],["paged.bm128w8.d64",2141.184091567993]]],
-[4,4096,16384,64,8,[["dense_sink.gather_page.bm128.d64",14813.28010559082],["dense_sink.gather.bm128.d64",14930.624008178711],["paged.bm128.d64",15215.13557434082],["paged.bm128w8.d64",16416.736602783203]]],
-[4,4096,32768,8,8,[["dense_sink.gather_page.bm128.d64",3635.5199813842773],["dense_sink.gather.bm128.d64",3669.663906097412],["paged.bm128.d64",3688.512086868286],["dense_sink.gather.bm64.d64",3998.687982559204]]],
+[4,4096,4096,64,8,[["dense_sink.gather.bm128.d64",5119.6160316467285],["dense_sink.gather_page.bm128.d64",5090.752124786377],["paged.bm128.d64",5267.712116241455],["paged.bm128w8.d64",5631.008148193359]]],
+[4,4096,16384,8,8,[["dense_sink.gather.bm128.d64",1976.6080379486084],["dense_sink.gather_page.bm128.d64",1970.6239700317383],["paged.bm128.d64",2000.096082687378],["paged.bm128w8.d64",2141.184091567993]]],
+[4,4096,16384,64,8,[["dense_sink.gather.bm128.d64",14930.624008178711],["dense_sink.gather_page.bm128.d64",14813.28010559082],["paged.bm128.d64",15215.13557434082],["paged.bm128w8.d64",16416.736602783203]]],
+[4,4096,32768,8,8,[["dense_sink.gather.bm128.d64",3669.663906097412],["dense_sink.gather_page.bm128.d64",3635.5199813842773],["paged.bm128.d64",3688.512086868286],["dense_sink.gather.bm64.d64",3998.687982559204]]],
 [4,4096,32768,64,8,[["dense_sink.gather.bm128.d64",27817.472457885742],["dense_sink.gather_page.bm128.d64",27967.1688079834],["paged.bm128.d64",28590.62385559082],["paged.bm128w8.d64",30824.67269897461]]],
 [16,1,0,8,8,[["dense_sink.gather.bm64.d64",6.3680000603199005],["paged.bm64.d64",6.816000211983919],["paged_decode.w4.auto.d64",7.840000092983246],["paged_decode.w8.auto.d64",7.840000092983246]]],
 [16,1,0,64,8,[["paged_decode.w8.auto.d64",7.840000092983246],["paged_decode.w4.auto.d64",8.191999979317188],["dense_sink.gather.bm64.d64",13.504000380635262],["paged.bm64.d64",14.688000082969666]]],
@@ -538,9 +541,9 @@
 [16,1,16,64,8,[["paged_decode.w8.auto.d64",8.25599953532219],["paged_decode.w4.auto.d64",8.448000065982342],["paged.bm64.d64",14.84800036996603],["dense_sink.gather.bm64.d64",18.33599992096424]]],
 [16,1,128,8,8,[["paged.bm64.d64",9.151999838650227],["paged.bm128w8.d64",11.071999557316303],["paged_decode.w8.auto.d64",11.807999573647976],["dense_sink.gather.bm64.d64",12.864000163972378]]],
 [16,1,128,64,8,[["paged_decode.w8.auto.d64",14.399999752640724],["paged_decode.w4.auto.d64",14.655999839305878],["paged.bm64.d64",24.480000138282776],["dense_sink.gather.bm64.d64",28.416000306606293]]],
-[16,1,1024,8,8,[["paged_decode.w4.auto.d64",16.383999958634377],["paged_decode.w8.auto.d64",16.383999958634377],["paged.bm64.d64",24.12799932062626],["dense_sink.gather.bm64.d64",24.992000311613083]]],
+[16,1,1024,8,8,[["paged_decode.w4.s16.d64",17.055999487638474],["paged_decode.w4.auto.d64",16.383999958634377],["paged.bm64.d64",24.12799932062626],["dense_sink.gather.bm64.d64",24.992000311613083]]],
 [16,1,1024,64,8,[["paged_decode.w8.auto.d64",28.224000707268715],["paged_decode.w4.auto.d64",28.76799926161766],["paged.bm64.d64",85.82399785518646],["dense_sink.gather.bm64.d64",99.29600358009338]]],
-[16,1,4096,8,8,[["paged_decode.w8.auto.d64",22.624000906944275],["paged_decode.w4.s16.d64",23.423999547958374],["dense_sink.gather.bm64.d64",65.50399959087372],["paged.bm128w8.d64",72.03199714422226]]],
+[16,1,4096,8,8,[["paged_decode.w4.s16.d64",23.423999547958374],["paged_decode.w8.auto.d64",22.624000906944275],["dense_sink.gather.bm64.d64",65.50399959087372],["paged.bm128w8.d64",72.03199714422226]]],
 [16,1,4096,64,8,[["paged_decode.w8.auto.d64",68.76800209283829],["paged_decode.w4.auto.d64",70.01599669456482],["paged.bm64.d64",291.1359965801239],["dense_sink.gather.bm64.d64",338.7199938297272]]],
 [16,1,16384,8,8,[["paged_decode.w4.s16.d64",48.35199937224388],["paged_decode.w8.auto.d64",48.895999789237976],["dense_sink.gather.bm64.d64",242.43199825286865],["paged.bm128w8.d64",258.33600759506226]]],
 [16,1,16384,64,8,[["paged_decode.w8.auto.d64",204.8639953136444],["paged_decode.w4.auto.d64",213.95200490951538],["paged.bm64.d64",1125.440001487732],["dense_sink.gather.bm64.d64",1302.39999294281]]],
@@ -630,7 +633,7 @@
 [16,128,16384,64,8,[["paged.bm128.d64",1828.6399841308594],["paged.bm128w8.d64",2008.8000297546387],["dense_sink.gather_page.bm128.d64",2065.056085586548],["dense_sink.gather.bm128.d64",2082.335948944092]]],
 [16,128,32768,8,8,[["paged.bm128w8.d64",512.4480128288269],["dense_sink.gather.bm128w8.d64",571.7120170593262],["dense_sink.gather.bm64.d64",594.8479771614075],["dense_sink.gather.bm128.d64",618.2720065116882]]],
 [16,128,32768,64,8,[["paged.bm128.d64",3617.408037185669],["paged.bm128w8.d64",3966.9439792633057],["dense_sink.gather_page.bm128.d64",4087.87202835083],["dense_sink.gather.bm128.d64",4115.6158447265625]]],
-[16,256,0,8,8,[["dense_sink.gather.bm64.d64",16.575999557971954],["dense_sink.gather_page.bm128.d64",16.992000862956047],["dense_sink.gather.bm128.d64",17.11999997496605],["paged.bm128.d64",17.920000478625298]]],
+[16,256,0,8,8,[["dense_sink.gather.bm128.d64",17.11999997496605],["dense_sink.gather.bm64.d64",16.575999557971954],["dense_sink.gather_page.bm128.d64",16.992000862956047],["paged.bm128.d64",17.920000478625298]]],
 [16,256,0,64,8,[["dense_sink.gather.bm64.d64",64.41599875688553],["paged.bm64.d64",69.5360004901886],["dense_sink.gather.bm128.d64",84.79999750852585],["dense_sink.gather_page.bm128.d64",84.95999872684479]]],
 [16,256,16,8,8,[["paged.bm64.d64",21.344000473618507],["paged.bm128.d64",22.463999688625336],["paged.bm128w8.d64",24.320000782608986],["dense_sink.gather.bm64.d64",24.768000468611717]]],
 [16,256,16,64,8,[["paged.bm64.d64",86.94399893283844],["dense_sink.gather.bm64.d64",90.17600119113922],["paged.bm128.d64",124.57600235939026],["dense_sink.gather_page.bm128.d64",129.18399274349213]]],
@@ -649,15 +652,15 @@
 [16,1024,16,8,8,[["paged.bm64.d64",100.28800368309021],["dense_sink.gather.bm64.d64",100.47999769449234],["dense_sink.gather.bm128.d64",117.5680011510849],["paged.bm128.d64",118.78400295972824]]],
 [16,1024,16,64,8,[["dense_sink.gather.bm64.d64",644.2559957504272],["paged.bm64.d64",666.047990322113],["dense_sink.gather.bm128.d64",741.5040135383606],["dense_sink.gather_page.bm128.d64",741.6639924049377]]],
 [16,1024,128,8,8,[["dense_sink.gather.bm64.d64",104.92800176143646],["paged.bm64.d64",106.33599758148193],["dense_sink.gather.bm128.d64",111.13599687814713],["paged.bm128.d64",112.70400136709213]]],
-[16,1024,128,64,8,[["dense_sink.gather.bm64.d64",695.5199837684631],["dense_sink.gather_page.bm128.d64",700.160026550293],["dense_sink.gather.bm128.d64",701.2159824371338],["paged.bm128.d64",704.5760154724121]]],
+[16,1024,128,64,8,[["dense_sink.gather.bm128.d64",701.2159824371338],["dense_sink.gather.bm64.d64",695.5199837684631],["dense_sink.gather_page.bm128.d64",700.160026550293],["paged.bm128.d64",704.5760154724121]]],
 [16,1024,1024,8,8,[["dense_sink.gather.bm128.d64",207.5520008802414],["dense_sink.gather.bm64.d64",209.21599864959717],["dense_sink.gather_page.bm128.d64",211.42399311065674],["paged.bm128.d64",214.91199731826782]]],
-[16,1024,1024,64,8,[["dense_sink.gather_page.bm128.d64",1409.216046333313],["dense_sink.gather.bm128.d64",1410.1120233535767],["paged.bm128.d64",1448.1920003890991],["dense_sink.gather.bm64.d64",1483.680009841919]]],
+[16,1024,1024,64,8,[["dense_sink.gather.bm128.d64",1410.1120233535767],["dense_sink.gather_page.bm128.d64",1409.216046333313],["paged.bm128.d64",1448.1920003890991],["dense_sink.gather.bm64.d64",1483.680009841919]]],
 [16,1024,4096,8,8,[["dense_sink.gather.bm128.d64",527.5200009346008],["dense_sink.gather_page.bm128.d64",529.7920107841492],["paged.bm128.d64",542.3679947853088],["dense_sink.gather.bm64.d64",575.3920078277588]]],
-[16,1024,4096,64,8,[["dense_sink.gather_page.bm128.d64",3905.247926712036],["dense_sink.gather.bm128.d64",3910.367965698242],["paged.bm128.d64",4004.0321350097656],["paged.bm128w8.d64",4317.15202331543]]],
+[16,1024,4096,64,8,[["dense_sink.gather.bm128.d64",3910.367965698242],["dense_sink.gather_page.bm128.d64",3905.247926712036],["paged.bm128.d64",4004.0321350097656],["paged.bm128w8.d64",4317.15202331543]]],
 [16,1024,16384,8,8,[["dense_sink.gather.bm128.d64",1808.1920146942139],["dense_sink.gather_page.bm128.d64",1808.735966682434],["paged.bm128.d64",1834.2399597167969],["dense_sink.gather.bm64.d64",1970.2719449996948]]],
 [16,1024,16384,64,8,[["dense_sink.gather.bm128.d64",14021.023750305176],["dense_sink.gather_page.bm128.d64",14022.784233093262],["paged.bm128.d64",14107.744216918945],["paged.bm128w8.d64",15182.111740112305]]],
-[16,1024,32768,8,8,[["dense_sink.gather_page.bm128.d64",3517.5039768218994],["dense_sink.gather.bm128.d64",3536.992073059082],["paged.bm128.d64",3563.5199546813965],["dense_sink.gather.bm64.d64",3860.7680797576904]]],
-[16,1024,32768,64,8,[["dense_sink.gather_page.bm128.d64",27288.511276245117],["dense_sink.gather.bm128.d64",27294.559478759766],["paged.bm128.d64",27650.047302246094],["paged.bm128w8.d64",29881.05583190918]]],
+[16,1024,32768,8,8,[["dense_sink.gather.bm128.d64",3536.992073059082],["dense_sink.gather_page.bm128.d64",3517.5039768218994],["paged.bm128.d64",3563.5199546813965],["dense_sink.gather.bm64.d64",3860.7680797576904]]],
+[16,1024,32768,64,8,[["dense_sink.gather.bm128.d64",27294.559478759766],["dense_sink.gather_page.bm128.d64",27288.511276245117],["paged.bm128.d64",27650.047302246094],["paged.bm128w8.d64",29881.05583190918]]],
 [64,1,0,8,8,[["paged_decode.w8.auto.d64",7.807999849319458],["paged_decode.w4.auto.d64",8.224000222980976],["dense_sink.gather.bm64.d64",9.920000098645687],["paged.bm64.d64",10.688000358641148]]],
 [64,1,0,64,8,[["paged_decode.w4.auto.d64",12.799999676644802],["paged_decode.w8.auto.d64",13.151999562978745],["dense_sink.gather.bm64.d64",35.551998764276505],["paged.bm64.d64",38.24000060558319]]],
 [64,1,16,8,8,[["paged_decode.w8.auto.d64",8.0960001796484],["paged_decode.w4.auto.d64",8.352000266313553],["paged.bm64.d64",10.975999757647514],["dense_sink.gather.bm64.d64",15.519999898970127]]],
@@ -792,8 +795,8 @@
 [1,4,4096,64,8,[["paged.bm64.d64",9.983999654650688],["paged.bm128w8.d64",12.35199999064207],["paged_decode.w8.auto.d64",13.151999562978745],["dense_sink.gather.bm64.d64",18.015999346971512]]],
 [1,4,32768,8,8,[["paged.bm64.d64",9.40799992531538],["paged.bm128w8.d64",12.000000104308128],["paged_decode.w4.s16.d64",13.21600005030632],["dense_sink.gather.bm64.d64",18.0479995906353]]],
 [1,4,32768,64,8,[["paged.bm64.d64",9.983999654650688],["paged.bm128w8.d64",12.736000120639801],["paged_decode.w8.auto.d64",13.344000093638897],["dense_sink.gather.bm64.d64",59.10399928689003]]],
-[1,16,0,8,8,[["dense_sink.gather.bm64.d64",6.752000190317631],["paged.bm64.d64",7.488000206649303],["dense_sink.gather.bm128w8.d64",8.25599953532219],["paged_decode.w8.auto.d64",8.736000396311283]]],
-[1,16,0,64,8,[["dense_sink.gather.bm64.d64",6.912000011652708],["paged.bm64.d64",7.455999962985516],["dense_sink.gather.bm128w8.d64",8.448000065982342],["paged_decode.w8.auto.d64",8.608000352978706]]],
+[1,16,0,8,8,[["paged.bm64.d64",7.488000206649303],["dense_sink.gather.bm64.d64",6.752000190317631],["dense_sink.gather.bm128w8.d64",8.25599953532219],["paged_decode.w8.auto.d64",8.736000396311283]]],
+[1,16,0,64,8,[["paged.bm64.d64",7.455999962985516],["dense_sink.gather.bm64.d64",6.912000011652708],["dense_sink.gather.bm128w8.d64",8.448000065982342],["paged_decode.w8.auto.d64",8.608000352978706]]],
 [1,16,16,8,8,[["paged.bm64.d64",7.455999962985516],["paged_decode.w8.auto.d64",8.736000396311283],["paged.bm128w8.d64",9.184000082314014],["dense_sink.gather.bm64.d64",10.816000401973724]]],
 [1,16,16,64,8,[["paged.bm64.d64",7.327999919652939],["paged_decode.w8.auto.d64",8.63999966531992],["paged.bm128w8.d64",9.151999838650227],["dense_sink.gather.bm64.d64",11.487999930977821]]],
 [1,16,256,8,8,[["paged.bm64.d64",9.696000255644321],["paged.bm128w8.d64",12.06399966031313],["dense_sink.gather.bm64.d64",12.415999546647072],["paged_decode.w8.auto.d64",12.480000033974648]]],
@@ -815,7 +818,7 @@
 [1,8192,0,8,8,[["dense_sink.gather.bm64.d64",26.72000043094158],["paged.bm64.d64",29.055999591946602],["dense_sink.gather_page.bm128.d64",32.92800113558769],["dense_sink.gather.bm128.d64",33.08799862861633]]],
 [1,8192,0,64,8,[["dense_sink.gather.bm64.d64",141.184002161026],["paged.bm64.d64",152.12799608707428],["dense_sink.gather_page.bm128.d64",193.88799369335175],["dense_sink.gather.bm128.d64",196.03200256824493]]],
 [1,8192,16,8,8,[["paged.bm64.d64",35.16799956560135],["dense_sink.gather.bm64.d64",36.99199855327606],["paged.bm128.d64",44.576000422239304],["dense_sink.gather_page.bm128.d64",46.30399867892265]]],
-[1,8192,16,64,8,[["dense_sink.gather.bm64.d64",195.42400538921356],["paged.bm64.d64",195.8719938993454],["dense_sink.gather.bm128.d64",276.5440046787262],["dense_sink.gather_page.bm128.d64",280.5440127849579]]],
+[1,8192,16,64,8,[["paged.bm64.d64",195.8719938993454],["dense_sink.gather.bm64.d64",195.42400538921356],["dense_sink.gather.bm128.d64",276.5440046787262],["dense_sink.gather_page.bm128.d64",280.5440127849579]]],
 [1,8192,256,8,8,[["paged.bm64.d64",29.152000322937965],["dense_sink.gather.bm64.d64",31.26399964094162],["paged.bm128.d64",34.84800085425377],["dense_sink.gather_page.bm128.d64",37.47199848294258]]],
 [1,8192,256,64,8,[["paged.bm64.d64",151.99999511241913],["dense_sink.gather.bm64.d64",156.47999942302704],["dense_sink.gather_page.bm128.d64",208.3519995212555],["paged.bm128.d64",209.18400585651398]]],
 [1,8192,4096,8,8,[["paged.bm64.d64",29.184000566601753],["dense_sink.gather.bm64.d64",32.287999987602234],["paged.bm128.d64",34.81600061058998],["dense_sink.gather.bm128.d64",38.336001336574554]]],
@@ -832,8 +835,8 @@
 [4,1,4096,64,8,[["paged.bm64.d64",11.04000024497509],["paged_decode.w4.auto.d64",13.024000450968742],["paged_decode.w8.auto.d64",13.024000450968742],["dense_sink.gather.bm64.d64",37.087999284267426]]],
 [4,1,32768,8,8,[["paged.bm64.d64",9.40799992531538],["paged.bm128w8.d64",12.000000104308128],["paged_decode.w4.s16.d64",12.671999633312225],["dense_sink.gather.bm64.d64",35.999998450279236]]],
 [4,1,32768,64,8,[["paged.bm64.d64",10.847999714314938],["paged_decode.w4.auto.d64",13.024000450968742],["paged_decode.w8.auto.d64",13.120000250637531],["dense_sink.gather.bm64.d64",198.2399970293045]]],
-[4,4,0,8,8,[["dense_sink.gather.bm64.d64",6.560000125318766],["paged.bm64.d64",7.040000054985285],["dense_sink.gather.bm128w8.d64",8.191999979317188],["paged_decode.w8.auto.d64",8.352000266313553]]],
-[4,4,0,64,8,[["dense_sink.gather.bm64.d64",7.135999854654074],["paged.bm64.d64",7.679999805986881],["paged_decode.w8.auto.d64",8.63999966531992],["paged_decode.w4.auto.d64",9.40799992531538]]],
+[4,4,0,8,8,[["paged.bm64.d64",7.040000054985285],["dense_sink.gather.bm64.d64",6.560000125318766],["dense_sink.gather.bm128w8.d64",8.191999979317188],["paged_decode.w8.auto.d64",8.352000266313553]]],
+[4,4,0,64,8,[["paged.bm64.d64",7.679999805986881],["dense_sink.gather.bm64.d64",7.135999854654074],["paged_decode.w8.auto.d64",8.63999966531992],["paged_decode.w4.auto.d64",9.40799992531538]]],
 [4,4,16,8,8,[["paged.bm64.d64",6.943999789655209],["paged_decode.w8.auto.d64",8.704000152647495],["paged.bm128w8.d64",8.927999995648861],["dense_sink.gather.bm64.d64",11.04000024497509]]],
 [4,4,16,64,8,[["paged.bm64.d64",7.584000006318092],["paged_decode.w8.auto.d64",8.895999751985073],["paged_decode.w4.auto.d64",9.440000168979168],["dense_sink.gather.bm64.d64",11.935999616980553]]],
 [4,4,256,8,8,[["paged.bm64.d64",9.535999968647957],["paged.bm128w8.d64",11.96799986064434],["paged_decode.w8.auto.d64",12.83199992030859],["dense_sink.gather.bm64.d64",12.959999963641167]]],
@@ -842,8 +845,8 @@
 [4,4,4096,64,8,[["paged.bm64.d64",10.879999957978725],["paged_decode.w4.auto.d64",14.495999552309513],["paged_decode.w8.auto.d64",14.592000283300877],["dense_sink.gather.bm64.d64",37.31200098991394]]],
 [4,4,32768,8,8,[["paged.bm64.d64",9.664000011980534],["paged.bm128w8.d64",12.06399966031313],["paged_decode.w8.auto.d64",13.472000136971474],["dense_sink.gather.bm64.d64",36.12799942493439]]],
 [4,4,32768,64,8,[["paged.bm64.d64",11.071999557316303],["paged_decode.w4.auto.d64",14.688000082969666],["paged_decode.w8.auto.d64",14.751999638974667],["dense_sink.gather.bm64.d64",198.62399995326996]]],
-[4,16,0,8,8,[["dense_sink.gather.bm64.d64",6.624000146985054],["paged.bm64.d64",7.071999832987785],["dense_sink.gather.bm128w8.d64",8.511999621987343],["paged_decode.w8.auto.d64",8.63999966531992]]],
-[4,16,0,64,8,[["dense_sink.gather.bm64.d64",7.296000141650438],["paged.bm64.d64",7.74399982765317],["paged_decode.w8.auto.d64",9.759999811649323],["paged_decode.w4.auto.d64",10.015999898314476]]],
+[4,16,0,8,8,[["paged.bm64.d64",7.071999832987785],["dense_sink.gather.bm64.d64",6.624000146985054],["dense_sink.gather.bm128w8.d64",8.511999621987343],["paged_decode.w8.auto.d64",8.63999966531992]]],
+[4,16,0,64,8,[["paged.bm64.d64",7.74399982765317],["dense_sink.gather.bm64.d64",7.296000141650438],["paged_decode.w8.auto.d64",9.759999811649323],["paged_decode.w4.auto.d64",10.015999898314476]]],
 [4,16,16,8,8,[["paged.bm64.d64",7.327999919652939],["paged_decode.w8.auto.d64",8.352000266313553],["paged.bm128w8.d64",8.799999952316284],["dense_sink.gather.bm64.d64",11.42400037497282]]],
 [4,16,16,64,8,[["paged.bm64.d64",7.7760000713169575],["paged_decode.w8.auto.d64",9.600000455975533],["paged_decode.w4.auto.d64",10.17600018531084],["dense_sink.gather.bm64.d64",12.512000277638435]]],
 [4,16,256,8,8,[["paged.bm64.d64",9.568000212311745],["paged.bm128w8.d64",12.223999947309494],["paged_decode.w8.auto.d64",12.608000077307224],["dense_sink.gather.bm64.d64",13.311999849975109]]],
@@ -852,7 +855,7 @@
 [4,16,4096,64,8,[["paged.bm64.d64",11.008000001311302],["paged_decode.w8.auto.d64",11.58399973064661],["paged_decode.w4.auto.d64",12.703999876976013],["dense_sink.gather.bm64.d64",37.567999213933945]]],
 [4,16,32768,8,8,[["paged.bm64.d64",9.568000212311745],["paged.bm128w8.d64",12.223999947309494],["paged_decode.w8.auto.d64",13.535999692976475],["dense_sink.gather.bm64.d64",36.448001861572266]]],
 [4,16,32768,64,8,[["paged.bm64.d64",11.071999557316303],["paged_decode.w8.auto.d64",11.680000461637974],["paged_decode.w4.auto.d64",12.736000120639801],["dense_sink.gather.bm64.d64",199.16799664497375]]],
-[4,128,0,8,8,[["dense_sink.gather.bm64.d64",7.7760000713169575],["paged.bm64.d64",8.383999578654766],["dense_sink.gather.bm128w8.d64",8.767999708652496],["paged.bm128w8.d64",9.40799992531538]]],
+[4,128,0,8,8,[["paged.bm64.d64",8.383999578654766],["dense_sink.gather.bm64.d64",7.7760000713169575],["dense_sink.gather.bm128w8.d64",8.767999708652496],["paged.bm128w8.d64",9.40799992531538]]],
 [4,128,0,64,8,[["dense_sink.gather.bm64.d64",13.824000023305416],["dense_sink.gather.bm128.d64",14.368000440299511],["paged.bm64.d64",14.495999552309513],["dense_sink.gather_page.bm128.d64",14.527999795973301]]],
 [4,128,16,8,8,[["paged.bm64.d64",9.920000098645687],["paged.bm128w8.d64",12.512000277638435],["dense_sink.gather.bm64.d64",13.69599997997284],["paged.bm128.d64",15.936000272631645]]],
 [4,128,16,64,8,[["paged.bm64.d64",18.144000321626663],["paged.bm128.d64",19.936000928282738],["dense_sink.gather.bm64.d64",22.112000733613968],["paged.bm128w8.d64",22.5600004196167]]],
@@ -883,7 +886,7 @@
 [8,4,32768,8,8,[["paged.bm64.d64",9.759999811649323],["paged.bm128w8.d64",12.191999703645706],["paged_decode.w8.auto.d64",13.279999606311321],["dense_sink.gather.bm64.d64",59.84000116586685]]],
 [8,4,32768,64,8,[["paged_decode.w8.auto.d64",15.00799972563982],["paged_decode.w4.auto.d64",15.359999611973763],["paged.bm64.d64",18.271999433636665],["dense_sink.gather.bm64.d64",387.7120018005371]]],
 [8,16,0,8,8,[["dense_sink.gather.bm64.d64",6.688000168651342],["paged.bm64.d64",7.135999854654074],["dense_sink.gather.bm128w8.d64",8.576000109314919],["paged_decode.w8.auto.d64",8.671999908983707]]],
-[8,16,0,64,8,[["dense_sink.gather.bm64.d64",11.103999800980091],["paged.bm64.d64",11.487999930977821],["paged_decode.w4m2.auto.d64",13.151999562978745],["paged_decode.w8.auto.d64",15.135999768972397]]],
+[8,16,0,64,8,[["paged.bm64.d64",11.487999930977821],["dense_sink.gather.bm64.d64",11.103999800980091],["paged_decode.w4m2.auto.d64",13.151999562978745],["paged_decode.w8.auto.d64",15.135999768972397]]],
 [8,16,16,8,8,[["paged.bm64.d64",7.296000141650438],["paged_decode.w8.auto.d64",8.415999822318554],["paged.bm128w8.d64",8.927999995648861],["dense_sink.gather.bm64.d64",11.487999930977821]]],
 [8,16,16,64,8,[["paged.bm64.d64",11.648000217974186],["paged_decode.w4m2.auto.d64",13.376000337302685],["paged_decode.w8.auto.d64",14.944000169634819],["dense_sink.gather.bm64.d64",16.03199914097786]]],
 [8,16,256,8,8,[["paged.bm64.d64",9.664000011980534],["paged.bm128w8.d64",12.319999746978283],["dense_sink.gather.bm64.d64",13.728000223636627],["paged_decode.w4.auto.d64",13.728000223636627]]],
@@ -912,7 +915,7 @@
 [16,1,4096,64,8,[["paged_decode.w4.auto.d64",14.399999752640724],["paged_decode.w8.auto.d64",14.655999839305878],["paged.bm64.d64",26.048000901937485],["dense_sink.gather.bm64.d64",119.61600184440613]]],
 [16,1,32768,8,8,[["paged.bm64.d64",9.759999811649323],["paged_decode.w8.auto.d64",12.480000033974648],["paged.bm128w8.d64",12.736000120639801],["dense_sink.gather.bm64.d64",106.75200074911118]]],
 [16,1,32768,64,8,[["paged_decode.w4.auto.d64",14.399999752640724],["paged_decode.w8.auto.d64",14.592000283300877],["paged.bm64.d64",26.11199952661991],["dense_sink.gather.bm64.d64",760.6719732284546]]],
-[16,4,0,8,8,[["dense_sink.gather.bm64.d64",6.752000190317631],["paged.bm64.d64",7.168000098317862],["dense_sink.gather.bm128w8.d64",8.352000266313553],["paged_decode.w8.auto.d64",8.48000030964613]]],
+[16,4,0,8,8,[["paged.bm64.d64",7.168000098317862],["dense_sink.gather.bm64.d64",6.752000190317631],["dense_sink.gather.bm128w8.d64",8.352000266313553],["paged_decode.w8.auto.d64",8.48000030964613]]],
 [16,4,0,64,8,[["paged_decode.w8.auto.d64",9.727999567985535],["paged_decode.w4.auto.d64",10.015999898314476],["dense_sink.gather.bm64.d64",13.952000066637993],["paged.bm64.d64",15.200000256299973]]],
 [16,4,16,8,8,[["paged.bm64.d64",7.135999854654074],["paged_decode.w8.auto.d64",8.63999966531992],["paged.bm128w8.d64",9.088000282645226],["dense_sink.gather.bm64.d64",11.552000418305397]]],
 [16,4,16,64,8,[["paged_decode.w8.auto.d64",10.080000385642052],["paged_decode.w4.auto.d64",10.111999697983265],["paged.bm64.d64",15.32800029963255],["dense_sink.gather.bm64.d64",18.719999119639397]]],
@@ -932,7 +935,7 @@
 [16,16,4096,64,8,[["paged.bm64.d64",26.976000517606735],["paged_decode.w4m2.auto.d64",28.192000463604927],["paged_decode.w4.auto.d64",29.85600009560585],["dense_sink.gather.bm64.d64",121.8239963054657]]],
 [16,16,32768,8,8,[["paged.bm64.d64",9.920000098645687],["paged.bm128w8.d64",12.736000120639801],["paged_decode.w8.auto.d64",14.08000010997057],["dense_sink.gather.bm64.d64",106.52799904346466]]],
 [16,16,32768,64,8,[["paged.bm64.d64",27.23200060427189],["paged_decode.w4m2.auto.d64",28.255999088287354],["paged_decode.w4.auto.d64",29.920000582933426],["dense_sink.gather.bm64.d64",762.6879811286926]]],
-[16,128,0,8,8,[["dense_sink.gather.bm64.d64",9.855999611318111],["paged.bm64.d64",10.111999697983265],["dense_sink.gather.bm128w8.d64",10.27199998497963],["paged.bm128w8.d64",10.65600011497736]]],
+[16,128,0,8,8,[["paged.bm64.d64",10.111999697983265],["dense_sink.gather.bm64.d64",9.855999611318111],["dense_sink.gather.bm128w8.d64",10.27199998497963],["paged.bm128w8.d64",10.65600011497736]]],
 [16,128,0,64,8,[["dense_sink.gather.bm64.d64",32.287999987602234],["paged.bm64.d64",34.33600068092346],["dense_sink.gather.bm128.d64",41.63200035691261],["dense_sink.gather_page.bm128.d64",41.82400181889534]]],
 [16,128,16,8,8,[["paged.bm64.d64",11.872000060975552],["paged.bm128w8.d64",13.60000018030405],["dense_sink.gather.bm64.d64",16.51199907064438],["paged.bm128.d64",16.896000131964684]]],
 [16,128,16,64,8,[["paged.bm64.d64",43.42399910092354],["dense_sink.gather.bm64.d64",46.81599885225296],["paged.bm128.d64",63.07200342416763],["dense_sink.gather_page.bm128.d64",64.03200328350067]]],
@@ -952,7 +955,7 @@
 [32,1,4096,64,8,[["paged_decode.w4.auto.d64",12.83199992030859],["paged_decode.w8.auto.d64",12.896000407636166],["paged.bm64.d64",43.03999990224838],["dense_sink.gather.bm64.d64",228.03199291229248]]],
 [32,1,32768,8,8,[["paged.bm64.d64",10.847999714314938],["paged_decode.w4.auto.d64",12.959999963641167],["paged_decode.w8.auto.d64",12.992000207304955],["dense_sink.gather.bm64.d64",199.8399943113327]]],
 [32,1,32768,64,8,[["paged_decode.w8.auto.d64",12.896000407636166],["paged_decode.w4.auto.d64",13.024000450968742],["paged.bm64.d64",43.296001851558685],["dense_sink.gather.bm64.d64",1511.2639665603638]]],
-[32,4,0,8,8,[["dense_sink.gather.bm64.d64",7.135999854654074],["paged.bm64.d64",7.552000228315592],["paged_decode.w8.auto.d64",8.511999621987343],["paged_decode.w4.auto.d64",9.312000125646591]]],
+[32,4,0,8,8,[["paged.bm64.d64",7.552000228315592],["dense_sink.gather.bm64.d64",7.135999854654074],["paged_decode.w8.auto.d64",8.511999621987343],["paged_decode.w4.auto.d64",9.312000125646591]]],
 [32,4,0,64,8,[["paged_decode.w4m2.auto.d64",13.183999806642532],["paged_decode.w8.auto.d64",15.104000456631184],["dense_sink.gather.bm64.d64",21.79200015962124],["paged.bm64.d64",23.296000435948372]]],
 [32,4,16,8,8,[["paged.bm64.d64",7.519999984651804],["paged_decode.w8.auto.d64",8.799999952316284],["paged_decode.w4.auto.d64",9.472000412642956],["dense_sink.gather.bm64.d64",12.384000234305859]]],
 [32,4,16,64,8,[["paged_decode.w4m2.auto.d64",13.567999936640263],["paged_decode.w8.auto.d64",15.263999812304974],["paged.bm64.d64",23.840000852942467],["dense_sink.gather.bm64.d64",27.2000003606081]]],
@@ -962,7 +965,7 @@
 [32,4,4096,64,8,[["paged_decode.w4m2.auto.d64",18.65600049495697],["paged_decode.w8.auto.d64",20.70399932563305],["paged.bm64.d64",43.39199885725975],["dense_sink.gather.bm64.d64",228.35199534893036]]],
 [32,4,32768,8,8,[["paged.bm64.d64",11.071999557316303],["paged_decode.w4.auto.d64",14.399999752640724],["paged_decode.w8.auto.d64",14.431999996304512],["dense_sink.gather.bm64.d64",200.06400346755981]]],
 [32,4,32768,64,8,[["paged_decode.w4m2.auto.d64",18.97599920630455],["paged_decode.w8.auto.d64",20.54399996995926],["paged.bm64.d64",43.90399903059006],["dense_sink.gather.bm64.d64",1512.3519897460938]]],
-[32,16,0,8,8,[["dense_sink.gather.bm64.d64",7.296000141650438],["paged.bm64.d64",7.648000027984381],["paged_decode.w8.auto.d64",9.727999567985535],["paged_decode.w4.auto.d64",9.983999654650688]]],
+[32,16,0,8,8,[["paged.bm64.d64",7.648000027984381],["dense_sink.gather.bm64.d64",7.296000141650438],["paged_decode.w8.auto.d64",9.727999567985535],["paged_decode.w4.auto.d64",9.983999654650688]]],
 [32,16,0,64,8,[["dense_sink.gather.bm64.d64",23.48800003528595],["paged.bm64.d64",24.800000712275505],["paged_decode.w4.auto.d64",37.248000502586365],["paged_decode.w4m2.auto.d64",38.88000175356865]]],
 [32,16,16,8,8,[["paged.bm64.d64",7.74399982765317],["paged_decode.w8.auto.d64",9.631999768316746],["paged_decode.w4.auto.d64",10.111999697983265],["dense_sink.gather.bm64.d64",12.736000120639801]]],
 [32,16,16,64,8,[["paged.bm64.d64",25.631999596953392],["dense_sink.gather.bm64.d64",29.152000322937965],["paged_decode.w4.auto.d64",38.40000182390213],["paged_decode.w4m2.auto.d64",39.64800015091896]]],
@@ -1002,7 +1005,7 @@
 [64,4,4096,64,8,[["paged_decode.w4m2.auto.d64",31.488001346588135],["paged_decode.w4.auto.d64",32.92800113558769],["paged.bm64.d64",78.14399898052216],["dense_sink.gather.bm64.d64",443.1999921798706]]],
 [64,4,32768,8,8,[["paged_decode.w8.auto.d64",15.072000212967396],["paged_decode.w4.auto.d64",15.48799965530634],["paged.bm64.d64",17.952000722289085],["dense_sink.gather.bm64.d64",390.8799886703491]]],
 [64,4,32768,64,8,[["paged_decode.w4m2.auto.d64",32.00000151991844],["paged_decode.w4.auto.d64",32.92800113558769],["paged.bm64.d64",78.78399640321732],["dense_sink.gather.bm64.d64",3010.94388961792]]],
-[64,16,0,8,8,[["dense_sink.gather.bm64.d64",11.103999800980091],["paged.bm64.d64",11.711999773979187],["paged_decode.w4m2.auto.d64",13.055999763309956],["paged_decode.w8.auto.d64",15.32800029963255]]],
+[64,16,0,8,8,[["paged.bm64.d64",11.711999773979187],["dense_sink.gather.bm64.d64",11.103999800980091],["paged_decode.w4m2.auto.d64",13.055999763309956],["paged_decode.w8.auto.d64",15.32800029963255]]],
 [64,16,0,64,8,[["dense_sink.gather.bm64.d64",40.352001786231995],["paged.bm64.d64",42.78400167822838],["paged_decode.w4.auto.d64",65.98400324583054],["paged_decode.w4m2.auto.d64",72.41600006818771]]],
 [64,16,16,8,8,[["paged.bm64.d64",11.935999616980553],["paged_decode.w4m2.auto.d64",13.248000293970108],["paged_decode.w8.auto.d64",15.263999812304974],["dense_sink.gather.bm64.d64",17.24799908697605]]],
 [64,16,16,64,8,[["paged.bm64.d64",43.58400031924248],["dense_sink.gather.bm64.d64",46.81599885225296],["paged_decode.w4.auto.d64",68.31999868154526],["paged_decode.w4m2.auto.d64",74.40000027418137]]],
@@ -1092,8 +1095,8 @@ static const uint8_t attnroute_table_h100_gptoss__c0_cells[3080] = {
   5,13,21,3, 5,13,21,3, /* num_seqs=1 seqlen_q=1 cached=0 */
   13,21,15,5, 13,21,15,5, /* num_seqs=1 seqlen_q=1 cached=16 */
   13,11,21,5, 13,11,21,5, /* num_seqs=1 seqlen_q=1 cached=128 */
-  21,15,5,13, 21,15,5,13, /* num_seqs=1 seqlen_q=1 cached=1024 */
-  17,21,5,11, 21,17,5,11, /* num_seqs=1 seqlen_q=1 cached=4096 */
+  21,15,5,13, 17,21,5,13, /* num_seqs=1 seqlen_q=1 cached=1024 */
+  17,21,5,11, 17,21,5,11, /* num_seqs=1 seqlen_q=1 cached=4096 */
   21,15,5,11, 21,15,5,11, /* num_seqs=1 seqlen_q=1 cached=16384 */
   21,15,5,11, 21,15,5,11, /* num_seqs=1 seqlen_q=1 cached=32768 */
   5,13,3,21, 5,13,3,21, /* num_seqs=1 seqlen_q=4 cached=0 */
@@ -1148,29 +1151,29 @@ static const uint8_t attnroute_table_h100_gptoss__c0_cells[3080] = {
   5,3,11,13, 5,13,1,3, /* num_seqs=1 seqlen_q=1024 cached=0 */
   5,13,11,3, 13,5,11,9, /* num_seqs=1 seqlen_q=1024 cached=16 */
   5,11,13,3, 13,5,11,9, /* num_seqs=1 seqlen_q=1024 cached=128 */
-  5,11,13,3, 7,1,9,11, /* num_seqs=1 seqlen_q=1024 cached=1024 */
-  5,11,3,13, 7,1,9,11, /* num_seqs=1 seqlen_q=1024 cached=4096 */
+  5,11,13,3, 1,7,9,11, /* num_seqs=1 seqlen_q=1024 cached=1024 */
+  5,11,3,13, 1,7,9,11, /* num_seqs=1 seqlen_q=1024 cached=4096 */
   5,3,11,13, 7,1,9,5, /* num_seqs=1 seqlen_q=1024 cached=16384 */
-  5,3,11,13, 7,1,9,11, /* num_seqs=1 seqlen_q=1024 cached=32768 */
+  5,3,11,13, 1,7,9,11, /* num_seqs=1 seqlen_q=1024 cached=32768 */
   5,3,13,11, 1,7,5,9, /* num_seqs=1 seqlen_q=4096 cached=0 */
   5,13,11,3, 5,1,7,13, /* num_seqs=1 seqlen_q=4096 cached=16 */
-  5,11,13,3, 7,5,1,9, /* num_seqs=1 seqlen_q=4096 cached=128 */
+  5,11,13,3, 1,7,5,9, /* num_seqs=1 seqlen_q=4096 cached=128 */
   11,3,5,9, 7,1,9,5, /* num_seqs=1 seqlen_q=4096 cached=1024 */
-  9,7,1,3, 7,1,9,5, /* num_seqs=1 seqlen_q=4096 cached=4096 */
-  1,9,7,3, 7,1,9,5, /* num_seqs=1 seqlen_q=4096 cached=16384 */
-  1,7,9,3, 7,1,9,11, /* num_seqs=1 seqlen_q=4096 cached=32768 */
+  1,9,7,3, 7,1,9,5, /* num_seqs=1 seqlen_q=4096 cached=4096 */
+  1,9,7,3, 1,7,9,5, /* num_seqs=1 seqlen_q=4096 cached=16384 */
+  1,7,9,3, 1,7,9,11, /* num_seqs=1 seqlen_q=4096 cached=32768 */
   3,11,5,1, 7,1,9,5, /* num_seqs=1 seqlen_q=8192 cached=0 */
-  11,3,5,13, 7,1,5,9, /* num_seqs=1 seqlen_q=8192 cached=16 */
+  11,3,5,13, 1,7,5,9, /* num_seqs=1 seqlen_q=8192 cached=16 */
   11,3,5,13, 1,7,9,5, /* num_seqs=1 seqlen_q=8192 cached=128 */
-  11,3,5,1, 7,1,9,5, /* num_seqs=1 seqlen_q=8192 cached=1024 */
+  11,3,5,1, 1,7,9,5, /* num_seqs=1 seqlen_q=8192 cached=1024 */
   3,11,1,7, 7,1,9,11, /* num_seqs=1 seqlen_q=8192 cached=4096 */
-  1,7,3,9, 7,1,9,11, /* num_seqs=1 seqlen_q=8192 cached=16384 */
-  7,1,9,3, 1,7,9,11, /* num_seqs=1 seqlen_q=8192 cached=32768 */
+  1,7,3,9, 1,7,9,11, /* num_seqs=1 seqlen_q=8192 cached=16384 */
+  1,7,9,3, 1,7,9,11, /* num_seqs=1 seqlen_q=8192 cached=32768 */
   5,13,3,21, 5,13,21,15, /* num_seqs=2 seqlen_q=1 cached=0 */
   13,21,15,5, 13,21,15,5, /* num_seqs=2 seqlen_q=1 cached=16 */
   13,11,21,5, 13,11,21,5, /* num_seqs=2 seqlen_q=1 cached=128 */
-  21,15,5,13, 21,15,13,5, /* num_seqs=2 seqlen_q=1 cached=1024 */
-  17,21,5,11, 21,17,5,11, /* num_seqs=2 seqlen_q=1 cached=4096 */
+  17,21,5,13, 17,21,13,5, /* num_seqs=2 seqlen_q=1 cached=1024 */
+  17,21,5,11, 17,21,5,11, /* num_seqs=2 seqlen_q=1 cached=4096 */
   21,15,5,11, 17,21,5,11, /* num_seqs=2 seqlen_q=1 cached=16384 */
   21,15,5,11, 17,21,5,11, /* num_seqs=2 seqlen_q=1 cached=32768 */
   5,13,3,21, 5,13,3,21, /* num_seqs=2 seqlen_q=4 cached=0 */
@@ -1215,7 +1218,7 @@ static const uint8_t attnroute_table_h100_gptoss__c0_cells[3080] = {
   5,11,13,3, 11,3,5,13, /* num_seqs=2 seqlen_q=128 cached=4096 */
   5,3,11,13, 11,3,5,7, /* num_seqs=2 seqlen_q=128 cached=16384 */
   5,3,11,13, 11,3,5,7, /* num_seqs=2 seqlen_q=128 cached=32768 */
-  5,13,3,11, 5,7,1,13, /* num_seqs=2 seqlen_q=256 cached=0 */
+  5,13,3,11, 1,5,7,13, /* num_seqs=2 seqlen_q=256 cached=0 */
   13,11,5,3, 13,9,11,5, /* num_seqs=2 seqlen_q=256 cached=16 */
   13,11,5,9, 9,11,13,7, /* num_seqs=2 seqlen_q=256 cached=128 */
   5,13,11,3, 9,11,7,1, /* num_seqs=2 seqlen_q=256 cached=1024 */
@@ -1227,22 +1230,22 @@ static const uint8_t attnroute_table_h100_gptoss__c0_cells[3080] = {
   11,13,3,5, 5,13,9,7, /* num_seqs=2 seqlen_q=1024 cached=128 */
   11,3,5,13, 1,7,13,5, /* num_seqs=2 seqlen_q=1024 cached=1024 */
   11,3,5,1, 7,1,9,5, /* num_seqs=2 seqlen_q=1024 cached=4096 */
-  3,11,5,1, 7,9,1,11, /* num_seqs=2 seqlen_q=1024 cached=16384 */
+  3,11,5,1, 1,7,9,11, /* num_seqs=2 seqlen_q=1024 cached=16384 */
   3,11,5,1, 7,9,1,11, /* num_seqs=2 seqlen_q=1024 cached=32768 */
   5,3,11,1, 1,7,5,9, /* num_seqs=2 seqlen_q=4096 cached=0 */
   5,11,13,3, 5,7,1,9, /* num_seqs=2 seqlen_q=4096 cached=16 */
-  5,11,3,13, 7,1,9,5, /* num_seqs=2 seqlen_q=4096 cached=128 */
-  11,5,3,13, 7,1,9,5, /* num_seqs=2 seqlen_q=4096 cached=1024 */
+  5,11,3,13, 1,7,9,5, /* num_seqs=2 seqlen_q=4096 cached=128 */
+  1,11,5,3, 1,7,9,5, /* num_seqs=2 seqlen_q=4096 cached=1024 */
   1,7,11,3, 1,7,9,5, /* num_seqs=2 seqlen_q=4096 cached=4096 */
-  7,1,9,3, 1,7,9,11, /* num_seqs=2 seqlen_q=4096 cached=16384 */
+  1,7,9,3, 1,7,9,11, /* num_seqs=2 seqlen_q=4096 cached=16384 */
   1,7,9,5, 1,7,9,11, /* num_seqs=2 seqlen_q=4096 cached=32768 */
   1,7,3,11, 1,7,9,5, /* num_seqs=2 seqlen_q=8192 cached=0 */
   5,7,1,11, 1,7,9,5, /* num_seqs=2 seqlen_q=8192 cached=16 */
   1,7,11,5, 1,7,9,5, /* num_seqs=2 seqlen_q=8192 cached=128 */
-  7,5,1,11, 7,1,9,11, /* num_seqs=2 seqlen_q=8192 cached=1024 */
+  1,7,5,11, 1,7,9,11, /* num_seqs=2 seqlen_q=8192 cached=1024 */
   1,7,9,11, 1,7,9,5, /* num_seqs=2 seqlen_q=8192 cached=4096 */
-  1,7,9,5, 7,1,9,11, /* num_seqs=2 seqlen_q=8192 cached=16384 */
-  7,1,9,11, 1,7,9,11, /* num_seqs=2 seqlen_q=8192 cached=32768 */
+  1,7,9,5, 1,7,9,11, /* num_seqs=2 seqlen_q=8192 cached=16384 */
+  1,7,9,11, 1,7,9,11, /* num_seqs=2 seqlen_q=8192 cached=32768 */
   5,13,21,15, 5,13,21,15, /* num_seqs=4 seqlen_q=1 cached=0 */
   13,21,15,5, 13,21,15,5, /* num_seqs=4 seqlen_q=1 cached=16 */
   13,11,21,5, 13,21,15,5, /* num_seqs=4 seqlen_q=1 cached=128 */
@@ -1285,7 +1288,7 @@ static const uint8_t attnroute_table_h100_gptoss__c0_cells[3080] = {
   5,11,13,3, 13,5,9,11, /* num_seqs=4 seqlen_q=64 cached=4096 */
   5,3,11,13, 13,5,9,11, /* num_seqs=4 seqlen_q=64 cached=16384 */
   5,3,11,13, 13,5,9,11, /* num_seqs=4 seqlen_q=64 cached=32768 */
-  5,13,3,11, 5,7,1,13, /* num_seqs=4 seqlen_q=128 cached=0 */
+  5,13,3,11, 1,5,7,13, /* num_seqs=4 seqlen_q=128 cached=0 */
   13,11,5,9, 13,9,11,5, /* num_seqs=4 seqlen_q=128 cached=16 */
   13,11,5,9, 9,11,13,7, /* num_seqs=4 seqlen_q=128 cached=128 */
   5,13,11,3, 9,11,7,1, /* num_seqs=4 seqlen_q=128 cached=1024 */
@@ -1302,17 +1305,17 @@ static const uint8_t attnroute_table_h100_gptoss__c0_cells[3080] = {
   5,13,3,1, 5,7,1,13, /* num_seqs=4 seqlen_q=1024 cached=0 */
   13,5,9,11, 5,13,7,1, /* num_seqs=4 seqlen_q=1024 cached=16 */
   13,5,9,11, 5,13,7,1, /* num_seqs=4 seqlen_q=1024 cached=128 */
-  9,7,1,11, 7,1,5,9, /* num_seqs=4 seqlen_q=1024 cached=1024 */
-  1,7,9,11, 7,1,9,5, /* num_seqs=4 seqlen_q=1024 cached=4096 */
-  1,7,9,3, 7,1,9,11, /* num_seqs=4 seqlen_q=1024 cached=16384 */
-  1,7,9,3, 7,1,9,11, /* num_seqs=4 seqlen_q=1024 cached=32768 */
-  1,5,7,11, 7,1,9,5, /* num_seqs=4 seqlen_q=4096 cached=0 */
-  5,7,13,1, 5,1,7,9, /* num_seqs=4 seqlen_q=4096 cached=16 */
-  5,1,7,11, 1,7,9,5, /* num_seqs=4 seqlen_q=4096 cached=128 */
-  7,5,1,9, 7,1,9,5, /* num_seqs=4 seqlen_q=4096 cached=1024 */
-  1,7,9,5, 7,1,9,11, /* num_seqs=4 seqlen_q=4096 cached=4096 */
-  7,1,9,11, 7,1,9,11, /* num_seqs=4 seqlen_q=4096 cached=16384 */
-  7,1,9,5, 1,7,9,11, /* num_seqs=4 seqlen_q=4096 cached=32768 */
+  9,7,1,11, 1,7,5,9, /* num_seqs=4 seqlen_q=1024 cached=1024 */
+  1,7,9,11, 1,7,9,5, /* num_seqs=4 seqlen_q=1024 cached=4096 */
+  1,7,9,3, 1,7,9,11, /* num_seqs=4 seqlen_q=1024 cached=16384 */
+  1,7,9,3, 1,7,9,11, /* num_seqs=4 seqlen_q=1024 cached=32768 */
+  1,5,7,11, 1,7,9,5, /* num_seqs=4 seqlen_q=4096 cached=0 */
+  5,7,13,1, 1,5,7,9, /* num_seqs=4 seqlen_q=4096 cached=16 */
+  1,5,7,11, 1,7,9,5, /* num_seqs=4 seqlen_q=4096 cached=128 */
+  1,7,5,9, 1,7,9,5, /* num_seqs=4 seqlen_q=4096 cached=1024 */
+  1,7,9,5, 1,7,9,11, /* num_seqs=4 seqlen_q=4096 cached=4096 */
+  1,7,9,11, 1,7,9,11, /* num_seqs=4 seqlen_q=4096 cached=16384 */
+  1,7,9,5, 1,7,9,11, /* num_seqs=4 seqlen_q=4096 cached=32768 */
   255,255,255,255, 255,255,255,255, /* num_seqs=4 seqlen_q=8192 cached=0 */
   255,255,255,255, 255,255,255,255, /* num_seqs=4 seqlen_q=8192 cached=16 */
   255,255,255,255, 255,255,255,255, /* num_seqs=4 seqlen_q=8192 cached=128 */
@@ -1323,8 +1326,8 @@ static const uint8_t attnroute_table_h100_gptoss__c0_cells[3080] = {
   5,13,15,21, 21,15,5,13, /* num_seqs=16 seqlen_q=1 cached=0 */
   13,21,15,5, 21,15,13,5, /* num_seqs=16 seqlen_q=1 cached=16 */
   13,11,21,5, 21,15,13,5, /* num_seqs=16 seqlen_q=1 cached=128 */
-  15,21,13,5, 21,15,13,5, /* num_seqs=16 seqlen_q=1 cached=1024 */
-  21,17,5,11, 21,15,13,5, /* num_seqs=16 seqlen_q=1 cached=4096 */
+  17,15,13,5, 21,15,13,5, /* num_seqs=16 seqlen_q=1 cached=1024 */
+  17,21,5,11, 21,15,13,5, /* num_seqs=16 seqlen_q=1 cached=4096 */
   17,21,5,11, 21,15,13,5, /* num_seqs=16 seqlen_q=1 cached=16384 */
   17,21,5,11, 21,15,13,5, /* num_seqs=16 seqlen_q=1 cached=32768 */
   5,13,3,21, 15,21,5,13, /* num_seqs=16 seqlen_q=4 cached=0 */
@@ -1369,7 +1372,7 @@ static const uint8_t attnroute_table_h100_gptoss__c0_cells[3080] = {
   11,3,5,13, 9,11,7,1, /* num_seqs=16 seqlen_q=128 cached=4096 */
   11,3,5,13, 9,11,7,1, /* num_seqs=16 seqlen_q=128 cached=16384 */
   11,3,5,1, 9,11,7,1, /* num_seqs=16 seqlen_q=128 cached=32768 */
-  5,7,1,9, 5,13,1,7, /* num_seqs=16 seqlen_q=256 cached=0 */
+  1,5,7,9, 5,13,1,7, /* num_seqs=16 seqlen_q=256 cached=0 */
   13,9,11,5, 13,5,9,7, /* num_seqs=16 seqlen_q=256 cached=16 */
   9,11,13,7, 13,5,9,7, /* num_seqs=16 seqlen_q=256 cached=128 */
   9,11,7,1, 9,13,1,7, /* num_seqs=16 seqlen_q=256 cached=1024 */
@@ -1378,11 +1381,11 @@ static const uint8_t attnroute_table_h100_gptoss__c0_cells[3080] = {
   9,1,7,11, 9,7,1,11, /* num_seqs=16 seqlen_q=256 cached=32768 */
   5,1,13,7, 5,1,7,13, /* num_seqs=16 seqlen_q=1024 cached=0 */
   13,5,1,9, 5,13,1,7, /* num_seqs=16 seqlen_q=1024 cached=16 */
-  5,13,1,9, 5,7,1,9, /* num_seqs=16 seqlen_q=1024 cached=128 */
-  1,5,7,9, 7,1,9,5, /* num_seqs=16 seqlen_q=1024 cached=1024 */
-  1,7,9,5, 7,1,9,11, /* num_seqs=16 seqlen_q=1024 cached=4096 */
+  5,13,1,9, 1,5,7,9, /* num_seqs=16 seqlen_q=1024 cached=128 */
+  1,5,7,9, 1,7,9,5, /* num_seqs=16 seqlen_q=1024 cached=1024 */
+  1,7,9,5, 1,7,9,11, /* num_seqs=16 seqlen_q=1024 cached=4096 */
   1,7,9,5, 1,7,9,11, /* num_seqs=16 seqlen_q=1024 cached=16384 */
-  7,1,9,5, 7,1,9,11, /* num_seqs=16 seqlen_q=1024 cached=32768 */
+  1,7,9,5, 1,7,9,11, /* num_seqs=16 seqlen_q=1024 cached=32768 */
   255,255,255,255, 255,255,255,255, /* num_seqs=16 seqlen_q=4096 cached=0 */
   255,255,255,255, 255,255,255,255, /* num_seqs=16 seqlen_q=4096 cached=16 */
   255,255,255,255, 255,255,255,255, /* num_seqs=16 seqlen_q=4096 cached=128 */
@@ -1494,7 +1497,7 @@ static const uint8_t attnroute_table_h100_gptoss__c1_cells[1200] = {
   13,11,21,5, 13,11,21,5, /* num_seqs=1 seqlen_q=4 cached=256 */
   13,11,5,17, 13,11,21,5, /* num_seqs=1 seqlen_q=4 cached=4096 */
   13,11,17,5, 13,11,21,5, /* num_seqs=1 seqlen_q=4 cached=32768 */
-  5,13,3,21, 5,13,3,21, /* num_seqs=1 seqlen_q=16 cached=0 */
+  13,5,3,21, 13,5,3,21, /* num_seqs=1 seqlen_q=16 cached=0 */
   13,21,11,5, 13,21,11,5, /* num_seqs=1 seqlen_q=16 cached=16 */
   13,11,5,21, 13,11,5,15, /* num_seqs=1 seqlen_q=16 cached=256 */
   13,11,21,5, 13,11,21,5, /* num_seqs=1 seqlen_q=16 cached=4096 */
@@ -1505,7 +1508,7 @@ static const uint8_t attnroute_table_h100_gptoss__c1_cells[1200] = {
   13,11,5,9, 13,11,9,5, /* num_seqs=1 seqlen_q=128 cached=4096 */
   13,11,9,5, 13,11,9,5, /* num_seqs=1 seqlen_q=128 cached=32768 */
   5,13,7,1, 5,13,7,1, /* num_seqs=1 seqlen_q=8192 cached=0 */
-  13,5,9,7, 5,13,1,7, /* num_seqs=1 seqlen_q=8192 cached=16 */
+  13,5,9,7, 13,5,1,7, /* num_seqs=1 seqlen_q=8192 cached=16 */
   13,5,9,7, 13,5,7,9, /* num_seqs=1 seqlen_q=8192 cached=256 */
   13,5,9,1, 13,5,9,7, /* num_seqs=1 seqlen_q=8192 cached=4096 */
   13,9,5,11, 13,5,9,11, /* num_seqs=1 seqlen_q=8192 cached=32768 */
@@ -1514,17 +1517,17 @@ static const uint8_t attnroute_table_h100_gptoss__c1_cells[1200] = {
   13,11,21,5, 13,21,15,5, /* num_seqs=4 seqlen_q=1 cached=256 */
   13,11,17,5, 13,15,21,5, /* num_seqs=4 seqlen_q=1 cached=4096 */
   13,11,17,5, 13,15,21,5, /* num_seqs=4 seqlen_q=1 cached=32768 */
-  5,13,3,21, 5,13,21,15, /* num_seqs=4 seqlen_q=4 cached=0 */
+  13,5,3,21, 13,5,21,15, /* num_seqs=4 seqlen_q=4 cached=0 */
   13,21,11,5, 13,21,15,5, /* num_seqs=4 seqlen_q=4 cached=16 */
   13,11,21,5, 13,21,15,5, /* num_seqs=4 seqlen_q=4 cached=256 */
   13,11,21,5, 13,15,21,5, /* num_seqs=4 seqlen_q=4 cached=4096 */
   13,11,21,5, 13,15,21,5, /* num_seqs=4 seqlen_q=4 cached=32768 */
-  5,13,3,21, 5,13,21,15, /* num_seqs=4 seqlen_q=16 cached=0 */
+  13,5,3,21, 13,5,21,15, /* num_seqs=4 seqlen_q=16 cached=0 */
   13,21,11,5, 13,21,15,5, /* num_seqs=4 seqlen_q=16 cached=16 */
   13,11,21,5, 13,21,15,5, /* num_seqs=4 seqlen_q=16 cached=256 */
   13,11,21,5, 13,21,15,5, /* num_seqs=4 seqlen_q=16 cached=4096 */
   13,11,21,5, 13,21,15,5, /* num_seqs=4 seqlen_q=16 cached=32768 */
-  5,13,3,11, 5,1,13,7, /* num_seqs=4 seqlen_q=128 cached=0 */
+  13,5,3,11, 5,1,13,7, /* num_seqs=4 seqlen_q=128 cached=0 */
   13,11,5,9, 13,9,5,11, /* num_seqs=4 seqlen_q=128 cached=16 */
   13,11,5,9, 13,9,11,5, /* num_seqs=4 seqlen_q=128 cached=256 */
   13,11,5,9, 13,9,11,5, /* num_seqs=4 seqlen_q=128 cached=4096 */
@@ -1544,7 +1547,7 @@ static const uint8_t attnroute_table_h100_gptoss__c1_cells[1200] = {
   13,11,21,5, 21,15,13,5, /* num_seqs=8 seqlen_q=4 cached=256 */
   13,11,21,5, 21,15,13,5, /* num_seqs=8 seqlen_q=4 cached=4096 */
   13,11,21,5, 21,15,13,5, /* num_seqs=8 seqlen_q=4 cached=32768 */
-  5,13,3,21, 5,13,19,21, /* num_seqs=8 seqlen_q=16 cached=0 */
+  5,13,3,21, 13,5,19,21, /* num_seqs=8 seqlen_q=16 cached=0 */
   13,21,11,5, 13,19,21,5, /* num_seqs=8 seqlen_q=16 cached=16 */
   13,11,5,15, 19,13,21,5, /* num_seqs=8 seqlen_q=16 cached=256 */
   13,11,21,5, 19,13,21,5, /* num_seqs=8 seqlen_q=16 cached=4096 */
@@ -1564,7 +1567,7 @@ static const uint8_t attnroute_table_h100_gptoss__c1_cells[1200] = {
   13,21,15,5, 15,21,13,5, /* num_seqs=16 seqlen_q=1 cached=256 */
   13,11,21,5, 15,21,13,5, /* num_seqs=16 seqlen_q=1 cached=4096 */
   13,21,11,5, 15,21,13,5, /* num_seqs=16 seqlen_q=1 cached=32768 */
-  5,13,3,21, 21,15,5,13, /* num_seqs=16 seqlen_q=4 cached=0 */
+  13,5,3,21, 21,15,5,13, /* num_seqs=16 seqlen_q=4 cached=0 */
   13,21,11,5, 21,15,13,5, /* num_seqs=16 seqlen_q=4 cached=16 */
   13,11,21,5, 21,15,13,5, /* num_seqs=16 seqlen_q=4 cached=256 */
   13,11,21,5, 21,15,13,5, /* num_seqs=16 seqlen_q=4 cached=4096 */
@@ -1574,7 +1577,7 @@ static const uint8_t attnroute_table_h100_gptoss__c1_cells[1200] = {
   13,11,21,5, 13,19,15,5, /* num_seqs=16 seqlen_q=16 cached=256 */
   13,11,21,5, 13,19,15,5, /* num_seqs=16 seqlen_q=16 cached=4096 */
   13,11,21,5, 13,19,15,5, /* num_seqs=16 seqlen_q=16 cached=32768 */
-  5,13,3,11, 5,13,1,7, /* num_seqs=16 seqlen_q=128 cached=0 */
+  13,5,3,11, 5,13,1,7, /* num_seqs=16 seqlen_q=128 cached=0 */
   13,11,5,9, 13,5,9,7, /* num_seqs=16 seqlen_q=128 cached=16 */
   13,11,5,9, 13,5,9,7, /* num_seqs=16 seqlen_q=128 cached=256 */
   13,11,9,5, 13,9,11,5, /* num_seqs=16 seqlen_q=128 cached=4096 */
@@ -1589,12 +1592,12 @@ static const uint8_t attnroute_table_h100_gptoss__c1_cells[1200] = {
   13,21,15,5, 21,15,13,5, /* num_seqs=32 seqlen_q=1 cached=256 */
   13,21,15,5, 15,21,13,5, /* num_seqs=32 seqlen_q=1 cached=4096 */
   13,15,21,5, 21,15,13,5, /* num_seqs=32 seqlen_q=1 cached=32768 */
-  5,13,21,15, 19,21,5,13, /* num_seqs=32 seqlen_q=4 cached=0 */
+  13,5,21,15, 19,21,5,13, /* num_seqs=32 seqlen_q=4 cached=0 */
   13,21,15,5, 19,21,13,5, /* num_seqs=32 seqlen_q=4 cached=16 */
   13,21,15,5, 19,21,13,5, /* num_seqs=32 seqlen_q=4 cached=256 */
   13,21,15,5, 19,21,13,5, /* num_seqs=32 seqlen_q=4 cached=4096 */
   13,15,21,5, 19,21,13,5, /* num_seqs=32 seqlen_q=4 cached=32768 */
-  5,13,21,15, 5,13,15,19, /* num_seqs=32 seqlen_q=16 cached=0 */
+  13,5,21,15, 5,13,15,19, /* num_seqs=32 seqlen_q=16 cached=0 */
   13,21,15,5, 13,5,15,19, /* num_seqs=32 seqlen_q=16 cached=16 */
   13,21,15,5, 13,19,15,5, /* num_seqs=32 seqlen_q=16 cached=256 */
   13,21,15,5, 13,19,15,5, /* num_seqs=32 seqlen_q=16 cached=4096 */
@@ -1619,7 +1622,7 @@ static const uint8_t attnroute_table_h100_gptoss__c1_cells[1200] = {
   21,15,13,5, 19,15,13,5, /* num_seqs=64 seqlen_q=4 cached=256 */
   21,15,13,5, 19,15,13,5, /* num_seqs=64 seqlen_q=4 cached=4096 */
   21,15,13,5, 19,15,13,5, /* num_seqs=64 seqlen_q=4 cached=32768 */
-  5,13,19,21, 5,13,15,19, /* num_seqs=64 seqlen_q=16 cached=0 */
+  13,5,19,21, 5,13,15,19, /* num_seqs=64 seqlen_q=16 cached=0 */
   13,19,21,5, 13,5,15,19, /* num_seqs=64 seqlen_q=16 cached=16 */
   19,13,21,5, 13,15,19,5, /* num_seqs=64 seqlen_q=16 cached=256 */
   19,13,21,5, 13,15,19,5, /* num_seqs=64 seqlen_q=16 cached=4096 */

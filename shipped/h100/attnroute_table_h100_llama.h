@@ -11,6 +11,7 @@
 ** newest measurement: 2026-11-24T16:29:17.658Z
 ** tuner: attnroute-tune 0.1.0
 ** timing policy: warmup=3,min_reps=10,min_ms=20,max_reps=300,max_ms=400,flush_cache=1,prune=4,tol=0.02,clock=events,inputs=fresh_random_per_shape
+** winner rule: incumbent legacy stand-in (post-1345 gates) keeps first place unless the fastest is faster by more than max(0.01, the larger half-spread (p90-p10)/2/median of the two); ties: name order
 **
 ** candidates (index, name, legacy route, code hash):
 **    0 dense_sink.gather.bm128.d128 dense_sink_asm   d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8
@@ -47,24 +48,25 @@
 **   q_heads    8 32
 **   gqa        4 8
 **   cells: 640 (260 with a winner, 380 empty)
-**        98  dense_sink.gather.bm64.d128
-**        42  paged_decode.w4.auto.d128
-**        29  paged_decode.w8.auto.d128
-**        26  paged.bm64.d128
+**        88  dense_sink.gather.bm64.d128
+**        38  paged.bm64.d128
+**        38  paged_decode.w4.auto.d128
+**        27  paged_decode.w8.auto.d128
+**        20  paged_decode.w4.s16.d128
 **        18  paged.bm128.d128
-**        16  paged_decode.w4.s16.d128
 **        12  paged_decode.w4m2.auto.d128
 **        11  dense_sink.gather_page.bm128.d128
 **         8  dense_sink.gather.bm128.d128
+**   incumbent kept within noise: 16 cells (the fastest was up to 11.11% faster)
 **   held-out slowdown (hide one interior axis value, predict its cells from the rest):
-**     nearest_log geomean 1.0532 max 2.3215 (486 cells scored, 10 unanswered)
-**     floor       geomean 1.0522 max 2.3215 (496 cells scored, 0 unanswered)  <- used
+**     nearest_log geomean 1.0551 max 2.3215 (486 cells scored, 10 unanswered)
+**     floor       geomean 1.0540 max 2.3215 (496 cells scored, 0 unanswered)  <- used
 **     tree        geomean 1.0528 max 2.3215 (496 cells scored, 0 unanswered)
 **   ragged key: longest; edge rules (clamp to the edge cell): num_seqs, seqlen_q, cached
 **     no ragged shapes or trace calls in the db: key longest, edge rules by default (clamp num_seqs, seqlen_q, cached; legacy for the heads)
 */
 /* attnroute-table-json
-{"candidates":[{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":0,"name":"dense_sink.gather.bm128.d128"},{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":0,"name":"dense_sink.gather.bm128.d64"},{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":-1,"name":"dense_sink.gather.bm128pp.d128"},{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":-1,"name":"dense_sink.gather.bm128pp.d64"},{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":-1,"name":"dense_sink.gather.bm128w8.d128"},{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":-1,"name":"dense_sink.gather.bm128w8.d64"},{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":-1,"name":"dense_sink.gather.bm64.d128"},{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":-1,"name":"dense_sink.gather.bm64.d64"},{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":-1,"name":"dense_sink.gather_page.bm128.d128"},{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":-1,"name":"dense_sink.gather_page.bm128.d64"},{"code_hash":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","legacy_route":-1,"name":"paged.bm128.d128"},{"code_hash":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","legacy_route":-1,"name":"paged.bm128.d64"},{"code_hash":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","legacy_route":-1,"name":"paged.bm128pp.d128"},{"code_hash":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","legacy_route":-1,"name":"paged.bm128pp.d64"},{"code_hash":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","legacy_route":-1,"name":"paged.bm128w8.d128"},{"code_hash":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","legacy_route":-1,"name":"paged.bm128w8.d64"},{"code_hash":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","legacy_route":1,"name":"paged.bm64.d128"},{"code_hash":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","legacy_route":1,"name":"paged.bm64.d64"},{"code_hash":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","legacy_route":-1,"name":"paged_decode.w4.auto.d128"},{"code_hash":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","legacy_route":-1,"name":"paged_decode.w4.auto.d64"},{"code_hash":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","legacy_route":2,"name":"paged_decode.w4.s16.d128"},{"code_hash":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","legacy_route":2,"name":"paged_decode.w4.s16.d64"},{"code_hash":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","legacy_route":-1,"name":"paged_decode.w4m2.auto.d128"},{"code_hash":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","legacy_route":-1,"name":"paged_decode.w4m2.auto.d64"},{"code_hash":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","legacy_route":-1,"name":"paged_decode.w8.auto.d128"},{"code_hash":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","legacy_route":-1,"name":"paged_decode.w8.auto.d64"}],"format":"attnroute-table-json","provenance":{"candidates":{"dense_sink.gather.bm128.d128":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","dense_sink.gather.bm128.d64":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","dense_sink.gather.bm128pp.d128":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","dense_sink.gather.bm128pp.d64":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","dense_sink.gather.bm128w8.d128":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","dense_sink.gather.bm128w8.d64":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","dense_sink.gather.bm64.d128":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","dense_sink.gather.bm64.d64":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","dense_sink.gather_page.bm128.d128":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","dense_sink.gather_page.bm128.d64":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","paged.bm128.d128":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","paged.bm128.d64":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","paged.bm128pp.d128":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","paged.bm128pp.d64":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","paged.bm128w8.d128":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","paged.bm128w8.d64":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","paged.bm64.d128":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","paged.bm64.d64":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","paged_decode.w4.auto.d128":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","paged_decode.w4.auto.d64":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","paged_decode.w4.s16.d128":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","paged_decode.w4.s16.d64":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","paged_decode.w4m2.auto.d128":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","paged_decode.w4m2.auto.d64":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","paged_decode.w8.auto.d128":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","paged_decode.w8.auto.d64":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec"},"content_sha256":"344d138f93942187bbc000ff6c607b97bbc68eff361a90ce647cf0a233abadb1","device_class":"sm_90:132","devices":[{"arch":"sm_90","cu_count":132,"driver_version":"cuda driver 13.0","memory_bytes":85017493504,"name":"NVIDIA H100 80GB HBM3","runtime_version":"cuda toolkit 13.0","vendor":"nvidia"}],"newest_measurement":"2026-11-24T16:29:17.658Z","timing_policies":["warmup=3,min_reps=10,min_ms=20,max_reps=300,max_ms=400,flush_cache=1,prune=4,tol=0.02,clock=events,inputs=fresh_random_per_shape"],"tuner_versions":["attnroute-tune 0.1.0"]},"version":1,"classes":[
+{"candidates":[{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":0,"name":"dense_sink.gather.bm128.d128"},{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":0,"name":"dense_sink.gather.bm128.d64"},{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":-1,"name":"dense_sink.gather.bm128pp.d128"},{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":-1,"name":"dense_sink.gather.bm128pp.d64"},{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":-1,"name":"dense_sink.gather.bm128w8.d128"},{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":-1,"name":"dense_sink.gather.bm128w8.d64"},{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":-1,"name":"dense_sink.gather.bm64.d128"},{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":-1,"name":"dense_sink.gather.bm64.d64"},{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":-1,"name":"dense_sink.gather_page.bm128.d128"},{"code_hash":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","legacy_route":-1,"name":"dense_sink.gather_page.bm128.d64"},{"code_hash":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","legacy_route":-1,"name":"paged.bm128.d128"},{"code_hash":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","legacy_route":-1,"name":"paged.bm128.d64"},{"code_hash":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","legacy_route":-1,"name":"paged.bm128pp.d128"},{"code_hash":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","legacy_route":-1,"name":"paged.bm128pp.d64"},{"code_hash":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","legacy_route":-1,"name":"paged.bm128w8.d128"},{"code_hash":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","legacy_route":-1,"name":"paged.bm128w8.d64"},{"code_hash":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","legacy_route":1,"name":"paged.bm64.d128"},{"code_hash":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","legacy_route":1,"name":"paged.bm64.d64"},{"code_hash":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","legacy_route":-1,"name":"paged_decode.w4.auto.d128"},{"code_hash":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","legacy_route":-1,"name":"paged_decode.w4.auto.d64"},{"code_hash":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","legacy_route":2,"name":"paged_decode.w4.s16.d128"},{"code_hash":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","legacy_route":2,"name":"paged_decode.w4.s16.d64"},{"code_hash":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","legacy_route":-1,"name":"paged_decode.w4m2.auto.d128"},{"code_hash":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","legacy_route":-1,"name":"paged_decode.w4m2.auto.d64"},{"code_hash":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","legacy_route":-1,"name":"paged_decode.w8.auto.d128"},{"code_hash":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","legacy_route":-1,"name":"paged_decode.w8.auto.d64"}],"format":"attnroute-table-json","provenance":{"candidates":{"dense_sink.gather.bm128.d128":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","dense_sink.gather.bm128.d64":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","dense_sink.gather.bm128pp.d128":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","dense_sink.gather.bm128pp.d64":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","dense_sink.gather.bm128w8.d128":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","dense_sink.gather.bm128w8.d64":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","dense_sink.gather.bm64.d128":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","dense_sink.gather.bm64.d64":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","dense_sink.gather_page.bm128.d128":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","dense_sink.gather_page.bm128.d64":"d8cff2193fd08b182e37927056e08359c9abf4a5902a9074216900ce15670bc8","paged.bm128.d128":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","paged.bm128.d64":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","paged.bm128pp.d128":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","paged.bm128pp.d64":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","paged.bm128w8.d128":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","paged.bm128w8.d64":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","paged.bm64.d128":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","paged.bm64.d64":"43af9e924ab40f468facf25b4bd0bcff6fa23929bb758ec0835b4eaccf00238a","paged_decode.w4.auto.d128":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","paged_decode.w4.auto.d64":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","paged_decode.w4.s16.d128":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","paged_decode.w4.s16.d64":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","paged_decode.w4m2.auto.d128":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","paged_decode.w4m2.auto.d64":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","paged_decode.w8.auto.d128":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec","paged_decode.w8.auto.d64":"48c82b25e6b37f65f4e9cd6f27baf3667bae9b3f328f5c31e68e8983169dc3ec"},"content_sha256":"344d138f93942187bbc000ff6c607b97bbc68eff361a90ce647cf0a233abadb1","device_class":"sm_90:132","devices":[{"arch":"sm_90","cu_count":132,"driver_version":"cuda driver 13.0","memory_bytes":85017493504,"name":"NVIDIA H100 80GB HBM3","runtime_version":"cuda toolkit 13.0","vendor":"nvidia"}],"newest_measurement":"2026-11-24T16:29:17.658Z","timing_policies":["warmup=3,min_reps=10,min_ms=20,max_reps=300,max_ms=400,flush_cache=1,prune=4,tol=0.02,clock=events,inputs=fresh_random_per_shape"],"tuner_versions":["attnroute-tune 0.1.0"],"winner_rule":"incumbent legacy stand-in (post-1345 gates) keeps first place unless the fastest is faster by more than max(0.01, the larger half-spread (p90-p10)\/2\/median of the two); ties: name order"},"version":1,"classes":[
 {"axes":{"cached":[0,512,2048,8192,32768],"gqa":[4,8],"num_q_heads":[8,32],"num_seqs":[1,4,16,64],"seqlen_q":[1,4,16,64,256,1024,4096,8192]},"edge_clamp":63,"lookup":"floor","ragged_key":"longest","static":{"causal":1,"has_sinks":0,"head_dim":128,"kv_block_size":16,"kv_dtype":"bf16","q_dtype":"bf16","sliding_window":-1},"cells":[
 [1,1,0,8,8,[["dense_sink.gather.bm64.d128",6.271999794989824],["paged.bm64.d128",7.104000076651573],["dense_sink.gather.bm128w8.d128",7.135999854654074],["paged_decode.w8.auto.d128",8.352000266313553]]],
 [1,1,0,32,4,[["dense_sink.gather.bm64.d128",6.688000168651342],["paged.bm64.d128",7.23200011998415],["dense_sink.gather.bm128w8.d128",7.391999941319227],["paged_decode.w8.auto.d128",7.74399982765317]]],
@@ -73,7 +75,7 @@
 [1,1,2048,8,8,[["paged_decode.w8.auto.d128",16.64000004529953],["paged_decode.w4.auto.d128",17.59999990463257],["dense_sink.gather.bm64.d128",43.007999658584595],["paged.bm64.d128",52.960000932216644]]],
 [1,1,2048,32,4,[["paged_decode.w4.s16.d128",20.06400004029274],["paged_decode.w4.auto.d128",20.416000857949257],["dense_sink.gather.bm64.d128",47.968000173568726],["paged.bm64.d128",54.27199974656105]]],
 [1,1,8192,8,8,[["paged_decode.w8.auto.d128",25.98400041460991],["paged_decode.w4.auto.d128",28.863999992609024],["dense_sink.gather.bm64.d128",140.03199338912964],["paged.bm64.d128",185.85599958896637]]],
-[1,1,8192,32,4,[["paged_decode.w8.auto.d128",33.79200026392937],["paged_decode.w4.auto.d128",34.143999218940735],["dense_sink.gather.bm64.d128",161.28000617027283],["paged.bm64.d128",190.8479928970337]]],
+[1,1,8192,32,4,[["paged_decode.w4.s16.d128",34.304000437259674],["paged_decode.w8.auto.d128",33.79200026392937],["dense_sink.gather.bm64.d128",161.28000617027283],["paged.bm64.d128",190.8479928970337]]],
 [1,1,32768,8,8,[["paged_decode.w8.auto.d128",38.975998759269714],["paged_decode.w4.auto.d128",42.399998754262924],["dense_sink.gather.bm64.d128",519.648015499115],["paged.bm64.d128",721.7919826507568]]],
 [1,1,32768,32,4,[["paged_decode.w8.auto.d128",75.32799988985062],["paged_decode.w4.s16.d128",80.35200089216232],["dense_sink.gather.bm64.d128",606.3359975814819],["paged.bm64.d128",727.1040081977844]]],
 [1,4,0,8,8,[["dense_sink.gather.bm64.d128",6.463999859988689],["dense_sink.gather.bm128w8.d128",7.519999984651804],["paged.bm64.d128",7.648000027984381],["paged_decode.w8.auto.d128",10.304000228643417]]],
@@ -108,7 +110,7 @@
 [1,64,32768,32,4,[["dense_sink.gather.bm64.d128",602.6560068130493],["paged.bm64.d128",728.6080121994019],["paged.bm128w8.d128",856.1599850654602],["dense_sink.gather.bm128pp.d128",881.8879723548889]]],
 [1,256,0,8,8,[["dense_sink.gather.bm64.d128",10.143999941647053],["paged.bm64.d128",11.90400030463934],["dense_sink.gather.bm128pp.d128",12.543999589979649],["dense_sink.gather.bm128w8.d128",13.088000006973743]]],
 [1,256,0,32,4,[["dense_sink.gather.bm64.d128",11.42400037497282],["paged.bm64.d128",13.279999606311321],["dense_sink.gather.bm128pp.d128",14.240000396966934],["dense_sink.gather.bm128w8.d128",14.495999552309513]]],
-[1,256,512,8,8,[["dense_sink.gather.bm64.d128",22.943999618291855],["paged.bm64.d128",23.391999304294586],["paged.bm128w8.d128",27.712000533938408],["dense_sink.gather.bm128pp.d128",29.759999364614487]]],
+[1,256,512,8,8,[["paged.bm64.d128",23.391999304294586],["dense_sink.gather.bm64.d128",22.943999618291855],["paged.bm128w8.d128",27.712000533938408],["dense_sink.gather.bm128pp.d128",29.759999364614487]]],
 [1,256,512,32,4,[["paged.bm64.d128",24.671999737620354],["dense_sink.gather.bm64.d128",25.34399926662445],["paged.bm128w8.d128",29.08799983561039],["paged.bm128pp.d128",30.592000111937523]]],
 [1,256,2048,8,8,[["dense_sink.gather.bm64.d128",46.68800160288811],["paged.bm64.d128",56.44800141453743],["dense_sink.gather.bm128pp.d128",66.91200286149979],["paged.bm128w8.d128",67.26399809122086]]],
 [1,256,2048,32,4,[["dense_sink.gather.bm64.d128",53.50400134921074],["paged.bm64.d128",59.167999774217606],["paged.bm128w8.d128",69.31199878454208],["dense_sink.gather.bm128pp.d128",73.60000163316727]]],
@@ -150,14 +152,14 @@
 [4,1,0,32,4,[["dense_sink.gather.bm64.d128",6.527999881654978],["dense_sink.gather.bm128w8.d128",7.552000228315592],["paged.bm64.d128",7.552000228315592],["paged_decode.w4.auto.d128",8.063999935984612]]],
 [4,1,512,8,8,[["paged_decode.w8.auto.d128",14.303999952971935],["paged_decode.w4.auto.d128",15.48799965530634],["paged.bm64.d128",19.26399953663349],["dense_sink.gather.bm64.d128",19.648000597953796]]],
 [4,1,512,32,4,[["paged_decode.w4.auto.d128",17.56799966096878],["paged_decode.w4m2.auto.d128",18.688000738620758],["paged.bm64.d128",20.320000126957893],["dense_sink.gather.bm64.d128",24.831999093294144]]],
-[4,1,2048,8,8,[["paged_decode.w8.auto.d128",19.13600042462349],["paged_decode.w4.s16.d128",19.648000597953796],["dense_sink.gather.bm64.d128",45.72800174355507],["paged.bm64.d128",52.960000932216644]]],
+[4,1,2048,8,8,[["paged_decode.w4.s16.d128",19.648000597953796],["paged_decode.w8.auto.d128",19.13600042462349],["dense_sink.gather.bm64.d128",45.72800174355507],["paged.bm64.d128",52.960000932216644]]],
 [4,1,2048,32,4,[["paged_decode.w4.auto.d128",30.368000268936157],["paged_decode.w8.auto.d128",32.3840007185936],["paged.bm64.d128",57.472001761198044],["dense_sink.gather.bm64.d128",67.23199784755707]]],
 [4,1,8192,8,8,[["paged_decode.w8.auto.d128",29.632000252604485],["paged_decode.w4.auto.d128",30.047999694943428],["dense_sink.gather.bm64.d128",149.34399724006653],["paged.bm64.d128",189.40800428390503]]],
-[4,1,8192,32,4,[["paged_decode.w4.auto.d128",75.13599842786789],["paged_decode.w4.s16.d128",75.80800354480743],["paged.bm64.d128",193.24800372123718],["dense_sink.gather.bm64.d128",234.047994017601]]],
+[4,1,8192,32,4,[["paged_decode.w4.s16.d128",75.80800354480743],["paged_decode.w4.auto.d128",75.13599842786789],["paged.bm64.d128",193.24800372123718],["dense_sink.gather.bm64.d128",234.047994017601]]],
 [4,1,32768,8,8,[["paged_decode.w8.auto.d128",56.51199817657471],["paged_decode.w4.auto.d128",58.14399942755699],["dense_sink.gather.bm64.d128",558.9759945869446],["paged.bm64.d128",723.0719923973083]]],
 [4,1,32768,32,4,[["paged_decode.w4.s16.d128",209.47200059890747],["paged_decode.w4.auto.d128",242.11199581623077],["paged.bm64.d128",735.4239821434021],["dense_sink.gather.bm64.d128",890.2080059051514]]],
 [4,4,0,8,8,[["dense_sink.gather.bm64.d128",6.496000103652477],["paged.bm64.d128",7.424000184983015],["dense_sink.gather.bm128w8.d128",7.488000206649303],["paged_decode.w8.auto.d128",10.367999784648418]]],
-[4,4,0,32,4,[["dense_sink.gather.bm64.d128",6.87999976798892],["paged.bm64.d128",7.424000184983015],["dense_sink.gather.bm128w8.d128",7.519999984651804],["paged_decode.w8.auto.d128",10.143999941647053]]],
+[4,4,0,32,4,[["paged.bm64.d128",7.424000184983015],["dense_sink.gather.bm64.d128",6.87999976798892],["dense_sink.gather.bm128w8.d128",7.519999984651804],["paged_decode.w8.auto.d128",10.143999941647053]]],
 [4,4,512,8,8,[["paged_decode.w8.auto.d128",15.456000342965126],["paged_decode.w4.auto.d128",17.184000462293625],["paged.bm64.d128",19.039999693632126],["dense_sink.gather.bm64.d128",19.680000841617584]]],
 [4,4,512,32,4,[["paged.bm64.d128",20.54399996995926],["paged_decode.w4.auto.d128",20.767999812960625],["paged_decode.w4m2.auto.d128",21.727999672293663],["dense_sink.gather.bm64.d128",25.05600079894066]]],
 [4,4,2048,8,8,[["paged_decode.w4.s16.d128",21.344000473618507],["paged_decode.w4.auto.d128",22.272000089287758],["dense_sink.gather.bm64.d128",45.471999794244766],["paged.bm64.d128",53.279999643564224]]],
@@ -168,7 +170,7 @@
 [4,4,32768,32,4,[["paged_decode.w4.s16.d128",215.90399742126465],["paged_decode.w4.auto.d128",245.40799856185913],["paged.bm64.d128",735.7119917869568],["dense_sink.gather.bm64.d128",886.5919709205627]]],
 [4,16,0,8,8,[["dense_sink.gather.bm64.d128",6.84799998998642],["paged.bm64.d128",7.648000027984381],["dense_sink.gather.bm128pp.d128",7.807999849319458],["paged_decode.w8.auto.d128",10.208000428974628]]],
 [4,16,0,32,4,[["dense_sink.gather.bm64.d128",7.2639998979866505],["paged.bm64.d128",8.128000423312187],["dense_sink.gather.bm128pp.d128",8.287999778985977],["paged_decode.w8.auto.d128",10.528000071644783]]],
-[4,16,512,8,8,[["paged_decode.w4.auto.d128",18.688000738620758],["paged.bm64.d128",19.360000267624855],["dense_sink.gather.bm64.d128",20.06400004029274],["paged_decode.w8.auto.d128",21.536000072956085]]],
+[4,16,512,8,8,[["paged.bm64.d128",19.360000267624855],["paged_decode.w4.auto.d128",18.688000738620758],["dense_sink.gather.bm64.d128",20.06400004029274],["paged_decode.w8.auto.d128",21.536000072956085]]],
 [4,16,512,32,4,[["paged.bm64.d128",20.800000056624413],["paged.bm128w8.d128",23.391999304294586],["dense_sink.gather.bm64.d128",25.407999753952026],["paged_decode.w4.auto.d128",25.98400041460991]]],
 [4,16,2048,8,8,[["paged_decode.w4.auto.d128",27.712000533938408],["paged_decode.w4m2.auto.d128",31.5839983522892],["dense_sink.gather.bm64.d128",45.69600149989128],["paged.bm64.d128",53.18399891257286]]],
 [4,16,2048,32,4,[["paged_decode.w4.auto.d128",51.61599814891815],["paged_decode.w4m2.auto.d128",55.36000058054924],["paged.bm64.d128",57.760000228881836],["dense_sink.gather.bm64.d128",67.16799736022949]]],
@@ -176,8 +178,8 @@
 [4,16,8192,32,4,[["paged_decode.w4.auto.d128",147.64800667762756],["paged_decode.w4m2.auto.d128",153.79199385643005],["paged.bm64.d128",194.2719966173172],["dense_sink.gather.bm64.d128",233.11999440193176]]],
 [4,16,32768,8,8,[["paged_decode.w4.s16.d128",153.9199948310852],["paged_decode.w4.auto.d128",210.81599593162537],["dense_sink.gather.bm64.d128",555.2319884300232],["paged.bm64.d128",722.8479981422424]]],
 [4,16,32768,32,4,[["paged_decode.w4.auto.d128",530.6239724159241],["paged_decode.w4m2.auto.d128",545.7919836044312],["paged.bm64.d128",738.752007484436],["dense_sink.gather.bm64.d128",887.7440094947815]]],
-[4,64,0,8,8,[["dense_sink.gather.bm64.d128",7.296000141650438],["dense_sink.gather.bm128pp.d128",7.903999648988247],["dense_sink.gather.bm128w8.d128",7.935999892652035],["paged.bm64.d128",8.063999935984612]]],
-[4,64,0,32,4,[["dense_sink.gather.bm64.d128",8.736000396311283],["paged.bm64.d128",9.472000412642956],["dense_sink.gather.bm128pp.d128",9.631999768316746],["dense_sink.gather.bm128w8.d128",9.664000011980534]]],
+[4,64,0,8,8,[["paged.bm64.d128",8.063999935984612],["dense_sink.gather.bm64.d128",7.296000141650438],["dense_sink.gather.bm128pp.d128",7.903999648988247],["dense_sink.gather.bm128w8.d128",7.935999892652035]]],
+[4,64,0,32,4,[["paged.bm64.d128",9.472000412642956],["dense_sink.gather.bm64.d128",8.736000396311283],["dense_sink.gather.bm128pp.d128",9.631999768316746],["dense_sink.gather.bm128w8.d128",9.664000011980534]]],
 [4,64,512,8,8,[["paged.bm64.d128",19.680000841617584],["dense_sink.gather.bm64.d128",20.320000126957893],["paged.bm128w8.d128",22.5600004196167],["paged.bm128pp.d128",23.584000766277313]]],
 [4,64,512,32,4,[["paged.bm64.d128",21.344000473618507],["paged.bm128w8.d128",24.25600029528141],["paged.bm128pp.d128",24.89599958062172],["dense_sink.gather.bm64.d128",27.03999914228916]]],
 [4,64,2048,8,8,[["dense_sink.gather.bm64.d128",46.1760014295578],["paged.bm64.d128",53.247999399900436],["paged.bm128w8.d128",62.6240000128746],["dense_sink.gather.bm128pp.d128",64.2239972949028]]],
@@ -220,7 +222,7 @@
 [16,1,0,32,4,[["paged_decode.w8.auto.d128",7.968000136315823],["paged_decode.w4.auto.d128",8.287999778985977],["dense_sink.gather.bm64.d128",11.168000288307667],["paged.bm64.d128",12.35199999064207]]],
 [16,1,512,8,8,[["paged_decode.w8.auto.d128",15.968000516295433],["paged_decode.w4.auto.d128",16.992000862956047],["paged.bm64.d128",19.807999953627586],["dense_sink.gather.bm64.d128",22.112000733613968]]],
 [16,1,512,32,4,[["paged_decode.w4.auto.d128",29.37600016593933],["paged_decode.w4m2.auto.d128",30.880000442266464],["paged.bm64.d128",47.00800031423569],["dense_sink.gather.bm64.d128",65.31199812889099]]],
-[16,1,2048,8,8,[["paged_decode.w4.auto.d128",23.77600036561489],["paged_decode.w4.s16.d128",24.70399998128414],["dense_sink.gather.bm64.d128",54.048001766204834],["paged.bm64.d128",54.78399991989136]]],
+[16,1,2048,8,8,[["paged_decode.w4.s16.d128",24.70399998128414],["paged_decode.w4.auto.d128",23.77600036561489],["dense_sink.gather.bm64.d128",54.048001766204834],["paged.bm64.d128",54.78399991989136]]],
 [16,1,2048,32,4,[["paged_decode.w4.auto.d128",70.52800059318542],["paged_decode.w4m2.auto.d128",72.64000177383423],["paged.bm64.d128",135.42400300502777],["dense_sink.gather.bm64.d128",207.45599269866943]]],
 [16,1,8192,8,8,[["paged_decode.w4.s16.d128",49.0880012512207],["paged_decode.w8.auto.d128",50.27199909090996],["dense_sink.gather.bm64.d128",186.88000738620758],["paged.bm64.d128",191.103994846344]]],
 [16,1,8192,32,4,[["paged_decode.w4.auto.d128",206.52799308300018],["paged_decode.w4m2.auto.d128",213.05599808692932],["paged.bm64.d128",478.8160026073456],["dense_sink.gather.bm64.d128",771.83997631073]]],
@@ -228,7 +230,7 @@
 [16,1,32768,32,4,[["paged_decode.w4.s16.d128",750.0479817390442],["paged_decode.w4.auto.d128",752.1920204162598],["paged.bm64.d128",1874.4959831237793],["dense_sink.gather.bm64.d128",3029.855966567993]]],
 [16,4,0,8,8,[["dense_sink.gather.bm64.d128",6.688000168651342],["paged.bm64.d128",7.584000006318092],["dense_sink.gather.bm128w8.d128",7.648000027984381],["paged_decode.w8.auto.d128",10.239999741315842]]],
 [16,4,0,32,4,[["paged_decode.w8.auto.d128",10.688000358641148],["dense_sink.gather.bm64.d128",11.552000418305397],["paged_decode.w4.auto.d128",12.000000104308128],["paged.bm64.d128",12.671999633312225]]],
-[16,4,512,8,8,[["paged_decode.w4.auto.d128",19.26399953663349],["paged.bm64.d128",19.74399946630001],["dense_sink.gather.bm64.d128",22.143999114632607],["paged_decode.w8.auto.d128",22.84800074994564]]],
+[16,4,512,8,8,[["paged.bm64.d128",19.74399946630001],["paged_decode.w4.auto.d128",19.26399953663349],["dense_sink.gather.bm64.d128",22.143999114632607],["paged_decode.w8.auto.d128",22.84800074994564]]],
 [16,4,512,32,4,[["paged_decode.w4.auto.d128",33.824000507593155],["paged_decode.w4m2.auto.d128",35.48799827694893],["paged.bm64.d128",47.07200080156326],["dense_sink.gather.bm64.d128",65.21599739789963]]],
 [16,4,2048,8,8,[["paged_decode.w4.auto.d128",29.888000339269638],["paged_decode.w8.auto.d128",32.607998698949814],["dense_sink.gather.bm64.d128",53.98400127887726],["paged.bm64.d128",55.07199838757515]]],
 [16,4,2048,32,4,[["paged_decode.w4.auto.d128",74.17599856853485],["paged_decode.w4m2.auto.d128",76.60800218582153],["paged.bm64.d128",135.903999209404],["dense_sink.gather.bm64.d128",207.93600380420685]]],
@@ -236,8 +238,8 @@
 [16,4,8192,32,4,[["paged_decode.w4.auto.d128",211.29600703716278],["paged_decode.w4m2.auto.d128",217.21599996089935],["paged.bm64.d128",491.42399430274963],["dense_sink.gather.bm64.d128",771.83997631073]]],
 [16,4,32768,8,8,[["paged_decode.w4.s16.d128",169.24799978733063],["paged_decode.w4.auto.d128",226.3679951429367],["dense_sink.gather.bm64.d128",704.6399712562561],["paged.bm64.d128",727.295994758606]]],
 [16,4,32768,32,4,[["paged_decode.w4.auto.d128",757.1840286254883],["paged_decode.w4.s16.d128",776.7360210418701],["paged.bm64.d128",1876.863956451416],["dense_sink.gather.bm64.d128",3016.6079998016357]]],
-[16,16,0,8,8,[["dense_sink.gather.bm64.d128",7.199999876320362],["paged.bm64.d128",8.00000037997961],["dense_sink.gather.bm128w8.d128",8.191999979317188],["paged_decode.w8.auto.d128",10.367999784648418]]],
-[16,16,0,32,4,[["dense_sink.gather.bm64.d128",12.992000207304955],["paged.bm64.d128",13.75999953597784],["dense_sink.gather_page.bm128.d128",18.49599927663803],["paged_decode.w4m2.auto.d128",19.807999953627586]]],
+[16,16,0,8,8,[["paged.bm64.d128",8.00000037997961],["dense_sink.gather.bm64.d128",7.199999876320362],["dense_sink.gather.bm128w8.d128",8.191999979317188],["paged_decode.w8.auto.d128",10.367999784648418]]],
+[16,16,0,32,4,[["paged.bm64.d128",13.75999953597784],["dense_sink.gather.bm64.d128",12.992000207304955],["dense_sink.gather_page.bm128.d128",18.49599927663803],["paged_decode.w4m2.auto.d128",19.807999953627586]]],
 [16,16,512,8,8,[["paged.bm64.d128",20.031999796628952],["dense_sink.gather.bm64.d128",22.87999913096428],["paged.bm128w8.d128",23.04000034928322],["paged_decode.w4.auto.d128",25.472000241279602]]],
 [16,16,512,32,4,[["paged_decode.w4m2.auto.d128",42.080000042915344],["paged.bm64.d128",47.55200073122978],["paged_decode.w4.auto.d128",54.336000233888626],["dense_sink.gather.bm64.d128",66.94400310516357]]],
 [16,16,2048,8,8,[["paged_decode.w4.auto.d128",49.66399818658829],["paged_decode.w4m2.auto.d128",53.888000547885895],["dense_sink.gather.bm64.d128",54.336000233888626],["paged.bm64.d128",55.26399984955788]]],
@@ -247,10 +249,10 @@
 [16,16,32768,8,8,[["paged_decode.w4.auto.d128",527.4879932403564],["paged_decode.w4m2.auto.d128",553.4399747848511],["dense_sink.gather.bm64.d128",704.5760154724121],["paged.bm64.d128",728.4799814224243]]],
 [16,16,32768,32,4,[["paged_decode.w4m2.auto.d128",1253.9199590682983],["paged.bm64.d128",1881.3120126724243],["paged_decode.w4.auto.d128",2050.6560802459717],["dense_sink.gather.bm64.d128",3018.399953842163]]],
 [16,64,0,8,8,[["dense_sink.gather.bm64.d128",8.511999621987343],["paged.bm64.d128",9.344000369310379],["dense_sink.gather.bm128pp.d128",9.375999681651592],["dense_sink.gather.bm128w8.d128",9.40799992531538]]],
-[16,64,0,32,4,[["dense_sink.gather.bm64.d128",17.72800087928772],["paged.bm64.d128",18.624000251293182],["dense_sink.gather.bm128.d128",23.231999948620796],["dense_sink.gather_page.bm128.d128",23.360000923275948]]],
+[16,64,0,32,4,[["paged.bm64.d128",18.624000251293182],["dense_sink.gather.bm64.d128",17.72800087928772],["dense_sink.gather.bm128.d128",23.231999948620796],["dense_sink.gather_page.bm128.d128",23.360000923275948]]],
 [16,64,512,8,8,[["paged.bm64.d128",20.800000056624413],["paged.bm128w8.d128",23.903999477624893],["dense_sink.gather.bm64.d128",23.96799996495247],["paged.bm128pp.d128",25.02400055527687]]],
 [16,64,512,32,4,[["paged.bm64.d128",50.20799860358238],["dense_sink.gather.bm64.d128",74.14399832487106],["paged.bm128.d128",78.62400263547897],["paged.bm128w8.d128",83.55200290679932]]],
-[16,64,2048,8,8,[["dense_sink.gather.bm64.d128",55.84000051021576],["paged.bm64.d128",56.223999708890915],["paged.bm128w8.d128",64.7680014371872],["paged.bm128pp.d128",70.94399631023407]]],
+[16,64,2048,8,8,[["paged.bm64.d128",56.223999708890915],["dense_sink.gather.bm64.d128",55.84000051021576],["paged.bm128w8.d128",64.7680014371872],["paged.bm128pp.d128",70.94399631023407]]],
 [16,64,2048,32,4,[["paged.bm64.d128",139.0399932861328],["dense_sink.gather.bm64.d128",216.95999801158905],["paged.bm128.d128",235.35999655723572],["paged.bm128w8.d128",245.728000998497]]],
 [16,64,8192,8,8,[["dense_sink.gather.bm64.d128",186.81600689888],["paged.bm64.d128",192.9280012845993],["paged.bm128w8.d128",224.70399737358093],["paged.bm128pp.d128",254.65598702430725]]],
 [16,64,8192,32,4,[["paged.bm64.d128",491.67999625205994],["dense_sink.gather.bm64.d128",780.7040214538574],["paged.bm128.d128",870.0479865074158],["paged.bm128w8.d128",890.2080059051514]]],
@@ -306,7 +308,7 @@
 [64,16,8192,32,4,[["paged_decode.w4m2.auto.d128",1260.7040405273438],["paged.bm64.d128",1883.4880590438843],["paged_decode.w4.auto.d128",2044.0640449523926],["dense_sink.gather.bm64.d128",3056.1599731445312]]],
 [64,16,32768,8,8,[["paged_decode.w4m2.auto.d128",1223.0080366134644],["paged.bm64.d128",1861.631989479065],["paged_decode.w4.auto.d128",2061.919927597046],["dense_sink.gather.bm64.d128",2291.7439937591553]]],
 [64,16,32768,32,4,[["paged_decode.w4m2.auto.d128",4839.360237121582],["paged.bm64.d128",7564.9919509887695],["paged_decode.w4.auto.d128",8056.960105895996],["dense_sink.gather.bm64.d128",12085.503578186035]]],
-[64,64,0,8,8,[["dense_sink.gather.bm64.d128",17.023999243974686],["paged.bm64.d128",17.791999503970146],["dense_sink.gather.bm128.d128",22.5600004196167],["dense_sink.gather_page.bm128.d128",22.6879995316267]]],
+[64,64,0,8,8,[["paged.bm64.d128",17.791999503970146],["dense_sink.gather.bm64.d128",17.023999243974686],["dense_sink.gather.bm128.d128",22.5600004196167],["dense_sink.gather_page.bm128.d128",22.6879995316267]]],
 [64,64,0,32,4,[["dense_sink.gather.bm64.d128",47.13600128889084],["paged.bm64.d128",56.15999922156334],["dense_sink.gather.bm128.d128",70.39999961853027],["dense_sink.gather_page.bm128.d128",70.56000083684921]]],
 [64,64,512,8,8,[["paged.bm64.d128",48.70399832725525],["dense_sink.gather.bm64.d128",59.26400050520897],["paged.bm128.d128",76.09599828720093],["paged.bm128w8.d128",81.56800270080566]]],
 [64,64,512,32,4,[["paged.bm64.d128",169.72799599170685],["dense_sink.gather.bm64.d128",254.40001487731934],["paged.bm128.d128",275.90399980545044],["paged.bm128w8.d128",305.2160143852234]]],
@@ -318,7 +320,7 @@
 [64,64,32768,32,4,[["paged.bm64.d128",8185.791969299316],["dense_sink.gather.bm64.d128",12289.888381958008],["paged.bm128.d128",13387.616157531738],["paged.bm128w8.d128",13786.239624023438]]],
 [64,256,0,8,8,[["dense_sink.gather.bm64.d128",59.647999703884125],["paged.bm64.d128",67.77600198984146],["dense_sink.gather.bm128.d128",71.6480016708374],["dense_sink.gather_page.bm128.d128",71.74400240182877]]],
 [64,256,0,32,4,[["dense_sink.gather.bm64.d128",205.34400641918182],["paged.bm64.d128",229.69600558280945],["dense_sink.gather_page.bm128.d128",237.56800591945648],["dense_sink.gather.bm128.d128",237.59999871253967]]],
-[64,256,512,8,8,[["dense_sink.gather.bm64.d128",181.47200345993042],["paged.bm128.d128",182.27200210094452],["paged.bm64.d128",183.03999304771423],["paged.bm128w8.d128",187.6160055398941]]],
+[64,256,512,8,8,[["paged.bm64.d128",183.03999304771423],["dense_sink.gather.bm64.d128",181.47200345993042],["paged.bm128.d128",182.27200210094452],["paged.bm128w8.d128",187.6160055398941]]],
 [64,256,512,32,4,[["paged.bm128.d128",649.2480039596558],["paged.bm64.d128",676.1919856071472],["paged.bm128w8.d128",700.3520131111145],["dense_sink.gather.bm64.d128",727.616012096405]]],
 [64,256,2048,8,8,[["paged.bm128.d128",491.16799235343933],["dense_sink.gather_page.bm128.d128",505.2800178527832],["dense_sink.gather.bm64.d128",505.6319832801819],["paged.bm128w8.d128",507.83997774124146]]],
 [64,256,2048,32,4,[["paged.bm128.d128",1875.8080005645752],["paged.bm128w8.d128",1967.3279523849487],["paged.bm64.d128",2020.1919078826904],["dense_sink.gather.bm128.d128",2142.047882080078]]],
@@ -404,7 +406,7 @@ static const uint8_t attnroute_table_h100_llama__c0_cells[2560] = {
   255,255,255,255, 6,16,4,24, 6,16,4,24, 255,255,255,255, /* num_seqs=1 seqlen_q=1 cached=0 */
   255,255,255,255, 24,20,6,16, 24,18,16,6, 255,255,255,255, /* num_seqs=1 seqlen_q=1 cached=512 */
   255,255,255,255, 24,18,6,16, 20,18,6,16, 255,255,255,255, /* num_seqs=1 seqlen_q=1 cached=2048 */
-  255,255,255,255, 24,18,6,16, 24,18,6,16, 255,255,255,255, /* num_seqs=1 seqlen_q=1 cached=8192 */
+  255,255,255,255, 24,18,6,16, 20,24,6,16, 255,255,255,255, /* num_seqs=1 seqlen_q=1 cached=8192 */
   255,255,255,255, 24,18,6,16, 24,20,6,16, 255,255,255,255, /* num_seqs=1 seqlen_q=1 cached=32768 */
   255,255,255,255, 6,4,16,24, 6,16,4,24, 255,255,255,255, /* num_seqs=1 seqlen_q=4 cached=0 */
   255,255,255,255, 24,20,16,6, 24,18,16,6, 255,255,255,255, /* num_seqs=1 seqlen_q=4 cached=512 */
@@ -422,7 +424,7 @@ static const uint8_t attnroute_table_h100_llama__c0_cells[2560] = {
   255,255,255,255, 6,16,2,4, 6,16,14,2, 255,255,255,255, /* num_seqs=1 seqlen_q=64 cached=8192 */
   255,255,255,255, 6,16,2,4, 6,16,14,2, 255,255,255,255, /* num_seqs=1 seqlen_q=64 cached=32768 */
   255,255,255,255, 6,16,2,4, 6,16,2,4, 255,255,255,255, /* num_seqs=1 seqlen_q=256 cached=0 */
-  255,255,255,255, 6,16,14,2, 16,6,14,12, 255,255,255,255, /* num_seqs=1 seqlen_q=256 cached=512 */
+  255,255,255,255, 16,6,14,2, 16,6,14,12, 255,255,255,255, /* num_seqs=1 seqlen_q=256 cached=512 */
   255,255,255,255, 6,16,2,14, 6,16,14,2, 255,255,255,255, /* num_seqs=1 seqlen_q=256 cached=2048 */
   255,255,255,255, 6,16,2,4, 6,16,14,2, 255,255,255,255, /* num_seqs=1 seqlen_q=256 cached=8192 */
   255,255,255,255, 6,16,2,4, 6,16,14,2, 255,255,255,255, /* num_seqs=1 seqlen_q=256 cached=32768 */
@@ -443,20 +445,20 @@ static const uint8_t attnroute_table_h100_llama__c0_cells[2560] = {
   255,255,255,255, 6,8,2,14, 0,8,2,10, 255,255,255,255, /* num_seqs=1 seqlen_q=8192 cached=32768 */
   255,255,255,255, 6,16,4,24, 6,4,16,18, 255,255,255,255, /* num_seqs=4 seqlen_q=1 cached=0 */
   255,255,255,255, 24,18,16,6, 18,22,16,6, 255,255,255,255, /* num_seqs=4 seqlen_q=1 cached=512 */
-  255,255,255,255, 24,20,6,16, 18,24,16,6, 255,255,255,255, /* num_seqs=4 seqlen_q=1 cached=2048 */
-  255,255,255,255, 24,18,6,16, 18,20,16,6, 255,255,255,255, /* num_seqs=4 seqlen_q=1 cached=8192 */
+  255,255,255,255, 20,24,6,16, 18,24,16,6, 255,255,255,255, /* num_seqs=4 seqlen_q=1 cached=2048 */
+  255,255,255,255, 24,18,6,16, 20,18,16,6, 255,255,255,255, /* num_seqs=4 seqlen_q=1 cached=8192 */
   255,255,255,255, 24,18,6,16, 20,18,16,6, 255,255,255,255, /* num_seqs=4 seqlen_q=1 cached=32768 */
-  255,255,255,255, 6,16,4,24, 6,16,4,24, 255,255,255,255, /* num_seqs=4 seqlen_q=4 cached=0 */
+  255,255,255,255, 6,16,4,24, 16,6,4,24, 255,255,255,255, /* num_seqs=4 seqlen_q=4 cached=0 */
   255,255,255,255, 24,18,16,6, 16,18,22,6, 255,255,255,255, /* num_seqs=4 seqlen_q=4 cached=512 */
   255,255,255,255, 20,18,6,16, 18,22,16,6, 255,255,255,255, /* num_seqs=4 seqlen_q=4 cached=2048 */
   255,255,255,255, 24,18,6,16, 18,20,16,6, 255,255,255,255, /* num_seqs=4 seqlen_q=4 cached=8192 */
   255,255,255,255, 24,18,6,16, 20,18,16,6, 255,255,255,255, /* num_seqs=4 seqlen_q=4 cached=32768 */
   255,255,255,255, 6,16,2,24, 6,16,2,24, 255,255,255,255, /* num_seqs=4 seqlen_q=16 cached=0 */
-  255,255,255,255, 18,16,6,24, 16,14,6,18, 255,255,255,255, /* num_seqs=4 seqlen_q=16 cached=512 */
+  255,255,255,255, 16,18,6,24, 16,14,6,18, 255,255,255,255, /* num_seqs=4 seqlen_q=16 cached=512 */
   255,255,255,255, 18,22,6,16, 18,22,16,6, 255,255,255,255, /* num_seqs=4 seqlen_q=16 cached=2048 */
   255,255,255,255, 20,18,6,16, 18,22,16,6, 255,255,255,255, /* num_seqs=4 seqlen_q=16 cached=8192 */
   255,255,255,255, 20,18,6,16, 18,22,16,6, 255,255,255,255, /* num_seqs=4 seqlen_q=16 cached=32768 */
-  255,255,255,255, 6,2,4,16, 6,16,2,4, 255,255,255,255, /* num_seqs=4 seqlen_q=64 cached=0 */
+  255,255,255,255, 16,6,2,4, 16,6,2,4, 255,255,255,255, /* num_seqs=4 seqlen_q=64 cached=0 */
   255,255,255,255, 16,6,14,12, 16,14,12,6, 255,255,255,255, /* num_seqs=4 seqlen_q=64 cached=512 */
   255,255,255,255, 6,16,14,2, 16,14,6,12, 255,255,255,255, /* num_seqs=4 seqlen_q=64 cached=2048 */
   255,255,255,255, 6,16,2,14, 16,14,6,12, 255,255,255,255, /* num_seqs=4 seqlen_q=64 cached=8192 */
@@ -483,22 +485,22 @@ static const uint8_t attnroute_table_h100_llama__c0_cells[2560] = {
   255,255,255,255, 255,255,255,255, 255,255,255,255, 255,255,255,255, /* num_seqs=4 seqlen_q=8192 cached=32768 */
   255,255,255,255, 6,16,4,24, 24,18,6,16, 255,255,255,255, /* num_seqs=16 seqlen_q=1 cached=0 */
   255,255,255,255, 24,18,16,6, 18,22,16,6, 255,255,255,255, /* num_seqs=16 seqlen_q=1 cached=512 */
-  255,255,255,255, 18,20,6,16, 18,22,16,6, 255,255,255,255, /* num_seqs=16 seqlen_q=1 cached=2048 */
+  255,255,255,255, 20,18,6,16, 18,22,16,6, 255,255,255,255, /* num_seqs=16 seqlen_q=1 cached=2048 */
   255,255,255,255, 20,24,6,16, 18,22,16,6, 255,255,255,255, /* num_seqs=16 seqlen_q=1 cached=8192 */
   255,255,255,255, 20,18,6,16, 20,18,16,6, 255,255,255,255, /* num_seqs=16 seqlen_q=1 cached=32768 */
   255,255,255,255, 6,16,4,24, 24,6,18,16, 255,255,255,255, /* num_seqs=16 seqlen_q=4 cached=0 */
-  255,255,255,255, 18,16,6,24, 18,22,16,6, 255,255,255,255, /* num_seqs=16 seqlen_q=4 cached=512 */
+  255,255,255,255, 16,18,6,24, 18,22,16,6, 255,255,255,255, /* num_seqs=16 seqlen_q=4 cached=512 */
   255,255,255,255, 18,24,6,16, 18,22,16,6, 255,255,255,255, /* num_seqs=16 seqlen_q=4 cached=2048 */
   255,255,255,255, 20,18,6,16, 18,22,16,6, 255,255,255,255, /* num_seqs=16 seqlen_q=4 cached=8192 */
   255,255,255,255, 20,18,6,16, 18,20,16,6, 255,255,255,255, /* num_seqs=16 seqlen_q=4 cached=32768 */
-  255,255,255,255, 6,16,4,24, 6,16,8,22, 255,255,255,255, /* num_seqs=16 seqlen_q=16 cached=0 */
+  255,255,255,255, 16,6,4,24, 16,6,8,22, 255,255,255,255, /* num_seqs=16 seqlen_q=16 cached=0 */
   255,255,255,255, 16,6,14,18, 22,16,18,6, 255,255,255,255, /* num_seqs=16 seqlen_q=16 cached=512 */
   255,255,255,255, 18,22,6,16, 22,16,18,6, 255,255,255,255, /* num_seqs=16 seqlen_q=16 cached=2048 */
   255,255,255,255, 18,22,6,16, 22,16,18,6, 255,255,255,255, /* num_seqs=16 seqlen_q=16 cached=8192 */
   255,255,255,255, 18,22,6,16, 22,16,18,6, 255,255,255,255, /* num_seqs=16 seqlen_q=16 cached=32768 */
-  255,255,255,255, 6,16,2,4, 6,16,0,8, 255,255,255,255, /* num_seqs=16 seqlen_q=64 cached=0 */
+  255,255,255,255, 6,16,2,4, 16,6,0,8, 255,255,255,255, /* num_seqs=16 seqlen_q=64 cached=0 */
   255,255,255,255, 16,14,6,12, 16,6,10,14, 255,255,255,255, /* num_seqs=16 seqlen_q=64 cached=512 */
-  255,255,255,255, 6,16,14,12, 16,6,10,14, 255,255,255,255, /* num_seqs=16 seqlen_q=64 cached=2048 */
+  255,255,255,255, 16,6,14,12, 16,6,10,14, 255,255,255,255, /* num_seqs=16 seqlen_q=64 cached=2048 */
   255,255,255,255, 6,16,14,12, 16,6,10,14, 255,255,255,255, /* num_seqs=16 seqlen_q=64 cached=8192 */
   255,255,255,255, 6,16,14,12, 16,6,10,14, 255,255,255,255, /* num_seqs=16 seqlen_q=64 cached=32768 */
   255,255,255,255, 6,0,8,16, 6,16,0,8, 255,255,255,255, /* num_seqs=16 seqlen_q=256 cached=0 */
@@ -536,13 +538,13 @@ static const uint8_t attnroute_table_h100_llama__c0_cells[2560] = {
   255,255,255,255, 22,16,18,6, 22,16,18,6, 255,255,255,255, /* num_seqs=64 seqlen_q=16 cached=2048 */
   255,255,255,255, 22,16,18,6, 22,16,18,6, 255,255,255,255, /* num_seqs=64 seqlen_q=16 cached=8192 */
   255,255,255,255, 22,16,18,6, 22,16,18,6, 255,255,255,255, /* num_seqs=64 seqlen_q=16 cached=32768 */
-  255,255,255,255, 6,16,0,8, 6,16,0,8, 255,255,255,255, /* num_seqs=64 seqlen_q=64 cached=0 */
+  255,255,255,255, 16,6,0,8, 6,16,0,8, 255,255,255,255, /* num_seqs=64 seqlen_q=64 cached=0 */
   255,255,255,255, 16,6,10,14, 16,6,10,14, 255,255,255,255, /* num_seqs=64 seqlen_q=64 cached=512 */
   255,255,255,255, 16,6,10,14, 16,6,10,14, 255,255,255,255, /* num_seqs=64 seqlen_q=64 cached=2048 */
   255,255,255,255, 16,6,10,14, 16,6,10,14, 255,255,255,255, /* num_seqs=64 seqlen_q=64 cached=8192 */
   255,255,255,255, 16,6,10,14, 16,6,10,14, 255,255,255,255, /* num_seqs=64 seqlen_q=64 cached=32768 */
   255,255,255,255, 6,16,0,8, 6,16,8,0, 255,255,255,255, /* num_seqs=64 seqlen_q=256 cached=0 */
-  255,255,255,255, 6,10,16,14, 10,16,14,6, 255,255,255,255, /* num_seqs=64 seqlen_q=256 cached=512 */
+  255,255,255,255, 16,6,10,14, 10,16,14,6, 255,255,255,255, /* num_seqs=64 seqlen_q=256 cached=512 */
   255,255,255,255, 10,8,6,14, 10,14,16,0, 255,255,255,255, /* num_seqs=64 seqlen_q=256 cached=2048 */
   255,255,255,255, 10,8,0,14, 10,14,16,8, 255,255,255,255, /* num_seqs=64 seqlen_q=256 cached=8192 */
   255,255,255,255, 10,0,14,8, 10,14,16,8, 255,255,255,255, /* num_seqs=64 seqlen_q=256 cached=32768 */

@@ -250,6 +250,74 @@ def siblings(ctx):
 
 
 @case
+def noise(ctx):
+    """The winner rule: the incumbent (legacy stand-in, or --previous's pick)
+    keeps first place unless beaten beyond max(min gain, larger half-spread);
+    equal times rank by name."""
+    sys.path.insert(0, os.path.dirname(ctx.gen))
+    import attnroute_gen as gen
+    cell = (1, 512, 0, 64, 8)     # shape 3: prefill, d64, sinks -> dense_sink.gather stands in
+    decode = (1, 1, 0, 64, 8)     # shape 1: decode -> paged.splitkv stands in
+
+    def first(db, point=cell, **kw):
+        m = gen.load_model(db, **kw)
+        k = [k for k in m["classes"] if k["static"]["head_dim"] == 64][0]
+        return [n for n, _ in k["cells"][point]], k.get("held", {})
+
+    def times(db, dense, bm64):
+        sql(db, "UPDATE measurement SET median_us = %g, p10_us = %s, p90_us = %s "
+                "WHERE shape_id = 3 AND candidate_id = 1" % dense,
+            "UPDATE measurement SET median_us = %g, p10_us = %s, p90_us = %s "
+            "WHERE shape_id = 3 AND candidate_id = 2" % bm64)
+
+    db = ctx.fixture("noise.db")
+    times(db, (100, 97, 103), (97.5, 96.5, 98.5))   # 2.5% faster, half-spreads 3% and 1%
+    names, held = first(db)
+    check(names[0] == "dense_sink.gather" and cell in held,
+          "within noise the incumbent lost: %s" % names)
+    check(held[cell][:2] == ("dense_sink.gather", "paged.bm64"), "held: %s" % (held[cell],))
+    times(db, (100, 97, 103), (96.5, 90, 103))      # 3.5% faster, half-spreads 3% and 6.7%
+    check(first(db)[0][0] == "dense_sink.gather", "a gain within the challenger's spread won")
+    times(db, (100, 97, 103), (96, 95, 97))         # 4% faster: beyond both
+    names, held = first(db)
+    check(names[0] == "paged.bm64" and cell not in held, "a real gain kept the incumbent: %s" % names)
+    times(db, (100, "NULL", "NULL"), (99.5, "NULL", "NULL"))  # no spreads: 1% floor
+    check(first(db)[0][0] == "dense_sink.gather", "0.5% gain displaced the incumbent")
+    check(first(db, min_gain=0.0)[0][0] == "paged.bm64", "--min-gain 0 kept a slower incumbent")
+    times(db, (100, "NULL", "NULL"), (98.5, "NULL", "NULL"))
+    check(first(db)[0][0] == "paged.bm64", "1.5% gain did not displace at a 1% floor")
+
+    # The previous table's pick is the incumbent where it was measured.
+    prev = ctx.fixture("prev.db")
+    times(prev, (100, 98, 102), (50, 49, 51))
+    times(db, (100, 99, 101), (100.5, 99.5, 101.5))  # bm64 now 0.5% slower
+    pm = gen.load_model(prev)
+    names, held = first(db, previous=pm)
+    check(names[:2] == ["paged.bm64", "dense_sink.gather"],
+          "previous pick not kept within noise: %s" % names)
+    check(first(db)[0][0] == "dense_sink.gather", "without --previous the stand-in leads")
+    times(db, (100, 99, 101), (110, 109, 111))        # 10% slower: the previous pick goes
+    check(first(db, previous=pm)[0][0] == "dense_sink.gather", "a 10% slower pick was kept")
+
+    # Equal times: name order, whatever the row order.
+    sql(db, "UPDATE measurement SET median_us = 2.0, p10_us = 1.99, p90_us = 2.01 "
+            "WHERE shape_id = 1 AND candidate_id IN (1, 2)")
+    check(first(db, decode)[0][:2] == ["dense_sink.gather", "paged.bm64"], "tie not by name")
+
+    # Through the CLI: the flags, the header's note, the same bytes twice.
+    times(db, (100, 97, 103), (97.5, 96.5, 98.5))
+    h1 = ctx.gen_ok(db, ctx.path("n1.h"), "--previous", prev)
+    h2 = ctx.gen_ok(db, ctx.path("n1.h"), "--previous", prev)
+    check(h1 == h2, "same inputs, different bytes")
+    check("winner rule: incumbent previous table (db content sha256:" in h1, "rule not named")
+    check("incumbent kept within noise:" in h1, "held cells not counted")
+    h0 = ctx.gen_ok(db, ctx.path("n0.h"), "--min-gain", "0")
+    check("max(0, the larger half-spread" in h0, "--min-gain not in the rule")
+    ctx.gen_fails(db, "--min-gain", "100", expect=("--min-gain",))
+    ctx.gen_fails(db, "--previous", ctx.path("missing.db"), expect=("missing.db",))
+
+
+@case
 def stale(ctx):
     """One candidate under two code hashes: refused naming both; --allow-stale
     keeps the hash of the latest run."""

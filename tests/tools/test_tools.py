@@ -169,8 +169,11 @@ def diff_box_merge(ctx):
     rs = [r for _, r in regions(d) if r["old_winner"] == "dense_sink.gather"]
     got = sorted((r["cells"], r["ranges"]["num_seqs"], r["ranges"]["seqlen_q"],
                   r["ranges"]["cached"]) for r in rs)
-    # dense won (1|8, 512, 0) and (1|8, 2048, 0): one 2x2 box.
-    check(got == [(4, [1, 8], [512, 2048], [0, 0])], "boxes: %s" % got)
+    # dense won (1|8, 512, 0) and (1|8, 2048, 0), and kept (1|8, 512, 4096) as
+    # the legacy incumbent (paged.bm64 2% faster, within the fixture's +-4%
+    # spreads): two boxes, not six cells.
+    check(got == [(2, [1, 8], [2048, 2048], [0, 0]), (4, [1, 8], [512, 512], [0, 4096])],
+          "boxes: %s" % got)
 
 
 @case
