@@ -1,0 +1,57 @@
+"""winner_rule.py -- the generator's winner rule, written again from its
+description (gen/attnroute_gen.py, module doc) and not from its code, for the
+tests that check a generated table against the db:
+
+    pick(conn, shape_id) -> the candidate the table should rank first, or None
+
+Among the shape's ok measurements (the newest per candidate) the fastest
+(equal medians: the smaller name) wins, unless the incumbent -- the
+candidate standing in for the route tools/legacy.py's post-1345 gates take
+on that shape -- is within max(1%, the larger half-spread (p90 - p10) / 2 /
+median of the two) of it: then the incumbent.
+"""
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+import legacy  # noqa: E402
+
+MIN_GAIN = 0.01
+DTYPES = {"bf16": 0, "fp16": 1, "fp8_e4m3": 2, "fp32": 3}
+
+
+def _half(p10, p90, med):
+    if p10 is None or p90 is None or not med or not p10 <= med <= p90:
+        return 0.0
+    return (p90 - p10) / 2.0 / med
+
+
+def pick(conn, shape_id):
+    s = conn.execute("SELECT num_seqs, seqlen_q, seqlen_k, num_q_heads, num_kv_heads, head_dim, "
+                     "q_dtype, kv_dtype, has_sinks, sliding_window, kv_block_size, causal "
+                     "FROM shape WHERE id = ?", (shape_id,)).fetchone()
+    newest = {}
+    for name, med, p10, p90, at, route, caps in conn.execute(
+            "SELECT c.name, m.median_us, m.p10_us, m.p90_us, m.measured_at, c.legacy_route, "
+            "c.caps FROM measurement m JOIN candidate c ON c.id = m.candidate_id "
+            "WHERE m.shape_id = ? AND m.status = 'ok'", (shape_id,)):
+        if name not in newest or at > newest[name][3]:
+            newest[name] = (med, p10, p90, at, route, caps)
+    if not newest:
+        return None
+    best = min(newest, key=lambda n: (newest[n][0], n))
+    p = legacy.problem(s[0], s[1], s[2], s[3], s[4], s[5], DTYPES[s[6]], DTYPES[s[7]],
+                       s[8], s[9], s[10], s[11])
+    route = legacy.legacy_route(legacy.POLICY_POST_1345, p)
+    inc = None
+    for name, (_, _, _, _, r, caps) in sorted(newest.items()):
+        m = re.search(r"head_dim_mask=(0x[0-9a-fA-F]+)", caps or "")
+        if r == route and m and int(m.group(1), 16) >> (s[5] // 16 - 1) & 1:
+            inc = name
+            break
+    if inc is None or inc == best:
+        return best
+    bi, ii = newest[best], newest[inc]
+    noise = max(_half(bi[1], bi[2], bi[0]), _half(ii[1], ii[2], ii[0]))
+    return best if ii[0] - bi[0] > max(MIN_GAIN, noise) * ii[0] else inc
