@@ -1135,13 +1135,16 @@ def choose_lookup(klass, topk, names):
 def model_json(model, topk=TOPK):
     classes = []
     for k in model["classes"]:
-        cells = []
+        cells, spread = [], []
         for point in sorted(k["cells"]):
             ranked = kept(k["cells"][point], topk, k["family"])
             if ranked:
                 cells.append(list(point) + [[[n, t] for n, t in ranked]])
+                sp = k.get("spread", {}).get(point, {})
+                spread.append([list(sp.get(n) or (None, None)) for n, _ in ranked])
         classes.append({"static": k["static"], "lookup": k["lookup"],
                         "axes": dict(zip(AXES, k["axes"])), "cells": cells,
+                        "spread_us": spread,  # per cell, per kept candidate: [p10, p90]
                         "ragged_key": k["ragged_key"], "edge_clamp": k["edge_clamp"]})
     return {
         "format": JSON_FORMAT,

@@ -2,7 +2,7 @@
 """attnroute_diff.py -- a semantic diff of two attnroute tables.
 
     attnroute_diff.py OLD NEW [--json] [--fail-on-regression PCT]
-                      [--device ARCH:CU] [--allow-stale]
+                      [--device ARCH:CU] [--allow-stale] [--allow-different-devices]
 
 OLD and NEW are each an attnroute db or a header generated from one (its
 attnroute-table-json block is read; no C parsing).  The diff lists the cells
@@ -13,16 +13,30 @@ geometric-mean time change and the worst regression; and changed provenance
 (device, candidate code hashes, timing policy, db content).  Markdown by
 default (ready for a pull-request comment), JSON with --json.
 
-Identical inputs print nothing (markdown) and exit 0.  Exit 1 when
+Noise: a cell's best-time change counts as real only beyond max(1%, the
+larger measured half-spread (p90 - p10) / 2 / median of the old and the new
+winner) -- the generator's winner rule; a winner change within that is listed
+apart ("within noise", a tie that swapped).  Cells whose best time got slower
+beyond noise are listed, winner changed or not.
+
+Comparability: when the two tables come from different devices (device class,
+or product / memory size: H100 vs H200) or different timing policies, their
+times do not compare; a warning heads the output and --fail-on-regression
+fails (exit 1) whatever the times say, unless --allow-different-devices.
+
+Identical inputs print "identical" and exit 0.  Exit 1 when
 --fail-on-regression PCT is given and some cell's best time got more than
-PCT percent slower; 2 on bad input.  --device and --allow-stale apply to db
-inputs as in gen/attnroute_gen.py.
+PCT percent slower beyond noise (or the inputs do not compare); 2 on bad
+input.  --device and --allow-stale apply to db inputs as in
+gen/attnroute_gen.py.  Every string copied from an input (names, classes,
+provenance) is escaped for Markdown and HTML.
 """
 
 import argparse
 import json
 import math
 import os
+import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -49,11 +63,15 @@ def load(path, device, allow_stale):
     classes = {}
     for k in obj["classes"]:
         label = gen.class_label(k["static"])
-        cells = {}
-        for c in k["cells"]:
+        cells, spread = {}, {}
+        sp_list = k.get("spread_us") or []
+        for i, c in enumerate(k["cells"]):
             cells[tuple(c[:5])] = [(n, t) for n, t in c[5]]
+            if i < len(sp_list):
+                spread[tuple(c[:5])] = {n: tuple(q) for (n, _), q in zip(c[5], sp_list[i])}
         classes[label] = {"static": k["static"], "lookup": k.get("lookup"),
-                          "axes": [k["axes"][a] for a in AXES], "cells": cells}
+                          "axes": [k["axes"][a] for a in AXES], "cells": cells,
+                          "spread": spread}
     return {"path": path, "label": os.path.basename(path),
             "provenance": obj["provenance"],
             "candidates": {c["name"]: c for c in obj["candidates"]},
@@ -108,14 +126,49 @@ def geomean(xs):
 # --------------------------------------------------------------------------
 # The diff.
 
+def noise_band(ko, kn, point, o, n):
+    """max(min gain, the larger half-spread of the old winner (old table) and
+    the new winner (new table)): changes within it are noise."""
+    hw = [gen.half_spread(*(k["spread"].get(point, {}).get(w[0]) or (None, None)), w[1])
+          for k, w in ((ko, o), (kn, n))]
+    return max([gen.DEFAULT_MIN_GAIN] + hw)
+
+
+def comparability(old, new):
+    """Reasons the two tables' times do not compare ([] when they do)."""
+    po, pn = old["provenance"], new["provenance"]
+    out = []
+    if po.get("device_class") != pn.get("device_class"):
+        out.append("device class %s vs %s" % (po.get("device_class"), pn.get("device_class")))
+    else:
+        def ident(p):
+            return sorted({(" ".join(str(d.get("name") or "").split()),
+                            (d.get("memory_bytes") or 0) >> 20) for d in p.get("devices") or []},
+                          key=lambda x: (gen.product_key(x[0]), x[1]))
+        io, inn = ident(po), ident(pn)
+        same = len(io) == len(inn) and all(
+            gen.product_key(a[0]) == gen.product_key(b[0]) and gen.same_memory(a[1], b[1])
+            for a, b in zip(io, inn))
+        if not same:
+            out.append("device %s vs %s (same class, another product or memory size)" % (
+                ", ".join("%s %d MiB" % x for x in io), ", ".join("%s %d MiB" % x for x in inn)))
+    if po.get("timing_policies") != pn.get("timing_policies"):
+        out.append("timing policy %s vs %s" % (" | ".join(po.get("timing_policies") or []),
+                                               " | ".join(pn.get("timing_policies") or [])))
+    return out
+
+
 def diff(old, new):
     result = {"old": old["label"], "new": new["label"], "classes": [],
               "provenance": provenance_changes(old, new),
-              "candidates": candidate_changes(old, new)}
+              "candidates": candidate_changes(old, new),
+              "not_comparable": comparability(old, new)}
     ratios = []
     worst = None
+    slowed = []
     counts = {"cells_old": 0, "cells_new": 0, "compared": 0, "winner_changed": 0,
-              "added": 0, "removed": 0, "faster": 0, "slower": 0}
+              "winner_changed_noise": 0, "added": 0, "removed": 0, "faster": 0,
+              "slower": 0, "within_noise": 0}
     for label in sorted(set(old["classes"]) | set(new["classes"])):
         ko = old["classes"].get(label)
         kn = new["classes"].get(label)
@@ -132,19 +185,26 @@ def diff(old, new):
             if o and n:
                 counts["compared"] += 1
                 r = n[0][1] / o[0][1]
+                band = noise_band(ko, kn, point, o[0], n[0])
+                noise = abs(r - 1.0) <= band
                 ratios.append(r)
-                if r > 1.0:
+                if noise:
+                    counts["within_noise"] += 1
+                elif r > 1.0:
                     counts["slower"] += 1
-                elif r < 1.0:
+                else:
                     counts["faster"] += 1
-                if worst is None or r > worst["ratio"]:
-                    worst = {"ratio": r, "class": label, "cell": dict(zip(AXES, point)),
-                             "old_winner": o[0][0], "new_winner": n[0][0],
-                             "old_us": o[0][1], "new_us": n[0][1]}
+                entry = {"ratio": r, "noise": band, "class": label,
+                         "cell": dict(zip(AXES, point)), "old_winner": o[0][0],
+                         "new_winner": n[0][0], "old_us": o[0][1], "new_us": n[0][1]}
+                if not noise and r > 1.0:
+                    slowed.append(entry)
+                    if worst is None or r > worst["ratio"]:
+                        worst = entry
                 if o[0][0] == n[0][0]:
                     continue
-                kind = "changed"
-                counts["winner_changed"] += 1
+                kind = "changed within noise" if noise else "changed"
+                counts["winner_changed_noise" if noise else "winner_changed"] += 1
             elif n:
                 kind = "added"
                 counts["added"] += 1
@@ -185,10 +245,13 @@ def diff(old, new):
         if regions or status != "both":
             result["classes"].append({"class": label, "status": status, "regions": regions})
     g = geomean(ratios)
+    slowed.sort(key=lambda e: (-e["ratio"], e["class"], sorted(e["cell"].items())))
+    result["slowed"] = slowed
     result["summary"] = dict(counts, geomean_time_ratio=g, worst=worst)
     result["identical"] = (not result["classes"] and not result["provenance"]
                            and not any(result["candidates"].values())
                            and all(r == 1.0 for r in ratios))
+    result["same_tables"] = not result["classes"] and all(r == 1.0 for r in ratios)
     return result
 
 
@@ -248,54 +311,80 @@ def pct(ratio):
 
 
 def markdown(d):
-    if d["identical"]:
-        return ""
     s = d["summary"]
     w = []
-    w.append("### attnroute table diff: `%s` → `%s`" % (d["old"], d["new"]))
+    w.append("### attnroute table diff: %s → %s" % (md(d["old"]), md(d["new"])))
     w.append("")
-    line = "**%d of %d cells changed winner**" % (s["winner_changed"], s["compared"])
+    if d["not_comparable"]:
+        w.append("> **Warning: these tables do not compare** (%s): their times were taken "
+                 "on other devices or under other timing policies, so speedups and "
+                 "regressions below say nothing about the kernels; a regression gate "
+                 "fails unless --allow-different-devices." % md("; ".join(d["not_comparable"])))
+        w.append("")
+    if d["identical"]:
+        w.append("**identical**: same cells, same winners, same times, same provenance.")
+        return "\n".join(w) + "\n"
+    if d["same_tables"]:
+        w.append("**Same table** (every cell's winner and time unchanged); only provenance "
+                 "or candidates differ.")
+    line = "**%d of %d cells changed winner beyond noise**" % (s["winner_changed"], s["compared"])
+    line += ", %d within noise" % s["winner_changed_noise"]
     if s["added"] or s["removed"]:
         line += ", %d cells gained a winner, %d lost theirs" % (s["added"], s["removed"])
     w.append(line + ".")
     if s["geomean_time_ratio"] is not None:
         g = s["geomean_time_ratio"]
-        w.append("Best time over the %d cells measured in both: geomean %s (%s), "
-                 "%d faster, %d slower." % (s["compared"], "×%.3f" % g, pct(g),
-                                            s["faster"], s["slower"]))
+        w.append("Best time over the %d cells measured in both: geomean %s (%s); beyond "
+                 "noise %d faster, %d slower; %d within noise." % (
+                     s["compared"], "×%.3f" % g, pct(g), s["faster"], s["slower"],
+                     s["within_noise"]))
     wr = s["worst"]
-    if wr and wr["ratio"] > 1.0:
-        w.append("Worst regression: **%s** (%s → %s) at %s, %s (%s → %s)." % (
-            pct(wr["ratio"]), us(wr["old_us"]), us(wr["new_us"]), wr["class"],
-            " ".join("%s=%d" % (LABELS[i], wr["cell"][a]) for i, a in enumerate(AXES)),
-            wr["old_winner"], wr["new_winner"]))
+    if wr:
+        w.append("Worst regression beyond noise: **%s** (%s → %s) at %s, %s (%s → %s)." % (
+            pct(wr["ratio"]), us(wr["old_us"]), us(wr["new_us"]), md(wr["class"]),
+            cell_text(wr["cell"]), md_name(wr["old_winner"]), md_name(wr["new_winner"])))
     if d["provenance"]:
         w.append("")
         w.append("| provenance | old | new |")
         w.append("|---|---|---|")
         for p in d["provenance"]:
-            w.append("| %s | %s | %s |" % (p["field"], md(p["old"]), md(p["new"])))
+            w.append("| %s | %s | %s |" % (md(p["field"]), md(p["old"]), md(p["new"])))
     c = d["candidates"]
     if any(c.values()):
         w.append("")
         w.append("Candidates:")
         for x in c["added"]:
-            w.append("- added `%s` (%s)" % (x["name"], x["code_hash"][:12] or "no code hash"))
+            w.append("- added %s (%s)" % (md_name(x["name"]), md(x["code_hash"][:12]) or "no code hash"))
         for x in c["removed"]:
-            w.append("- removed `%s` (%s)" % (x["name"], x["code_hash"][:12] or "no code hash"))
+            w.append("- removed %s (%s)" % (md_name(x["name"]), md(x["code_hash"][:12]) or "no code hash"))
         for x in c["code_changed"]:
-            w.append("- code changed `%s` (%s → %s)" % (x["name"], x["old"][:12], x["new"][:12]))
+            w.append("- code changed %s (%s → %s)" % (md_name(x["name"]), md(x["old"][:12]),
+                                                     md(x["new"][:12])))
+    if d["slowed"]:
+        w.append("")
+        w.append("Slower beyond noise (%d cell%s%s):" % (
+            len(d["slowed"]), "" if len(d["slowed"]) == 1 else "s",
+            ", the worst %d listed" % SLOWED_LISTED
+            if len(d["slowed"]) > SLOWED_LISTED else ""))
+        w.append("")
+        w.append("| class | cell | old winner | new winner | old time | new time | change | noise |")
+        w.append("|---|---|---|---|---|---|---:|---:|")
+        for e in d["slowed"][:SLOWED_LISTED]:
+            w.append("| %s | %s | %s | %s | %s | %s | %s | ±%.1f%% |" % (
+                md(e["class"]), cell_text(e["cell"]), md_name(e["old_winner"]),
+                md_name(e["new_winner"]), us(e["old_us"]), us(e["new_us"]), pct(e["ratio"]),
+                100.0 * e["noise"]))
     for k in d["classes"]:
         w.append("")
-        title = "#### class %s" % k["class"]
+        title = "#### class %s" % md(k["class"])
         if k["status"] != "both":
-            title += " (%s)" % k["status"]
+            title += " (%s)" % md(k["status"])
         w.append(title)
         if not k["regions"]:
             continue
         w.append("")
-        w.append("| cells | where | old winner | new winner | old time | new time | speedup |")
-        w.append("|---:|---|---|---|---|---|---|")
+        w.append("| cells | where | change | old winner | new winner | old time | new time | speedup |")
+        w.append("|---:|---|---|---|---|---|---|---|")
         for r in k["regions"]:
             if r["speedup"] is None:
                 sp = "—"
@@ -304,18 +393,34 @@ def markdown(d):
                                              r["speedup_range"][1])
             else:
                 sp = "×%.2f" % r["speedup"]
-            w.append("| %d | %s | %s | %s | %s | %s | %s |" % (
-                r["cells"], r["where"], md_name(r["old_winner"]), md_name(r["new_winner"]),
-                us_range(r["old_us"]), us_range(r["new_us"]), sp))
+            w.append("| %d | %s | %s | %s | %s | %s | %s | %s |" % (
+                r["cells"], md(r["where"]), r["kind"], md_name(r["old_winner"]),
+                md_name(r["new_winner"]), us_range(r["old_us"]), us_range(r["new_us"]), sp))
     return "\n".join(w) + "\n"
 
 
+SLOWED_LISTED = 50
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~<>])")
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_.:=,+-]+")
+
+
 def md(text):
-    return str(text).replace("|", "\\|")
+    """text safe in Markdown (tables included) and HTML: &, < and > as
+    entities, Markdown punctuation backslash-escaped, line breaks as spaces."""
+    t = " ".join(str(text).splitlines())
+    t = t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", t)
 
 
 def md_name(n):
-    return "`%s`" % n if n else "—"
+    """A candidate name: `name` when it is made of plain characters, else escaped."""
+    if not n:
+        return "—"
+    return "`%s`" % n if _SAFE_NAME.fullmatch(n) else md(n)
+
+
+def cell_text(cell):
+    return " ".join("%s=%d" % (LABELS[i], cell[a]) for i, a in enumerate(AXES))
 
 
 def main(argv=None):
@@ -327,7 +432,11 @@ def main(argv=None):
     ap.add_argument("new")
     ap.add_argument("--json", action="store_true", help="JSON instead of markdown")
     ap.add_argument("--fail-on-regression", type=float, metavar="PCT",
-                    help="exit 1 when a cell's best time regresses more than PCT percent")
+                    help="exit 1 when a cell's best time regresses more than PCT percent "
+                    "beyond noise, or when the tables do not compare")
+    ap.add_argument("--allow-different-devices", action="store_true",
+                    help="let --fail-on-regression judge tables of other devices or "
+                    "timing policies by their times")
     ap.add_argument("--device", help="device class ARCH:CU for db inputs")
     ap.add_argument("--allow-stale", action="store_true",
                     help="db inputs: keep the latest code hash of stale candidates")
@@ -348,6 +457,11 @@ def main(argv=None):
     else:
         sys.stdout.write(markdown(d))
     if args.fail_on_regression is not None:
+        if d["not_comparable"] and not args.allow_different_devices:
+            sys.stderr.write("attnroute_diff: the tables do not compare (%s); the regression "
+                             "gate fails (--allow-different-devices to judge the times)\n"
+                             % "; ".join(d["not_comparable"]))
+            return 1
         wr = d["summary"]["worst"]
         if wr and (wr["ratio"] - 1.0) * 100.0 > args.fail_on_regression:
             sys.stderr.write("attnroute_diff: regression %s exceeds %g%%\n"

@@ -105,13 +105,14 @@ def regions(d):
 
 @case
 def diff_identical(ctx):
-    """Identical inputs (db/db, db/header, header/header): empty diff, exit 0."""
+    """Identical inputs (db/db, db/header, header/header): "identical", exit 0."""
     a = ctx.fixture("a.db")
     b = ctx.fixture("b.db")
     h = ctx.header(a, "a.h")
     for old, new in ((a, b), (a, h), (h, a), (h, h)):
         rc, out, err = ctx.diff(old, new, "--fail-on-regression", "0")
-        check(rc == 0 and out == "", "identical %s %s: rc %d, output %r %s"
+        check(rc == 0 and "**identical**" in out and "Warning" not in out
+              and out.count("\n") == 3, "identical %s %s: rc %d, output %r %s"
               % (old, new, rc, out, err))
         d = ctx.diff_json(old, new)
         check(d["identical"] and not d["classes"] and not d["provenance"],
@@ -146,8 +147,10 @@ def diff_changed_winner(ctx):
           "worst regression wrong: %s" % s["worst"])
     rc, md, err = ctx.diff(a, b)
     check(rc == 0, "diff failed: %s" % err)
-    for want in ("2 of 18 cells changed winner", "`dense_sink.gather` | `paged.bm64`",
-                 "×2.00", "Worst regression: **+25.0%**", "| provenance | old | new |"):
+    for want in ("**2 of 18 cells changed winner beyond noise**, 0 within noise",
+                 "changed | `dense_sink.gather` | `paged.bm64`",
+                 "×2.00", "Worst regression beyond noise: **+25.0%**", "| provenance | old | new |",
+                 "Slower beyond noise (1 cell):", "| +25.0% | ±4.0% |"):
         check(want in md, "markdown lacks %r:\n%s" % (want, md))
     rc, _, err = ctx.diff(a, b, "--fail-on-regression", "20")
     check(rc == 1 and "25.0%" in err, "--fail-on-regression 20: rc %d %s" % (rc, err))
@@ -237,6 +240,79 @@ def diff_changed_device(ctx):
           "device class change missing: %s" % d["provenance"])
     rc, md, _ = ctx.diff(a, c)
     check("| device class | gfx1250:256 | gfx950:256 |" in md, "markdown:\n" + md)
+
+
+@case
+def diff_noise(ctx):
+    """A winner swap within the measured spread is listed apart from real
+    changes; a best time 2% slower within +-3% spreads is neither slower nor
+    listed; the gate judges beyond noise only."""
+    slow_dense = ("UPDATE measurement SET median_us = 50, p10_us = 49, p90_us = 51 "
+                  "WHERE shape_id = 1 AND candidate_id = 1")
+    a = ctx.variant("a.db", slow_dense,
+                    "UPDATE measurement SET median_us = 10, p10_us = 9.7, p90_us = 10.3 "
+                    "WHERE shape_id = 1 AND candidate_id = 3",
+                    "UPDATE measurement SET median_us = 20, p10_us = 19, p90_us = 21 "
+                    "WHERE shape_id = 1 AND candidate_id = 2")
+    b = ctx.variant("b.db", slow_dense,
+                    "UPDATE measurement SET median_us = 30, p10_us = 29, p90_us = 31 "
+                    "WHERE shape_id = 1 AND candidate_id = 3",
+                    "UPDATE measurement SET median_us = 10.2, p10_us = 9.9, p90_us = 10.5 "
+                    "WHERE shape_id = 1 AND candidate_id = 2")
+    d = ctx.diff_json(a, b)
+    rs = regions(d)
+    check(len(rs) == 1 and rs[0][1]["kind"] == "changed within noise"
+          and rs[0][1]["old_winner"] == "paged.splitkv" and rs[0][1]["new_winner"] == "paged.bm64",
+          "regions: %s" % rs)
+    s = d["summary"]
+    check(s["winner_changed"] == 0 and s["winner_changed_noise"] == 1 and s["slower"] == 0
+          and s["within_noise"] >= 1 and s["worst"] is None and d["slowed"] == [],
+          "summary: %s" % s)
+    rc, md, _ = ctx.diff(a, b, "--fail-on-regression", "0")
+    check(rc == 0, "a change within noise failed the gate")
+    check("**0 of 18 cells changed winner beyond noise**, 1 within noise" in md
+          and "changed within noise | `paged.splitkv` | `paged.bm64`" in md, "markdown:\n" + md)
+
+
+@case
+def diff_not_comparable(ctx):
+    """A sibling device (same arch and CU count, other product and memory) or
+    another timing policy: a warning at the top, and the regression gate fails
+    whatever the times, unless --allow-different-devices."""
+    a = ctx.fixture("a.db")
+    sib = ctx.variant("sib.db", "UPDATE device SET name = 'AMD Instinct MI455 (fixture)', "
+                                "memory_bytes = 412316860416")
+    pol = ctx.variant("pol.db", "UPDATE run SET timing_policy = 'warmup=3,min_reps=10,"
+                                "min_ms=50,flush_l2=0'")
+    for other, word in ((sib, "MI455"), (pol, "flush_l2=0")):
+        d = ctx.diff_json(a, other)
+        check(d["not_comparable"] and word in " ".join(d["not_comparable"]),
+              "not flagged: %s" % d["not_comparable"])
+        rc, md, err = ctx.diff(a, other, "--fail-on-regression", "1000")
+        check(rc == 1 and "do not compare" in err, "gate passed: rc %d %s" % (rc, err))
+        check(md.split("\n")[2].startswith("> **Warning: these tables do not compare**"),
+              "no warning at the top:\n" + md)
+        rc, _, err = ctx.diff(a, other, "--fail-on-regression", "1000", "--allow-different-devices")
+        check(rc == 0, "--allow-different-devices: rc %d %s" % (rc, err))
+    d = ctx.diff_json(a, ctx.variant("drv.db", "UPDATE device SET driver_version = 'rocm 7.3.0'"))
+    check(d["not_comparable"] == [], "a driver update flagged: %s" % d["not_comparable"])
+
+
+@case
+def diff_escaping(ctx):
+    """Strings copied from the inputs (candidate names, device names) cannot
+    inject Markdown or HTML."""
+    a = ctx.fixture("a.db")
+    evil = "evil|<img src=x onerror=alert(1)>*x*`"
+    b = ctx.variant("b.db",
+                    "UPDATE candidate SET name = '%s' WHERE name = 'paged.bm64'" % evil,
+                    "UPDATE device SET driver_version = '<script>alert(2)</script> | [x](javascript:y)'")
+    rc, md, err = ctx.diff(a, b)
+    check(rc == 0, "diff failed: %s" % err)
+    for bad in ("<img", "<script", "](javascript", "|<", "*x*"):
+        check(bad not in md, "unescaped %r in:\n%s" % (bad, md))
+    check("evil\\|&lt;img src=x onerror=alert\\(1\\)&gt;\\*x\\*\\`" in md, "name not escaped:\n" + md)
+    check("&lt;script&gt;" in md, "driver not escaped:\n" + md)
 
 
 @case
