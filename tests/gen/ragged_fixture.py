@@ -107,16 +107,18 @@ def new_v2_db(path, schema):
     conn = sqlite3.connect(path)
     with open(schema, encoding="utf-8") as f:
         conn.executescript(f.read())
-    if conn.execute("PRAGMA user_version").fetchone()[0] < 2:
+    if not any(r[1] == "seqs" for r in conn.execute("PRAGMA table_info(shape)")):
         conn.executescript(V2_SHAPE)
     return conn
 
 
 def make(schema, out, cliff=False):
     conn = new_v2_db(out, schema)
-    conn.execute("INSERT INTO device VALUES (1, 'host', 'x86_64', 4, 'ragged fixture', "
+    conn.execute("INSERT INTO device (id, vendor, arch, cu_count, name, memory_bytes, driver_version,"
+                 " runtime_version) VALUES (1, 'host', 'x86_64', 4, 'ragged fixture', "
                  "1073741824, 'none', 'none')")
-    conn.execute("INSERT INTO run VALUES (1, 1, 'host', '0.1.0', NULL, 'ragged_fixture.py', "
+    conn.execute("INSERT INTO run (id, device_id, backend, tuner_version, git_revision, command_line,"
+                 " timing_policy, started_at, ended_at) VALUES (1, 1, 'host', '0.1.0', NULL, 'ragged_fixture.py', "
                  "'warmup=1,min_reps=3,min_ms=1,flush_l2=0', '2026-07-01T00:00:00Z', NULL)")
     for cid, name, family, route, maxq in CANDIDATES:
         conn.execute("INSERT INTO candidate VALUES (?, ?, ?, '', ?, ?, ?)",

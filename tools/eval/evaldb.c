@@ -282,7 +282,15 @@ static int read_rows(sqlite3 *db, const char *path, const attnroute_table *t, in
   }
   {
     char sql[1024];
-    snprintf(sql, sizeof sql, row_query, out->schema >= 2 ? "s.seqs" : "''");
+    /* The seqs column by its presence: a schema 2 db written before shape.seqs
+    ** joined schema 2 has none (its shapes are all uniform). */
+    sqlite3_stmt *probe = NULL;
+    int has_seqs = 0;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('shape') WHERE name = 'seqs'", -1, &probe, NULL) ==
+        SQLITE_OK)
+      has_seqs = sqlite3_step(probe) == SQLITE_ROW;
+    sqlite3_finalize(probe);
+    snprintf(sql, sizeof sql, row_query, has_seqs ? "s.seqs" : "''");
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
       result = say(err, errlen, 2, "%s: not an attnroute db (%s)", path, sqlite3_errmsg(db));
       goto done;
