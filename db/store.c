@@ -911,6 +911,10 @@ int ar_store_device_id(ar_store *s, const ar_store_device *d, int64_t *id)
       need_text(s, d->driver_version, "device driver_version") ||
       need_text(s, d->runtime_version, "device runtime_version"))
     return -1;
+  if (!d->arch[0]) {
+    set_err(s, "the device has an empty arch name");
+    return -1;
+  }
   if (d->memory_bytes > (uint64_t)INT64_MAX) {
     set_err(s, "device memory_bytes %llu does not fit the db", (unsigned long long)d->memory_bytes);
     return -1;
@@ -951,6 +955,10 @@ int ar_store_candidate_id(ar_store *s, const ar_store_candidate *c, int64_t *id)
       need_text(s, c->params, "candidate params") ||
       need_text(s, c->code_hash, "candidate code_hash"))
     return -1;
+  if (!c->name[0]) {
+    set_err(s, "a candidate has an empty name");
+    return -1;
+  }
   if (!c->caps || ar_store_caps_format(c->caps, caps, sizeof caps) != 0) {
     set_err(s, "candidate %s has no caps", c->name);
     return -1;

@@ -35,7 +35,8 @@
   X(open_readonly)                                                            \
   X(bad_values)                                                               \
   X(upgrade_v1)         /* test_upgrade.c */                                  \
-  X(device_identity)
+  X(device_identity)                                                          \
+  X(empty_names)        /* test_recover.c */
 
 #define DB_TEST_DECLARE(name) void test_##name(void);
 DB_TEST_CASES(DB_TEST_DECLARE)

@@ -300,3 +300,24 @@ void test_bad_values(void)
     CHECK(file_print_equal(&before, &after));
   }
 }
+
+/* Empty names identify nothing: refused, nothing stored. */
+void test_empty_names(void)
+{
+  char err[1024];
+  ar_store *s = NULL;
+  ar_store_device d;
+  ar_store_candidate c;
+  attnroute_caps caps;
+  int64_t id = -1;
+  CHECK(ar_store_open(scratch_path("names.db"), &s, err, sizeof err) == 0);
+  fixture_device(&d);
+  d.arch = "";
+  CHECK(ar_store_device_id(s, &d, &id) == -1 && contains(ar_store_error(s), "empty arch"));
+  fixture_caps(&caps);
+  fixture_candidate(&c, &caps, "");
+  CHECK(ar_store_candidate_id(s, &c, &id) == -1 && contains(ar_store_error(s), "empty name"));
+  CHECK(raw_int(ar_store_sqlite(s), "SELECT count(*) FROM candidate") == 0);
+  CHECK(raw_int(ar_store_sqlite(s), "SELECT count(*) FROM device") == 0);
+  ar_store_close(s);
+}

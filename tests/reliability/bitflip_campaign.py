@@ -34,7 +34,7 @@ def content(path):
             return out
         finally:
             con.close()
-    except sqlite3.Error:
+    except (sqlite3.Error, UnicodeDecodeError):  # a garbled schema's error text may not decode
         return None
 
 

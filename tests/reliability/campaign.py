@@ -41,7 +41,7 @@ def tuner(args, db, *extra):
     """Popen of a fast tuner run on db, in its own process group (so a kill
     reaches its worker too)."""
     return subprocess.Popen([args.tune, *FAST, "--grid", args.grid, "--db", db, *extra],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace",
                             start_new_session=True)
 
 
@@ -72,7 +72,7 @@ def snapshot(db):
                               "from measurement").fetchall()
         finally:
             con.close()
-    except sqlite3.Error:
+    except (sqlite3.Error, UnicodeDecodeError):
         return None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -96,7 +96,7 @@ def integrity(path):
             return con.execute("pragma integrity_check(1)").fetchone()[0]
         finally:
             con.close()
-    except sqlite3.Error as e:
+    except (sqlite3.Error, UnicodeDecodeError) as e:
         return "error: %s" % e
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
