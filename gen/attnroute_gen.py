@@ -217,7 +217,10 @@ def open_db(path):
         version = conn.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.Error as e:
         hint = ""
-        if has_wal and not os.access(os.path.dirname(os.path.abspath(path)), os.W_OK):
+        if os.path.exists(path + "-journal"):
+            hint = ("; it has a hot journal (a tuner killed mid-transaction): the next "
+                    "attnroute-tune run on it rolls that back")
+        elif has_wal and not os.access(os.path.dirname(os.path.abspath(path)), os.W_OK):
             hint = ("; it has a -wal file that needs a -shm beside it: checkpoint it where "
                     "it can be written (attnroute-tune --dry-run does not; sqlite3 DB "
                     "'PRAGMA wal_checkpoint(TRUNCATE)' does)")
