@@ -68,9 +68,10 @@ class Ref:
         self.fallback = self.legacy.POLICY_PRE_1345 if fallback == "pre-1345" \
             else self.legacy.POLICY_POST_1345
 
-    def stand_in(self, route):
+    def stand_in(self, route, p=None):
+        """The candidate standing in for route (whose caps allow p, if given)."""
         for c in self.cands:
-            if c["legacy_route"] == route:
+            if c["legacy_route"] == route and (p is None or caps_allow(c["caps"], p)):
                 return c["name"]
         return None
 
@@ -103,8 +104,9 @@ class Ref:
             point[0] = (tk + sk - 1) // sk
         return point
 
-    def select(self, p):
-        """(candidate name or None, from_table, rank, reason, route)."""
+    def select(self, p, step=0):
+        """(candidate name or None, from_table, rank, reason, route); step
+        (attnroute_step) is what the legacy fallback gets."""
         klass = self.klass(p)
         reason = None
         if klass is None:
@@ -129,8 +131,8 @@ class Ref:
                         if caps_allow(self.by_name[n]["caps"], p):
                             return (n, 1, i, "ok", None)
                     reason = "unsupported"
-        route = self.legacy.legacy_route(self.fallback, p)
-        return (self.stand_in(route), 0, -1, reason, route)
+        route = self.legacy.legacy_route(self.fallback, p, {"step": step})
+        return (self.stand_in(route, p), 0, -1, reason, route)
 
 
 def read_eval(path, names, arch, cu):
@@ -221,4 +223,102 @@ def reference(root, grid_db, eval_db, lookup, fallback="post-1345", include_grid
             picks[pol].append((regret, n == oracle or us == oracle_us))
         out["shapes"][sid] = rec
     out["policies"] = {pol: summarise(picks[pol]) for pol in POLICIES}
+    return out
+
+
+# --------------------------------------------------------------------------
+# Trace calls (trace_call rows, schema v2): tools/eval/trace.c recomputed.
+
+STEPS = {"prefill": 1, "decode": 2}
+TRACE_POLICIES = ("table", "pre-1345", "post-1345", "best")
+
+
+def read_calls(path, names, arch, cu):
+    """[(trace, call_index, step, problem or None, {name: (status, us)})] in
+    (trace, call_index) order; the problem has the ragged totals of seqs."""
+    conn = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+    meas = {}
+    for sid, name, status, us in conn.execute(
+            "SELECT m.shape_id, c.name, m.status, m.median_us FROM measurement m "
+            "JOIN candidate c ON c.id = m.candidate_id JOIN device d ON d.id = m.device_id "
+            "WHERE d.arch = ? AND d.cu_count = ? ORDER BY m.shape_id, m.measured_at, m.id",
+            (arch, cu)):
+        if name in names:
+            meas.setdefault(sid, {})[name] = (status, us)
+    out = []
+    for trace, index, step, sid, hd, sinks, window, block, causal, ns, sq, sk, hq, hkv, seqs in \
+            conn.execute("SELECT t.trace, t.call_index, t.step, s.id, s.head_dim, s.has_sinks, "
+                         "s.sliding_window, s.kv_block_size, s.causal, s.num_seqs, s.seqlen_q, "
+                         "s.seqlen_k, s.num_q_heads, s.num_kv_heads, s.seqs FROM trace_call t "
+                         "JOIN shape s ON s.id = t.shape_id ORDER BY t.trace, t.call_index"):
+        pairs = [tuple(int(x) for x in item.split(":")) for item in seqs.split(",")] if seqs else []
+        p = {"num_seqs": ns, "max_seqlen_q": sq, "max_seqlen_k": sk,
+             "has_cached": 1 if (any(k > q for q, k in pairs) if pairs else sk > sq) else 0,
+             "num_q_heads": hq, "num_kv_heads": hkv, "head_dim": hd, "q_dtype": 0, "kv_dtype": 0,
+             "has_sinks": 1 if sinks else 0, "sliding_window": window if window > 0 else -1,
+             "kv_block_size": block, "causal": 1 if causal else 0,
+             "total_seqlen_q": sum(q for q, _ in pairs), "total_seqlen_k": sum(k for _, k in pairs)}
+        out.append((trace, index, step, p if sid in meas else None, meas.get(sid, {})))
+    conn.close()
+    return out
+
+
+def trace_reference(root, grid_db, eval_db, lookup, fallback="post-1345"):
+    """What attnroute-eval reports on the trace calls of eval_db."""
+    ref = Ref(root, grid_db, lookup, fallback)
+    arch, cu = ref.model["arch"], ref.model["cu_count"]
+    out = {"calls": {"total": 0, "ragged": 0, "scored": 0, "failed": 0, "incomplete": 0, "no_ok": 0,
+                     "no_shape": 0},
+           "answered": {"calls": 0, "of": 0, "by_step": {s: {"calls": 0, "of": 0} for s in STEPS},
+                        "not_answered_by_reason": {}},
+           "per_call": {}}
+    scored = []
+    for trace, index, step, p, meas in read_calls(eval_db, set(ref.names), arch, cu):
+        out["calls"]["total"] += 1
+        if p is None:
+            out["calls"]["no_shape"] += 1
+            continue
+        out["calls"]["ragged"] += 1 if p["total_seqlen_q"] else 0
+        code = STEPS[step]
+        name, from_table, rank, reason, route = ref.select(p, code)
+        out["answered"]["of"] += 1
+        out["answered"]["by_step"][step]["of"] += 1
+        if from_table:
+            out["answered"]["calls"] += 1
+            out["answered"]["by_step"][step]["calls"] += 1
+        else:
+            r = out["answered"]["not_answered_by_reason"]
+            r[reason] = r.get(reason, 0) + 1
+        if any(n not in meas or (meas[n][0] == "ok" and not (meas[n][1] and meas[n][1] > 0))
+               for n in ref.names):
+            out["calls"]["incomplete"] += 1
+            continue
+        ok = [(meas[n][1], ref.names.index(n), n) for n in ref.names if meas[n][0] == "ok"]
+        if not ok:
+            out["calls"]["no_ok"] += 1
+            continue
+        best_us, _, best = min(ok)
+        chosen = {"table": name, "best": best}
+        for pol, pc in (("pre-1345", ref.legacy.POLICY_PRE_1345),
+                        ("post-1345", ref.legacy.POLICY_POST_1345)):
+            chosen[pol] = ref.stand_in(ref.legacy.legacy_route(pc, p, {"step": code}), p)
+        rec = {"from_table": from_table, "reason": reason, "step": step, "problem": p}
+        for pol in TRACE_POLICIES:
+            n = chosen[pol]
+            st = meas[n][0] if n else "none"
+            us = meas[n][1] if n and st == "ok" else None
+            rec[pol] = {"candidate": n, "status": st, "us": us,
+                        "regret": us / best_us if us is not None else math.inf}
+        rec["scored"] = all(math.isfinite(rec[pol]["regret"]) for pol in TRACE_POLICIES)
+        out["calls"]["scored" if rec["scored"] else "failed"] += 1
+        out["per_call"][(trace, index)] = rec
+        scored.append(rec)
+    out["policies"] = {}
+    for pol in TRACE_POLICIES:
+        ok_calls = [r for r in scored if r["scored"]]
+        s = summarise([(r[pol]["regret"], r[pol]["us"] == r["best"]["us"]) for r in ok_calls])
+        s["calls"] = s.pop("shapes")
+        s["failed"] = sum(1 for r in scored if not math.isfinite(r[pol]["regret"]))
+        s["total_us"] = sum(r[pol]["us"] for r in ok_calls)
+        out["policies"][pol] = s
     return out

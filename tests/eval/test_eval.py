@@ -22,6 +22,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import make_fixture  # noqa: E402
 import regret_ref  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "gen"))
+import ragged_fixture  # noqa: E402
 
 CASES = {}
 LOOKUPS = ("nearest_log", "floor", "tree")
@@ -497,6 +499,103 @@ def lookup_study(ctx):
     check("least held-out regret: %s" % want in p.stdout, "text: %s" % p.stdout[-600:])
     ctx.py(ctx.study, os.path.join(fx, "eval.shapes"), os.path.join(fx, "eval.db"),
            "--eval", ctx.eval, expect=2)
+
+
+# --------------------------------------------------------------------------
+# Trace calls (a schema v2 db with trace_call rows)
+
+def compare_trace(ctx, grid, edb, *extra):
+    """attnroute-eval --json on the trace calls of edb with the table of
+    grid, against tests/eval/regret_ref.py's trace_reference: every count,
+    every call's picks and regrets, every policy's totals and summaries."""
+    table = ctx.path("trace_table.txt")
+    ctx.py(ctx.gen, grid, "--text", table)
+    got = ctx.eval_json(table, edb, *extra)
+    want = regret_ref.trace_reference(ctx.root, grid, edb, "floor")
+    check(got["format"] == "attnroute-eval-trace", "not a trace report: %r" % got.get("format"))
+    check(got["calls"] == want["calls"], "calls %r, python %r" % (got["calls"], want["calls"]))
+    check(got["answered"] == want["answered"], "answered %r, python %r" % (
+        got["answered"], want["answered"]))
+    check(len(got["worst"]) == len(want["per_call"]), "worst list is not every evaluated call")
+    for rec in got["worst"]:
+        w = want["per_call"][(rec["trace"], rec["call_index"])]
+        check(rec["step"] == w["step"] and rec["select"]["from_table"] == w["from_table"]
+              and rec["select"]["reason"] == (w["reason"] or "ok"),
+              "call %d select %r, python %r" % (rec["call_index"], rec["select"], w))
+        check((rec["total_seqlen_q"], rec["total_seqlen_k"]) ==
+              (w["problem"]["total_seqlen_q"], w["problem"]["total_seqlen_k"]),
+              "call %d totals" % rec["call_index"])
+        for pol in regret_ref.TRACE_POLICIES:
+            g, e = rec[pol], w[pol]
+            check(g["candidate"] == e["candidate"] and g["status"] == e["status"],
+                  "call %d %s pick %r, python %r" % (rec["call_index"], pol, g, e))
+            check((g["regret"] is None) == math.isinf(e["regret"]) and
+                  (g["regret"] is None or close(g["regret"], e["regret"], 1e-12)),
+                  "call %d %s regret %r, python %r" % (rec["call_index"], pol, g["regret"],
+                                                       e["regret"]))
+    for pol in regret_ref.TRACE_POLICIES:
+        g, e = got["policies"][pol], want["policies"][pol]
+        for key in ("calls", "optimal", "failed"):
+            check(g[key] == e[key], "%s %s: %r, python %r" % (pol, key, g[key], e[key]))
+        for key in ("total_us", "geomean", "p50", "p95", "max"):
+            check(close(g[key], e[key]), "%s %s: %r, python %r" % (pol, key, g[key], e[key]))
+    return got, want, table
+
+
+@case
+def trace_eval(ctx):
+    """A trace db (tests/gen/ragged_fixture.py: ragged decode calls, calls
+    past the grid's edge, prefill calls) scored end to end against the
+    Python re-computation; the table, keyed by the ragged key the db's calls
+    chose, is within 1% of the best per call and ahead of both legacy
+    policies; a 1-token prefill goes to the prefill gate (the call's step
+    reaches the legacy policies); a failed legacy pick leaves its call out
+    of every total; --trace, --by-shape, refusals."""
+    db = ctx.path("trace.db")
+    ragged_fixture.make(os.path.join(ctx.root, "db", "schema.sql"), db)
+    got, want, table = compare_trace(ctx, db, db)
+    n = len(ragged_fixture.TRACE_CALLS) + len(ragged_fixture.PREFILL_CALLS)
+    check(got["calls"]["total"] == n and got["calls"]["scored"] == n and
+          got["calls"]["ragged"] > 40, "calls %r" % got["calls"])
+    pol = got["policies"]
+    check(pol["table"]["total_us"] <= 1.01 * pol["best"]["total_us"] and
+          pol["table"]["total_us"] < pol["pre-1345"]["total_us"] and
+          pol["table"]["total_us"] < pol["post-1345"]["total_us"], "totals %r" % pol)
+    check(got["answered"]["calls"] == n, "answered %r" % got["answered"])
+    one_token = next(r for r in got["worst"] if r["call_index"] == len(ragged_fixture.TRACE_CALLS))
+    check(one_token["step"] == "prefill" and one_token["max_seqlen_q"] == 1 and
+          one_token["post-1345"]["candidate"] == "dense" and
+          one_token["post-1345"]["route"] == "dense_sink_asm",
+          "1-token prefill not gated as prefill: %r" % one_token)
+    check(len(got["groups"]) == 2 and {g["step"] for g in got["groups"]} == {"prefill", "decode"},
+          "groups %r" % got["groups"])
+    text = ctx.run([ctx.eval, "--db", db, "--table", table]).stdout
+    for line in ("traces: fx (%d calls" % n, "the table answered %d of %d calls (100.00%%)" % (n, n),
+                 "by class, heads and step", "worst 10 call(s) for the table:"):
+        check(line in text, "text report lacks %r:\n%s" % (line, text[:1500]))
+    # --trace names one; an unknown one is refused; --by-shape scores the shapes.
+    check(ctx.eval_json(table, db, "--trace", "fx")["calls"] == got["calls"], "--trace fx")
+    p = ctx.run([ctx.eval, "--db", db, "--table", table, "--trace", "nope"], expect=2)
+    check("no trace 'nope'" in p.stderr and "fx" in p.stderr, p.stderr)
+    shapes = ctx.eval_json(table, db, "--by-shape")
+    check(shapes["format"] == "attnroute-eval" and shapes["db"]["evaluated"] > 40,
+          "--by-shape %r" % shapes.get("db"))
+    ctx.run([ctx.eval, "--db", db, "--table", table, "--trace", "fx", "--by-shape"], expect=2)
+
+    # A legacy stand-in measured wrong on a prefill call: that call is failed
+    # for post-1345 (and pre-1345), out of every total.
+    bad = ctx.path("trace_bad.db")
+    shutil.copy(db, bad)
+    conn = sqlite3.connect(bad)
+    conn.execute("UPDATE measurement SET status = 'wrong', median_us = NULL WHERE candidate_id = 3 "
+                 "AND shape_id = (SELECT shape_id FROM trace_call WHERE call_index = ?)",
+                 (len(ragged_fixture.TRACE_CALLS) + 4,))
+    conn.commit()
+    conn.close()
+    got, want, _ = compare_trace(ctx, db, bad)
+    check(got["calls"]["failed"] == 1 and got["calls"]["scored"] == n - 1 and
+          got["policies"]["post-1345"]["failed"] == 1 and got["policies"]["table"]["failed"] == 0,
+          "failed legacy pick: %r %r" % (got["calls"], got["policies"]["post-1345"]))
 
 
 def main():

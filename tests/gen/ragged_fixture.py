@@ -3,11 +3,14 @@
 
     ragged_fixture.py SCHEMA.sql OUT.db [--cliff]
 
-One device class (x86_64:4), two decode candidates with simple cost
-formulas in the longest context and the total keys of a batch:
+One device class (x86_64:4), three candidates with simple cost formulas in
+the longest context, the total keys and the extra query tokens (total_q -
+num_seqs: 0 for decode) of a batch:
 
-    paged  (stands in for triton_paged)   5 + max_ctx / 200 + total / 20000 us
-    split  (stands in for triton_splitkv) 12 + max_ctx / 3200 + total / 1000 us
+    paged  (stands in for triton_paged)   5 + max_ctx / 200 + total / 20000 + extra / 50 us
+    split  (stands in for triton_splitkv) 12 + max_ctx / 3200 + total / 1000 + extra / 2 us
+                                          (sq <= 16, else unsupported)
+    dense  (stands in for dense_sink_asm) 20 + max_ctx / 100 + total / 500 + extra / 100 us
 
 so a batch of one long and many short sequences runs fastest split, while
 the uniform batch of as many longest sequences (what the longest key looks
@@ -16,7 +19,9 @@ up) runs fastest paged.  The grid: head dim 64, sinks, bf16, page 16,
 65536}, uniform batches.  Then a trace "fx" of decode calls (trace_call
 rows): ragged batches inside the grid, a few uniform ones (one on a grid
 point), repeated calls sharing a shape row, and calls whose longest context
-lies past the cached axis (70k..131k).  With --cliff, split is measured
+lies past the cached axis (70k..131k); then a few prefill calls
+(PREFILL_CALLS: 1-token prompts the step names prefill, a ragged prefill, a
+chunk on a cached prefix).  With --cliff, split is measured
 "wrong" on every batch whose longest context is past 65536 (the edge cell's
 pick fails there, the legacy gate's paged does not).
 
@@ -39,6 +44,7 @@ CAPS = ("head_dim_mask=0x8,q_dtype_mask=0x1,kv_dtype_mask=0x1,block_size_mask=0x
 CANDIDATES = (  # id, name, family, legacy route, max sq
     (1, "paged", "paged", 1, 0),
     (2, "split", "splitkv", 2, 16),
+    (3, "dense", "dense", 0, 0),
 )
 
 V2_SHAPE = """
@@ -71,11 +77,17 @@ PRAGMA user_version = 2;
 """
 
 
-def times(ctxs):
-    """{candidate: us} for a decode batch with these contexts."""
-    longest, total = max(ctxs), sum(ctxs)
-    return {"paged": 5 + longest / 200 + total / 20000,
-            "split": 12 + longest / 3200 + total / 1000}
+def times(ctxs, sqs=None):
+    """{candidate: us} for a batch with these contexts (and new tokens; a
+    decode batch when sqs is None); split absent past sq 16."""
+    sqs = sqs or [1] * len(ctxs)
+    longest, total, extra = max(ctxs), sum(ctxs), sum(sqs) - len(sqs)
+    t = {"paged": 5 + longest / 200 + total / 20000 + extra / 50,
+         "split": 12 + longest / 3200 + total / 1000 + extra / 2,
+         "dense": 20 + longest / 100 + total / 500 + extra / 100}
+    if max(sqs) > 16:
+        del t["split"]
+    return t
 
 
 def trace_calls(seed=11):
@@ -98,6 +110,9 @@ def trace_calls(seed=11):
 
 
 TRACE_CALLS = trace_calls()
+# (sq, ctx) pairs of the prefill calls that follow the decode calls.
+PREFILL_CALLS = ([(1, 1)] * 3, [(8, 8), (3, 3)], [(16, 5000)], [(4, 70000), (1, 2000)],
+                 [(512, 512)], [(100, 3000), (30, 30)])
 
 
 def new_v2_db(path, schema):
@@ -126,19 +141,22 @@ def make(schema, out, cliff=False):
     state = {"shape": 0, "meas": 0}
     shape_ids = {}
 
-    def shape(ctxs):
-        uniform = len(set(ctxs)) == 1
-        seqs = "" if uniform else ",".join("1:%d" % c for c in ctxs)
-        key = (len(ctxs), max(ctxs), seqs)
+    def shape(ctxs, sqs=None):
+        sqs = sqs or [1] * len(ctxs)
+        pairs = list(zip(sqs, ctxs))
+        uniform = len(set(pairs)) == 1
+        seqs = "" if uniform else ",".join("%d:%d" % p for p in pairs)
+        key = (len(ctxs), max(sqs), max(ctxs), seqs)
         if key in shape_ids:
             return shape_ids[key]
         state["shape"] += 1
         sid = state["shape"]
-        conn.execute("INSERT INTO shape VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
-                     (sid,) + STATIC + (len(ctxs), max(ctxs), HQ, HKV, seqs))
+        conn.execute("INSERT INTO shape VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     (sid,) + STATIC + (len(ctxs), max(sqs), max(ctxs), HQ, HKV, seqs))
+        t = times(ctxs, sqs)
         for cid, name, _, _, _ in CANDIDATES:
-            us = times(ctxs)[name]
-            status = "ok"
+            us = t.get(name)
+            status = "ok" if us is not None else "unsupported"
             if cliff and name == "split" and max(ctxs) > 65537:
                 status, us = "wrong", None
             state["meas"] += 1
@@ -157,6 +175,10 @@ def make(schema, out, cliff=False):
     for i, ctxs in enumerate(TRACE_CALLS):
         conn.execute("INSERT INTO trace_call (trace, call_index, step, shape_id) "
                      "VALUES ('fx', ?, 'decode', ?)", (i, shape(ctxs)))
+    for j, pairs in enumerate(PREFILL_CALLS):
+        conn.execute("INSERT INTO trace_call (trace, call_index, step, shape_id) "
+                     "VALUES ('fx', ?, 'prefill', ?)",
+                     (len(TRACE_CALLS) + j, shape([k for _, k in pairs], [q for q, _ in pairs])))
     conn.commit()
     conn.close()
 

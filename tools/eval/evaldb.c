@@ -381,6 +381,77 @@ done:
   return result;
 }
 
+/* Index of the shape with db id `id` (shapes are in id order), or -1. */
+static int64_t shape_index(const ar_evaldb *out, sqlite3_int64 id) {
+  size_t lo = 0, hi = out->count;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (out->shapes[mid].shape_id < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < out->count && out->shapes[lo].shape_id == id ? (int64_t)lo : -1;
+}
+
+/* The trace_call rows, when the db has the table (schema v2). */
+static int read_calls(sqlite3 *db, const char *path, ar_evaldb *out, char *err, size_t errlen) {
+  sqlite3_stmt *st = NULL;
+  size_t cap = 0;
+  int rc, result = 0;
+  if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'trace_call'", -1, &st,
+                         NULL) != SQLITE_OK)
+    return say(err, errlen, 2, "%s: cannot read the schema: %s", path, sqlite3_errmsg(db));
+  rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_ROW) return 0;
+  if (sqlite3_prepare_v2(db, "SELECT trace, call_index, step, shape_id FROM trace_call ORDER BY trace, call_index",
+                         -1, &st, NULL) != SQLITE_OK)
+    return say(err, errlen, 2, "%s: cannot read trace_call: %s", path, sqlite3_errmsg(db));
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *trace = (const char *)sqlite3_column_text(st, 0);
+    const char *step = (const char *)sqlite3_column_text(st, 2);
+    ar_eval_call *c;
+    if (!trace || !step || sqlite3_column_type(st, 1) != SQLITE_INTEGER ||
+        sqlite3_column_type(st, 3) != SQLITE_INTEGER || (strcmp(step, "prefill") != 0 && strcmp(step, "decode") != 0)) {
+      result = say(err, errlen, 2, "%s: trace_call row %s #%lld: malformed (trace, call_index, step, shape_id)", path,
+                   trace ? trace : "(null)", (long long)sqlite3_column_int64(st, 1));
+      goto done;
+    }
+    if (out->ncalls == cap) {
+      size_t ncap = cap ? cap * 2 : 256;
+      ar_eval_call *v = realloc(out->calls, ncap * sizeof *v);
+      if (!v) {
+        result = say(err, errlen, 1, "out of memory");
+        goto done;
+      }
+      out->calls = v;
+      cap = ncap;
+    }
+    if (out->ntraces == 0 || strcmp(out->traces[out->ntraces - 1], trace) != 0) {
+      char **v = realloc(out->traces, (out->ntraces + 1) * sizeof *v);
+      if (!v) {
+        result = say(err, errlen, 1, "out of memory");
+        goto done;
+      }
+      out->traces = v;
+      out->traces[out->ntraces] = malloc(strlen(trace) + 1);
+      if (!out->traces[out->ntraces]) {
+        result = say(err, errlen, 1, "out of memory");
+        goto done;
+      }
+      strcpy(out->traces[out->ntraces++], trace);
+    }
+    c = &out->calls[out->ncalls++];
+    c->trace = (int32_t)(out->ntraces - 1);
+    c->call_index = sqlite3_column_int64(st, 1);
+    c->step = strcmp(step, "prefill") == 0 ? ATTNROUTE_STEP_PREFILL : ATTNROUTE_STEP_DECODE;
+    c->shape = shape_index(out, sqlite3_column_int64(st, 3));
+  }
+  if (rc != SQLITE_DONE) result = say(err, errlen, 2, "%s: cannot read trace_call: %s", path, sqlite3_errmsg(db));
+done:
+  sqlite3_finalize(st);
+  return result;
+}
+
 int ar_evaldb_load(const char *path, const attnroute_table *t, const char *device_arch, int32_t device_cu,
                    int allow_stale, ar_evaldb *out, char *err, size_t errlen) {
   sqlite3 *db = NULL;
@@ -412,6 +483,7 @@ int ar_evaldb_load(const char *path, const attnroute_table *t, const char *devic
   out->schema = (int32_t)version;
   if ((rc = choose_device(db, path, t, device_arch, device_cu, out, err, errlen)) != 0) goto done;
   rc = read_rows(db, path, t, allow_stale, out, err, errlen);
+  if (rc == 0) rc = read_calls(db, path, out, err, errlen);
 done:
   sqlite3_close(db);
   if (rc) ar_evaldb_free(out);
@@ -419,8 +491,12 @@ done:
 }
 
 void ar_evaldb_free(ar_evaldb *db) {
+  size_t i;
   if (!db) return;
   free(db->shapes);
   free(db->meas);
+  free(db->calls);
+  for (i = 0; i < db->ntraces; i++) free(db->traces[i]);
+  free(db->traces);
   memset(db, 0, sizeof *db);
 }

@@ -38,6 +38,15 @@ typedef struct ar_eval_shape {
   int32_t ragged;      /* nonzero: a ragged batch (shape.seqs, schema v2); p has its totals */
 } ar_eval_shape;
 
+/* One row of trace_call (schema v2): an attention call of a trace. */
+typedef struct ar_eval_call {
+  int64_t call_index; /* 0-based index of the call in its trace file */
+  int32_t trace;      /* index into ar_evaldb.traces */
+  int32_t step;       /* ATTNROUTE_STEP_PREFILL or ATTNROUTE_STEP_DECODE */
+  int64_t shape;      /* index into ar_evaldb.shapes; -1 when its shape is not
+                         among them (invalid, or not measured on the device class) */
+} ar_eval_call;
+
 typedef struct ar_evaldb {
   ar_eval_shape *shapes; /* valid shapes with at least one row of the device class */
   size_t count;
@@ -50,6 +59,10 @@ typedef struct ar_evaldb {
   size_t foreign_candidates; /* candidate names measured that the table lacks */
   size_t stale;          /* table candidates measured only under another code hash */
   char stale_names[512]; /* their names, comma-separated (truncated) */
+  ar_eval_call *calls;   /* trace_call rows, by trace name then call index */
+  size_t ncalls;
+  char **traces;         /* distinct trace names, sorted */
+  size_t ntraces;
 } ar_evaldb;
 
 /* Name of a status ("ok", "wrong", ..., "none"). */

@@ -18,8 +18,7 @@ int32_t ar_stand_in(const attnroute_table *t, int32_t route, const attnroute_pro
   return -1;
 }
 
-/* The table class with p's static features (the runtime's rule), or -1. */
-static int32_t class_of(const attnroute_table *t, const attnroute_problem *p) {
+int32_t ar_class_of(const attnroute_table *t, const attnroute_problem *p) {
   int32_t i;
   for (i = 0; i < t->num_classes; i++) {
     const attnroute_class *c = &t->classes[i];
@@ -54,7 +53,7 @@ static int on_grid(const attnroute_class *c, const ar_eval_shape *s) {
 }
 
 /* The pick of candidate k (or -1) on a shape with measurements m. */
-static ar_pick make_pick(int32_t k, int32_t route, const ar_meas *m, double oracle_us) {
+ar_pick ar_make_pick(int32_t k, int32_t route, const ar_meas *m, double oracle_us) {
   ar_pick pk;
   pk.candidate = k;
   pk.route = route;
@@ -94,20 +93,29 @@ static void tally(ar_policy_stats *s, const ar_pick *pk, int32_t oracle, double 
   buf[(*nbuf)++] = pk->regret;
 }
 
-/* Geomean (in collection order), percentiles and max of n regrets. */
-static void finish(ar_policy_stats *s, double *buf, size_t n) {
+void ar_regret_summary(double *buf, size_t n, double out[4]) {
   double logs = 0.0;
   size_t i;
   if (n == 0) {
-    s->geomean = s->p50 = s->p95 = s->max = NAN;
+    out[0] = out[1] = out[2] = out[3] = NAN;
     return;
   }
   for (i = 0; i < n; i++) logs += log(buf[i]);
-  s->geomean = exp(logs / (double)n);
+  out[0] = exp(logs / (double)n);
   qsort(buf, n, sizeof *buf, cmp_double);
-  s->p50 = ar_percentile(buf, n, 50);
-  s->p95 = ar_percentile(buf, n, 95);
-  s->max = buf[n - 1];
+  out[1] = ar_percentile(buf, n, 50);
+  out[2] = ar_percentile(buf, n, 95);
+  out[3] = buf[n - 1];
+}
+
+/* Geomean, percentiles and max of n regrets into s. */
+static void finish(ar_policy_stats *s, double *buf, size_t n) {
+  double v[4];
+  ar_regret_summary(buf, n, v);
+  s->geomean = v[0];
+  s->p50 = v[1];
+  s->p95 = v[2];
+  s->max = v[3];
 }
 
 /* Summaries of one slot over the evaluated shapes whose class is `klass`
@@ -158,7 +166,7 @@ int ar_eval_run(ar_eval *ev, const attnroute_table *t, const ar_evaldb *db, int3
     const ar_meas *m = &db->meas[i * (size_t)nc];
     ar_shape_result *r = &ev->results[i];
     int32_t route;
-    r->klass = class_of(t, p);
+    r->klass = ar_class_of(t, p);
     r->oracle = -1;
     r->oracle_us = NAN;
     r->state = AR_SHAPE_EVALUATED;
@@ -192,19 +200,19 @@ int ar_eval_run(ar_eval *ev, const attnroute_table *t, const ar_evaldb *db, int3
 
     attnroute_select(&router, p, &r->choice);
     if (r->choice.from_table) {
-      r->pick[AR_SLOT_TABLE] = make_pick(r->choice.candidate, -1, m, r->oracle_us);
+      r->pick[AR_SLOT_TABLE] = ar_make_pick(r->choice.candidate, -1, m, r->oracle_us);
       if (r->choice.rank > 0) ev->below_top++;
     } else {
       c = r->choice.candidate >= 0 ? r->choice.candidate : ar_stand_in(t, r->choice.route, p);
-      r->pick[AR_SLOT_TABLE] = make_pick(c, r->choice.route, m, r->oracle_us);
+      r->pick[AR_SLOT_TABLE] = ar_make_pick(c, r->choice.route, m, r->oracle_us);
       ev->fallbacks++;
       if (r->choice.reason >= 0 && r->choice.reason < ATTNROUTE_NUM_STATUS)
         ev->fallback_by_reason[r->choice.reason]++;
     }
     route = attnroute_legacy_route(ATTNROUTE_POLICY_PRE_1345, NULL, p);
-    r->pick[AR_SLOT_PRE_1345] = make_pick(ar_stand_in(t, route, p), route, m, r->oracle_us);
+    r->pick[AR_SLOT_PRE_1345] = ar_make_pick(ar_stand_in(t, route, p), route, m, r->oracle_us);
     route = attnroute_legacy_route(ATTNROUTE_POLICY_POST_1345, NULL, p);
-    r->pick[AR_SLOT_POST_1345] = make_pick(ar_stand_in(t, route, p), route, m, r->oracle_us);
+    r->pick[AR_SLOT_POST_1345] = ar_make_pick(ar_stand_in(t, route, p), route, m, r->oracle_us);
   }
 
   for (slot = 0; slot < AR_NUM_SLOTS; slot++) {

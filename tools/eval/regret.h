@@ -90,6 +90,17 @@ size_t *ar_eval_worst(const ar_eval *ev, size_t *n);
 
 void ar_eval_free(ar_eval *ev);
 
+/* The table class with p's static features (the runtime's rule), or -1. */
+int32_t ar_class_of(const attnroute_table *t, const attnroute_problem *p);
+
+/* The pick of candidate k (or -1; route the legacy route that answered, or
+** -1) on a shape whose measurements are m, against the oracle's time. */
+ar_pick ar_make_pick(int32_t k, int32_t route, const ar_meas *m, double oracle_us);
+
+/* Geomean (in buf's order), p50, p95 and max of n regrets into out[0..3]
+** (NAN when n is 0); sorts buf. */
+void ar_regret_summary(double *buf, size_t n, double out[4]);
+
 /* Nearest-rank percentile (pct in 1..100) of n ascending values. */
 double ar_percentile(const double *sorted, size_t n, int pct);
 

@@ -158,7 +158,7 @@ int ar_report_text(FILE *f, const ar_eval *ev, const ar_report_opts *o) {
 
 /* ---- JSON ---- */
 
-static void json_str(FILE *f, const char *s) {
+void ar_json_str(FILE *f, const char *s) {
   const unsigned char *p = (const unsigned char *)(s ? s : "");
   fputc('"', f);
   for (; *p; p++) {
@@ -169,38 +169,38 @@ static void json_str(FILE *f, const char *s) {
   fputc('"', f);
 }
 
-static void json_num(FILE *f, double v) {
+void ar_json_num(FILE *f, double v) {
   if (isfinite(v)) fprintf(f, "%.17g", v);
   else fputs("null", f);
 }
 
 static void json_stats(FILE *f, const ar_policy_stats *s) {
   fprintf(f, "{\"shapes\":%zu,\"optimal\":%zu,\"failed\":%zu,\"geomean\":", s->shapes, s->optimal, s->failed);
-  json_num(f, s->geomean);
+  ar_json_num(f, s->geomean);
   fputs(",\"p50\":", f);
-  json_num(f, s->p50);
+  ar_json_num(f, s->p50);
   fputs(",\"p95\":", f);
-  json_num(f, s->p95);
+  ar_json_num(f, s->p95);
   fputs(",\"max\":", f);
-  json_num(f, s->max);
+  ar_json_num(f, s->max);
   fputc('}', f);
 }
 
 static void json_pick(FILE *f, const ar_eval *ev, const ar_pick *pk) {
   fputs("{\"candidate\":", f);
-  if (pk->candidate >= 0) json_str(f, cand_name(ev, pk->candidate));
+  if (pk->candidate >= 0) ar_json_str(f, cand_name(ev, pk->candidate));
   else fputs("null", f);
   fprintf(f, ",\"status\":\"%s\",\"us\":", ar_meas_status_name(pk->status));
-  json_num(f, pk->us);
+  ar_json_num(f, pk->us);
   fputs(",\"regret\":", f);
-  json_num(f, pk->regret);
+  ar_json_num(f, pk->regret);
   fprintf(f, ",\"failed\":%s,\"route\":", isfinite(pk->regret) ? "false" : "true");
-  if (pk->route >= 0) json_str(f, attnroute_route_name(pk->route));
+  if (pk->route >= 0) ar_json_str(f, attnroute_route_name(pk->route));
   else fputs("null", f);
   fputc('}', f);
 }
 
-static void json_lower(FILE *f, const char *s) {
+void ar_json_lower(FILE *f, const char *s) {
   fputc('"', f);
   for (; *s; s++) fputc((*s >= 'A' && *s <= 'Z') ? *s + 32 : *s, f);
   fputc('"', f);
@@ -219,33 +219,33 @@ int ar_report_json(FILE *f, const ar_eval *ev, const ar_report_opts *o) {
   shown = nworst < o->worst ? nworst : o->worst;
 
   fputs("{\"format\":\"attnroute-eval\",\"version\":1,\n\"table\":{\"path\":", f);
-  json_str(f, o->table_path);
+  ar_json_str(f, o->table_path);
   fputs(",\"arch\":", f);
-  json_str(f, t->arch);
+  ar_json_str(f, t->arch);
   fprintf(f, ",\"cu_count\":%d,\"candidates\":[", t->cu_count);
   for (c = 0; c < t->num_candidates; c++) {
     if (c) fputc(',', f);
-    json_str(f, t->candidates[c].name);
+    ar_json_str(f, t->candidates[c].name);
   }
   fputs("],\"classes\":[", f);
   for (c = 0; c < t->num_classes; c++) {
     class_label(&t->classes[c], buf, sizeof buf);
     fprintf(f, "%s{\"label\":", c ? "," : "");
-    json_str(f, buf);
+    ar_json_str(f, buf);
     fprintf(f, ",\"lookup\":\"%s\"}", lookup_name(t->classes[c].lookup));
   }
   fputs("]},\n\"db\":{\"path\":", f);
-  json_str(f, o->db_path);
+  ar_json_str(f, o->db_path);
   fputs(",\"device\":", f);
   snprintf(buf, sizeof buf, "%s:%d", db->arch, db->cu_count);
-  json_str(f, buf);
+  ar_json_str(f, buf);
   fprintf(f, ",\"shapes\":%zu,\"evaluated\":%zu,\"incomplete\":%zu,\"no_ok\":%zu,\"on_grid\":%zu,"
              "\"invalid\":%zu,\"foreign_candidates\":%zu,\"stale\":",
           db->count + db->invalid_shapes, ev->evaluated, ev->incomplete, ev->no_ok, ev->on_grid,
           db->invalid_shapes, db->foreign_candidates);
-  json_str(f, db->stale_names);
+  ar_json_str(f, db->stale_names);
   fputs("},\n\"fallback_policy\":", f);
-  json_str(f, attnroute_policy_name(ev->fallback_policy));
+  ar_json_str(f, attnroute_policy_name(ev->fallback_policy));
   fputs(",\n\"policies\":{", f);
   for (slot = 0; slot < AR_NUM_SLOTS; slot++) {
     fprintf(f, "%s\"%s\":", slot ? ",\n  " : "", slot_names[slot]);
@@ -269,7 +269,7 @@ int ar_report_json(FILE *f, const ar_eval *ev, const ar_report_opts *o) {
     if (!ev->fallback_by_reason[reason]) continue;
     if (!first) fputc(',', f);
     first = 0;
-    json_lower(f, reason_ids[reason]);
+    ar_json_lower(f, reason_ids[reason]);
     fprintf(f, ":%zu", ev->fallback_by_reason[reason]);
   }
   fputs("}},\n\"worst\":[", f);
@@ -287,13 +287,13 @@ int ar_report_json(FILE *f, const ar_eval *ev, const ar_report_opts *o) {
     if (r->klass >= 0) fprintf(f, "%d", r->klass);
     else fputs("null", f);
     fputs(",\"oracle\":{\"candidate\":", f);
-    json_str(f, cand_name(ev, r->oracle));
+    ar_json_str(f, cand_name(ev, r->oracle));
     fputs(",\"us\":", f);
-    json_num(f, r->oracle_us);
+    ar_json_num(f, r->oracle_us);
     fprintf(f, "},\"select\":{\"from_table\":%d,\"rank\":%d,\"reason\":", r->choice.from_table, r->choice.rank);
-    json_lower(f, reason_ids[r->choice.reason >= 0 && r->choice.reason < ATTNROUTE_NUM_STATUS ? r->choice.reason : 0]);
+    ar_json_lower(f, reason_ids[r->choice.reason >= 0 && r->choice.reason < ATTNROUTE_NUM_STATUS ? r->choice.reason : 0]);
     fputs(",\"name\":", f);
-    json_str(f, r->choice.name);
+    ar_json_str(f, r->choice.name);
     fputc('}', f);
     for (slot = 0; slot < AR_NUM_SLOTS; slot++) {
       fprintf(f, ",\"%s\":", slot_names[slot]);

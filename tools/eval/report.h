@@ -15,6 +15,12 @@ typedef struct ar_report_opts {
   size_t worst; /* shapes listed, the table's worst regret first */
 } ar_report_opts;
 
+/* JSON values: a string (escaped), a number (null when not finite), a
+** string lower-cased. */
+void ar_json_str(FILE *f, const char *s);
+void ar_json_num(FILE *f, double v);
+void ar_json_lower(FILE *f, const char *s);
+
 /* Write the report of ev to f.  0, or -1 on no memory. */
 int ar_report_text(FILE *f, const ar_eval *ev, const ar_report_opts *o);
 int ar_report_json(FILE *f, const ar_eval *ev, const ar_report_opts *o);
