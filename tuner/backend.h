@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AR_BACKEND_VERSION 1
+#define AR_BACKEND_VERSION 2 /* 2: the graph slots */
 
 typedef uint64_t ar_buf; /* device address; on the host backend a host pointer */
 
@@ -73,6 +73,17 @@ struct ar_backend {
 
   const char *(*error_text)(ar_backend *b);
   void (*destroy)(ar_backend *b);
+
+  /* Version 2, all (optional; NULL: no graphs on this backend, the graph
+  ** timing policy is refused).  graph_begin starts capturing: every launch
+  ** until graph_end goes into one graph (CUDA/HIP stream capture on a
+  ** stream of the backend's own) instead of running; graph_end stops,
+  ** instantiates it into *graph; graph_launch replays it on the stream the
+  ** events are recorded on; graph_destroy frees it. */
+  int (*graph_begin)(ar_backend *b);
+  int (*graph_end)(ar_backend *b, void **graph);
+  int (*graph_launch)(ar_backend *b, void *graph);
+  void (*graph_destroy)(ar_backend *b, void *graph);
 };
 
 /* Open a backend on device 0.  On failure return -1 with a message in err

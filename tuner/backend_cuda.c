@@ -2,7 +2,10 @@
 ** backend_cuda.c -- the CUDA backend: the driver API (cuda.h, libcuda) on
 ** one device (0 unless opened with an ordinal), loading cubins as modules and launching with an argument buffer
 ** (CU_LAUNCH_PARAM_BUFFER_POINTER), the form aiter uses for ASM objects.
-** Everything runs on the legacy default stream of the primary context.
+** Everything runs on the legacy default stream of the primary context,
+** except launches under graph capture (graph_begin .. graph_end: a
+** non-blocking stream of its own, as capture needs); the instantiated graph
+** is replayed on the legacy stream.
 ** Failures name the driver call, the error and file:line (CU_TRY).
 */
 #include <cuda.h>
@@ -19,6 +22,8 @@ typedef struct cuda_ctx {
   ar_device_info info;
   CUdeviceptr flush_buf; /* 2x L2, written between timed repetitions */
   size_t flush_bytes;
+  CUstream capture;      /* graph capture stream (created on first use) */
+  int capturing;         /* launches go to `capture` */
   char err[512];
 } cuda_ctx;
 
@@ -117,8 +122,43 @@ static int cu_launch(ar_backend *b, void *fn, const unsigned grid[3], const unsi
   void *extra[] = {CU_LAUNCH_PARAM_BUFFER_POINTER, args, CU_LAUNCH_PARAM_BUFFER_SIZE, &args_size,
                    CU_LAUNCH_PARAM_END};
   CU_TRY(C(b), cuLaunchKernel(f, grid[0], grid[1], grid[2], block[0], block[1], block[2], shared_bytes,
-                              NULL, NULL, extra));
+                              C(b)->capturing ? C(b)->capture : NULL, NULL, extra));
   return 0;
+}
+
+static int cu_graph_begin(ar_backend *b) {
+  cuda_ctx *c = C(b);
+  if (!c->capture) CU_TRY(c, cuStreamCreate(&c->capture, CU_STREAM_NON_BLOCKING));
+  CU_TRY(c, cuStreamBeginCapture(c->capture, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL));
+  c->capturing = 1;
+  return 0;
+}
+
+static int cu_graph_end(ar_backend *b, void **graph) {
+  cuda_ctx *c = C(b);
+  CUgraph g = NULL;
+  CUgraphExec exec = NULL;
+  *graph = NULL;
+  c->capturing = 0;
+  CU_TRY(c, cuStreamEndCapture(c->capture, &g));
+  CUresult r = cuGraphInstantiate(&exec, g, 0);
+  cuGraphDestroy(g);
+  if (r != CUDA_SUCCESS) {
+    set_error(c, "cuGraphInstantiate", r, __FILE__, __LINE__);
+    return -1;
+  }
+  *graph = exec;
+  return 0;
+}
+
+static int cu_graph_launch(ar_backend *b, void *graph) {
+  CU_TRY(C(b), cuGraphLaunch((CUgraphExec)graph, NULL));
+  return 0;
+}
+
+static void cu_graph_destroy(ar_backend *b, void *graph) {
+  (void)b;
+  if (graph) cuGraphExecDestroy((CUgraphExec)graph);
 }
 
 static int cu_event_create(ar_backend *b, void **event) {
@@ -161,6 +201,7 @@ static const char *cu_error_text(ar_backend *b) { return C(b)->err; }
 static void cu_destroy(ar_backend *b) {
   cuda_ctx *c = C(b);
   if (c->flush_buf) cuMemFree(c->flush_buf);
+  if (c->capture) cuStreamDestroy(c->capture);
   cuCtxSynchronize();
   cuDevicePrimaryCtxRelease(c->dev);
   free(c);
@@ -258,6 +299,10 @@ int ar_backend_cuda_open_device(int ordinal, ar_backend **out, char *err, size_t
   b->module_function = cu_module_function;
   b->module_unload = cu_module_unload;
   b->launch = cu_launch;
+  b->graph_begin = cu_graph_begin;
+  b->graph_end = cu_graph_end;
+  b->graph_launch = cu_graph_launch;
+  b->graph_destroy = cu_graph_destroy;
   b->event_create = cu_event_create;
   b->event_destroy = cu_event_destroy;
   b->event_record = cu_event_record;

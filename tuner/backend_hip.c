@@ -38,6 +38,8 @@ typedef struct hip_ctx {
   uint32_t flush_stamp;     /* changes every flush */
   hipEvent_t wait_event; /* recorded by synchronize() */
   double timeout_s;
+  hipStream_t capture;   /* graph capture stream (created on first use) */
+  int capturing;         /* launches go to `capture` */
   char err[512];
 } hip_ctx;
 
@@ -215,10 +217,46 @@ static int hip_launch(ar_backend *b, void *fn, const unsigned grid[3], const uns
                    HIP_LAUNCH_PARAM_END};
   HIP_TRY(H(b),
           hipModuleLaunchKernel((hipFunction_t)fn, grid[0], grid[1], grid[2], block[0], block[1],
-                                block[2], shared_bytes, NULL, NULL, extra),
+                                block[2], shared_bytes, H(b)->capturing ? H(b)->capture : NULL,
+                                NULL, extra),
           "hipModuleLaunchKernel(grid %ux%ux%u, block %ux%ux%u, %zu arg bytes)", grid[0],
           grid[1], grid[2], block[0], block[1], block[2], args_size);
   return 0;
+}
+
+/* Graph capture on a non-blocking stream of our own (the null stream
+** cannot be captured); the graph is replayed on the null stream. */
+static int hip_graph_begin(ar_backend *b) {
+  hip_ctx *h = H(b);
+  if (!h->capture)
+    HIP_TRY(h, hipStreamCreateWithFlags(&h->capture, hipStreamNonBlocking), "hipStreamCreateWithFlags");
+  HIP_TRY(h, hipStreamBeginCapture(h->capture, hipStreamCaptureModeThreadLocal), "hipStreamBeginCapture");
+  h->capturing = 1;
+  return 0;
+}
+
+static int hip_graph_end(ar_backend *b, void **graph) {
+  hip_ctx *h = H(b);
+  hipGraph_t g = NULL;
+  hipGraphExec_t exec = NULL;
+  *graph = NULL;
+  h->capturing = 0;
+  HIP_TRY(h, hipStreamEndCapture(h->capture, &g), "hipStreamEndCapture");
+  hipError_t e = hipGraphInstantiate(&exec, g, NULL, NULL, 0);
+  (void)hipGraphDestroy(g);
+  HIP_TRY(h, e, "hipGraphInstantiate");
+  *graph = exec;
+  return 0;
+}
+
+static int hip_graph_launch(ar_backend *b, void *graph) {
+  HIP_TRY(H(b), hipGraphLaunch((hipGraphExec_t)graph, NULL), "hipGraphLaunch");
+  return 0;
+}
+
+static void hip_graph_destroy(ar_backend *b, void *graph) {
+  (void)b;
+  if (graph) (void)hipGraphExecDestroy((hipGraphExec_t)graph);
 }
 
 static int hip_event_create(ar_backend *b, void **event) {
@@ -296,6 +334,7 @@ static void hip_destroy(ar_backend *b) {
   if (h) {
     if (h->flush_buf) (void)hipFree((void *)h->flush_buf);
     if (h->wait_event) (void)hipEventDestroy(h->wait_event);
+    if (h->capture) (void)hipStreamDestroy(h->capture);
     free(h);
   }
   free(b);
@@ -402,6 +441,10 @@ int ar_backend_hip_open_device(int ordinal, ar_backend **out, char *err, size_t 
   b->module_function = hip_module_function;
   b->module_unload = hip_module_unload;
   b->launch = hip_launch;
+  b->graph_begin = hip_graph_begin;
+  b->graph_end = hip_graph_end;
+  b->graph_launch = hip_graph_launch;
+  b->graph_destroy = hip_graph_destroy;
   b->event_create = hip_event_create;
   b->event_destroy = hip_event_destroy;
   b->event_record = hip_event_record;

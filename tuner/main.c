@@ -87,6 +87,9 @@ static const flag_spec flags[] = {
     {"--min-ms", K_REAL, AT(min_ms), 0, 1e6, NULL, "MS", "time at least MS milliseconds"},
     {"--max-ms", K_REAL, AT(max_ms), 0, 1e7, NULL, "MS", "stop timing after MS milliseconds"},
     {"--no-flush", K_SWITCH, AT(no_flush), 0, 0, NULL, NULL, "do not evict the cache before each repetition"},
+    {"--timing", K_CHOICE, AT(timing), 0, 0, "eager,graph", "eager|graph",
+     "eager launches (default), or each candidate captured once into a CUDA/HIP graph and the graph "
+     "replayed, as engines replay decode steps (cuda, hip; recorded as launch=graph in the timing policy)"},
     {"--tolerance", K_REAL, AT(tolerance), 1e-6, 1, NULL, "X", "max relative error against the reference (0.02)"},
     {"--timeout", K_REAL, AT(timeout_s), 1, 86400, NULL, "S", "per measurement, before the worker is killed (60)"},
     {"--retry-failed", K_SWITCH, AT(retry_failed), 0, 0, NULL, NULL, "measure again what is recorded fault or timeout"},

@@ -25,6 +25,7 @@ void ar_timing_policy_default(ar_timing_policy *t, const char *backend) {
   t->flush_cache = 1;
   t->prune_factor = 4.0;
   t->tolerance = 2e-2;
+  t->graph = 0;
 }
 
 void ar_timing_policy_describe(const ar_timing_policy *t, char *buf, size_t len) {
@@ -33,6 +34,10 @@ void ar_timing_policy_describe(const ar_timing_policy *t, char *buf, size_t len)
            "clock=events,inputs=fresh_random_per_shape",
            t->warmup, t->min_reps, t->min_ms, t->max_reps, t->max_ms, t->flush_cache, t->prune_factor,
            t->tolerance);
+  if (t->graph) {
+    size_t n = strlen(buf);
+    if (n < len) snprintf(buf + n, len - n, ",launch=graph");
+  }
 }
 
 static double wall_ms(void) {
@@ -213,11 +218,17 @@ static int check_once(ar_backend *b, ar_shape_run *r, const ar_candidate *c, con
 ** (cache flushed before each, outside the events), then wait once and read
 ** them: no host round trip between repetitions. */
 #define AR_TIMING_BATCH 16
+/* One timed call: the candidate's launches, or (graph policy) its graph. */
+static int run_once(ar_backend *b, const ar_candidate *c, const ar_loaded *k, const ar_workload *w,
+                    void *graph) {
+  return graph ? b->graph_launch(b, graph) : c->run(c, b, k, w);
+}
+
 static int time_batch(ar_backend *b, const ar_candidate *c, const ar_loaded *k, const ar_workload *w,
-                      const ar_timing_policy *t, void **e0, void **e1, int n, double *us) {
+                      const ar_timing_policy *t, void *graph, void **e0, void **e1, int n, double *us) {
   for (int i = 0; i < n; i++) {
     if (t->flush_cache && b->flush_cache && b->flush_cache(b)) return -1;
-    if (b->event_record(b, e0[i]) || c->run(c, b, k, w) || b->event_record(b, e1[i])) return -1;
+    if (b->event_record(b, e0[i]) || run_once(b, c, k, w, graph) || b->event_record(b, e1[i])) return -1;
   }
   for (int i = 0; i < n; i++) {
     float ms = 0;
@@ -234,13 +245,33 @@ void ar_measure_candidate(ar_backend *b, ar_shape_run *r, const ar_candidate *c,
   if (check_once(b, r, c, k, t, out)) return;
 
   void *e0[AR_TIMING_BATCH] = {0}, *e1[AR_TIMING_BATCH] = {0};
+  void *graph = NULL;
+  if (t->graph) {
+    /* Captured once after the (eager) check, replayed for warm-up and timing. */
+    if (b->version < 2 || !b->graph_begin || !b->graph_end || !b->graph_launch || !b->graph_destroy) {
+      out->status = AR_STATUS_FAULT;
+      snprintf(out->message, sizeof out->message, "the %s backend cannot capture graphs", b->name);
+      return;
+    }
+    if (b->graph_begin(b)) {
+      device_failure(b, out, "graph capture");
+      return;
+    }
+    int run_rc = c->run(c, b, k, &r->w);
+    int end_rc = b->graph_end(b, &graph);
+    if (run_rc || end_rc) {
+      device_failure(b, out, "graph capture");
+      if (graph) b->graph_destroy(b, graph);
+      return;
+    }
+  }
   for (int i = 0; i < AR_TIMING_BATCH; i++)
     if (b->event_create(b, &e0[i]) || b->event_create(b, &e1[i])) {
       device_failure(b, out, "event create");
       goto done;
     }
   for (int i = 0; i < t->warmup; i++)
-    if (c->run(c, b, k, &r->w)) {
+    if (run_once(b, c, k, &r->w, graph)) {
       device_failure(b, out, "warm-up run");
       goto done;
     }
@@ -265,7 +296,7 @@ void ar_measure_candidate(ar_backend *b, ar_shape_run *r, const ar_candidate *c,
     /* Small batches until the minimum count, so pruning can act early. */
     int want = n < 3 ? 3 - n : AR_TIMING_BATCH;
     if (want > cap - n) want = cap - n;
-    if (time_batch(b, c, k, &r->w, t, e0, e1, want, &times[n])) {
+    if (time_batch(b, c, k, &r->w, t, graph, e0, e1, want, &times[n])) {
       device_failure(b, out, "timed run");
       free(times);
       free(sorted);
@@ -296,4 +327,5 @@ done:
     if (e0[i]) b->event_destroy(b, e0[i]);
     if (e1[i]) b->event_destroy(b, e1[i]);
   }
+  if (graph) b->graph_destroy(b, graph);
 }

@@ -28,11 +28,15 @@ typedef struct ar_timing_policy {
   int flush_cache;     /* evict the last-level cache before each run */
   double prune_factor; /* stop at 3 reps when median > factor x best so far (0 = off) */
   double tolerance;    /* max relative error */
+  int graph;           /* 1: each candidate captured once into a CUDA/HIP graph and the
+                          graph replayed (as engines replay decode steps); 0: eager launches */
 } ar_timing_policy;
 
 /* Defaults for a backend ("host" times fewer, shorter). */
 void ar_timing_policy_default(ar_timing_policy *t, const char *backend);
-/* "warmup=3,min_reps=10,min_ms=20,max_reps=200,max_ms=500,flush=1,prune=4,tol=0.02,clock=events" */
+/* "warmup=3,min_reps=10,min_ms=20,max_reps=200,max_ms=500,flush=1,prune=4,tol=0.02,clock=events",
+** with ",launch=graph" appended under the graph policy (eager: the string
+** as it always was, so eager dbs keep comparing with older ones). */
 void ar_timing_policy_describe(const ar_timing_policy *t, char *buf, size_t len);
 
 typedef struct ar_result {

@@ -162,6 +162,7 @@ static void resolve_policy(const ar_tune_opts *o, const char *backend, ar_timing
   if (o->max_ms >= 0) t->max_ms = o->max_ms;
   if (o->tolerance > 0) t->tolerance = o->tolerance;
   if (o->no_flush) t->flush_cache = 0;
+  t->graph = o->timing && strcmp(o->timing, "graph") == 0;
 }
 
 static uint64_t mix64(uint64_t x) {
@@ -593,6 +594,12 @@ int ar_tune_run(const ar_tune_opts *o, const volatile int *interrupted) {
   j.backend = w.backend;
   j.dev0 = w.dev;
   resolve_policy(o, w.backend, &j.policy);
+  if (j.policy.graph && strcmp(w.backend, "cuda") != 0 && strcmp(w.backend, "hip") != 0) {
+    fprintf(stderr, "attnroute-tune: --timing graph: the %s backend has no graphs (cuda, hip)\n",
+            w.backend);
+    rc = AR_EXIT_USAGE;
+    goto out;
+  }
   if (!pl.shapes.count && load_shapes(o, w.backend, &pl)) {
     rc = AR_EXIT_USAGE;
     goto out;

@@ -34,6 +34,7 @@ typedef struct ar_tune_opts {
   double timeout_s;        /* per measurement */
   /* Timing flags; negative = the backend's default (measure.c). */
   int warmup, min_reps, max_reps, no_flush;
+  const char *timing;  /* --timing eager|graph (NULL: eager) */
   double min_ms, max_ms, tolerance;
   uint64_t seed;
   const char *command_line;
