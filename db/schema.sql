@@ -5,6 +5,8 @@
 -- kept, not only winners; winners are the view best_ok.  The C store
 -- (db/store.c) creates this schema and refuses files it does not recognise.
 -- Times are microseconds; timestamps are UTC ISO-8601 text.
+-- Version 2 added shape.seqs (ragged batches) and trace_call; the tuner
+-- migrates a version-1 file when it opens it for writing (db/store_migrate.c).
 
 PRAGMA application_id = 1095914580;
 PRAGMA user_version = 2;
@@ -58,7 +60,11 @@ CREATE TABLE run (
   shard_count   INTEGER NOT NULL DEFAULT 0  -- N of --shard K/N; 0 = not sharded
 );
 
--- A problem shape: static class + tuned axes (uniform batch).
+-- A problem shape: static class + batch.  A uniform batch is num_seqs
+-- sequences of seqlen_q new tokens and seqlen_k keys each, seqs ''.  A
+-- ragged batch lists every sequence in seqs, and num_seqs is their count,
+-- seqlen_q the largest sq, seqlen_k the largest ctx.  A list whose
+-- sequences are all equal is stored in the uniform form.
 CREATE TABLE shape (
   id             INTEGER PRIMARY KEY,
   head_dim       INTEGER NOT NULL,
@@ -73,8 +79,21 @@ CREATE TABLE shape (
   seqlen_k       INTEGER NOT NULL,  -- cached prefix + seqlen_q
   num_q_heads    INTEGER NOT NULL,
   num_kv_heads   INTEGER NOT NULL,
+  seqs           TEXT NOT NULL DEFAULT '',  -- ragged batch: "sq:ctx,sq:ctx,..." in batch
+                                            -- order; '' = uniform batch
   UNIQUE (head_dim, q_dtype, kv_dtype, has_sinks, sliding_window, kv_block_size,
-          causal, num_seqs, seqlen_q, seqlen_k, num_q_heads, num_kv_heads)
+          causal, num_seqs, seqlen_q, seqlen_k, num_q_heads, num_kv_heads, seqs)
+);
+
+-- The calls of a trace (attnroute-tune --trace): identical calls share one
+-- shape row; with --sample only the sampled calls have rows.
+CREATE TABLE trace_call (
+  id         INTEGER PRIMARY KEY,
+  trace      TEXT NOT NULL,            -- trace name (file base name unless --trace-name)
+  call_index INTEGER NOT NULL,         -- 0-based index of the call in the trace file
+  step       TEXT NOT NULL CHECK (step IN ('prefill','decode')),
+  shape_id   INTEGER NOT NULL REFERENCES shape(id),
+  UNIQUE (trace, call_index)
 );
 
 -- Every measurement taken, committed when taken.

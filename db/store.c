@@ -53,6 +53,7 @@ enum {
   ST_DEVICE_INSERT, ST_DEVICE_FIND,
   ST_CANDIDATE_INSERT, ST_CANDIDATE_FIND,
   ST_SHAPE_INSERT, ST_SHAPE_FIND,
+  ST_TRACE_CALL_INSERT, ST_TRACE_CALL_FIND,
   ST_RUN_BEGIN, ST_RUN_END,
   ST_MEASUREMENT_PUT, ST_MEASUREMENT_STATUS, ST_MEASUREMENT_STATUS_CLASS,
   ST_COUNT
@@ -77,13 +78,19 @@ static const char *const stmt_sql[ST_COUNT] = {
     " FROM candidate WHERE name = ?1 AND code_hash = ?2",
   [ST_SHAPE_INSERT] =
     "INSERT INTO shape (head_dim, q_dtype, kv_dtype, has_sinks, sliding_window,"
-    " kv_block_size, causal, num_seqs, seqlen_q, seqlen_k, num_q_heads, num_kv_heads)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT DO NOTHING",
+    " kv_block_size, causal, num_seqs, seqlen_q, seqlen_k, num_q_heads, num_kv_heads, seqs)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT DO NOTHING",
   [ST_SHAPE_FIND] =
     "SELECT id FROM shape WHERE head_dim = ?1 AND q_dtype = ?2 AND kv_dtype = ?3"
     " AND has_sinks = ?4 AND sliding_window = ?5 AND kv_block_size = ?6"
     " AND causal = ?7 AND num_seqs = ?8 AND seqlen_q = ?9 AND seqlen_k = ?10"
-    " AND num_q_heads = ?11 AND num_kv_heads = ?12",
+    " AND num_q_heads = ?11 AND num_kv_heads = ?12 AND seqs = ?13",
+  [ST_TRACE_CALL_INSERT] =
+    "INSERT INTO trace_call (trace, call_index, step, shape_id) VALUES (?1, ?2, ?3, ?4)"
+    " ON CONFLICT DO NOTHING",
+  [ST_TRACE_CALL_FIND] =
+    "SELECT id, step = ?3 AND shape_id = ?4, step, shape_id FROM trace_call"
+    " WHERE trace = ?1 AND call_index = ?2",
   [ST_RUN_BEGIN] =
     "INSERT INTO run (device_id, backend, tuner_version, git_revision, command_line,"
     " timing_policy, plan_hash, plan_shapes, shard_index, shard_count, started_at)"
@@ -508,7 +515,7 @@ static int set_journal_mode_wal(ar_store *s, char *mode, size_t modelen)
 static int stmt_writes(int i)
 {
   return i == ST_DEVICE_INSERT || i == ST_CANDIDATE_INSERT || i == ST_SHAPE_INSERT ||
-         i == ST_RUN_BEGIN || i == ST_RUN_END || i == ST_MEASUREMENT_PUT;
+         i == ST_RUN_BEGIN || i == ST_RUN_END || i == ST_MEASUREMENT_PUT || i == ST_TRACE_CALL_INSERT;
 }
 
 /* ST_DEVICE_FIND on a schema 1 db read without upgrading it (read-only):
@@ -518,6 +525,15 @@ static const char device_find_v1[] =
     " AND name = ?4 AND memory_bytes = ?5 AND driver_version = ?6"
     " AND runtime_version = ?7 AND ?8 = '' AND ?9 = 0 AND ?10 = ''";
 
+/* ST_SHAPE_FIND on a schema 1 db read without upgrading it: no shape.seqs,
+** every shape uniform, so a ragged shape (?13 not '') is never found; and
+** no trace_call table (its statements are left unprepared). */
+static const char shape_find_v1[] =
+    "SELECT id FROM shape WHERE head_dim = ?1 AND q_dtype = ?2 AND kv_dtype = ?3"
+    " AND has_sinks = ?4 AND sliding_window = ?5 AND kv_block_size = ?6"
+    " AND causal = ?7 AND num_seqs = ?8 AND seqlen_q = ?9 AND seqlen_k = ?10"
+    " AND num_q_heads = ?11 AND num_kv_heads = ?12 AND ?13 = ''";
+
 static int prepare_statements(ar_store *s)
 {
   int64_t version = AR_STORE_SCHEMA_VERSION;
@@ -526,7 +542,10 @@ static int prepare_statements(ar_store *s)
   for (int i = 0; i < ST_COUNT; i++) {
     int rc;
     if (s->readonly && stmt_writes(i)) continue;
-    const char *sql = i == ST_DEVICE_FIND && version < 2 ? device_find_v1 : stmt_sql[i];
+    const char *sql = i == ST_DEVICE_FIND && version < 2 ? device_find_v1
+                      : i == ST_SHAPE_FIND && version < 2  ? shape_find_v1
+                                                           : stmt_sql[i];
+    if (version < 2 && i == ST_TRACE_CALL_FIND) continue;
     rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL);
     if (rc != SQLITE_OK) {
       if ((rc & 0xff) == SQLITE_ERROR) {
@@ -570,9 +589,13 @@ static int open_readwrite(ar_store *s)
   rc = exec_sql(s->db, "PRAGMA synchronous=NORMAL");
   if (rc != SQLITE_OK) return db_fail(s, s->db, rc, "setting connection pragmas");
   if (k.user_version < AR_STORE_SCHEMA_VERSION) { /* foreign keys are still off here */
-    char doing[128] = "upgrading the schema";
+    char doing[384] = "upgrading the schema";
     rc = ar_store_upgrade(s->db, doing, sizeof doing);
-    if (rc != SQLITE_OK) return db_fail(s, s->db, rc, doing);
+    if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) return db_fail(s, s->db, rc, doing);
+    if (rc != SQLITE_OK) { /* doing holds SQLite's message (it is gone after the rollback) */
+      set_err(s, "%s (SQLite error %d)", doing, rc);
+      return -1;
+    }
   }
   rc = exec_sql(s->db, "PRAGMA foreign_keys=ON");
   if (rc == SQLITE_OK) rc = query_one(s->db, "PRAGMA foreign_keys", &fk, NULL, 0);
@@ -992,6 +1015,7 @@ int ar_store_candidate_id(ar_store *s, const ar_store_candidate *c, int64_t *id)
 typedef struct shape_row {
   const ar_store_shape *sh;
   const char *q_dtype, *kv_dtype;
+  const char *seqs; /* "" for a uniform batch */
 } shape_row;
 
 static void bind_shape_row(binder *b, const void *row)
@@ -1010,12 +1034,58 @@ static void bind_shape_row(binder *b, const void *row)
   bind_int(b, r->sh->seqlen_k);
   bind_int(b, p->num_q_heads);
   bind_int(b, p->num_kv_heads);
+  bind_text(b, r->seqs);
+}
+
+/* Check a ragged shape's seqs text against its num_seqs / seqlen_q /
+** seqlen_k; *uniform = 1 when every sequence is the same (stored as '').
+** 0, or -1 with the error set. */
+static int check_seqs(ar_store *s, const ar_store_shape *sh, int *uniform)
+{
+  const char *t = sh->seqs;
+  long long n = 0, max_sq = 0, max_ctx = 0, sq0 = -1, ctx0 = -1;
+  *uniform = 1;
+  while (*t) {
+    char *end;
+    long long sq, ctx;
+    if (*t < '0' || *t > '9') goto bad;
+    sq = strtoll(t, &end, 10);
+    if (*end != ':' || end[1] < '0' || end[1] > '9') goto bad;
+    ctx = strtoll(end + 1, &end, 10);
+    if (*end != ',' && *end != '\0') goto bad;
+    if (sq < 1 || ctx < sq || ctx > INT32_MAX) {
+      set_err(s, "shape seqs '%.60s': sequence %lld is not 1 <= sq <= ctx", sh->seqs, n);
+      return -1;
+    }
+    if (n == 0) {
+      sq0 = sq;
+      ctx0 = ctx;
+    } else if (sq != sq0 || ctx != ctx0) {
+      *uniform = 0;
+    }
+    if (sq > max_sq) max_sq = sq;
+    if (ctx > max_ctx) max_ctx = ctx;
+    n++;
+    t = *end ? end + 1 : end;
+    if (*end == ',' && !*t) goto bad;
+  }
+  if (n != sh->p.num_seqs || max_sq != sh->seqlen_q || max_ctx != sh->seqlen_k) {
+    set_err(s, "shape seqs '%.60s' (%lld sequences, largest sq %lld, largest ctx %lld) do not match "
+               "num_seqs %d, seqlen_q %d, seqlen_k %d",
+            sh->seqs, n, max_sq, max_ctx, (int)sh->p.num_seqs, (int)sh->seqlen_q, (int)sh->seqlen_k);
+    return -1;
+  }
+  return 0;
+bad:
+  set_err(s, "shape seqs '%.60s' is not a list of sq:ctx", sh->seqs);
+  return -1;
 }
 
 int ar_store_shape_id(ar_store *s, const ar_store_shape *sh, int64_t *id)
 {
   shape_row row;
   int64_t got = 0;
+  int uniform = 1;
   NEED_ARGS(s, sh && id, "ar_store_shape_id");
   *id = 0;
   row.sh = sh;
@@ -1026,10 +1096,79 @@ int ar_store_shape_id(ar_store *s, const ar_store_shape *sh, int64_t *id)
             (int)sh->p.kv_dtype);
     return -1;
   }
+  if (sh->seqs && sh->seqs[0] && check_seqs(s, sh, &uniform) != 0) return -1;
+  row.seqs = uniform ? "" : sh->seqs;
   if (insert_then_find(s, ST_SHAPE_INSERT, ST_SHAPE_FIND, bind_shape_row, &row, "shape", &got))
     return -1;
   release(s->st[ST_SHAPE_FIND]);
   *id = got;
+  return 0;
+}
+
+/* ------------------------------------------------------------------------
+** Trace calls.
+*/
+
+typedef struct trace_call_row {
+  const char *trace;
+  const ar_store_trace_call *c;
+} trace_call_row;
+
+static void bind_trace_call_row(binder *b, const void *row)
+{
+  const trace_call_row *r = row;
+  bind_text(b, r->trace);
+  bind_int(b, r->c->call_index);
+  bind_text(b, r->c->step);
+  bind_int(b, r->c->shape_id);
+}
+
+/* One trace_call row inside the caller's transaction. */
+static int trace_call_put(ar_store *s, const char *trace, const ar_store_trace_call *c)
+{
+  sqlite3_stmt *st = s->st[ST_TRACE_CALL_FIND];
+  trace_call_row row = { trace, c };
+  int64_t got = 0;
+  if (!c->step || (strcmp(c->step, "prefill") != 0 && strcmp(c->step, "decode") != 0)) {
+    set_err(s, "trace %s call %lld: step '%s' is not prefill or decode", trace,
+            (long long)c->call_index, c->step ? c->step : "(null)");
+    return -1;
+  }
+  if (insert_then_find(s, ST_TRACE_CALL_INSERT, ST_TRACE_CALL_FIND, bind_trace_call_row, &row,
+                       "trace call", &got))
+    return -1;
+  if (sqlite3_column_int(st, 1) != 1) {
+    set_err(s, "trace '%s' call %lld is already in the db as a %s call of shape %lld, now a %s "
+               "call of shape %lld: another trace of the same name?  Give it another name "
+               "(--trace-name) or use another db",
+            trace, (long long)c->call_index, (const char *)sqlite3_column_text(st, 2),
+            (long long)sqlite3_column_int64(st, 3), c->step, (long long)c->shape_id);
+    release(st);
+    return -1;
+  }
+  release(st);
+  return 0;
+}
+
+int ar_store_trace_calls_put(ar_store *s, const char *trace, const ar_store_trace_call *calls, size_t n)
+{
+  int rc;
+  NEED_ARGS(s, trace && (calls || n == 0), "ar_store_trace_calls_put");
+  if (s->readonly) return refuse_write(s, "recording trace calls");
+  rc = exec_sql(s->db, "BEGIN IMMEDIATE");
+  if (rc != SQLITE_OK) return db_fail(s, s->db, rc, "starting to record trace calls");
+  for (size_t i = 0; i < n; i++) {
+    if (trace_call_put(s, trace, &calls[i]) != 0) {
+      exec_sql(s->db, "ROLLBACK");
+      return -1;
+    }
+  }
+  rc = exec_sql(s->db, "COMMIT");
+  if (rc != SQLITE_OK) {
+    db_fail(s, s->db, rc, "committing trace calls");
+    exec_sql(s->db, "ROLLBACK");
+    return -1;
+  }
   return 0;
 }
 

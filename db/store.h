@@ -2,7 +2,8 @@
 ** store.h -- the tuner's write path into the attnroute SQLite db.
 **
 ** ar_store_open creates the schema (db/schema.sql, embedded at build time) in
-** a new or empty file, or opens an existing attnroute db; it refuses a file
+** a new or empty file, or opens an existing attnroute db, upgrading an older
+** schema version in one transaction (store_upgrade.c); it refuses a file
 ** that is not an attnroute db or has a newer schema, with a clear message
 ** and without writing to it, or one that fails PRAGMA integrity_check.  The
 ** db runs in WAL mode with a busy timeout.
@@ -48,11 +49,24 @@ typedef struct ar_store_run {
   int32_t plan_shapes, shard_index, shard_count;
 } ar_store_run;
 
-/* A shape: the static class of p plus its uniform batch (seqlen_k = cached + seqlen_q). */
+/* A shape: the static class of p plus its batch.  Uniform: num_seqs x
+** (seqlen_q, seqlen_k = cached + seqlen_q), seqs NULL or "".  Ragged: seqs
+** "sq:ctx,sq:ctx,..." in batch order, with p.num_seqs the count, seqlen_q the
+** largest sq and seqlen_k the largest ctx (checked; a list of equal
+** sequences is stored as the uniform batch it is). */
 typedef struct ar_store_shape {
   attnroute_problem p; /* head_dim, dtypes, sinks, window, block size, causal, heads, num_seqs */
   int32_t seqlen_q, seqlen_k;
+  const char *seqs;    /* NULL or "" = uniform */
 } ar_store_shape;
+
+/* One call of a trace: its 0-based index in the trace file, its step
+** ("prefill" or "decode") and the shape it runs (ar_store_shape_id). */
+typedef struct ar_store_trace_call {
+  int64_t call_index;
+  const char *step;
+  int64_t shape_id;
+} ar_store_trace_call;
 
 typedef enum ar_status {
   AR_STATUS_OK = 0,
@@ -84,6 +98,12 @@ const char *ar_store_error(const ar_store *s);
 int ar_store_device_id(ar_store *s, const ar_store_device *d, int64_t *id);
 int ar_store_candidate_id(ar_store *s, const ar_store_candidate *c, int64_t *id);
 int ar_store_shape_id(ar_store *s, const ar_store_shape *sh, int64_t *id);
+
+/* Record n calls of trace `trace` (trace_call rows) in one transaction.  A
+** call already recorded with the same step and shape is kept; one recorded
+** with another step or shape (the name was used for another trace) is an
+** error and nothing is written. */
+int ar_store_trace_calls_put(ar_store *s, const char *trace, const ar_store_trace_call *calls, size_t n);
 
 int ar_store_run_begin(ar_store *s, const ar_store_run *r, int64_t *run_id);
 int ar_store_run_end(ar_store *s, int64_t run_id);

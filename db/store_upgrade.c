@@ -7,7 +7,12 @@
 **     change a table's constraints), ids kept, the view best_ok dropped first
 **     and recreated from its stored text after.
 **   run gets plan_hash, plan_shapes, shard_index, shard_count (ADD COLUMN).
-** Existing rows get the columns' defaults ('' and 0).
+**   shape gets seqs (ragged batches) inside its UNIQUE key: rebuilt the same
+**     way, ids kept (measurement.shape_id stays valid); trace_call is created.
+** Existing rows get the columns' defaults ('' and 0).  Before the commit,
+** PRAGMA foreign_key_check: an upgrade never leaves a dangling reference.
+** The definitions match db/schema.sql (tests/db compares an upgraded db
+** with a fresh one).
 */
 #include "store_upgrade.h"
 
@@ -48,6 +53,43 @@ static const char *const v1_to_v2_device[] = {
   NULL,
 };
 
+static const char *const v1_to_v2_shape[] = {
+  "CREATE TABLE shape_v2 (\n"
+  "  id             INTEGER PRIMARY KEY,\n"
+  "  head_dim       INTEGER NOT NULL,\n"
+  "  q_dtype        TEXT NOT NULL,\n"
+  "  kv_dtype       TEXT NOT NULL,\n"
+  "  has_sinks      INTEGER NOT NULL,\n"
+  "  sliding_window INTEGER NOT NULL,  -- -1 = none\n"
+  "  kv_block_size  INTEGER NOT NULL,\n"
+  "  causal         INTEGER NOT NULL,\n"
+  "  num_seqs       INTEGER NOT NULL,\n"
+  "  seqlen_q       INTEGER NOT NULL,\n"
+  "  seqlen_k       INTEGER NOT NULL,  -- cached prefix + seqlen_q\n"
+  "  num_q_heads    INTEGER NOT NULL,\n"
+  "  num_kv_heads   INTEGER NOT NULL,\n"
+  "  seqs           TEXT NOT NULL DEFAULT '',  -- ragged batch: \"sq:ctx,sq:ctx,...\" in batch\n"
+  "                                            -- order; '' = uniform batch\n"
+  "  UNIQUE (head_dim, q_dtype, kv_dtype, has_sinks, sliding_window, kv_block_size,\n"
+  "          causal, num_seqs, seqlen_q, seqlen_k, num_q_heads, num_kv_heads, seqs)\n"
+  ")",
+  "INSERT INTO shape_v2 (id, head_dim, q_dtype, kv_dtype, has_sinks, sliding_window, kv_block_size,"
+  " causal, num_seqs, seqlen_q, seqlen_k, num_q_heads, num_kv_heads)"
+  " SELECT id, head_dim, q_dtype, kv_dtype, has_sinks, sliding_window, kv_block_size, causal,"
+  " num_seqs, seqlen_q, seqlen_k, num_q_heads, num_kv_heads FROM shape ORDER BY id",
+  "DROP TABLE shape",
+  "ALTER TABLE shape_v2 RENAME TO shape",
+  "CREATE TABLE trace_call (\n"
+  "  id         INTEGER PRIMARY KEY,\n"
+  "  trace      TEXT NOT NULL,            -- trace name (file base name unless --trace-name)\n"
+  "  call_index INTEGER NOT NULL,         -- 0-based index of the call in the trace file\n"
+  "  step       TEXT NOT NULL CHECK (step IN ('prefill','decode')),\n"
+  "  shape_id   INTEGER NOT NULL REFERENCES shape(id),\n"
+  "  UNIQUE (trace, call_index)\n"
+  ")",
+  NULL,
+};
+
 static int column_exists(sqlite3 *db, const char *table, const char *column, int *exists) {
   char sql[128];
   sqlite3_stmt *st = NULL;
@@ -84,8 +126,35 @@ static char *view_sql(sqlite3 *db, const char *name, int *rc) {
   return out;
 }
 
+/* Ragged batches: shape.seqs and trace_call (no view reads shape). */
+static int v1_to_v2_ragged(sqlite3 *db, char *doing, size_t doinglen) {
+  int has_seqs = 0, rc = column_exists(db, "shape", "seqs", &has_seqs);
+  if (rc != SQLITE_OK) {
+    snprintf(doing, doinglen, "reading the shape table's columns");
+    return rc;
+  }
+  if (has_seqs) return SQLITE_OK;
+  for (int i = 0; rc == SQLITE_OK && v1_to_v2_shape[i]; i++) {
+    rc = sqlite3_exec(db, v1_to_v2_shape[i], NULL, NULL, NULL);
+    if (rc != SQLITE_OK) snprintf(doing, doinglen, "upgrading to schema 2 (%.60s...)", v1_to_v2_shape[i]);
+  }
+  return rc;
+}
+
+/* Rows of PRAGMA foreign_key_check (must be none), or -1 on error. */
+static int dangling_references(sqlite3 *db) {
+  sqlite3_stmt *st = NULL;
+  int n = 0, rc = sqlite3_prepare_v2(db, "PRAGMA foreign_key_check", -1, &st, NULL);
+  if (rc != SQLITE_OK) return -1;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) n++;
+  sqlite3_finalize(st);
+  return rc == SQLITE_DONE ? n : -1;
+}
+
 static int v1_to_v2(sqlite3 *db, char *doing, size_t doinglen) {
   int rc, has_uuid = 0;
+  rc = v1_to_v2_ragged(db, doing, doinglen);
+  if (rc != SQLITE_OK) return rc;
   rc = column_exists(db, "device", "uuid", &has_uuid);
   if (rc != SQLITE_OK) {
     snprintf(doing, doinglen, "reading the device table's columns");
@@ -124,6 +193,15 @@ int ar_store_upgrade(sqlite3 *db, char *doing, size_t doinglen) {
   if (rc != SQLITE_OK) snprintf(doing, doinglen, "reading user_version");
   if (rc == SQLITE_OK && version < 2) rc = v1_to_v2(db, doing, doinglen);
   if (rc == SQLITE_OK && version < AR_STORE_SCHEMA_VERSION) {
+    int n = dangling_references(db);
+    if (n != 0) {
+      snprintf(doing, doinglen, n < 0 ? "checking row references after the upgrade"
+                                      : "upgrading: the result would hold rows naming missing rows "
+                                        "(foreign_key_check); nothing changed");
+      rc = SQLITE_CONSTRAINT_FOREIGNKEY;
+    }
+  }
+  if (rc == SQLITE_OK && version < AR_STORE_SCHEMA_VERSION) {
     char sql[64];
     snprintf(sql, sizeof sql, "PRAGMA user_version = %d", AR_STORE_SCHEMA_VERSION);
     rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
@@ -133,6 +211,12 @@ int ar_store_upgrade(sqlite3 *db, char *doing, size_t doinglen) {
     rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK) snprintf(doing, doinglen, "committing the schema upgrade");
   }
-  if (rc != SQLITE_OK) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+  if (rc != SQLITE_OK) {
+    /* SQLite's message before the rollback replaces it */
+    size_t n = strlen(doing);
+    if (rc != SQLITE_CONSTRAINT_FOREIGNKEY && n + 3 < doinglen)
+      snprintf(doing + n, doinglen - n, ": %s; nothing changed", sqlite3_errmsg(db));
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+  }
   return rc;
 }

@@ -19,10 +19,14 @@
 #define AR_MAX_MODULES 4
 #define AR_MAX_KERNELS 4
 
-/* The device buffers of one uniform-batch problem: num_seqs sequences, each
-** with seqlen_q new tokens and seqlen_k = cached + seqlen_q keys, K/V of all
-** seqlen_k tokens already in the paged cache (blocks shuffled so the block
-** table is not the identity), and the new tokens' K/V also dense. */
+/* The device buffers of one batch: num_seqs sequences, sequence b with
+** sq_b new tokens and ctx_b = cached_b + sq_b keys (ragged batches: each its
+** own, read from cu_seqlens_q / seq_lens_k / cu_seqlens_k), K/V of all ctx_b
+** tokens already in the paged cache (blocks shuffled so the block table is
+** not the identity), and the new tokens' K/V also dense.  seqlen_q and
+** seqlen_k are the largest sq and ctx (uniform batch: every sequence's),
+** cached their difference; p.has_cached says whether any sequence has a
+** cached prefix (the dense paths then gather). */
 typedef struct ar_workload {
   attnroute_problem p;
   int32_t seqlen_q, seqlen_k, cached;
@@ -30,6 +34,8 @@ typedef struct ar_workload {
   int32_t max_blocks_per_seq, num_blocks;
   int32_t max_splits;                 /* split-KV scratch is sized for this */
   int32_t cu_count;                   /* of the device, for split heuristics */
+  int32_t split_max_keys;             /* most keys a query row of one sequence reads */
+  int64_t split_key_work;             /* sum over sequences of keys x Hkv x 16-row groups */
   float softmax_scale;
   ar_buf q;                           /* [total_q, Hq, D] bf16 */
   ar_buf k_new, v_new;                /* [total_q, Hkv, D] bf16: new tokens, dense */

@@ -7,7 +7,13 @@
 **   dense_sink.gather_page.bm128.d<D>   the same with the page-wise gather
 **   paged.<tile>.d<D>                   every paged-prefill tile
 **   paged_decode.<warps>.auto.d<D>      every split-KV decode variant, splits filling the device
-**   paged_decode.w4.s16.d<D>            Triton's 3D split-KV: a fixed 16 segments
+**   paged_decode.<warps>.bal.d<D>       every split-KV decode variant, splits from the batch's
+**                                       longest context against its total key work (families.c)
+**   paged_decode.w4.s<N>.d<D>           fixed splits N = 2, 4, 8, 16 (Triton's 3D split-KV), 32
+**
+** Fixed split counts only for the w4 tile: each costs a measurement on every
+** decode cell (sq <= 16), and the other tiles follow the same split trends.
+** One split is `auto` on a batch that fills the device.
 **
 ** Tiles tagged "...pp" (the ping-pong schedule) are benchmark-only: never
 ** the fastest on the H100 in any cell of the gpt-oss and Llama grids
@@ -93,11 +99,15 @@ static void add_paged(const ar_variant_entry *e) {
   push(s);
 }
 
+/* Fixed split counts offered for the w4 decode tile. */
+static const int fixed_splits[] = {2, 4, 8, AR_DECODE_FIXED_SPLITS, 32};
+
 static void add_decode(const ar_variant_entry *e, int splits) {
   slot *s = next_slot();
   if (!s) return;
   char stag[16];
-  if (splits) snprintf(stag, sizeof stag, "s%d", splits);
+  if (splits > 0) snprintf(stag, sizeof stag, "s%d", splits);
+  else if (splits == AR_DECODE_SPLITS_BALANCED) snprintf(stag, sizeof stag, "bal");
   else snprintf(stag, sizeof stag, "auto");
   snprintf(s->name, sizeof s->name, "paged_decode.%s.%s.d%d", e->tag, stag, e->head_dim);
   snprintf(s->params, sizeof s->params, "warps=%s,splits=%s,head_dim=%d", e->tag, stag, e->head_dim);
@@ -106,7 +116,8 @@ static void add_decode(const ar_variant_entry *e, int splits) {
   s->decode.split_dims = e->kernel->dims;
   s->decode.reduce_dims = ar_kv_decode_reduce.dims;
   s->decode.num_splits = splits;
-  s->c = (ar_candidate){s->name, "paged_decode", s->params, splits ? ATTNROUTE_ROUTE_TRITON_SPLITKV : -1,
+  int standin = splits == AR_DECODE_FIXED_SPLITS && strcmp(e->tag, "w4") == 0;
+  s->c = (ar_candidate){s->name, "paged_decode", s->params, standin ? ATTNROUTE_ROUTE_TRITON_SPLITKV : -1,
                         caps(e->head_dim, AR_DECODE_MAX_SEQLEN_Q), {e->kernel->module}, {s->k0, s->k1},
                         ar_family_decode_run, &s->decode};
   push(s);
@@ -122,6 +133,13 @@ const ar_candidate *const *ar_candidates_cuda(int *n) {
     for (int i = 0; i < AR_NUM_DECODE_VARIANTS; i++) {
       if (strcmp(ar_decode_variants[i].tag, "w4") == 0) add_decode(&ar_decode_variants[i], AR_DECODE_FIXED_SPLITS);
       add_decode(&ar_decode_variants[i], 0);
+    }
+    /* Appended after the earlier ones so their order (and the listing) stays. */
+    for (int i = 0; i < AR_NUM_DECODE_VARIANTS; i++) {
+      add_decode(&ar_decode_variants[i], AR_DECODE_SPLITS_BALANCED);
+      if (strcmp(ar_decode_variants[i].tag, "w4") == 0)
+        for (size_t k = 0; k < sizeof fixed_splits / sizeof fixed_splits[0]; k++)
+          if (fixed_splits[k] != AR_DECODE_FIXED_SPLITS) add_decode(&ar_decode_variants[i], fixed_splits[k]);
     }
   }
   *n = count;

@@ -155,7 +155,7 @@ static int aiter_sink_run(const ar_candidate *c, ar_backend *b, const ar_loaded 
     return ar_hip_fail(b, "%s: head_dim %d, this object is for %d", c->name, w->p.head_dim,
                        s->head_dim);
   ar_buf kk = w->k_new, vv = w->v_new, cu_k = w->cu_seqlens_new;
-  if (w->cached > 0) {
+  if (w->p.has_cached) {
     if (ar_family_gather_run(b, k->fn[0], ar_kv_gather_tok.dims, w) != 0) return -1;
     kk = w->k_dense;
     vv = w->v_dense;

@@ -8,6 +8,10 @@
 **   ATTNROUTE_ROUTE_TRITON_PAGED    paged.host_q16_bk64
 **   ATTNROUTE_ROUTE_TRITON_SPLITKV  paged_decode.host_split16 (Triton's 16 segments)
 ** None for ATTNROUTE_ROUTE_ASM_PAGED_DECODE: the host has no such kernel.
+** The split-KV decode kernel comes with the split counts the CUDA backend
+** offers (1, 2, 4, 8, 16, 32) and the balanced rule (paged_decode.host_bal:
+** splits from the batch's longest context against its total key work,
+** families.c), so host tests cover every split variant.
 */
 #include "candidates_host.h"
 #include "families.h"
@@ -31,8 +35,13 @@ static void host_dims(const void *args, ar_launch_dims *out) {
 
 static const ar_dense_variant dense_v = {host_dims, host_dims};
 static const ar_paged_variant paged_v = {host_dims};
+static const ar_decode_variant split1_v = {host_dims, host_dims, 1};
+static const ar_decode_variant split2_v = {host_dims, host_dims, 2};
 static const ar_decode_variant split4_v = {host_dims, host_dims, 4};
+static const ar_decode_variant split8_v = {host_dims, host_dims, 8};
 static const ar_decode_variant split16_v = {host_dims, host_dims, 16};
+static const ar_decode_variant split32_v = {host_dims, host_dims, 32};
+static const ar_decode_variant bal_v = {host_dims, host_dims, AR_DECODE_SPLITS_BALANCED};
 
 static const ar_candidate dense_q1 = {
     "dense_sink.gather.host_q1_bk16", "dense_sink", "q_tile=1,k_block=16", -1,
@@ -48,17 +57,25 @@ static const ar_candidate paged_q1 = {
 static const ar_candidate paged_q16 = {
     "paged.host_q16_bk64", "paged", "q_tile=16,k_block=64", ATTNROUTE_ROUTE_TRITON_PAGED,
     HOST_CAPS(0), {"host"}, {"0:host_paged_q16_bk64"}, ar_family_paged_run, &paged_v};
-static const ar_candidate split4 = {
-    "paged_decode.host_split4", "paged_decode", "splits=4,q_tile=16,k_block=64", -1,
-    HOST_CAPS(16), {"host"}, {"0:host_paged_split", "0:host_reduce"}, ar_family_decode_run,
-    &split4_v};
+#define HOST_SPLIT(var, name, params, route, variant)                                   \
+  static const ar_candidate var = {name, "paged_decode", params, route, HOST_CAPS(16), {"host"}, \
+                                   {"0:host_paged_split", "0:host_reduce"}, ar_family_decode_run, \
+                                   &variant}
+HOST_SPLIT(split1, "paged_decode.host_split1", "splits=1,q_tile=16,k_block=64", -1, split1_v);
+HOST_SPLIT(split2, "paged_decode.host_split2", "splits=2,q_tile=16,k_block=64", -1, split2_v);
+HOST_SPLIT(split4, "paged_decode.host_split4", "splits=4,q_tile=16,k_block=64", -1, split4_v);
+HOST_SPLIT(split8, "paged_decode.host_split8", "splits=8,q_tile=16,k_block=64", -1, split8_v);
+HOST_SPLIT(split32, "paged_decode.host_split32", "splits=32,q_tile=16,k_block=64", -1, split32_v);
+HOST_SPLIT(bal, "paged_decode.host_bal", "splits=bal,q_tile=16,k_block=64", -1, bal_v);
 static const ar_candidate split16 = {
     "paged_decode.host_split16", "paged_decode", "splits=16,q_tile=16,k_block=64",
     ATTNROUTE_ROUTE_TRITON_SPLITKV, HOST_CAPS(16), {"host"},
     {"0:host_paged_split", "0:host_reduce"}, ar_family_decode_run, &split16_v};
 
-static const ar_candidate *const host_candidates[] = {&dense_q1, &dense_q16, &paged_q1,
-                                                      &paged_q16, &split4, &split16};
+/* The original six first, the other split variants after them. */
+static const ar_candidate *const host_candidates[] = {&dense_q1, &dense_q16, &paged_q1, &paged_q16,
+                                                      &split4,   &split16,   &split1,   &split2,
+                                                      &split8,   &split32,   &bal};
 
 const ar_candidate *const *ar_candidates_host(int *count) {
   *count = (int)(sizeof host_candidates / sizeof host_candidates[0]);

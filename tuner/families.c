@@ -44,7 +44,7 @@ int ar_family_dense_run(const ar_candidate *c, ar_backend *b, const ar_loaded *k
   a.out = w->out;
   a.q = w->q;
   a.cu_seqlens_q = w->cu_seqlens_q;
-  if (w->cached > 0) {
+  if (w->p.has_cached) { /* some sequence has a prefix: gather them all */
     if (ar_family_gather_run(b, k->fn[0], v->gather_dims, w) != 0) return -1;
     a.k = w->k_dense;
     a.v = w->v_dense;
@@ -103,22 +103,32 @@ int ar_family_paged_run(const ar_candidate *c, ar_backend *b, const ar_loaded *k
 }
 
 /*
-** Fixed splits, or (num_splits 0) enough splits for the decode grid
+** Fixed splits; or (num_splits 0, "auto") enough splits for the decode grid
 ** (num_splits x Hkv x ceil(sq * Hq/Hkv / 16) row groups x num_seqs blocks,
-** kernels/attn_variants.h) to cover the CU count once, without splits shorter
-** than AR_DECODE_MIN_KEYS_PER_SPLIT keys.  Clamped to [1, w->max_splits].
+** kernels/attn_variants.h) to cover the CU count once, without splits
+** shorter than AR_DECODE_MIN_KEYS_PER_SPLIT keys; or (AR_DECODE_SPLITS_BALANCED,
+** "bal") splits following the batch's contexts: a key budget per block of
+** the whole batch's key work over twice the CU count, and enough splits that
+** the longest sequence's blocks stay within it (a ragged batch is as slow as
+** its longest sequence's blocks), again no split under the minimum keys.
+** Clamped to [1, w->max_splits].
 */
 int32_t ar_decode_splits(const ar_decode_variant *v, const ar_workload *w) {
   int64_t n = v->num_splits;
-  if (n <= 0) {
+  const int64_t cus = w->cu_count > 0 ? w->cu_count : 1;
+  if (n == 0) {
     int64_t g = w->p.num_kv_heads > 0 ? w->p.num_q_heads / w->p.num_kv_heads : 1;
     int64_t groups = ((int64_t)w->seqlen_q * g + 15) / 16;
     int64_t work = (int64_t)w->p.num_seqs * w->p.num_kv_heads * groups;
-    int64_t cus = w->cu_count > 0 ? w->cu_count : 1;
     int64_t by_keys = ((int64_t)w->seqlen_k + AR_DECODE_MIN_KEYS_PER_SPLIT - 1) /
                       AR_DECODE_MIN_KEYS_PER_SPLIT;
     n = work > 0 ? (cus + work - 1) / work : 1;
     if (n > by_keys) n = by_keys;
+  } else if (n == AR_DECODE_SPLITS_BALANCED) {
+    int64_t longest = w->split_max_keys > 0 ? w->split_max_keys : 1;
+    int64_t budget = w->split_key_work / (2 * cus);
+    if (budget < AR_DECODE_MIN_KEYS_PER_SPLIT) budget = AR_DECODE_MIN_KEYS_PER_SPLIT;
+    n = (longest + budget - 1) / budget;
   }
   if (n > w->max_splits) n = w->max_splits;
   if (n < 1) n = 1;

@@ -44,8 +44,12 @@ typedef struct ar_paged_variant {
 typedef struct ar_decode_variant {
   ar_dims_fn split_dims;
   ar_dims_fn reduce_dims;
-  int32_t num_splits; /* > 0: fixed; 0: enough splits to fill cu_count blocks */
+  int32_t num_splits; /* > 0: fixed; 0: enough splits to fill cu_count blocks;
+                         AR_DECODE_SPLITS_BALANCED: from the batch's contexts */
 } ar_decode_variant;
+
+/* ar_decode_variant.num_splits of the balanced rule (ar_decode_splits). */
+#define AR_DECODE_SPLITS_BALANCED (-1)
 
 /* Enqueues the gather of w's paged cache into w->k_dense / v_dense (kernel fn,
 ** geometry from dims): the first step of every dense path with a prefix. */

@@ -4,9 +4,10 @@
 */
 #include "grid.h"
 
+#include "grid_parse.h"
+
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,16 +28,20 @@ int ar_dtype_parse(const char *s) {
 }
 
 void ar_shape_list_free(ar_shape_list *l) {
+  for (size_t i = 0; i < l->count; i++) free(l->items[i].seqs);
   free(l->items);
   l->items = NULL;
   l->count = l->capacity = 0;
 }
 
-static int list_push(ar_shape_list *l, const ar_shape *s) {
+int ar_shape_list_push(ar_shape_list *l, const ar_shape *s) {
   if (l->count == l->capacity) {
     size_t cap = l->capacity ? l->capacity * 2 : 64;
     ar_shape *n = realloc(l->items, cap * sizeof *n);
-    if (!n) return -1;
+    if (!n) {
+      free(s->seqs);
+      return -1;
+    }
     l->items = n;
     l->capacity = cap;
   }
@@ -44,92 +49,31 @@ static int list_push(ar_shape_list *l, const ar_shape *s) {
   return 0;
 }
 
-/* Parser state: the current line for messages. */
-typedef struct parser {
-  const char *name;
-  int line;
-  char *err;
-  size_t errlen;
-} parser;
-
-static int fail(parser *ps, const char *fmt, ...) {
-  va_list ap;
-  int n = snprintf(ps->err, ps->errlen, "%s:%d: ", ps->name, ps->line);
-  if (n < 0 || (size_t)n >= ps->errlen) return -1;
-  va_start(ap, fmt);
-  vsnprintf(ps->err + n, ps->errlen - (size_t)n, fmt, ap);
-  va_end(ap);
-  return -1;
+ar_seq ar_shape_seq(const ar_shape *s, int32_t b) {
+  if (s->seqs) return s->seqs[b];
+  ar_seq q = {s->seqlen_q, s->seqlen_q + s->cached};
+  return q;
 }
 
-/* An integer with an optional k suffix (x1024), in [lo, hi]. */
-static int parse_int(parser *ps, const char *key, const char *tok, long lo, long hi, int32_t *out) {
-  char *end;
-  errno = 0;
-  long v = strtol(tok, &end, 10);
-  if (end == tok) return fail(ps, "%s: '%s' is not an integer", key, tok);
-  if (*end == 'k' || *end == 'K') {
-    if (v > LONG_MAX / 1024 || v < LONG_MIN / 1024) errno = ERANGE;
-    else v *= 1024; /* only when it fits */
-    end++;
-  }
-  if (*end != '\0') return fail(ps, "%s: '%s' is not an integer", key, tok);
-  if (errno == ERANGE || v < lo || v > hi)
-    return fail(ps, "%s: %s is out of range [%ld, %ld]", key, tok, lo, hi);
-  *out = (int32_t)v;
-  return 0;
+int ar_shape_same(const ar_shape *a, const ar_shape *b) {
+  const attnroute_problem *p = &a->p, *q = &b->p;
+  if (p->num_seqs != q->num_seqs || p->num_q_heads != q->num_q_heads || p->num_kv_heads != q->num_kv_heads ||
+      p->head_dim != q->head_dim || p->q_dtype != q->q_dtype || p->kv_dtype != q->kv_dtype ||
+      p->has_sinks != q->has_sinks || p->sliding_window != q->sliding_window ||
+      p->kv_block_size != q->kv_block_size || p->causal != q->causal || a->seqlen_q != b->seqlen_q ||
+      a->cached != b->cached || !a->seqs != !b->seqs)
+    return 0;
+  return !a->seqs || memcmp(a->seqs, b->seqs, (size_t)p->num_seqs * sizeof *a->seqs) == 0;
 }
 
-/* Split line into whitespace tokens in place (comments already cut). */
-static int tokenize(char *line, char **tok, int max) {
-  int n = 0;
-  for (char *s = strtok(line, " \t\r"); s; s = strtok(NULL, " \t\r")) {
-    if (n == max) return -1;
-    tok[n++] = s;
-  }
-  return n;
-}
-
-/* One key=value of a class or shape line into p / seqlen_q / cached.
-** Returns 1 when the key was recognised, 0 when not, -1 on a bad value. */
-static int apply_key(parser *ps, const char *key, const char *val, attnroute_problem *p,
-                     int32_t *seqlen_q, int32_t *cached, int32_t *q_heads, int32_t *kv_heads) {
-  int32_t v;
-  if (strcmp(key, "dtype") == 0 || strcmp(key, "kv_dtype") == 0) {
-    int d = ar_dtype_parse(val);
-    if (d < 0) return fail(ps, "%s: unknown dtype '%s' (bf16, fp16, fp8_e4m3, fp32)", key, val);
-    if (key[0] == 'd') p->q_dtype = d;
-    else p->kv_dtype = d;
-    return 1;
-  }
-  static const struct {
-    const char *key;
-    long lo, hi;
-  } keys[] = {{"head_dim", 1, 1024},     {"sinks", 0, 1},          {"window", -1, 1 << 30},
-              {"block", 1, 1 << 20},     {"causal", 0, 1},         {"num_seqs", 1, 1 << 20},
-              {"seqlen_q", 1, 1 << 24},  {"cached", 0, 1 << 26},   {"q_heads", 1, 4096},
-              {"kv_heads", 1, 4096}};
-  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-    if (strcmp(key, keys[i].key) != 0) continue;
-    if (parse_int(ps, key, val, keys[i].lo, keys[i].hi, &v)) return -1;
-    switch (i) {
-      case 0: p->head_dim = v; break;
-      case 1: p->has_sinks = v; break;
-      case 2:
-        if (v == 0) return fail(ps, "window: 0 is not a width (use -1 for none)");
-        p->sliding_window = v;
-        break;
-      case 3: p->kv_block_size = v; break;
-      case 4: p->causal = v; break;
-      case 5: p->num_seqs = v; break;
-      case 6: *seqlen_q = v; break;
-      case 7: *cached = v; break;
-      case 8: *q_heads = v; break;
-      case 9: *kv_heads = v; break;
-    }
-    return 1;
-  }
-  return 0;
+char *ar_shape_seqs_text(const ar_shape *s) {
+  size_t n = s->seqs ? (size_t)s->p.num_seqs : 0, len = 0;
+  char *t = malloc(n * 24 + 1);
+  if (!t) return NULL;
+  t[0] = '\0';
+  for (size_t b = 0; b < n; b++)
+    len += (size_t)sprintf(t + len, "%s%d:%d", b ? "," : "", s->seqs[b].sq, s->seqs[b].ctx);
+  return t;
 }
 
 /* Whether key tok[i] (its '=' already cut) was given before, in tok[from..i). */
@@ -140,13 +84,11 @@ static int key_repeated(char **tok, int from, int i) {
 }
 
 static void shape_finish(ar_shape *s, int32_t seqlen_q, int32_t cached, int32_t hq, int32_t hkv) {
-  s->seqlen_q = seqlen_q;
-  s->cached = cached;
   s->p.num_q_heads = hq;
   s->p.num_kv_heads = hkv;
-  s->p.max_seqlen_q = seqlen_q;
-  s->p.max_seqlen_k = seqlen_q + cached;
-  s->p.has_cached = cached > 0;
+  s->step = ATTNROUTE_STEP_AUTO;
+  s->line = 0;
+  ar_shape_set_uniform(s, seqlen_q, cached);
 }
 
 /* A grid section being collected. */
@@ -158,55 +100,64 @@ typedef struct section {
   int nheads;
   int32_t num_seqs[MAX_AXIS], seqlen_q[MAX_AXIS], cached[MAX_AXIS];
   int nns, nsq, ncached;
-  int32_t max_tokens; /* 0 = no cap */
+  int32_t max_tokens;         /* 0 = no cap */
+  int32_t max_context_tokens; /* 0 = no cap */
 } section;
 
-static int section_emit(parser *ps, section *sec, ar_shape_list *out) {
+static int section_emit(ar_parser *ps, section *sec, ar_shape_list *out) {
   if (!sec->open) return 0;
   ps->line = sec->class_line;
-  if (!sec->nheads) return fail(ps, "class has no 'heads' line");
-  if (!sec->nns) return fail(ps, "class has no 'num_seqs' line");
-  if (!sec->nsq) return fail(ps, "class has no 'seqlen_q' line");
-  if (!sec->ncached) return fail(ps, "class has no 'cached' line");
+  if (!sec->nheads) return ar_parse_fail(ps, "class has no 'heads' line");
+  if (!sec->nns) return ar_parse_fail(ps, "class has no 'num_seqs' line");
+  if (!sec->nsq) return ar_parse_fail(ps, "class has no 'seqlen_q' line");
+  if (!sec->ncached) return ar_parse_fail(ps, "class has no 'cached' line");
   /* Count first (at most 32 x 64^3 products): a few hundred bytes of grid
   ** must not expand into millions of shapes and gigabytes. */
   size_t count = 0;
   for (int a = 0; a < sec->nns; a++)
     for (int b = 0; b < sec->nsq; b++)
-      if (!sec->max_tokens || (int64_t)sec->num_seqs[a] * sec->seqlen_q[b] <= sec->max_tokens)
-        count += (size_t)sec->nheads * (size_t)sec->ncached;
+      for (int c = 0; c < sec->ncached; c++)
+        if ((!sec->max_tokens || (int64_t)sec->num_seqs[a] * sec->seqlen_q[b] <= sec->max_tokens) &&
+            (!sec->max_context_tokens ||
+             (int64_t)sec->num_seqs[a] * ((int64_t)sec->seqlen_q[b] + sec->cached[c]) <= sec->max_context_tokens))
+          count += (size_t)sec->nheads;
   if (out->count + count > AR_GRID_MAX_SHAPES)
-    return fail(ps, "the grid expands to more than %d shapes (this class: %zu); split it or "
-                    "thin its axes", AR_GRID_MAX_SHAPES, count);
+    return ar_parse_fail(ps, "the grid expands to more than %d shapes (this class: %zu); split it or "
+                             "thin its axes",
+                         AR_GRID_MAX_SHAPES, count);
   for (int h = 0; h < sec->nheads; h++)
     for (int a = 0; a < sec->nns; a++)
       for (int b = 0; b < sec->nsq; b++)
         for (int c = 0; c < sec->ncached; c++) {
           if (sec->max_tokens && (int64_t)sec->num_seqs[a] * sec->seqlen_q[b] > sec->max_tokens)
             continue;
+          if (sec->max_context_tokens &&
+              (int64_t)sec->num_seqs[a] * ((int64_t)sec->seqlen_q[b] + sec->cached[c]) > sec->max_context_tokens)
+            continue;
           ar_shape s;
+          memset(&s, 0, sizeof s);
           s.p = sec->p;
           s.p.num_seqs = sec->num_seqs[a];
           shape_finish(&s, sec->seqlen_q[b], sec->cached[c], sec->heads[h][0], sec->heads[h][1]);
-          if (list_push(out, &s)) return fail(ps, "out of memory");
+          if (ar_shape_list_push(out, &s)) return ar_parse_fail(ps, "out of memory");
         }
   sec->open = 0;
   return 0;
 }
 
-static int parse_axis(parser *ps, char **tok, int n, int32_t *vals, int *count, long lo, long hi) {
-  if (n < 2) return fail(ps, "'%s' needs at least one value", tok[0]);
-  if (n - 1 > MAX_AXIS) return fail(ps, "'%s' has more than %d values", tok[0], MAX_AXIS);
+static int parse_axis(ar_parser *ps, char **tok, int n, int32_t *vals, int *count, long lo, long hi) {
+  if (n < 2) return ar_parse_fail(ps, "'%s' needs at least one value", tok[0]);
+  if (n - 1 > MAX_AXIS) return ar_parse_fail(ps, "'%s' has more than %d values", tok[0], MAX_AXIS);
   for (int i = 1; i < n; i++) {
-    if (parse_int(ps, tok[0], tok[i], lo, hi, &vals[i - 1])) return -1;
+    if (ar_parse_int(ps, tok[0], tok[i], lo, hi, &vals[i - 1])) return -1;
     for (int j = 0; j < i - 1; j++)
-      if (vals[j] == vals[i - 1]) return fail(ps, "'%s': value %s is listed twice", tok[0], tok[i]);
+      if (vals[j] == vals[i - 1]) return ar_parse_fail(ps, "'%s': value %s is listed twice", tok[0], tok[i]);
   }
   *count = n - 1;
   return 0;
 }
 
-static int parse_class_line(parser *ps, section *sec, char **tok, int n) {
+static int parse_class_line(ar_parser *ps, section *sec, char **tok, int n) {
   memset(sec, 0, sizeof *sec);
   sec->open = 1;
   sec->class_line = ps->line;
@@ -214,35 +165,35 @@ static int parse_class_line(parser *ps, section *sec, char **tok, int n) {
   sec->p.head_dim = 0;
   for (int i = 1; i < n; i++) {
     char *eq = strchr(tok[i], '=');
-    if (!eq) return fail(ps, "class: expected key=value, got '%s'", tok[i]);
+    if (!eq) return ar_parse_fail(ps, "class: expected key=value, got '%s'", tok[i]);
     *eq = '\0';
-    if (key_repeated(tok, 1, i)) return fail(ps, "class: '%s' is given twice", tok[i]);
-    int32_t unused_sq = 0, unused_c = 0, unused_hq = 0, unused_hkv = 0;
+    if (key_repeated(tok, 1, i)) return ar_parse_fail(ps, "class: '%s' is given twice", tok[i]);
+    ar_shape_keys unused = {-1, -1, 0, 0};
     if (strcmp(tok[i], "num_seqs") == 0 || strcmp(tok[i], "seqlen_q") == 0 ||
         strcmp(tok[i], "cached") == 0 || strcmp(tok[i], "q_heads") == 0 ||
         strcmp(tok[i], "kv_heads") == 0)
-      return fail(ps, "class: '%s' is an axis, give it its own line", tok[i]);
-    int r = apply_key(ps, tok[i], eq + 1, &sec->p, &unused_sq, &unused_c, &unused_hq, &unused_hkv);
+      return ar_parse_fail(ps, "class: '%s' is an axis, give it its own line", tok[i]);
+    int r = ar_parse_key(ps, tok[i], eq + 1, &sec->p, &unused);
     if (r < 0) return -1;
     if (r == 0)
-      return fail(ps, "class: unknown key '%s' (head_dim, sinks, window, block, dtype, kv_dtype, causal)",
-                  tok[i]);
+      return ar_parse_fail(ps, "class: unknown key '%s' (head_dim, sinks, window, block, dtype, kv_dtype, causal)",
+                           tok[i]);
   }
-  if (sec->p.head_dim == 0) return fail(ps, "class: head_dim is required");
+  if (sec->p.head_dim == 0) return ar_parse_fail(ps, "class: head_dim is required");
   return 0;
 }
 
-static int parse_heads(parser *ps, section *sec, char **tok, int n) {
-  if (n < 2) return fail(ps, "'heads' needs at least one q/kv pair");
-  if (n - 1 > MAX_HEADS) return fail(ps, "'heads' has more than %d pairs", MAX_HEADS);
+static int parse_heads(ar_parser *ps, section *sec, char **tok, int n) {
+  if (n < 2) return ar_parse_fail(ps, "'heads' needs at least one q/kv pair");
+  if (n - 1 > MAX_HEADS) return ar_parse_fail(ps, "'heads' has more than %d pairs", MAX_HEADS);
   for (int i = 1; i < n; i++) {
     char *slash = strchr(tok[i], '/');
-    if (!slash) return fail(ps, "heads: expected q_heads/kv_heads, got '%s'", tok[i]);
+    if (!slash) return ar_parse_fail(ps, "heads: expected q_heads/kv_heads, got '%s'", tok[i]);
     *slash = '\0';
     int32_t hq, hkv;
-    if (parse_int(ps, "heads", tok[i], 1, 4096, &hq) || parse_int(ps, "heads", slash + 1, 1, 4096, &hkv))
+    if (ar_parse_int(ps, "heads", tok[i], 1, 4096, &hq) || ar_parse_int(ps, "heads", slash + 1, 1, 4096, &hkv))
       return -1;
-    if (hq % hkv) return fail(ps, "heads: %d q heads are not a multiple of %d kv heads", hq, hkv);
+    if (hq % hkv) return ar_parse_fail(ps, "heads: %d q heads are not a multiple of %d kv heads", hq, hkv);
     sec->heads[i - 1][0] = hq;
     sec->heads[i - 1][1] = hkv;
   }
@@ -250,12 +201,12 @@ static int parse_heads(parser *ps, section *sec, char **tok, int n) {
   return 0;
 }
 
-static int parse_grid_line(parser *ps, section *sec, char **tok, int n, ar_shape_list *out) {
+static int parse_grid_line(ar_parser *ps, section *sec, char **tok, int n, ar_shape_list *out) {
   if (strcmp(tok[0], "class") == 0) {
     if (section_emit(ps, sec, out)) return -1;
     return parse_class_line(ps, sec, tok, n);
   }
-  if (!sec->open) return fail(ps, "'%s' before any 'class' line", tok[0]);
+  if (!sec->open) return ar_parse_fail(ps, "'%s' before any 'class' line", tok[0]);
   if (strcmp(tok[0], "heads") == 0) return parse_heads(ps, sec, tok, n);
   if (strcmp(tok[0], "num_seqs") == 0)
     return parse_axis(ps, tok, n, sec->num_seqs, &sec->nns, 1, 1 << 20);
@@ -264,52 +215,140 @@ static int parse_grid_line(parser *ps, section *sec, char **tok, int n, ar_shape
   if (strcmp(tok[0], "cached") == 0)
     return parse_axis(ps, tok, n, sec->cached, &sec->ncached, 0, 1 << 26);
   if (strcmp(tok[0], "max_tokens") == 0) {
-    if (n != 2) return fail(ps, "'max_tokens' takes one value");
-    return parse_int(ps, "max_tokens", tok[1], 1, INT32_MAX, &sec->max_tokens);
+    if (n != 2) return ar_parse_fail(ps, "'max_tokens' takes one value");
+    return ar_parse_int(ps, "max_tokens", tok[1], 1, INT32_MAX, &sec->max_tokens);
   }
-  return fail(ps, "unknown line '%s' (class, heads, num_seqs, seqlen_q, cached, max_tokens)", tok[0]);
+  if (strcmp(tok[0], "max_context_tokens") == 0) {
+    if (n != 2) return ar_parse_fail(ps, "'max_context_tokens' takes one value");
+    return ar_parse_int(ps, "max_context_tokens", tok[1], 1, INT32_MAX, &sec->max_context_tokens);
+  }
+  return ar_parse_fail(ps, "unknown line '%s' (class, heads, num_seqs, seqlen_q, cached, max_tokens, "
+                           "max_context_tokens)",
+                       tok[0]);
 }
 
-static int parse_shape_line(parser *ps, char **tok, int n, ar_shape_list *out) {
-  ar_shape s;
-  attnroute_problem_init(&s.p);
-  s.p.head_dim = 0;
-  s.p.num_seqs = 0;
-  int32_t sq = -1, cached = -1, hq = 0, hkv = 0;
-  for (int i = 0; i < n; i++) {
-    char *eq = strchr(tok[i], '=');
-    if (!eq) return fail(ps, "expected key=value, got '%s'", tok[i]);
-    *eq = '\0';
-    if (key_repeated(tok, 0, i)) return fail(ps, "'%s' is given twice", tok[i]);
-    int r = apply_key(ps, tok[i], eq + 1, &s.p, &sq, &cached, &hq, &hkv);
-    if (r < 0) return -1;
-    if (r == 0) return fail(ps, "unknown key '%s'", tok[i]);
+/* seqs=sq:ctx,sq:ctx,... into a new array; 0 or -1. */
+static int parse_seqs_value(ar_parser *ps, char *val, ar_seq **out, int32_t *count) {
+  size_t n = 1;
+  for (const char *c = val; *c; c++) n += *c == ',';
+  if (n > AR_MAX_BATCH_SEQS)
+    return ar_parse_fail(ps, "seqs: %zu sequences in one batch (at most %d)", n, AR_MAX_BATCH_SEQS);
+  ar_seq *seqs = malloc(n * sizeof *seqs);
+  if (!seqs) return ar_parse_fail(ps, "out of memory");
+  int32_t k = 0;
+  char *save = NULL;
+  for (char *t = strtok_r(val, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    if (ar_parse_seq(ps, t, &seqs[k])) {
+      free(seqs);
+      return -1;
+    }
+    k++;
   }
-  if (!s.p.head_dim) return fail(ps, "head_dim is required");
-  if (!s.p.num_seqs) return fail(ps, "num_seqs is required");
-  if (sq < 0) return fail(ps, "seqlen_q is required");
-  if (cached < 0) return fail(ps, "cached is required");
-  if (!hq || !hkv) return fail(ps, "q_heads and kv_heads are required");
-  if (out->count >= AR_GRID_MAX_SHAPES) return fail(ps, "more than %d shapes", AR_GRID_MAX_SHAPES);
-  if (hq % hkv) return fail(ps, "%d q heads are not a multiple of %d kv heads", hq, hkv);
-  shape_finish(&s, sq, cached, hq, hkv);
-  if (list_push(out, &s)) return fail(ps, "out of memory");
+  if (k == 0) {
+    free(seqs);
+    return ar_parse_fail(ps, "seqs: no sequences");
+  }
+  *out = seqs;
+  *count = k;
   return 0;
 }
 
-/* Order shapes by every field that identifies them in the db. */
+/* "prefill" / "decode" as an attnroute_step; -1 otherwise. */
+static int parse_step(const char *v) {
+  if (strcmp(v, "prefill") == 0) return ATTNROUTE_STEP_PREFILL;
+  if (strcmp(v, "decode") == 0) return ATTNROUTE_STEP_DECODE;
+  return -1;
+}
+
+static int parse_shape_line(ar_parser *ps, char **tok, int n, ar_shape_list *out) {
+  ar_shape s;
+  memset(&s, 0, sizeof s);
+  attnroute_problem_init(&s.p);
+  s.p.head_dim = 0;
+  s.p.num_seqs = 0;
+  ar_shape_keys k = {-1, -1, 0, 0};
+  ar_seq *seqs = NULL;
+  int32_t nseqs = 0;
+  int step = ATTNROUTE_STEP_AUTO;
+  for (int i = 0; i < n; i++) {
+    char *eq = strchr(tok[i], '=');
+    if (!eq) {
+      free(seqs);
+      return ar_parse_fail(ps, "expected key=value, got '%s'", tok[i]);
+    }
+    *eq = '\0';
+    int r = 1;
+    if (key_repeated(tok, 0, i)) r = ar_parse_fail(ps, "'%s' is given twice", tok[i]);
+    else if (strcmp(tok[i], "seqs") == 0) {
+      r = parse_seqs_value(ps, eq + 1, &seqs, &nseqs) ? -1 : 1;
+    } else if (strcmp(tok[i], "step") == 0) {
+      step = parse_step(eq + 1);
+      if (step < 0) r = ar_parse_fail(ps, "step: '%s' is not prefill or decode", eq + 1);
+    } else {
+      r = ar_parse_key(ps, tok[i], eq + 1, &s.p, &k);
+      if (r == 0) r = ar_parse_fail(ps, "unknown key '%s'", tok[i]);
+    }
+    if (r < 0) {
+      free(seqs);
+      return -1;
+    }
+  }
+  const char *missing = !s.p.head_dim ? "head_dim is required"
+                        : !k.q_heads || !k.kv_heads ? "q_heads and kv_heads are required"
+                                                    : NULL;
+  if (!missing && seqs && (s.p.num_seqs || k.seqlen_q >= 0 || k.cached >= 0))
+    missing = "seqs= replaces num_seqs, seqlen_q and cached: give one form, not both";
+  if (!missing && !seqs)
+    missing = !s.p.num_seqs ? "num_seqs is required (or seqs=sq:ctx,...)"
+              : k.seqlen_q < 0 ? "seqlen_q is required"
+              : k.cached < 0 ? "cached is required"
+                             : NULL;
+  if (!missing && k.q_heads % k.kv_heads) {
+    free(seqs);
+    return ar_parse_fail(ps, "%d q heads are not a multiple of %d kv heads", k.q_heads, k.kv_heads);
+  }
+  if (missing) {
+    free(seqs);
+    return ar_parse_fail(ps, "%s", missing);
+  }
+  if (out->count >= AR_GRID_MAX_SHAPES) {
+    free(seqs);
+    return ar_parse_fail(ps, "more than %d shapes", AR_GRID_MAX_SHAPES);
+  }
+  s.p.num_q_heads = k.q_heads;
+  s.p.num_kv_heads = k.kv_heads;
+  if (seqs) {
+    if (ar_shape_set_seqs(ps, &s, seqs, nseqs)) return -1;
+  } else {
+    ar_shape_set_uniform(&s, k.seqlen_q, k.cached);
+  }
+  s.step = step != ATTNROUTE_STEP_AUTO ? step
+           : s.seqlen_q == 1             ? ATTNROUTE_STEP_DECODE
+                                         : ATTNROUTE_STEP_PREFILL;
+  s.line = ps->line;
+  if (ar_shape_list_push(out, &s)) return ar_parse_fail(ps, "out of memory");
+  return 0;
+}
+
+/* Order shapes by every field that identifies them in the db (a ragged
+** batch's sequences last). */
 static int shape_cmp(const void *pa, const void *pb) {
   const ar_shape *a = *(const ar_shape *const *)pa, *b = *(const ar_shape *const *)pb;
   const int64_t ka[] = {a->p.head_dim, a->p.q_dtype, a->p.kv_dtype, a->p.has_sinks != 0,
                         a->p.sliding_window < 0 ? -1 : a->p.sliding_window, a->p.kv_block_size,
                         a->p.causal != 0, a->p.num_seqs, a->seqlen_q, a->cached, a->p.num_q_heads,
-                        a->p.num_kv_heads};
+                        a->p.num_kv_heads, a->seqs != NULL};
   const int64_t kb[] = {b->p.head_dim, b->p.q_dtype, b->p.kv_dtype, b->p.has_sinks != 0,
                         b->p.sliding_window < 0 ? -1 : b->p.sliding_window, b->p.kv_block_size,
                         b->p.causal != 0, b->p.num_seqs, b->seqlen_q, b->cached, b->p.num_q_heads,
-                        b->p.num_kv_heads};
+                        b->p.num_kv_heads, b->seqs != NULL};
   for (size_t i = 0; i < sizeof ka / sizeof ka[0]; i++)
     if (ka[i] != kb[i]) return ka[i] < kb[i] ? -1 : 1;
+  if (!a->seqs) return 0;
+  for (int32_t i = 0; i < a->p.num_seqs; i++) {
+    if (a->seqs[i].sq != b->seqs[i].sq) return a->seqs[i].sq < b->seqs[i].sq ? -1 : 1;
+    if (a->seqs[i].ctx != b->seqs[i].ctx) return a->seqs[i].ctx < b->seqs[i].ctx ? -1 : 1;
+  }
   return 0;
 }
 
@@ -329,10 +368,16 @@ static int refuse_duplicates(const char *name, const ar_shape_list *out, size_t 
   int rc = 0;
   for (size_t i = 1; i < n && !rc; i++) {
     if (shape_cmp(&order[i - 1], &order[i]) != 0) continue;
-    char desc[160];
+    char desc[200];
     ar_shape_describe(order[i], desc, sizeof desc);
-    snprintf(err, errlen, "%s: shape %s is listed twice (overlapping classes or repeated lines)",
-             name, desc);
+    const ar_shape *first = order[i - 1]->line && order[i - 1]->line < order[i]->line ? order[i - 1] : order[i];
+    const ar_shape *second = first == order[i] ? order[i - 1] : order[i];
+    if (first->line)
+      snprintf(err, errlen, "%s:%d: shape %s is listed twice (also line %d)", name, second->line, desc,
+               first->line);
+    else
+      snprintf(err, errlen, "%s: shape %s is listed twice (overlapping classes or repeated lines)", name,
+               desc);
     rc = -1;
   }
   free(order);
@@ -341,72 +386,69 @@ static int refuse_duplicates(const char *name, const ar_shape_list *out, size_t 
 
 static int parse_into(const char *text, const char *name, int is_shape_list, ar_shape_list *out,
                       char *err, size_t errlen) {
-  parser ps = {name, 0, err, errlen};
+  ar_parser ps = {name, 0, err, errlen};
   section sec;
   memset(&sec, 0, sizeof sec);
   size_t start_count = out->count;
-  const char *s = text;
-  char line[4096];
-  while (*s) {
-    const char *nl = strchr(s, '\n');
-    size_t len = nl ? (size_t)(nl - s) : strlen(s);
-    ps.line++;
-    if (len >= sizeof line) return fail(&ps, "line longer than %zu characters", sizeof line - 1);
-    memcpy(line, s, len);
-    line[len] = '\0';
-    s += len + (nl ? 1 : 0);
-    if (memchr(line, '\0', len)) return fail(&ps, "NUL byte in text");
-    char *hash = strchr(line, '#');
-    if (hash) *hash = '\0';
+  ar_line_reader rd = {text, NULL, 0};
+  char *line;
+  int got, rc = -1;
+  while ((got = ar_line_next(&rd, &ps, &line)) == 1) {
     char *tok[160];
-    int n = tokenize(line, tok, 160);
-    if (n < 0) return fail(&ps, "too many fields");
+    int n = ar_parse_tokens(line, tok, 160);
+    if (n < 0) {
+      ar_parse_fail(&ps, "too many fields");
+      goto done;
+    }
     if (n == 0) continue;
     int r = is_shape_list ? parse_shape_line(&ps, tok, n, out) : parse_grid_line(&ps, &sec, tok, n, out);
-    if (r) return -1;
+    if (r) goto done;
   }
-  if (!is_shape_list && section_emit(&ps, &sec, out)) return -1;
-  if (refuse_duplicates(name, out, start_count, err, errlen)) return -1;
+  if (got < 0) goto done;
+  if (!is_shape_list && section_emit(&ps, &sec, out)) goto done;
   if (out->count == start_count) {
-    ps.line = 0;
     snprintf(err, errlen, "%s: no shapes (empty %s)", name, is_shape_list ? "shape list" : "grid");
-    return -1;
+    goto done;
   }
-  return 0;
+  if (refuse_duplicates(name, out, start_count, err, errlen)) goto done;
+  rc = 0;
+done:
+  ar_line_reader_free(&rd);
+  return rc;
 }
 
 int ar_grid_parse(const char *text, const char *name, int is_shape_list, ar_shape_list *out,
                   char *err, size_t errlen) {
   size_t start = out->count;
   if (parse_into(text, name, is_shape_list, out, err, errlen) == 0) return 0;
-  out->count = start; /* nothing appended on error */
+  for (size_t i = start; i < out->count; i++) free(out->items[i].seqs); /* nothing appended on error */
+  out->count = start;
   return -1;
 }
 
-int ar_grid_load(const char *path, int is_shape_list, ar_shape_list *out, char *err, size_t errlen) {
+char *ar_text_load(const char *path, size_t max_bytes, const char *what, char *err, size_t errlen) {
   FILE *f = fopen(path, "rb");
   if (!f) {
     snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-    return -1;
+    return NULL;
   }
   size_t cap = 1 << 16, len = 0;
   char *buf = malloc(cap);
-  int rc = -1;
   if (!buf) {
     snprintf(err, errlen, "%s: out of memory", path);
     fclose(f);
-    return -1;
+    return NULL;
   }
   for (;;) {
     if (len + 1 >= cap) {
-      if (cap >= (size_t)64 << 20) {
-        snprintf(err, errlen, "%s: larger than 64 MiB, not a grid", path);
-        goto done;
+      if (cap >= max_bytes) {
+        snprintf(err, errlen, "%s: larger than %zu MiB, not a %s", path, max_bytes >> 20, what);
+        goto fail;
       }
       char *n = realloc(buf, cap * 2);
       if (!n) {
         snprintf(err, errlen, "%s: out of memory", path);
-        goto done;
+        goto fail;
       }
       buf = n;
       cap *= 2;
@@ -417,40 +459,64 @@ int ar_grid_load(const char *path, int is_shape_list, ar_shape_list *out, char *
   }
   if (ferror(f)) {
     snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
-    goto done;
+    goto fail;
   }
   buf[len] = '\0';
   if (strlen(buf) != len) {
-    snprintf(err, errlen, "%s: contains NUL bytes, not a text grid", path);
-    goto done;
+    snprintf(err, errlen, "%s: contains NUL bytes, not a text %s", path, what);
+    goto fail;
   }
-  rc = ar_grid_parse(buf, path, is_shape_list, out, err, errlen);
-done:
+  fclose(f);
+  return buf;
+fail:
   free(buf);
   fclose(f);
+  return NULL;
+}
+
+int ar_grid_load(const char *path, int is_shape_list, ar_shape_list *out, char *err, size_t errlen) {
+  char *buf = ar_text_load(path, (size_t)64 << 20, is_shape_list ? "shape list" : "grid", err, errlen);
+  if (!buf) return -1;
+  int rc = ar_grid_parse(buf, path, is_shape_list, out, err, errlen);
+  free(buf);
   return rc;
+}
+
+/* Visible keys summed over the sq query rows of one sequence with `cached`
+** prefix keys: row i sees i + cached + 1 keys when causal (all sq + cached
+** when not), at most `window` when there is one. */
+static double visible_keys(double sq, double cached, int causal, int32_t window) {
+  double sk = sq + cached;
+  if (!causal) return sq * (window > 0 && window < sk ? window : sk);
+  /* rows see a = cached + 1 ... cached + sq keys */
+  double a = cached + 1, b = cached + sq;
+  if (window <= 0 || b <= window) return (a + b) * sq / 2;
+  if (a >= window) return sq * window;
+  double below = window - a; /* rows a .. window - 1 see fewer than window */
+  return (a + window - 1) * below / 2 + (sq - below) * window;
 }
 
 double ar_shape_flops(const ar_shape *s) {
   const attnroute_problem *p = &s->p;
-  double sq = s->seqlen_q, sk = (double)s->seqlen_q + s->cached, visible = 0;
-  /* Sum over query rows of visible keys: row i sees min(sk, i + cached + 1)
-  ** keys when causal, capped by the window. */
-  if (!p->causal) {
-    double w = p->sliding_window > 0 ? p->sliding_window : sk;
-    visible = sq * (w < sk ? w : sk);
+  double visible = 0;
+  if (s->seqs) {
+    for (int32_t b = 0; b < p->num_seqs; b++)
+      visible += visible_keys(s->seqs[b].sq, (double)s->seqs[b].ctx - s->seqs[b].sq, p->causal,
+                              p->sliding_window);
   } else {
-    for (int32_t i = 0; i < s->seqlen_q; i++) {
-      double v = (double)i + s->cached + 1;
-      if (p->sliding_window > 0 && v > p->sliding_window) v = p->sliding_window;
-      visible += v;
-    }
+    visible = p->num_seqs * visible_keys(s->seqlen_q, s->cached, p->causal, p->sliding_window);
   }
-  (void)sq;
-  return 4.0 * visible * p->num_q_heads * p->head_dim * p->num_seqs;
+  return 4.0 * visible * p->num_q_heads * p->head_dim;
 }
 
 void ar_shape_describe(const ar_shape *s, char *buf, size_t len) {
+  if (s->seqs) {
+    snprintf(buf, len, "ns=%d ragged sq<=%d ctx<=%d (total q %lld, k %lld) hq=%d hkv=%d d=%d sinks=%d win=%d page=%d",
+             s->p.num_seqs, s->seqlen_q, s->p.max_seqlen_k, (long long)s->total_q, (long long)s->total_k,
+             s->p.num_q_heads, s->p.num_kv_heads, s->p.head_dim, s->p.has_sinks, s->p.sliding_window,
+             s->p.kv_block_size);
+    return;
+  }
   snprintf(buf, len, "ns=%d sq=%d cached=%d hq=%d hkv=%d d=%d sinks=%d win=%d page=%d", s->p.num_seqs,
            s->seqlen_q, s->cached, s->p.num_q_heads, s->p.num_kv_heads, s->p.head_dim, s->p.has_sinks,
            s->p.sliding_window, s->p.kv_block_size);

@@ -11,6 +11,7 @@
 **     seqlen_q 1 16 128 1024 8192
 **     cached 0 1024 32768       # prefix already in the paged cache
 **     max_tokens 16384          # optional: skip num_seqs * seqlen_q above this
+**     max_context_tokens 1048576 # optional: skip num_seqs * (cached + seqlen_q) above this
 **
 ** class keys: head_dim (required), sinks (0/1, default 0), window (-1 or
 ** width, default -1), block (page size, default 16), dtype and kv_dtype
@@ -19,6 +20,15 @@
 **
 **     head_dim=64 sinks=1 window=-1 block=16 num_seqs=4 seqlen_q=100 cached=3000 q_heads=64 kv_heads=8
 **
+** or, for a ragged batch, every sequence's sq:ctx (ctx = cached + sq keys)
+** in batch order instead of num_seqs / seqlen_q / cached (giving both is an
+** error), and optionally the engine's step (default: decode when every sq
+** is 1, else prefill):
+**
+**     head_dim=64 sinks=1 block=16 q_heads=64 kv_heads=8 seqs=1:27000,1:5120,1:80000 step=decode
+**
+** A ragged list whose sequences are all equal is the uniform batch.
+** Traces (one call a line) have their own parser, trace.h.
 ** Errors name the file and line ("grids/x.grid:7: unknown key 'blok'").
 ** A key given twice on a line, a shape listed twice (overlapping classes,
 ** repeated shape lines) and a grid of more than AR_GRID_MAX_SHAPES shapes
@@ -36,10 +46,21 @@
 ** Without a bound, 775 bytes of grid expanded to 8.4M shapes (608 MB). */
 #define AR_GRID_MAX_SHAPES 20000
 
+/* One sequence of a batch: sq new query tokens attending ctx = cached + sq keys. */
+typedef struct ar_seq {
+  int32_t sq, ctx;
+} ar_seq;
+
 typedef struct ar_shape {
   attnroute_problem p; /* static features, heads, num_seqs; max_seqlen_q/k filled */
-  int32_t seqlen_q;
-  int32_t cached;
+  int32_t seqlen_q;    /* uniform: every sequence's sq; ragged: the largest sq */
+  int32_t cached;      /* uniform: every sequence's prefix; ragged: max ctx - max sq */
+  ar_seq *seqs;        /* ragged: p.num_seqs sequences in batch order, owned by the
+                          list holding the shape; NULL: uniform */
+  int64_t total_q;     /* new tokens over the batch */
+  int64_t total_k;     /* keys (contexts) over the batch */
+  int32_t step;        /* attnroute_step from a shape line or trace; AUTO for grids */
+  int32_t line;        /* line of the shape list or trace it came from; 0: grid */
 } ar_shape;
 
 typedef struct ar_shape_list {
@@ -47,11 +68,29 @@ typedef struct ar_shape_list {
   size_t count, capacity;
 } ar_shape_list;
 
+/* Append a copy of s; the list takes ownership of s->seqs.  0, or -1 when
+** out of memory (s->seqs then freed). */
+int ar_shape_list_push(ar_shape_list *l, const ar_shape *s);
+
+/* Sequence b of s (uniform or ragged). */
+ar_seq ar_shape_seq(const ar_shape *s, int32_t b);
+
+/* Same problem: class, heads and every sequence (batch order). */
+int ar_shape_same(const ar_shape *a, const ar_shape *b);
+
+/* The shape table's seqs text of s: "" for a uniform batch, else
+** "sq:ctx,sq:ctx,..." in a new buffer (NULL when out of memory); free it. */
+char *ar_shape_seqs_text(const ar_shape *s);
+
 /* Parse a grid (or, with is_shape_list, a shape list) from text; `name` is
 ** used in messages.  Appends to *out.  0, or -1 with err "name:line: ..."
 ** and nothing appended. */
 int ar_grid_parse(const char *text, const char *name, int is_shape_list,
                   ar_shape_list *out, char *err, size_t errlen);
+
+/* A text file's contents (NUL-terminated, malloc'ed), refusing files larger
+** than max_bytes or holding NUL bytes ("not a <what>"); NULL with err. */
+char *ar_text_load(const char *path, size_t max_bytes, const char *what, char *err, size_t errlen);
 
 /* Read a file and parse it (file errors name the path). */
 int ar_grid_load(const char *path, int is_shape_list, ar_shape_list *out, char *err,
@@ -65,10 +104,11 @@ const char *const *ar_grid_builtin_names(void);
 void ar_shape_list_free(ar_shape_list *l);
 
 /* Floating-point operations of one call of s: 4 * sq * sk_eff * Hq * D per
-** sequence, sk_eff the mean visible keys. */
+** sequence, sk_eff the mean visible keys (summed over a ragged batch). */
 double ar_shape_flops(const ar_shape *s);
 
-/* "ns=4 sq=2048 cached=4096 hq=64 hkv=8 d=64 sinks=1 win=-1 page=16" */
+/* "ns=4 sq=2048 cached=4096 hq=64 hkv=8 d=64 sinks=1 win=-1 page=16"; a
+** ragged batch: "ns=3 ragged sq<=16 ctx<=80000 (total q 18, k 112120) ..." */
 void ar_shape_describe(const ar_shape *s, char *buf, size_t len);
 
 /* Name of a dtype ("bf16", ...) and its parse (-1 if unknown). */

@@ -112,6 +112,11 @@ static void probe_workload(const probe *pr, int cu_count, ar_workload *w) {
   w->num_blocks = pr->ns * w->max_blocks_per_seq;
   w->max_splits = 64;
   w->cu_count = cu_count;
+  /* what the balanced split rule reads, as ar_workload_upload computes it */
+  int64_t keys = w->seqlen_k;
+  if (pr->window > 0 && keys > pr->window + pr->sq - 1) keys = pr->window + pr->sq - 1;
+  w->split_max_keys = (int32_t)keys;
+  w->split_key_work = (int64_t)pr->ns * keys * pr->hkv * (((int64_t)pr->sq * (pr->hq / pr->hkv) + 15) / 16);
   w->softmax_scale = 0.125f;
   ar_buf *bufs[] = {&w->q, &w->k_new, &w->v_new, &w->k_cache, &w->v_cache,
                     &w->block_table, &w->cu_seqlens_q, &w->cu_seqlens_k, &w->cu_seqlens_new,

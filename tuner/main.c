@@ -62,6 +62,10 @@ static const flag_spec flags[] = {
      "builtin:llama, builtin:host-small.  Default: builtin:gpt-oss on a GPU, builtin:host-small on "
      "the host backend"},
     {"--shapes", K_TEXT, AT(shapes_path), 0, 0, NULL, "FILE", "a shape list (one shape per line) instead of a grid"},
+    {"--trace", K_TEXT, AT(trace_path), 0, 0, NULL, "FILE",
+     "every call of a trace (format: tuner/trace.h) instead of a grid; identical calls are measured once"},
+    {"--sample", K_INT, AT(sample), 1, 2147483647, NULL, "N", "with --trace: N of its calls, picked by --seed"},
+    {"--trace-name", K_TEXT, AT(trace_name), 0, 0, NULL, "NAME", "with --trace: its name in the db (default: the file name)"},
     {"--candidates", K_LIST, AT(patterns), 0, 0, NULL, "GLOB", "only candidates whose name matches (repeatable)"},
     {"--list-candidates", K_SWITCH, AT(list_candidates), 0, 0, NULL, NULL, "print the backend's candidates and exit"},
     {"Where:", K_SECTION, 0, 0, 0, NULL, NULL, NULL},
@@ -370,7 +374,10 @@ static int parse(int argc, char **argv, ar_tune_opts *o) {
     fprintf(stderr, "attnroute-tune: --db: the path is empty\n");
     return AR_EXIT_USAGE;
   }
-  if (o->grid_path && o->shapes_path) return usage_error("give --grid or --shapes, not both%s%s", "", "");
+  if (!!o->grid_path + !!o->shapes_path + !!o->trace_path > 1)
+    return usage_error("give one of --grid, --shapes, --trace%s%s", "", "");
+  if ((o->sample || o->trace_name) && !o->trace_path)
+    return usage_error("--sample and --trace-name need --trace%s%s", "", "");
   if (o->max_reps > 0 && o->min_reps > 0 && o->max_reps < o->min_reps) {
     fprintf(stderr, "attnroute-tune: --max-reps %d is below --min-reps %d\n", o->max_reps, o->min_reps);
     return AR_EXIT_USAGE;

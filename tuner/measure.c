@@ -129,8 +129,10 @@ int ar_shape_setup(ar_backend *b, const ar_device_info *dev, const ar_shape *s, 
                    size_t errlen) {
   memset(r, 0, sizeof *r);
   *context_lost = 0;
-  if (ar_inputs_make(&r->in, &s->p, s->seqlen_q, s->cached, seed, err, errlen)) return -1;
-  int max_splits = 64;
+  int made = s->seqs ? ar_inputs_make_ragged(&r->in, &s->p, s->seqs, seed, err, errlen)
+                     : ar_inputs_make(&r->in, &s->p, s->seqlen_q, s->cached, seed, err, errlen);
+  if (made) return -1;
+  int max_splits = AR_MAX_SPLITS;
   if (ar_workload_upload(b, &r->in, max_splits, dev->cu_count, &r->w, err, errlen)) {
     ar_inputs_free(&r->in);
     *context_lost = 1;

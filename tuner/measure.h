@@ -58,6 +58,10 @@ typedef struct ar_shape_run {
   size_t out_elems;
 } ar_shape_run;
 
+/* Depth of the split-KV scratch every workload gets (most splits any
+** candidate may use). */
+#define AR_MAX_SPLITS 64
+
 /* The reference kernel of a device backend, or NULL for the host. */
 const ar_candidate *ar_reference_candidate(const char *backend);
 

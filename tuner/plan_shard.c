@@ -25,6 +25,10 @@ void ar_plan_hash(const ar_shape_list *shapes, char hex[65]) {
                      (int)p->num_q_heads, (int)p->num_kv_heads, (int)p->num_seqs, (int)s->seqlen_q,
                      (int)s->cached);
     if (n > 0) ar_sha256_update(&h, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    for (int32_t b = 0; s->seqs && b < p->num_seqs; b++) { /* a ragged batch: its sequences too */
+      n = snprintf(line, sizeof line, "seq %d:%d\n", (int)s->seqs[b].sq, (int)s->seqs[b].ctx);
+      if (n > 0) ar_sha256_update(&h, line, (size_t)n);
+    }
   }
   ar_sha256_hex(&h, hex);
 }

@@ -24,6 +24,7 @@
 #include "plan_shard.h"
 #include "progress.h"
 #include "store.h"
+#include "trace.h"
 #include "workload.h"
 #include "worker.h"
 
@@ -45,8 +46,14 @@ typedef struct planned_candidate {
 typedef struct plan {
   ar_shape_list shapes;
   const char *source; /* grid name for messages */
+  int has_lines;      /* shapes come from a file with lines (shape list, trace) */
   planned_candidate *cands;
   int ncands;
+  /* --trace: the sampled calls, each naming its shape in `shapes` */
+  const char *trace_name;
+  char trace_name_buf[256];
+  ar_store_trace_call *calls; /* shape_id holds the index into shapes until stored */
+  size_t ncalls;
 } plan;
 
 static int matches(const ar_tune_opts *o, const char *name) {
@@ -56,11 +63,64 @@ static int matches(const ar_tune_opts *o, const char *name) {
   return 0;
 }
 
+/* The trace's sampled calls: their distinct shapes into pl->shapes (taken
+** from the trace, in order of first use), the calls into pl->calls. */
+static int load_trace(const ar_tune_opts *o, plan *pl, char *err, size_t errlen) {
+  ar_trace t;
+  size_t *picked = NULL, npicked = 0;
+  pl->source = o->trace_path;
+  pl->has_lines = 1;
+  if (ar_trace_load(o->trace_path, &t, err, errlen)) return -1;
+  const char *base = strrchr(o->trace_path, '/');
+  snprintf(pl->trace_name_buf, sizeof pl->trace_name_buf, "%s", o->trace_name ? o->trace_name : base ? base + 1 : o->trace_path);
+  pl->trace_name = pl->trace_name_buf;
+  size_t *where = malloc((t.shapes.count ? t.shapes.count : 1) * sizeof *where);
+  if (!where || ar_trace_sample(&t, o->sample > 0 ? (size_t)o->sample : 0, o->seed, &picked, &npicked)) {
+    snprintf(err, errlen, "%s: out of memory", o->trace_path);
+    goto fail;
+  }
+  for (size_t i = 0; i < t.shapes.count; i++) where[i] = SIZE_MAX;
+  pl->calls = calloc(npicked ? npicked : 1, sizeof *pl->calls);
+  if (!pl->calls) {
+    snprintf(err, errlen, "%s: out of memory", o->trace_path);
+    goto fail;
+  }
+  for (size_t k = 0; k < npicked; k++) {
+    const ar_trace_call *c = &t.calls[picked[k]];
+    if (where[c->shape] == SIZE_MAX) {
+      ar_shape *sh = &t.shapes.items[c->shape];
+      if (ar_shape_list_push(&pl->shapes, sh)) {
+        sh->seqs = NULL; /* freed by the push */
+        snprintf(err, errlen, "%s: out of memory", o->trace_path);
+        goto fail;
+      }
+      sh->seqs = NULL; /* the plan owns them now */
+      where[c->shape] = pl->shapes.count - 1;
+    }
+    pl->calls[k].call_index = (int64_t)picked[k];
+    pl->calls[k].step = c->step == ATTNROUTE_STEP_PREFILL ? "prefill" : "decode";
+    pl->calls[k].shape_id = (int64_t)where[c->shape];
+  }
+  pl->ncalls = npicked;
+  free(where);
+  free(picked);
+  ar_trace_free(&t);
+  return 0;
+fail:
+  free(where);
+  free(picked);
+  ar_trace_free(&t);
+  return -1;
+}
+
 static int load_shapes(const ar_tune_opts *o, const char *backend, plan *pl) {
   char err[512];
   const char *name = o->grid_path;
-  if (o->shapes_path) {
+  if (o->trace_path) {
+    if (load_trace(o, pl, err, sizeof err) == 0) return 0;
+  } else if (o->shapes_path) {
     pl->source = o->shapes_path;
+    pl->has_lines = 1;
     if (ar_grid_load(o->shapes_path, 1, &pl->shapes, err, sizeof err) == 0) return 0;
   } else {
     if (!name) name = strcmp(backend, "host") == 0 ? "builtin:host-small" : "builtin:gpt-oss";
@@ -151,6 +211,28 @@ static double measurement_estimate(const ar_shape *s, const char *backend, const
   return (1 + t->warmup + reps) * rep_ms / 1e3;
 }
 
+/* Shapes from a shape list or trace must fit this machine: a batch too
+** large for the host inputs or the device is bad input, named by file:line,
+** before anything is written.  (Grid shapes that do not fit are skipped
+** with a warning when they come up.) */
+static int check_fits(const plan *pl, const ar_worker *w) {
+  if (!pl->has_lines) return 0;
+  for (size_t i = 0; i < pl->shapes.count; i++) {
+    const ar_shape *sh = &pl->shapes.items[i];
+    char err[512];
+    if (ar_batch_fits(&sh->p, sh->seqs, sh->seqlen_q, sh->cached, AR_MAX_SPLITS, w->dev.memory_bytes, err,
+                      sizeof err) == 0)
+      continue;
+    char desc[200];
+    ar_shape_describe(sh, desc, sizeof desc);
+    fprintf(stderr, "attnroute-tune: %s:%d: %s does not fit %s %s: %s\n", pl->source, sh->line,
+            pl->calls ? "call" : "shape", w->backend, w->dev.name, err);
+    fprintf(stderr, "attnroute-tune: (%s); nothing was written\n", desc);
+    return -1;
+  }
+  return 0;
+}
+
 /* The backend's default timing policy with the command line's overrides. */
 static void resolve_policy(const ar_tune_opts *o, const char *backend, ar_timing_policy *t) {
   ar_timing_policy_default(t, backend);
@@ -163,6 +245,19 @@ static void resolve_policy(const ar_tune_opts *o, const char *backend, ar_timing
   if (o->tolerance > 0) t->tolerance = o->tolerance;
   if (o->no_flush) t->flush_cache = 0;
   t->graph = o->timing && strcmp(o->timing, "graph") == 0;
+}
+
+/* The shape row of sh (ragged batches with their seqs text). */
+static int store_shape(ar_store *st, const ar_shape *sh, int64_t *id) {
+  char *seqs = ar_shape_seqs_text(sh);
+  if (!seqs) {
+    fprintf(stderr, "attnroute-tune: out of memory\n");
+    return -1;
+  }
+  ar_store_shape ss = {sh->p, sh->seqlen_q, sh->seqlen_q + sh->cached, seqs};
+  int rc = ar_store_shape_id(st, &ss, id);
+  free(seqs);
+  return rc;
 }
 
 static uint64_t mix64(uint64_t x) {
@@ -191,7 +286,10 @@ static void print_plan(const plan *pl, const ar_worker *w, size_t total, size_t 
   if (o->shard_count)
     printf("  shard     : %d/%d: %zu of the plan's %zu shapes\n", o->shard_index, o->shard_count, pl->shapes.count,
            plan_shapes);
-  printf("  shapes    : %zu\n", pl->shapes.count);
+  if (pl->calls)
+    printf("  trace     : %s, %zu call(s) (--sample %d, seed %llu)\n", pl->trace_name, pl->ncalls, o->sample,
+           (unsigned long long)o->seed);
+  printf("  shapes    : %zu%s\n", pl->shapes.count, pl->calls ? " (identical calls measured once)" : "");
   printf("  candidates: %d\n", pl->ncands);
   for (int i = 0; i < pl->ncands; i++)
     printf("    %-34s %.12s  %s\n", pl->cands[i].c->name, pl->cands[i].hash, pl->cands[i].c->params);
@@ -532,7 +630,8 @@ static int resolve_devices(const ar_tune_opts *o, const ar_worker *w, int *devic
   return 0;
 }
 
-/* Keep the shapes of --shard K/N (in plan order). */
+/* Keep the shapes of --shard K/N (in plan order), and of a trace the calls
+** of those shapes (the other shards record theirs). */
 static int apply_shard(const ar_tune_opts *o, plan *pl) {
   if (!o->shard_count) return 0;
   unsigned char *keep = calloc(pl->shapes.count ? pl->shapes.count : 1, 1);
@@ -541,10 +640,27 @@ static int apply_shard(const ar_tune_opts *o, plan *pl) {
     fprintf(stderr, "attnroute-tune: out of memory splitting the plan\n");
     return -1;
   }
-  size_t n = 0;
-  for (size_t i = 0; i < pl->shapes.count; i++)
+  size_t n = 0, *where = malloc((pl->shapes.count ? pl->shapes.count : 1) * sizeof *where);
+  if (!where) {
+    free(keep);
+    fprintf(stderr, "attnroute-tune: out of memory splitting the plan\n");
+    return -1;
+  }
+  for (size_t i = 0; i < pl->shapes.count; i++) {
+    where[i] = keep[i] ? n : SIZE_MAX;
     if (keep[i]) pl->shapes.items[n++] = pl->shapes.items[i];
+    else free(pl->shapes.items[i].seqs);
+  }
   pl->shapes.count = n;
+  size_t nc = 0;
+  for (size_t k = 0; k < pl->ncalls; k++) {
+    size_t to = where[pl->calls[k].shape_id];
+    if (to == SIZE_MAX) continue;
+    pl->calls[nc] = pl->calls[k];
+    pl->calls[nc++].shape_id = (int64_t)to;
+  }
+  pl->ncalls = nc;
+  free(where);
   free(keep);
   return 0;
 }
@@ -566,8 +682,12 @@ int ar_tune_run(const ar_tune_opts *o, const volatile int *interrupted) {
 
   /* Input errors first, before any device or db work, when the grid does
   ** not depend on the backend. */
-  if (o->shapes_path || o->grid_path) {
-    if (load_shapes(o, "any", &pl)) return AR_EXIT_USAGE;
+  if (o->shapes_path || o->grid_path || o->trace_path) {
+    if (load_shapes(o, "any", &pl)) {
+      ar_shape_list_free(&pl.shapes);
+      free(pl.calls);
+      return AR_EXIT_USAGE;
+    }
   }
   ar_kernel_path_set_dirs(o->kernel_dirs);
   ar_candidates_configure(o->aiter_hsa);
@@ -617,6 +737,10 @@ int ar_tune_run(const ar_tune_opts *o, const volatile int *interrupted) {
       goto out;
     }
   }
+  if (check_fits(&pl, &w)) {
+    rc = AR_EXIT_USAGE;
+    goto out;
+  }
   if (plan_candidates(o, w.backend, &pl) || (!no_device && preload_candidates(&w, &pl, interrupted))) {
     rc = *interrupted ? AR_EXIT_INTERRUPTED : AR_EXIT_USAGE;
     goto out;
@@ -664,8 +788,7 @@ int ar_tune_run(const ar_tune_opts *o, const volatile int *interrupted) {
   for (size_t s = 0; s < nshapes; s++) {
     const ar_shape *sh = &pl.shapes.items[s];
     int64_t sid = 0;
-    ar_store_shape ss = {sh->p, sh->seqlen_q, sh->seqlen_q + sh->cached};
-    if (st && ar_store_shape_id(st, &ss, &sid)) {
+    if (st && store_shape(st, sh, &sid)) {
       fprintf(stderr, "attnroute-tune: %s\n", ar_store_error(st));
       goto out;
     }
@@ -690,6 +813,13 @@ int ar_tune_run(const ar_tune_opts *o, const volatile int *interrupted) {
       j.todo[s * pl.ncands + c] = 1;
       to_run++;
       work += measurement_estimate(sh, w.backend, &j.policy);
+    }
+  }
+  if (pl.calls && st && !o->dry_run) {
+    for (size_t k = 0; k < pl.ncalls; k++) pl.calls[k].shape_id = j.shape_ids[pl.calls[k].shape_id];
+    if (ar_store_trace_calls_put(st, pl.trace_name, pl.calls, pl.ncalls)) {
+      fprintf(stderr, "attnroute-tune: %s\n", ar_store_error(st));
+      goto out;
     }
   }
   if (o->dry_run) {
@@ -758,6 +888,7 @@ out:
   if (st) ar_store_close(st);
   ar_shape_list_free(&pl.shapes);
   free(pl.cands);
+  free(pl.calls);
   free(j.todo);
   free(j.shape_ids);
   free(j.owner);

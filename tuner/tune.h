@@ -25,6 +25,9 @@ enum {
 typedef struct ar_tune_opts {
   const char *grid_path;   /* --grid FILE or builtin:NAME; NULL = embedded default */
   const char *shapes_path; /* --shapes FILE */
+  const char *trace_path;  /* --trace FILE: every (sampled) call of a trace */
+  const char *trace_name;  /* --trace-name NAME; NULL = the trace file's base name */
+  int sample;              /* --sample N: that many calls of the trace (0 = all) */
   const char *db_path;
   const char *backend;     /* host, cuda, hip, auto */
   const char *kernel_dirs[AR_MAX_LIST + 1];
@@ -36,7 +39,7 @@ typedef struct ar_tune_opts {
   int warmup, min_reps, max_reps, no_flush;
   const char *timing;  /* --timing eager|graph (NULL: eager) */
   double min_ms, max_ms, tolerance;
-  uint64_t seed;
+  uint64_t seed;           /* inputs; also which calls --sample picks (0: a fixed default) */
   const char *command_line;
   /* Where (appended): --device N / --devices LIST (ndevices 0 = device 0),
   ** --devices all; --shard K/N (shard_count 0 = the whole plan). */

@@ -22,6 +22,8 @@
 enum { REQ_SHAPE = 1, REQ_MEASURE, REQ_LOAD, REQ_QUIT };
 enum { RESP_HELLO = 1, RESP_SHAPE, RESP_RESULT, RESP_LOAD };
 
+/* A REQ_SHAPE of a ragged batch is followed by its shape.p.num_seqs
+** ar_seq (shape.seqs is a pointer of the sender, meaningless here). */
 typedef struct request {
   int type;
   ar_shape shape;
@@ -103,11 +105,19 @@ static void child_main(int in_fd, int out_fd, const char *backend_name, int devi
       resp.type = RESP_SHAPE;
       if (have_run) ar_shape_teardown(b, &run);
       have_run = 0;
+      ar_seq *seqs = NULL;
+      if (req.shape.seqs) {
+        int32_t ns = req.shape.p.num_seqs;
+        seqs = ns > 0 && ns <= (1 << 20) ? malloc((size_t)ns * sizeof *seqs) : NULL;
+        if (!seqs || read_full(in_fd, seqs, (size_t)ns * sizeof *seqs)) break;
+        req.shape.seqs = seqs;
+      }
       if (ar_shape_setup(b, &dev, &req.shape, req.seed, &ref_k, &run, &resp.context_lost,
                          resp.message, sizeof resp.message) == 0) {
         have_run = 1;
         resp.ok = 1;
       }
+      free(seqs);
     } else if (req.type == REQ_LOAD) {
       resp.type = RESP_LOAD;
       if (req.index < 0 || req.index >= n || !loaded || !is_loaded)
@@ -277,6 +287,12 @@ static int send_request(ar_worker *w, const request *req, char *why, size_t len)
   return -1;
 }
 
+static int send_bytes(ar_worker *w, const void *buf, size_t len, char *why, size_t whylen) {
+  if (write_full(w->to_fd, buf, len) == 0) return 0;
+  reap(w, 1, why, whylen);
+  return -1;
+}
+
 int ar_worker_setup_shape(ar_worker *w, const ar_shape *s, uint64_t seed, double timeout_s, char *err,
                           size_t errlen) {
   if (ensure_alive(w, err, errlen)) return -1;
@@ -286,7 +302,8 @@ int ar_worker_setup_shape(ar_worker *w, const ar_shape *s, uint64_t seed, double
   req.shape = *s;
   req.seed = seed;
   char why[256] = "";
-  if (send_request(w, &req, why, sizeof why)) {
+  if (send_request(w, &req, why, sizeof why) ||
+      (s->seqs && send_bytes(w, s->seqs, (size_t)s->p.num_seqs * sizeof *s->seqs, why, sizeof why))) {
     snprintf(err, errlen, "setting up the shape: %s", why);
     return -1;
   }

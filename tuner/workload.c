@@ -202,63 +202,140 @@ static int fail(char *err, size_t errlen, const char *msg) {
   return -1;
 }
 
-int ar_inputs_make(ar_inputs *in, const attnroute_problem *p, int32_t seqlen_q,
-                   int32_t cached, uint64_t seed, char *err, size_t errlen) {
+/* Sequence b of a batch: seqs[b], or the uniform (sq, cached + sq). */
+static ar_seq seq_at(const ar_seq *seqs, int32_t sq, int32_t cached, int64_t b) {
+  if (seqs) return seqs[b];
+  ar_seq s = {sq, sq + cached};
+  return s;
+}
+
+/* Everything ar_inputs_make computes before allocating. */
+typedef struct batch_sizes {
+  int64_t total_q, total_k, max_sq, max_ctx, mbps, nblk, used_blocks;
+  int64_t qel, newel, cacheel, kvrow;
+  int64_t host_bytes;
+} batch_sizes;
+
+/* Sizes of the batch; 0, or -1 with err when they overflow or a sequence
+** is not 1 <= sq <= ctx. */
+static int batch_sizes_of(const attnroute_problem *p, const ar_seq *seqs, int32_t sq, int32_t cached,
+                          batch_sizes *z, char *err, size_t errlen) {
+  memset(z, 0, sizeof *z);
+  const int64_t ns = p->num_seqs, hq = p->num_q_heads, hkv = p->num_kv_heads, d = p->head_dim;
+  const int64_t bs = p->kv_block_size;
+  int bad = 0;
+  for (int64_t b = 0; b < ns && !bad; b++) {
+    ar_seq q = seq_at(seqs, sq, cached, b);
+    if (q.sq < 1 || q.ctx < q.sq) return fail(err, errlen, "invalid sequence lengths for ar_inputs_make");
+    z->total_q += q.sq;
+    z->total_k += q.ctx;
+    z->used_blocks += (q.ctx + bs - 1) / bs;
+    if (q.sq > z->max_sq) z->max_sq = q.sq;
+    if (q.ctx > z->max_ctx) z->max_ctx = q.ctx;
+    bad = z->total_k > INT64_MAX / 4;
+  }
+  z->mbps = (z->max_ctx + bs - 1) / bs;
+  int64_t t = 0, tables = 0, bytes = 0;
+  /* q + k_new + v_new + k_cache + v_cache (bf16), int32 tables, fp32 sinks */
+  bad = bad || add64(z->used_blocks, AR_SPARE_BLOCKS, &z->nblk) || mul64(hkv, d, &z->kvrow) ||
+        mul64(z->total_q, hq * d, &z->qel) || mul64(z->total_q, z->kvrow, &z->newel) ||
+        mul64(z->nblk, bs, &z->cacheel) || mul64(z->cacheel, z->kvrow, &z->cacheel) ||
+        add64(z->qel, z->newel, &t) || add64(t, z->newel, &t) || add64(t, z->cacheel, &t) ||
+        add64(t, z->cacheel, &t) || mul64(t, 2, &bytes) || mul64(ns, z->mbps, &tables) ||
+        add64(tables, 3 * ns + 2 + hq, &tables) || mul64(tables, 4, &tables) || add64(bytes, tables, &bytes);
+  if (bad || z->total_q > INT32_MAX || z->total_k > INT32_MAX || z->nblk > INT32_MAX || z->mbps > INT32_MAX ||
+      ns * z->mbps > INT32_MAX)
+    return fail(err, errlen, AR_TOO_LARGE ": sizes overflow");
+  z->host_bytes = bytes;
+  return 0;
+}
+
+/* Device bytes ar_workload_upload asks for, from the host sizes. */
+static int device_bytes_of(const attnroute_problem *p, const batch_sizes *z, int32_t max_splits, int64_t *out) {
+  const int64_t hq = p->num_q_heads, d = p->head_dim, tq = z->total_q;
+  const int64_t qb = tq * hq * d * 2, newb = z->newel * 2, cacheb = z->cacheel * 2;
+  const int64_t denseb = z->total_k * z->kvrow * 2;
+  int64_t partb, mlb, total = 0;
+  if (max_splits < 1) max_splits = 1;
+  /* max_splits * total_q * Hq * D * 4 may overflow for absurd max_splits */
+  if (mul64(max_splits, tq * hq * d * 4, &partb) || mul64(max_splits, tq * hq * 2 * 4, &mlb) ||
+      add64(qb, 3 * newb, &total) || add64(total, 2 * cacheb, &total) || add64(total, 2 * denseb, &total) ||
+      add64(total, partb, &total) || add64(total, mlb, &total))
+    return -1;
+  *out = total;
+  return 0;
+}
+
+static double gib(int64_t bytes) { return (double)bytes / (double)((int64_t)1 << 30); }
+
+int ar_batch_fits(const attnroute_problem *p, const ar_seq *seqs, int32_t seqlen_q, int32_t cached,
+                  int32_t max_splits, uint64_t device_memory, char *err, size_t errlen) {
+  batch_sizes z;
+  int64_t dev = 0;
+  if (batch_sizes_of(p, seqs, seqlen_q, cached, &z, err, errlen)) return -1;
+  int64_t cap = input_cap();
+  if (z.host_bytes > cap) {
+    if (err && errlen)
+      snprintf(err, errlen,
+               AR_TOO_LARGE " for host memory: its inputs need %.2f GiB, the cap is %.2f GiB "
+               "(ATTNROUTE_HOST_INPUT_CAP)",
+               gib(z.host_bytes), gib(cap));
+    return -1;
+  }
+  if (device_bytes_of(p, &z, max_splits, &dev)) return fail(err, errlen, AR_TOO_LARGE ": sizes overflow");
+  if (device_memory > 0 && (uint64_t)dev > device_memory / 10 * 9) {
+    if (err && errlen)
+      snprintf(err, errlen, AR_TOO_LARGE " for device memory: needs %.2f GiB of %.2f GiB", gib(dev),
+               gib((int64_t)device_memory));
+    return -1;
+  }
+  return 0;
+}
+
+static int make_inputs(ar_inputs *in, const attnroute_problem *p, const ar_seq *seqs, int32_t seqlen_q,
+                       int32_t cached, uint64_t seed, char *err, size_t errlen) {
   memset(in, 0, sizeof *in);
-  if (p->num_seqs <= 0 || seqlen_q <= 0 || cached < 0 || p->num_q_heads <= 0 ||
-      p->num_kv_heads <= 0 || p->head_dim <= 0 || p->kv_block_size <= 0 ||
-      p->num_q_heads % p->num_kv_heads != 0)
+  if (p->num_seqs <= 0 || p->num_q_heads <= 0 || p->num_kv_heads <= 0 || p->head_dim <= 0 ||
+      p->kv_block_size <= 0 || p->num_q_heads % p->num_kv_heads != 0 ||
+      (!seqs && (seqlen_q <= 0 || cached < 0)))
     return fail(err, errlen, "invalid problem for ar_inputs_make");
   if (p->q_dtype != ATTNROUTE_DTYPE_BF16 || p->kv_dtype != ATTNROUTE_DTYPE_BF16)
     return fail(err, errlen, "ar_inputs_make: only bf16 q and kv are generated");
-  if ((int64_t)seqlen_q + cached > INT32_MAX)
+  if (!seqs && (int64_t)seqlen_q + cached > INT32_MAX)
     return fail(err, errlen, AR_TOO_LARGE ": seqlen_k overflows int32");
-
-  const int64_t ns = p->num_seqs, sq = seqlen_q, sk = (int64_t)seqlen_q + cached;
-  const int64_t hq = p->num_q_heads, hkv = p->num_kv_heads, d = p->head_dim;
-  const int64_t bs = p->kv_block_size;
-  const int64_t mbps = (sk + bs - 1) / bs;
-  int64_t total_q = 0, total_k = 0, nblk = 0, qel = 0, kvrow = 0, newel = 0, cacheel = 0;
-  int64_t bytes = 0, t = 0, tables = 0;
-  /* q + k_new + v_new + k_cache + v_cache (bf16), int32 tables, fp32 sinks */
-  int bad = mul64(ns, sq, &total_q) || mul64(ns, sk, &total_k) || mul64(ns, mbps, &nblk) ||
-            add64(nblk, AR_SPARE_BLOCKS, &nblk) || mul64(hkv, d, &kvrow) ||
-            mul64(total_q, hq * d, &qel) || mul64(total_q, kvrow, &newel) ||
-            mul64(nblk, bs, &cacheel) || mul64(cacheel, kvrow, &cacheel) ||
-            add64(qel, newel, &t) || add64(t, newel, &t) || add64(t, cacheel, &t) ||
-            add64(t, cacheel, &t) || mul64(t, 2, &bytes) || mul64(ns, mbps, &tables) ||
-            add64(tables, 3 * ns + 2 + hq, &tables) || mul64(tables, 4, &tables) ||
-            add64(bytes, tables, &bytes);
-  if (bad || total_q > INT32_MAX || total_k > INT32_MAX || nblk > INT32_MAX ||
-      mbps > INT32_MAX) {
-    if (err && errlen) snprintf(err, errlen, AR_TOO_LARGE ": sizes overflow");
-    return -1;
-  }
-  if (bytes > input_cap()) {
+  batch_sizes z;
+  if (batch_sizes_of(p, seqs, seqlen_q, cached, &z, err, errlen)) return -1;
+  if (z.host_bytes > input_cap()) {
     if (err && errlen)
-      snprintf(err, errlen, AR_TOO_LARGE " for host memory: %lld bytes",
-               (long long)bytes);
+      snprintf(err, errlen, AR_TOO_LARGE " for host memory: %lld bytes", (long long)z.host_bytes);
     return -1;
   }
 
+  const int64_t ns = p->num_seqs, hq = p->num_q_heads, bs = p->kv_block_size;
+  const int64_t mbps = z.mbps, nblk = z.nblk, kvrow = z.kvrow;
+  int any_cached = 0;
+  for (int64_t b = 0; b < ns && !any_cached; b++) {
+    ar_seq q = seq_at(seqs, seqlen_q, cached, b);
+    any_cached = q.ctx > q.sq;
+  }
   in->p = *p;
-  in->p.max_seqlen_q = seqlen_q;
-  in->p.max_seqlen_k = (int32_t)sk;
-  in->p.has_cached = cached > 0;
-  in->seqlen_q = seqlen_q;
-  in->seqlen_k = (int32_t)sk;
-  in->cached = cached;
-  in->total_q = (int32_t)total_q;
-  in->total_k = (int32_t)total_k;
+  in->p.max_seqlen_q = (int32_t)z.max_sq;
+  in->p.max_seqlen_k = (int32_t)z.max_ctx;
+  in->p.has_cached = any_cached;
+  in->seqlen_q = (int32_t)z.max_sq;
+  in->seqlen_k = (int32_t)z.max_ctx;
+  in->cached = (int32_t)(z.max_ctx - z.max_sq);
+  in->total_q = (int32_t)z.total_q;
+  in->total_k = (int32_t)z.total_k;
   in->max_blocks_per_seq = (int32_t)mbps;
   in->num_blocks = (int32_t)nblk;
-  in->softmax_scale = (float)(1.0 / sqrt((double)d));
+  in->softmax_scale = (float)(1.0 / sqrt((double)p->head_dim));
 
-  in->q = pool_alloc((size_t)qel * 2);
-  in->k_new = pool_alloc((size_t)newel * 2);
-  in->v_new = pool_alloc((size_t)newel * 2);
-  in->k_cache = pool_alloc((size_t)cacheel * 2);
-  in->v_cache = pool_alloc((size_t)cacheel * 2);
+  in->q = pool_alloc((size_t)z.qel * 2);
+  in->k_new = pool_alloc((size_t)z.newel * 2);
+  in->v_new = pool_alloc((size_t)z.newel * 2);
+  in->k_cache = pool_alloc((size_t)z.cacheel * 2);
+  in->v_cache = pool_alloc((size_t)z.cacheel * 2);
   in->block_table = pool_alloc((size_t)(ns * mbps) * 4);
   in->cu_seqlens_q = pool_alloc((size_t)(ns + 1) * 4);
   in->cu_seqlens_k = pool_alloc((size_t)(ns + 1) * 4);
@@ -271,18 +348,22 @@ int ar_inputs_make(ar_inputs *in, const attnroute_problem *p, int32_t seqlen_q,
     free(perm);
     ar_inputs_free(in);
     if (err && errlen)
-      snprintf(err, errlen, "out of memory allocating %lld bytes of inputs", (long long)bytes);
+      snprintf(err, errlen, "out of memory allocating %lld bytes of inputs", (long long)z.host_bytes);
     return -1;
   }
 
   uint64_t s = seed;
-  for (int64_t b = 0; b <= ns; b++) {
-    in->cu_seqlens_q[b] = (int32_t)(b * sq);
-    in->cu_seqlens_k[b] = (int32_t)(b * sk);
+  in->cu_seqlens_q[0] = in->cu_seqlens_k[0] = 0;
+  for (int64_t b = 0; b < ns; b++) {
+    ar_seq q = seq_at(seqs, seqlen_q, cached, b);
+    in->cu_seqlens_q[b + 1] = in->cu_seqlens_q[b] + q.sq;
+    in->cu_seqlens_k[b + 1] = in->cu_seqlens_k[b] + q.ctx;
+    in->seq_lens_k[b] = q.ctx;
   }
-  for (int64_t b = 0; b < ns; b++) in->seq_lens_k[b] = (int32_t)sk;
 
-  /* Shuffled physical blocks; the spare ones keep random stale values. */
+  /* Shuffled physical blocks; the spare ones keep random stale values.  A
+  ** sequence's pages come from the permutation in order; table entries past
+  ** its last page name a spare block (valid memory, never attended). */
   for (int64_t i = 0; i < nblk; i++) perm[i] = (int32_t)i;
   for (int64_t i = nblk - 1; i > 0; i--) {
     uint32_t j = below(&s, (uint32_t)(i + 1));
@@ -290,17 +371,24 @@ int ar_inputs_make(ar_inputs *in, const attnroute_problem *p, int32_t seqlen_q,
     perm[i] = perm[j];
     perm[j] = tmp;
   }
-  for (int64_t i = 0; i < ns * mbps; i++) in->block_table[i] = perm[i];
+  int64_t next = 0;
+  for (int64_t b = 0; b < ns; b++) {
+    int64_t pages = (in->seq_lens_k[b] + bs - 1) / bs;
+    for (int64_t i = 0; i < mbps; i++)
+      in->block_table[b * mbps + i] = i < pages ? perm[next++] : perm[z.used_blocks];
+  }
   free(perm);
 
-  fill_bf16(in->q, qel, &s);
-  fill_bf16(in->k_cache, cacheel, &s); /* every slot, including unused tails */
-  fill_bf16(in->v_cache, cacheel, &s);
+  fill_bf16(in->q, z.qel, &s);
+  fill_bf16(in->k_cache, z.cacheel, &s); /* every slot, including unused tails */
+  fill_bf16(in->v_cache, z.cacheel, &s);
   for (int64_t b = 0; b < ns; b++) {
-    for (int64_t j = cached; j < sk; j++) {
+    const int64_t sk = in->seq_lens_k[b], t0 = in->cu_seqlens_q[b];
+    const int64_t pre = sk - (in->cu_seqlens_q[b + 1] - t0);
+    for (int64_t j = pre; j < sk; j++) {
       int64_t blk = in->block_table[b * mbps + j / bs];
       int64_t src = (blk * bs + j % bs) * kvrow;
-      int64_t dst = (b * sq + (j - cached)) * kvrow;
+      int64_t dst = (t0 + (j - pre)) * kvrow;
       memcpy(in->k_new + dst, in->k_cache + src, (size_t)kvrow * 2);
       memcpy(in->v_new + dst, in->v_cache + src, (size_t)kvrow * 2);
     }
@@ -308,6 +396,20 @@ int ar_inputs_make(ar_inputs *in, const attnroute_problem *p, int32_t seqlen_q,
   if (in->sinks)
     for (int64_t h = 0; h < hq; h++) in->sinks[h] = uniform(&s, -2.0f, 2.0f);
   return 0;
+}
+
+int ar_inputs_make(ar_inputs *in, const attnroute_problem *p, int32_t seqlen_q, int32_t cached, uint64_t seed,
+                   char *err, size_t errlen) {
+  return make_inputs(in, p, NULL, seqlen_q, cached, seed, err, errlen);
+}
+
+int ar_inputs_make_ragged(ar_inputs *in, const attnroute_problem *p, const ar_seq *seqs, uint64_t seed,
+                          char *err, size_t errlen) {
+  if (!seqs) {
+    memset(in, 0, sizeof *in);
+    return fail(err, errlen, "ar_inputs_make_ragged: no sequences");
+  }
+  return make_inputs(in, p, seqs, 0, 0, seed, err, errlen);
 }
 
 void ar_inputs_free(ar_inputs *in) {
@@ -440,11 +542,20 @@ int ar_workload_upload(ar_backend *b, const ar_inputs *in, int32_t max_splits,
   if (b->device_info(b, &di) == 0 && di.memory_bytes > 0 &&
       (uint64_t)total > di.memory_bytes / 10 * 9) {
     if (err && errlen)
-      snprintf(err, errlen, AR_TOO_LARGE " for device memory: %lld bytes",
-               (long long)total);
+      snprintf(err, errlen, AR_TOO_LARGE " for device memory: needs %.2f GiB of %.2f GiB", gib(total),
+               gib((int64_t)di.memory_bytes));
     return -1;
   }
 
+  /* What split rules need to know of the batch (the keys a query row group
+  ** of each sequence reads: its context, or the window and the rows). */
+  const int64_t g = hkv > 0 ? hq / hkv : 1;
+  for (int64_t s = 0; s < ns; s++) {
+    int64_t sq = in->cu_seqlens_q[s + 1] - in->cu_seqlens_q[s], keys = in->seq_lens_k[s];
+    if (p->sliding_window > 0 && keys > p->sliding_window + sq - 1) keys = p->sliding_window + sq - 1;
+    if (keys > w->split_max_keys) w->split_max_keys = (int32_t)keys;
+    w->split_key_work += keys * hkv * ((sq * g + 15) / 16);
+  }
   w->p = in->p;
   w->seqlen_q = in->seqlen_q;
   w->seqlen_k = in->seqlen_k;

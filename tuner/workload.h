@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 #include "candidate.h"
+#include "grid.h"
 
 typedef struct ar_inputs {
   attnroute_problem p;
@@ -37,6 +38,18 @@ uint16_t ar_float_to_bf16(float f);
 ** or the problem is too large (err says which). */
 int ar_inputs_make(ar_inputs *in, const attnroute_problem *p, int32_t seqlen_q,
                    int32_t cached, uint64_t seed, char *err, size_t errlen);
+/* The same for a ragged batch: seqs[b] (b < p->num_seqs) gives sequence b's
+** sq and ctx (1 <= sq <= ctx).  seqlen_q / seqlen_k / cached of *in are
+** then the largest sq, the largest ctx and their difference. */
+int ar_inputs_make_ragged(ar_inputs *in, const attnroute_problem *p, const ar_seq *seqs,
+                          uint64_t seed, char *err, size_t errlen);
+
+/* 0 when a batch (seqs, or NULL for num_seqs x (seqlen_q, cached)) fits:
+** its host inputs under the host input cap, its device buffers (split-KV
+** scratch max_splits deep) in 90% of device_memory (0 = not checked).
+** -1 with err saying which and by how much. */
+int ar_batch_fits(const attnroute_problem *p, const ar_seq *seqs, int32_t seqlen_q, int32_t cached,
+                  int32_t max_splits, uint64_t device_memory, char *err, size_t errlen);
 void ar_inputs_free(ar_inputs *in);
 
 /* Exact attention (double) into out [total_q, Hq, D]. */

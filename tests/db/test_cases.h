@@ -36,7 +36,11 @@
   X(bad_values)                                                               \
   X(upgrade_v1)         /* test_upgrade.c */                                  \
   X(device_identity)                                                          \
-  X(empty_names)        /* test_recover.c */
+  X(empty_names)        /* test_recover.c */                                  \
+  X(ragged_shapes)      /* test_v2.c */                                       \
+  X(trace_calls)                                                              \
+  X(migrate_v1)                                                               \
+  X(migrate_refused)
 
 #define DB_TEST_DECLARE(name) void test_##name(void);
 DB_TEST_CASES(DB_TEST_DECLARE)

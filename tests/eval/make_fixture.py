@@ -110,7 +110,9 @@ class Writer:
     def shape(self, static, ns, sq, cached, hq, hkv):
         self.shape_id += 1
         hd, sinks, window, block = static
-        self.conn.execute("INSERT INTO shape VALUES (?, ?, 'bf16', 'bf16', ?, ?, ?, 1, ?, ?, ?, ?, ?)",
+        self.conn.execute("INSERT INTO shape (id, head_dim, q_dtype, kv_dtype, has_sinks, sliding_window,"
+                          " kv_block_size, causal, num_seqs, seqlen_q, seqlen_k, num_q_heads, num_kv_heads)"
+                          " VALUES (?, ?, 'bf16', 'bf16', ?, ?, ?, 1, ?, ?, ?, ?, ?)",
                           (self.shape_id, hd, sinks, window, block, ns, sq, sq + cached, hq, hkv))
         return self.shape_id
 

@@ -35,7 +35,8 @@ INSERT INTO run (id, device_id, backend, tuner_version, git_revision, command_li
    'warmup=3,min_reps=10,min_ms=50,flush_l2=1', '2026-05-01T11:00:00Z', '2026-05-01T11:30:00Z');
 
 -- Class A (ids 1..11), then class B (ids 21..28).
-INSERT INTO shape VALUES
+INSERT INTO shape (id, head_dim, q_dtype, kv_dtype, has_sinks, sliding_window, kv_block_size,
+                   causal, num_seqs, seqlen_q, seqlen_k, num_q_heads, num_kv_heads) VALUES
   (1, 64, 'bf16', 'bf16', 1, -1, 16, 1, 1, 1, 1, 64, 8),
   (2, 64, 'bf16', 'bf16', 1, -1, 16, 1, 1, 1, 4097, 64, 8),
   (3, 64, 'bf16', 'bf16', 1, -1, 16, 1, 1, 512, 512, 64, 8),

@@ -422,8 +422,10 @@ def report_options(ctx):
     db = ctx.fixture("fixture.db")
     ev = ctx.variant("eval.db",
                      "DELETE FROM measurement",
-                     "INSERT INTO shape VALUES (99, 64, 'bf16', 'bf16', 1, -1, 16, 1, 2, 1, "
-                     "1, 64, 8)",
+                     "INSERT INTO shape (id, head_dim, q_dtype, kv_dtype, has_sinks, "
+                     "sliding_window, kv_block_size, causal, num_seqs, seqlen_q, seqlen_k, "
+                     "num_q_heads, num_kv_heads) VALUES (99, 64, 'bf16', 'bf16', 1, -1, 16, 1, "
+                     "2, 1, 1, 64, 8)",
                      "INSERT INTO measurement (run_id, device_id, candidate_id, shape_id, "
                      "status, median_us, reps, measured_at) VALUES "
                      "(1, 1, 3, 99, 'ok', 6.0, 10, '2026-05-03T00:00:00Z'), "

@@ -6,7 +6,9 @@
 ** problem gets fresh inputs (its own seed) and a NaN-poisoned output; a
 ** relative error of 1e-2 or more, or any NaN, fails.  Also checks the
 ** table itself (names, legacy stand-ins, kernel symbols) and
-** ar_decode_splits.  ATTNROUTE_TEST_SEED=<n> reruns with other seeds;
+** ar_decode_splits.  Part "ragged": batches whose sequences each have their
+** own sq and context (ragged cu_seqlens, block tables and reference),
+** among them split-KV decode over very unequal contexts.  ATTNROUTE_TEST_SEED=<n> reruns with other seeds;
 ** arguments pick a part of the shapes (see main).
 */
 #include <stdint.h>
@@ -134,28 +136,40 @@ static void check_decode_splits(void) {
   w.cu_count = 0;
   w.max_splits = 0;
   CHECK(ar_decode_splits(&v, &w) == 1);
+
+  /* Balanced: budget = key work / (2 x CUs), splits = ceil(longest / budget). */
+  v.num_splits = AR_DECODE_SPLITS_BALANCED;
+  w.max_splits = 64;
+  w.cu_count = 132;
+  w.p.num_seqs = 9;
+  w.split_max_keys = 121000; /* one 121k context among 8 of 27k, Hkv 8, one row group each */
+  w.split_key_work = (int64_t)(121000 + 8 * 27000) * 8;
+  CHECK(ar_decode_splits(&v, &w) == 12); /* budget 10212 keys */
+  w.split_key_work = (int64_t)121000 * 8; /* alone: 3666 keys a block, 33 splits */
+  CHECK(ar_decode_splits(&v, &w) == 34);
+  w.split_max_keys = 1000;  /* short: never splits below 128 keys */
+  w.split_key_work = 1000;
+  CHECK(ar_decode_splits(&v, &w) == 8);
+  w.split_max_keys = 4096;  /* 256 sequences of 4k: the batch fills the device twice over */
+  w.split_key_work = (int64_t)256 * 4096 * 8;
+  CHECK(ar_decode_splits(&v, &w) == 1);
+  w.split_max_keys = 0;     /* nothing known: one split */
+  w.split_key_work = 0;
+  CHECK(ar_decode_splits(&v, &w) == 1);
 }
 
-/* Run every supporting candidate on s; returns the number run. */
-static int check_shape(ar_backend *b, const ar_candidate *const *cs, int n, const ar_loaded *ld,
-                       const shape *s, uint64_t seed) {
-  attnroute_problem p;
-  memset(&p, 0, sizeof p);
-  p.num_seqs = s->ns;
-  p.num_q_heads = s->hq;
-  p.num_kv_heads = s->hkv;
-  p.head_dim = s->d;
-  p.q_dtype = p.kv_dtype = ATTNROUTE_DTYPE_BF16;
-  p.has_sinks = s->sinks;
-  p.sliding_window = s->window;
-  p.kv_block_size = s->page;
-  p.causal = s->causal;
+/* Run every supporting candidate on the batch p (seqs: one per sequence,
+** or NULL for the uniform sq / cached); returns the number run. */
+static int check_batch(ar_backend *b, const ar_candidate *const *cs, int n, const ar_loaded *ld,
+                       const attnroute_problem *p, const ar_seq *seqs, int sq, int cached, uint64_t seed,
+                       const char *what) {
   char err[256];
   ar_inputs in;
   ar_workload w;
-  CHECK_MSG(ar_inputs_make(&in, &p, s->sq, s->cached, seed, err, sizeof err) == 0, "%s", err);
-  CHECK_MSG(ar_workload_upload(b, &in, 16, 1, &w, err, sizeof err) == 0, "%s", err);
-  size_t no = (size_t)in.total_q * s->hq * s->d;
+  if (seqs) CHECK_MSG(ar_inputs_make_ragged(&in, p, seqs, seed, err, sizeof err) == 0, "%s", err);
+  else CHECK_MSG(ar_inputs_make(&in, p, sq, cached, seed, err, sizeof err) == 0, "%s", err);
+  CHECK_MSG(ar_workload_upload(b, &in, 64, 1, &w, err, sizeof err) == 0, "%s", err);
+  size_t no = (size_t)in.total_q * p->num_q_heads * p->head_dim;
   double *ref = malloc(no * sizeof *ref);
   uint16_t *out = malloc(no * 2);
   CHECK(ref && out);
@@ -169,11 +183,7 @@ static int check_shape(ar_backend *b, const ar_candidate *const *cs, int n, cons
     CHECK(b->synchronize(b) == 0);
     CHECK(b->download(b, out, w.out, no * 2) == 0);
     double e = test_rel_err(out, ref, no);
-    CHECK_MSG(e < 1e-2,
-              "%s: rel err %g (seed %llu: ns %d sq %d cached %d hq %d hkv %d d %d page %d "
-              "sinks %d window %d causal %d)",
-              cs[i]->name, e, (unsigned long long)seed, s->ns, s->sq, s->cached, s->hq, s->hkv,
-              s->d, s->page, s->sinks, s->window, s->causal);
+    CHECK_MSG(e < 1e-2, "%s: rel err %g (seed %llu: %s)", cs[i]->name, e, (unsigned long long)seed, what);
     ran++;
   }
   free(ref);
@@ -181,6 +191,83 @@ static int check_shape(ar_backend *b, const ar_candidate *const *cs, int n, cons
   ar_workload_free(b, &w);
   ar_inputs_free(&in);
   return ran;
+}
+
+static attnroute_problem problem_of(const shape *s) {
+  attnroute_problem p;
+  memset(&p, 0, sizeof p);
+  p.num_seqs = s->ns;
+  p.num_q_heads = s->hq;
+  p.num_kv_heads = s->hkv;
+  p.head_dim = s->d;
+  p.q_dtype = p.kv_dtype = ATTNROUTE_DTYPE_BF16;
+  p.has_sinks = s->sinks;
+  p.sliding_window = s->window;
+  p.kv_block_size = s->page;
+  p.causal = s->causal;
+  return p;
+}
+
+static int check_shape(ar_backend *b, const ar_candidate *const *cs, int n, const ar_loaded *ld,
+                       const shape *s, uint64_t seed) {
+  attnroute_problem p = problem_of(s);
+  char what[160];
+  snprintf(what, sizeof what, "ns %d sq %d cached %d hq %d hkv %d d %d page %d sinks %d window %d causal %d",
+           s->ns, s->sq, s->cached, s->hq, s->hkv, s->d, s->page, s->sinks, s->window, s->causal);
+  return check_batch(b, cs, n, ld, &p, NULL, s->sq, s->cached, seed, what);
+}
+
+/* Ragged batches: fixed ones (decode over very unequal contexts, prefill
+** chunks next to decode rows, sequences with and without a prefix, a
+** window), then random ones. */
+static int check_ragged(ar_backend *b, const ar_candidate *const *cs, int n, const ar_loaded *ld, uint64_t base,
+                        int *shapes) {
+  static const struct {
+    shape cls; /* ns, sq, cached unused */
+    int nseq;
+    ar_seq seqs[8];
+  } fixed_ragged[] = {
+      /* decode, one long context among short ones (the split partition per sequence) */
+      {{0, 0, 0, 8, 1, 64, 16, 1, -1, 1}, 6, {{1, 3000}, {1, 5}, {1, 700}, {1, 1}, {1, 129}, {1, 2048}}},
+      {{0, 0, 0, 16, 2, 128, 64, 0, -1, 1}, 3, {{1, 2500}, {1, 17}, {1, 64}}},
+      /* speculative decode widths differing per sequence */
+      {{0, 0, 0, 8, 2, 64, 16, 1, -1, 1}, 4, {{3, 900}, {16, 16}, {1, 40}, {7, 300}}},
+      /* window layer: contexts far longer than the window, and shorter */
+      {{0, 0, 0, 8, 1, 64, 16, 1, 128, 1}, 4, {{1, 2000}, {1, 60}, {4, 1000}, {1, 129}}},
+      /* prefill chunks next to decode rows; one without a prefix */
+      {{0, 0, 0, 8, 1, 64, 16, 1, -1, 1}, 3, {{40, 40}, {1, 500}, {25, 300}}},
+      /* every sequence without a prefix but of different lengths (dense reads k_new) */
+      {{0, 0, 0, 4, 2, 64, 16, 1, -1, 1}, 3, {{30, 30}, {2, 2}, {17, 17}}},
+      /* the longest sq is not in the longest context */
+      {{0, 0, 0, 4, 1, 64, 256, 1, 16, 1}, 3, {{60, 60}, {1, 700}, {5, 200}}},
+      /* non-causal */
+      {{0, 0, 0, 4, 4, 64, 16, 0, -1, 0}, 2, {{9, 80}, {3, 5}}},
+  };
+  int runs = 0;
+  for (size_t i = 0; i < sizeof fixed_ragged / sizeof fixed_ragged[0]; i++, (*shapes)++) {
+    attnroute_problem p = problem_of(&fixed_ragged[i].cls);
+    p.num_seqs = fixed_ragged[i].nseq;
+    char what[64];
+    snprintf(what, sizeof what, "fixed ragged batch %zu", i);
+    runs += check_batch(b, cs, n, ld, &p, fixed_ragged[i].seqs, 0, 0, base * 1000 + 500 + i, what);
+  }
+  for (int i = 0; i < 12; i++, (*shapes)++) {
+    rng_state = base * 1000 + 600 + (uint64_t)i;
+    shape s = random_shape(i % 2 == 0);
+    attnroute_problem p = problem_of(&s);
+    int ns = rnd(2, 6);
+    ar_seq seqs[6];
+    for (int k = 0; k < ns; k++) {
+      seqs[k].sq = i % 2 == 0 ? rnd(1, 16) : rnd(1, 80);
+      seqs[k].ctx = seqs[k].sq + (rnd(0, 2) == 0 ? 0 : rnd(1, rnd(0, 1) ? 50 : 1500));
+    }
+    p.num_seqs = ns;
+    char what[160];
+    snprintf(what, sizeof what, "random ragged batch %d (%d seqs, hq %d hkv %d d %d page %d window %d causal %d)",
+             i, ns, s.hq, s.hkv, s.d, s.page, s.window, s.causal);
+    runs += check_batch(b, cs, n, ld, &p, seqs, 0, 0, rng_state, what);
+  }
+  return runs;
 }
 
 int main(int argc, char **argv) {
@@ -204,7 +291,8 @@ int main(int argc, char **argv) {
   const char *part = argc > 1 ? argv[1] : "all";
   int all = !strcmp(part, "all");
   int first = argc > 2 ? atoi(argv[2]) : 0, count = argc > 3 ? atoi(argv[3]) : 60;
-  CHECK(all || !strcmp(part, "fixed") || !strcmp(part, "decode") || !strcmp(part, "random"));
+  CHECK(all || !strcmp(part, "fixed") || !strcmp(part, "decode") || !strcmp(part, "random") ||
+        !strcmp(part, "ragged"));
   int runs = 0, shapes = 0;
   if (all || !strcmp(part, "fixed"))
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++, shapes++)
@@ -222,6 +310,7 @@ int main(int argc, char **argv) {
       shape s = random_shape(i % 3 == 0);
       runs += check_shape(b, cs, n, ld, &s, rng_state);
     }
+  if (all || !strcmp(part, "ragged")) runs += check_ragged(b, cs, n, ld, base, &shapes);
   free(ld);
   b->destroy(b);
   printf("test_host_candidates: ok (%d shapes, %d candidate runs)\n", shapes, runs);

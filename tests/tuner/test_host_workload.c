@@ -1,7 +1,9 @@
 /*
 ** test_host_workload.c -- bf16 conversion, ar_inputs_make (determinism,
-** shuffled block table, new tokens equal to the cache, size guards) and
-** ar_workload_upload / free on the host backend.
+** shuffled block table, new tokens equal to the cache, size guards), ragged
+** batches (ar_inputs_make_ragged: per-sequence cu_seqlens, seq_lens_k,
+** block tables and new tokens; what split rules are told; ar_batch_fits)
+** and ar_workload_upload / free on the host backend.
 */
 #define _POSIX_C_SOURCE 200809L /* setenv */
 #include <stdint.h>
@@ -164,11 +166,105 @@ static void test_upload(void) {
   b->destroy(b);
 }
 
+static void test_ragged(void) {
+  const ar_seq seqs[] = {{3, 40}, {1, 1}, {16, 16}, {2, 70}, {1, 33}};
+  attnroute_problem p = test_problem(5, 8, 2, 64, 16, 1);
+  ar_inputs a, b;
+  char err[256];
+  CHECK_MSG(ar_inputs_make_ragged(&a, &p, seqs, 9, err, sizeof err) == 0, "%s", err);
+  CHECK(ar_inputs_make_ragged(&b, &p, seqs, 9, err, sizeof err) == 0);
+  CHECK(a.total_q == 23 && a.total_k == 160);
+  CHECK(a.seqlen_q == 16 && a.seqlen_k == 70 && a.cached == 54);
+  CHECK(a.p.max_seqlen_q == 16 && a.p.max_seqlen_k == 70 && a.p.has_cached);
+  CHECK(a.max_blocks_per_seq == 5);
+  /* pages: 3 + 1 + 1 + 5 + 3 = 13, and the spare ones */
+  CHECK(a.num_blocks == 16);
+  CHECK(memcmp(a.q, b.q, (size_t)23 * 8 * 64 * 2) == 0 && memcmp(a.block_table, b.block_table, 25 * 4) == 0);
+  int seen[16] = {0}, cu_q = 0, cu_k = 0;
+  for (int s = 0; s < 5; s++) {
+    CHECK(a.cu_seqlens_q[s] == cu_q && a.cu_seqlens_k[s] == cu_k && a.seq_lens_k[s] == seqs[s].ctx);
+    int pages = (seqs[s].ctx + 15) / 16;
+    for (int i = 0; i < 5; i++) {
+      int blk = a.block_table[s * 5 + i];
+      CHECK(blk >= 0 && blk < a.num_blocks);
+      if (i < pages) { /* its own pages: each physical block named once */
+        CHECK(!seen[blk]);
+        seen[blk] = 1;
+      }
+    }
+    /* k_new / v_new: the sequence's last sq tokens, bit for bit */
+    for (int j = seqs[s].ctx - seqs[s].sq; j < seqs[s].ctx; j++) {
+      int blk = a.block_table[s * 5 + j / 16];
+      size_t src = ((size_t)blk * 16 + j % 16) * 128;
+      size_t dst = ((size_t)cu_q + j - (seqs[s].ctx - seqs[s].sq)) * 128;
+      CHECK(memcmp(a.k_new + dst, a.k_cache + src, 256) == 0 && memcmp(a.v_new + dst, a.v_cache + src, 256) == 0);
+    }
+    cu_q += seqs[s].sq;
+    cu_k += seqs[s].ctx;
+  }
+  CHECK(a.cu_seqlens_q[5] == 23 && a.cu_seqlens_k[5] == 160);
+  /* table entries past a sequence's pages name a spare block, never one in use */
+  for (int s = 0; s < 5; s++)
+    for (int i = (seqs[s].ctx + 15) / 16; i < 5; i++) CHECK(!seen[a.block_table[s * 5 + i]]);
+
+  ar_backend *be;
+  ar_workload w;
+  CHECK(ar_backend_host_open(&be, err, sizeof err) == 0);
+  CHECK(ar_workload_upload(be, &a, 8, 4, &w, err, sizeof err) == 0);
+  CHECK(w.p.has_cached && w.total_q == 23 && w.total_k == 160 && w.seqlen_q == 16 && w.seqlen_k == 70);
+  /* split rules: longest context 70; key work = sum ctx x Hkv x 16-row groups (G = 4) */
+  CHECK(w.split_max_keys == 70);
+  CHECK(w.split_key_work == (40 * 1 + 1 * 1 + 16 * 4 + 70 * 1 + 33 * 1) * 2);
+  ar_workload_free(be, &w);
+  ar_inputs_free(&a);
+  ar_inputs_free(&b);
+
+  /* With a window the keys a row group reads stop at window + sq - 1. */
+  p.sliding_window = 8;
+  CHECK(ar_inputs_make_ragged(&a, &p, seqs, 9, err, sizeof err) == 0);
+  CHECK(ar_workload_upload(be, &a, 8, 4, &w, err, sizeof err) == 0);
+  CHECK(w.split_max_keys == 16 && w.split_key_work == (10 + 1 + 16 * 4 + 9 + 8) * 2);
+  ar_workload_free(be, &w);
+  ar_inputs_free(&a);
+  be->destroy(be);
+
+  /* No prefix anywhere, lengths differ: has_cached stays 0 (dense reads k_new). */
+  const ar_seq fresh[] = {{4, 4}, {9, 9}};
+  p = test_problem(2, 4, 4, 64, 16, 0);
+  CHECK(ar_inputs_make_ragged(&a, &p, fresh, 1, err, sizeof err) == 0);
+  CHECK(!a.p.has_cached && a.cached == 0 && a.total_k == 13);
+  ar_inputs_free(&a);
+  /* One sequence with a prefix that is not the longest: has_cached is 1
+  ** although the largest ctx equals the largest sq. */
+  const ar_seq mixed[] = {{9, 9}, {1, 5}};
+  CHECK(ar_inputs_make_ragged(&a, &p, mixed, 1, err, sizeof err) == 0);
+  CHECK(a.p.has_cached && a.cached == 0);
+  ar_inputs_free(&a);
+
+  /* Bad sequences and sizes. */
+  const ar_seq bad[] = {{3, 2}, {1, 1}};
+  CHECK(ar_inputs_make_ragged(&a, &p, bad, 1, err, sizeof err) == -1 && a.q == NULL);
+  CHECK(ar_inputs_make_ragged(&a, &p, NULL, 1, err, sizeof err) == -1);
+  const ar_seq huge[] = {{1, 1 << 30}, {1, 1 << 30}};
+  CHECK(ar_batch_fits(&p, huge, 0, 0, 64, 0, err, sizeof err) == -1);
+  CHECK_MSG(strstr(err, "problem too large") != NULL, "%s", err);
+  const ar_seq big[] = {{1, 100000}, {1, 1}};
+  CHECK(ar_batch_fits(&p, big, 0, 0, 64, 0, err, sizeof err) == 0);
+  CHECK(ar_batch_fits(&p, big, 0, 0, 64, (uint64_t)1 << 20, err, sizeof err) == -1);
+  CHECK_MSG(strstr(err, "problem too large for device memory: needs") != NULL, "%s", err);
+  setenv("ATTNROUTE_HOST_INPUT_CAP", "100000", 1);
+  CHECK(ar_batch_fits(&p, big, 0, 0, 64, 0, err, sizeof err) == -1);
+  CHECK_MSG(strstr(err, "problem too large for host memory: its inputs need") != NULL, "%s", err);
+  CHECK(ar_batch_fits(&p, NULL, 4, 4, 64, 0, err, sizeof err) == 0);
+  unsetenv("ATTNROUTE_HOST_INPUT_CAP");
+}
+
 int main(void) {
   test_bf16();
   test_inputs();
   test_guards();
   test_upload();
+  test_ragged();
   printf("test_host_workload: ok\n");
   return 0;
 }
