@@ -39,13 +39,17 @@ PALETTE = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00",
            "#117733", "#88CCEE", "#DDCC77", "#CC6677"]
 DARK_TEXT = {"#E69F00", "#56B4E9", "#F0E442", "#999933", "#44AA99", "#88CCEE",
              "#DDCC77", "#CC79A7", "#009E73", "#CC6677"}
-# Sequential speedup scale (viridis stops, light = 1x, dark = largest).
-SEQ = ["#fde725", "#90d743", "#35b779", "#21918c", "#31688e", "#443983", "#440154"]
+# Sequential speedup scale (blues, light = small gain, dark = largest); no
+# gain (the legacy gates run the winner, or under 1%) is a neutral grey.
+SEQ = ["#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c", "#08306b"]
+NO_GAIN_FILL = "#e6e6e6"
+# Family hues (degrees); each family's variants get shades of its hue.
+FAMILY_HUES = [210, 30, 130, 300, 0, 60, 180, 260, 90, 330]
 EMPTY_FILL = "#f2f2f2"
 FAILED_FILL = "#7f7f7f"
 NA_FILL = "#d9d9d9"
 
-CELL_W, CELL_H = 50, 24
+CELL_W, CELL_H = 64, 34
 MARGIN_L, MARGIN_T, MARGIN_B, MARGIN_R = 58, 22, 40, 8
 
 CSS = """
@@ -82,6 +86,27 @@ def seq_color(x):
     a, b = SEQ[i], SEQ[i + 1]
     rgb = [round(int(a[k:k + 2], 16) * (1 - f) + int(b[k:k + 2], 16) * f) for k in (1, 3, 5)]
     return "#%02x%02x%02x" % tuple(rgb), (x / (len(SEQ) - 1)) > 0.45
+
+
+def hsl_hex(h, s, l):
+    """#rrggbb of an HSL colour (h degrees, s and l in 0..1)."""
+    import colorsys
+    r, g, b = colorsys.hls_to_rgb(h / 360.0, l, s)
+    return "#%02x%02x%02x" % (round(r * 255), round(g * 255), round(b * 255))
+
+
+def family_colors(candidates):
+    """name -> (fill, dark text): one hue per family (in name order), its
+    variants spread from dark to light shades of it."""
+    fams = sorted({c["family"] for c in candidates})
+    out = {}
+    for fi, f in enumerate(fams):
+        members = sorted(c["name"] for c in candidates if c["family"] == f)
+        hue = FAMILY_HUES[fi % len(FAMILY_HUES)]
+        for vi, n in enumerate(members):
+            light = 0.30 + 0.50 * (vi / (len(members) - 1) if len(members) > 1 else 0.3)
+            out[n] = (hsl_hex(hue, 0.65, light), light > 0.55)
+    return out
 
 
 def letter(i):
@@ -195,21 +220,39 @@ def heatmap(title, klass, sl, cell_fn):
                      'fill="%s" stroke="#fff" stroke-width="1"/>' % (
                          esc("seqlen_q=%d cached=%d: %s" % (sq, cached, tip)),
                          x, y, CELL_W, CELL_H, fill))
-            if text:
-                o.append('<text x="%d" y="%d" text-anchor="middle" font-size="12" '
-                         'font-weight="600" fill="%s">%s</text>' % (
-                             x + CELL_W // 2, y + CELL_H // 2 + 4,
-                             "#111" if dark else "#fff", esc(text)))
+            lines = text.split("\n") if text else []
+            for li, line in enumerate(lines):
+                dy = (li - (len(lines) - 1) / 2.0) * 13
+                o.append('<text x="%d" y="%d" text-anchor="middle" font-size="%d" '
+                         'font-weight="%s" fill="%s">%s</text>' % (
+                             x + CELL_W // 2, y + CELL_H // 2 + 4 + dy, 11 if li else 12,
+                             "600" if li == 0 else "400", "#111" if dark else "#fff", esc(line)))
             o.append("</g>")
     base = MARGIN_T + CELL_H * len(ys)
     for xi, sq in enumerate(xs):
         o.append('<text x="%d" y="%d" text-anchor="middle" font-size="11" fill="#333">%s</text>'
                  % (MARGIN_L + CELL_W * xi + CELL_W // 2, base + 14, esc(short_num(sq))))
     o.append('<text x="%d" y="%d" text-anchor="middle" font-size="12" fill="#222">'
-             'seqlen_q →</text>' % (MARGIN_L + CELL_W * len(xs) // 2, base + 32))
-    o.append('<text x="2" y="14" font-size="12" fill="#222">cached ↑</text>')
+             'seqlen_q (new tokens per sequence) →</text>' % (MARGIN_L + CELL_W * len(xs) // 2, base + 32))
+    o.append('<text x="2" y="14" font-size="12" fill="#222">cached (tokens) ↑</text>')
     o.append("</svg>")
     return "".join(o)
+
+
+def short_us(t):
+    """A time in a few characters: 7.3us, 183us, 1.41ms."""
+    if t >= 1000:
+        return "%.3gms" % (t / 1000.0)
+    return "%.3gus" % t
+
+
+def short_pct(ratio):
+    """The runner-up's time against the winner's: "+8%", "+0.4%", "2.1x";
+    negative ("-2.2%") where the winner is an incumbent kept within noise."""
+    if ratio >= 2:
+        return "%.1fx" % ratio
+    g = (ratio - 1.0) * 100.0
+    return "%+.1f%%" % g if abs(g) < 10 else "%+.0f%%" % g
 
 
 def short_num(v):
@@ -223,7 +266,9 @@ def short_num(v):
 
 def render(model, args, eval_model=None):
     names = [c["name"] for c in model["candidates"]]
-    colors = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)}
+    shade = family_colors(model["candidates"])
+    colors = {n: shade[n][0] for n in names}
+    dark_text = {n for n in names if shade[n][1]}
     letters = {n: letter(i) for i, n in enumerate(names)}
     # One speedup scale for the whole page.
     top = 1.0
@@ -245,10 +290,12 @@ def render(model, args, eval_model=None):
                 return FAILED_FILL, "×", False, "no candidate ok (%s)" % ", ".join(st)
             n, t = ranked[0]
             tip = "%s %s" % (n, fmt_us(t))
+            text = "%s %s" % (letters[n], short_us(t))
             if len(ranked) > 1:
                 tip += "; next %s %s (%.2fx slower)" % (ranked[1][0], fmt_us(ranked[1][1]),
                                                          ranked[1][1] / t)
-            return colors[n], letters[n], colors[n] in DARK_TEXT, tip
+                text += "\n%s" % short_pct(ranked[1][1] / t)
+            return colors[n], text, n in dark_text, tip
         return fn
 
     def speed_cell(k, pol):
@@ -260,9 +307,11 @@ def render(model, args, eval_model=None):
                 if not k["cells"].get(point):
                     return FAILED_FILL, "×", False, tip
                 return NA_FILL, "n/a", True, tip
-            fill, dark_bg = seq_color(math.log(s) / math.log(top))
             if k["cells"][point][0][0] == legacy_pick(model, k["static"], point, pol)[1]:
-                return fill, "=", not dark_bg, tip + " (the same candidate)"
+                return NO_GAIN_FILL, "=", True, tip + " (the same candidate: no gain)"
+            if s < 1.01:
+                return NO_GAIN_FILL, "%.2f×" % s, True, tip + " (under 1%: no gain)"
+            fill, dark_bg = seq_color(math.log(s) / math.log(top))
             return fill, "%.2f×" % s if s < 9.995 else "%.0f×" % s, not dark_bg, tip
         return fn
 
@@ -284,22 +333,27 @@ def render(model, args, eval_model=None):
              "correct) per (seqlen_q, cached) cell, and the winner's <b>speedup over the "
              "legacy gates</b> after and before ATOM PR #1345 (the legacy pick is the "
              "candidate standing in for the route those gates choose; default engine "
-             "settings). Hover a cell for times.</p>")
+             "settings). A winner cell shows its candidate's letter and time, and below "
+             "them the runner-up's margin (+8%: the next candidate is 8% slower; -2%: the winner "
+             "is the incumbent the generator kept within noise). "
+             "Colours: one hue per family, shades for its variants; speedups in blues, "
+             "darker for more; grey where the table gains nothing. Hover a cell for "
+             "both times.</p>")
     o.append('<div class="legend"><b>winner:</b>')
     for n in names:
         o.append('<span><span class="sw" style="background:%s;color:%s">%s</span>%s</span>' % (
-            colors[n], "#111" if colors[n] in DARK_TEXT else "#fff", letters[n], esc(n)))
+            colors[n], "#111" if n in dark_text else "#fff", letters[n], esc(n)))
     o.append("</div>")
     grad = ", ".join(SEQ)
-    o.append('<div class="legend"><b>speedup:</b><span>1.00×<span class="bar" '
+    o.append('<div class="legend"><b>speedup:</b><span>1.01×<span class="bar" '
              'style="background:linear-gradient(to right, %s)"></span>%.2f× (log scale)'
              '</span></div>' % (grad, top))
     o.append('<div class="legend"><span><span class="sw" style="background:%s"></span>'
              'not measured</span><span><span class="sw" style="background:%s;color:#fff">×'
              '</span>no candidate correct</span><span><span class="sw" style="background:'
-             '#fde725">=</span>legacy runs the winner (1.00×)</span><span><span class="sw" style="background:%s">'
+             '%s">=</span>no gain: legacy runs the winner (or under 1%%)</span><span><span class="sw" style="background:%s">'
              '</span>n/a: legacy pick not measured ok or no stand-in</span></div>'
-             % (EMPTY_FILL, FAILED_FILL, NA_FILL))
+             % (EMPTY_FILL, FAILED_FILL, NO_GAIN_FILL, NA_FILL))
 
     # Summary.
     o.append("<h2>Summary</h2>")
@@ -330,10 +384,13 @@ def render(model, args, eval_model=None):
     o.append("</table>")
 
     # Regret.
-    o.append("<h2>Shapes the table was not tuned on</h2>")
+    o.append("<h2>Lookups: leave-one-out estimate on the grid</h2>")
     o.append("<p>Slowdown of the table's pick against the measured best when one grid "
              "value of one axis is held out and its cells are predicted from the rest "
-             "(interior values only), per lookup. 1.000× is perfect.</p>")
+             "(interior values only), per lookup: an estimate from grid shapes, not a "
+             "measurement of shapes off the grid (--eval gives that). 1.000× is perfect. "
+             "<b>&#9664; table</b> marks the lookup this table uses (the generator's "
+             "default, %s, unless --lookup says otherwise).</p>" % esc(args.lookup))
     o.append('<table class="t"><tr><th>class</th><th>lookup</th><th>geomean</th>'
              "<th>worst</th><th>cells</th><th>unanswered</th></tr>")
     for k in model["classes"]:
@@ -341,12 +398,13 @@ def render(model, args, eval_model=None):
             g, worst, n, miss = gen.holdout_regret(k, method, gen.TOPK, names)
             o.append("<tr><td>%s</td><td>%s</td><td class=num>%s</td><td class=num>%s</td>"
                      "<td class=num>%d</td><td class=num>%d</td></tr>" % (
-                         esc(gen.class_label(k["static"])), method,
+                         esc(gen.class_label(k["static"])),
+                         method + (" <b>&#9664; table</b>" if method == args.lookup else ""),
                          "%.3f×" % g if n else "—", "%.3f×" % worst if n else "—", n, miss))
     o.append("</table>")
     if eval_model is not None:
         ev = eval_regret(model, eval_model, args.lookup)
-        o.append("<p>Evaluation db <span class=mono>%s</span>, lookup %s: regret on its "
+        o.append("<h3>Measured off the grid</h3><p>Evaluation db <span class=mono>%s</span>, lookup %s: regret on its "
                  "shapes (table pick / measured best).</p>" % (esc(eval_model["db"]),
                                                                 esc(args.lookup)))
         o.append('<table class="t"><tr><th>class</th><th>shapes</th><th>geomean</th>'
@@ -402,7 +460,7 @@ def render(model, args, eval_model=None):
         o.append("<tr><td><span class=sw style=\"background:%s;color:%s\">%s</span></td>"
                  "<td>%s</td><td>%s</td><td class=mono>%s</td><td>%s</td>"
                  "<td class=mono>%s</td></tr>" % (
-                     colors[c["name"]], "#111" if colors[c["name"]] in DARK_TEXT else "#fff",
+                     colors[c["name"]], "#111" if c["name"] in dark_text else "#fff",
                      letters[c["name"]], esc(c["name"]), esc(c["family"]), esc(c["params"]),
                      gen.ROUTE_NAMES[c["legacy_route"]], esc(c["code_hash"][:16])))
     o.append("</table>")

@@ -408,7 +408,8 @@ def report_dom(ctx):
     check(want == 12, "fixture should give 12 heatmaps, db says %d" % want)
     check(n == want, "rendered DOM has %d heatmap svgs, want %d" % (n, want))
     for text in ("speedup vs post-1345", "speedup vs pre-1345", "dense_sink.gather",
-                 "cached", "seqlen_q", "Provenance"):
+                 "cached (tokens)", "seqlen_q (new tokens per sequence)", "Provenance",
+                 "no gain", "Lookups: leave-one-out estimate", "\u25c0 table"):
         check(text in dom, "rendered DOM lacks %r" % text)
     shot = ctx.path("report.png")
     p = chromium(ctx, "--window-size=1100,1500", "--screenshot=" + shot, url)
