@@ -9,6 +9,7 @@ exit status, message and output.  Exit 0 pass, 1 fail.
 """
 import argparse
 import os
+import random
 import re
 import shutil
 import sqlite3
@@ -567,6 +568,40 @@ def ragged(ctx):
               "db's best is %s" % (i, len(ctxs), max(ctxs), sum(ctxs), got[i], best))
         wrong_longest += longest[i][1] != best
     check(wrong_longest >= 10, "the longest key picked wrong on only %d calls" % wrong_longest)
+    # The generator's Python lookup (table_ranking, which chose the key) and
+    # the runtime agree on random ragged batches, inside and past the edges,
+    # under every key.
+    sys.path.insert(0, os.path.dirname(ctx.gen))
+    import attnroute_gen as gen
+    rng = random.Random(5)
+    probe = []
+    for _ in range(300):
+        n = rng.randint(1, 120)
+        probe.append([rng.randint(1, 200000)] + [rng.randint(1, 70000) for _ in range(n - 1)])
+    misses = 0
+    for key, edge in (("longest", "auto"), ("mean", "auto"), ("equiv", "auto"),
+                      ("equiv", "legacy"), ("mean", "legacy")):
+        model = gen.load_model(db)
+        gen.apply_lookup(model, gen.DEFAULT_LOOKUP, 4, key, edge)
+        klass = model["classes"][0]
+        tag = "%s_%s" % (key, edge)
+        ctx.gen_ok(db, ctx.path("k_%s.h" % tag), "--name", "t_" + tag, "--ragged-key", key,
+                   "--edge", edge)
+        c_picks = select_all(ctx, ctx.path("k_%s.h" % tag), "t_" + tag, probe, "k_" + tag)
+        misses += sum(1 for r, _ in c_picks if r == 7)
+        caps = {c["name"]: c["caps"] for c in model["candidates"]}
+        for ctxs, (reason, name) in zip(probe, c_picks):
+            p = dict(zip(("head_dim", "q_dtype", "kv_dtype", "has_sinks", "sliding_window",
+                          "kv_block_size", "causal"), (64, 0, 0, 1, -1, 16, 1)),
+                     num_seqs=len(ctxs), max_seqlen_q=1, max_seqlen_k=max(ctxs), has_cached=1,
+                     num_q_heads=64, num_kv_heads=8, total_seqlen_q=len(ctxs),
+                     total_seqlen_k=sum(ctxs))
+            ranking = gen.table_ranking(klass, p, 4)
+            want = next((n for n in ranking or () if gen.caps_allow(caps[n], p)), None)
+            check((reason == 0) == (want is not None) and (want is None or name == want),
+                  "%s key, %d seqs, longest %d, total %d: C %r, Python %r" % (
+                      key, len(ctxs), max(ctxs), sum(ctxs), (reason, name), want))
+    check(misses > 50, "only %d probes past the edges" % misses)
     # The hand-computed call: 65536 + 15 x 1024 keys in 16 sequences.
     one = [65537] + [1025] * 15
     check(select_all(ctx, ctx.path("ragged.h"), "t_ragged", [one], "one") == [(0, "split")]
