@@ -1580,6 +1580,7 @@ class CallCost:
     def __init__(self, klass, topk, cands):
         self.klass, self.topk = klass, topk
         self.cands = cands
+        self.caps = {c["name"]: c["caps"] for c in cands}
         self.legacy = import_legacy()
         self.entries = []
         for e in klass["calib"]:
@@ -1603,11 +1604,7 @@ class CallCost:
 
     def table_pick(self, p, key, mask):
         ranking = table_ranking(self.klass, p, self.topk, key, mask)
-        for n in ranking or ():
-            c = next(c for c in self.cands if c["name"] == n)
-            if caps_allow(c["caps"], p):
-                return n
-        return None
+        return next((n for n in ranking or () if caps_allow(self.caps[n], p)), None)
 
     def cost(self, e, best, key, mask):
         """(time of the calls of e under key and mask, their count, summed

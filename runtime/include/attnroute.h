@@ -21,6 +21,8 @@
 **     p.num_seqs = 4; p.max_seqlen_q = 2048; p.max_seqlen_k = 6144;
 **     p.has_cached = 1; p.num_q_heads = 64; p.num_kv_heads = 8;
 **     p.head_dim = 64; p.has_sinks = 1; p.kv_block_size = 16;
+**     p.total_seqlen_q = 2800; p.total_seqlen_k = 12000;  a ragged batch
+**                                           (0: unknown, taken as uniform)
 **
 **     attnroute_choice c;
 **     attnroute_select(&router, &p, &c);
