@@ -51,9 +51,9 @@ CREATE TABLE run (
   tuner_version TEXT NOT NULL,
   git_revision  TEXT,              -- NULL when unknown
   command_line  TEXT NOT NULL,
-  timing_policy TEXT NOT NULL,     -- "warmup=..,min_reps=..,min_ms=..,flush_l2=.."
+  timing_policy TEXT NOT NULL,     -- "warmup=..,min_reps=..,min_ms=..,max_reps=..,max_ms=..,flush_cache=..,..."
   started_at    TEXT NOT NULL,
-  ended_at      TEXT,              -- NULL while running or if killed
+  ended_at      TEXT,              -- NULL while running or if killed (an interrupted run ends)
   plan_hash     TEXT NOT NULL DEFAULT '',   -- sha256 of the whole plan's shapes (before --shard)
   plan_shapes   INTEGER NOT NULL DEFAULT 0, -- shapes in the whole plan
   shard_index   INTEGER NOT NULL DEFAULT 0, -- K of --shard K/N (1-based); 0 = not sharded
@@ -115,18 +115,109 @@ CREATE TABLE measurement (
 );
 CREATE INDEX measurement_shape ON measurement (shape_id);
 
--- Fastest ok candidate per device class and shape (ties: lower candidate id).
+-- Views: derived, no data.  A db written by an older build gets these when
+-- it is opened for writing (db/store_views.c re-creates every view below
+-- whose definition differs).  Each ends with ';' at the end of a line.
+
+-- Shapes with their cached prefix (seqlen_k - seqlen_q).
+CREATE VIEW shape_axes AS
+SELECT s.*, s.seqlen_k - s.seqlen_q AS cached
+FROM shape s;
+
+-- Fastest ok candidate per device class and shape (ties: lower candidate
+-- id, then lower device id: one row per class and shape), with the shape's
+-- columns.
 CREATE VIEW best_ok AS
 SELECT d.arch AS arch, d.cu_count AS cu_count, m.shape_id AS shape_id,
        c.name AS candidate, c.code_hash AS code_hash, m.median_us AS median_us,
-       m.candidate_id AS candidate_id, m.device_id AS device_id
+       m.candidate_id AS candidate_id, m.device_id AS device_id,
+       s.head_dim AS head_dim, s.q_dtype AS q_dtype, s.kv_dtype AS kv_dtype,
+       s.has_sinks AS has_sinks, s.sliding_window AS sliding_window,
+       s.kv_block_size AS kv_block_size, s.causal AS causal, s.num_seqs AS num_seqs,
+       s.seqlen_q AS seqlen_q, s.seqlen_k AS seqlen_k, s.seqlen_k - s.seqlen_q AS cached,
+       s.num_q_heads AS num_q_heads, s.num_kv_heads AS num_kv_heads
 FROM measurement m
 JOIN device d ON d.id = m.device_id
 JOIN candidate c ON c.id = m.candidate_id
+JOIN shape s ON s.id = m.shape_id
 WHERE m.status = 'ok'
   AND NOT EXISTS (
     SELECT 1 FROM measurement m2 JOIN device d2 ON d2.id = m2.device_id
     WHERE m2.shape_id = m.shape_id AND m2.status = 'ok'
       AND d2.arch = d.arch AND d2.cu_count = d.cu_count
       AND (m2.median_us < m.median_us
-           OR (m2.median_us = m.median_us AND m2.candidate_id < m.candidate_id)));
+           OR (m2.median_us = m.median_us AND m2.candidate_id < m.candidate_id)
+           OR (m2.median_us = m.median_us AND m2.candidate_id = m.candidate_id
+               AND m2.device_id < m.device_id)));
+
+-- How clearly the winner wins: per device class and shape, the fastest ok
+-- candidate and the second-fastest other one (each at its best time over
+-- the class's devices; NULL when there is none) and margin = runner-up
+-- time / winner time (>= 1).
+CREATE VIEW best_margin AS
+WITH per_candidate AS (
+  SELECT d.arch AS arch, d.cu_count AS cu_count, m.shape_id AS shape_id,
+         m.candidate_id AS candidate_id, min(m.median_us) AS median_us
+  FROM measurement m
+  JOIN device d ON d.id = m.device_id
+  WHERE m.status = 'ok'
+  GROUP BY d.arch, d.cu_count, m.shape_id, m.candidate_id),
+ranked AS (
+  SELECT p.arch AS arch, p.cu_count AS cu_count, p.shape_id AS shape_id,
+         c.name AS candidate, p.median_us AS median_us,
+         ROW_NUMBER() OVER (PARTITION BY p.arch, p.cu_count, p.shape_id
+                            ORDER BY p.median_us, p.candidate_id) AS rank
+  FROM per_candidate p
+  JOIN candidate c ON c.id = p.candidate_id)
+SELECT w.arch AS arch, w.cu_count AS cu_count, w.shape_id AS shape_id,
+       w.candidate AS candidate, w.median_us AS median_us,
+       r.candidate AS runner_up, r.median_us AS runner_up_us,
+       r.median_us / w.median_us AS margin
+FROM ranked w
+LEFT JOIN ranked r ON r.arch = w.arch AND r.cu_count = w.cu_count
+                  AND r.shape_id = w.shape_id AND r.rank = 2
+WHERE w.rank = 1;
+
+-- What the legacy gates run on each shape (runtime/src/legacy.c with the
+-- default engine env: unified attention on, ASM arch, no alibi, no
+-- dropout, cu_seqlens; decode when seqlen_q = 1), per policy, and the
+-- candidate standing in for that route (legacy_route; the lowest id among
+-- those measured there other than unsupported) with its status and time,
+-- the class's best ok time and slowdown = legacy time / best time.
+CREATE VIEW legacy_pick AS
+WITH policy(name) AS (VALUES ('pre-1345'), ('post-1345')),
+routed AS (
+  SELECT s.id AS shape_id, p.name AS policy,
+    CASE
+      WHEN s.seqlen_q = 1 THEN
+        CASE
+          WHEN s.sliding_window = -1 AND s.kv_block_size = 256 THEN 3
+          WHEN s.num_seqs <= 128 / s.num_kv_heads THEN 2
+          ELSE 1
+        END
+      WHEN s.head_dim = 64 AND s.has_sinks AND s.sliding_window = -1
+           AND s.q_dtype = 'bf16' AND s.kv_dtype = 'bf16' AND s.num_q_heads % s.num_kv_heads = 0
+           AND (p.name = 'post-1345' OR s.seqlen_k = s.seqlen_q) THEN 0
+      ELSE 1
+    END AS route
+  FROM shape s CROSS JOIN policy p),
+classes AS (SELECT DISTINCT arch, cu_count FROM device)
+SELECT k.arch AS arch, k.cu_count AS cu_count, r.shape_id AS shape_id, r.policy AS policy,
+       r.route AS route,
+       CASE r.route WHEN 0 THEN 'dense_sink_asm' WHEN 1 THEN 'triton_paged'
+                    WHEN 2 THEN 'triton_splitkv' ELSE 'asm_paged_decode' END AS route_name,
+       c.name AS candidate, m.status AS status, m.median_us AS median_us,
+       b.median_us AS best_us, m.median_us / b.median_us AS slowdown
+FROM routed r
+CROSS JOIN classes k
+LEFT JOIN measurement m ON m.id = (
+  SELECT m2.id FROM measurement m2
+  JOIN candidate c2 ON c2.id = m2.candidate_id
+  JOIN device d2 ON d2.id = m2.device_id
+  WHERE m2.shape_id = r.shape_id AND c2.legacy_route = r.route
+    AND d2.arch = k.arch AND d2.cu_count = k.cu_count AND m2.status <> 'unsupported'
+  ORDER BY c2.id, m2.device_id LIMIT 1)
+LEFT JOIN candidate c ON c.id = m.candidate_id
+LEFT JOIN best_ok b ON b.shape_id = r.shape_id AND b.arch = k.arch AND b.cu_count = k.cu_count
+WHERE EXISTS (SELECT 1 FROM measurement m3 JOIN device d3 ON d3.id = m3.device_id
+              WHERE m3.shape_id = r.shape_id AND d3.arch = k.arch AND d3.cu_count = k.cu_count);

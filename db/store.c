@@ -26,6 +26,7 @@
 */
 #define _POSIX_C_SOURCE 200809L
 #include "store.h"
+#include "store_views.h"
 
 #include <sqlite3.h>
 
@@ -603,6 +604,13 @@ static int open_readwrite(ar_store *s)
   if (fk != 1) {
     set_err(s, "this SQLite build does not enforce foreign keys");
     return -1;
+  }
+  {
+    char why[512];
+    if (ar_store_refresh_views(s->db, ar_store_schema_sql, why, sizeof why) != SQLITE_OK) {
+      set_err(s, "%s", why);
+      return -1;
+    }
   }
   return prepare_statements(s);
 }

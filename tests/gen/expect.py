@@ -26,7 +26,7 @@ def main(db, out):
     best = {}
     for row in conn.execute(
             "SELECT %s, num_seqs, seqlen_q, seqlen_k, num_q_heads, num_kv_heads, "
-            "shape_id FROM best_ok JOIN shape ON shape.id = best_ok.shape_id" % STATIC):
+            "shape_id FROM best_ok" % STATIC):
         best[row[:12]] = winner_rule.pick(conn, row[12])
     rows = []
     for static in conn.execute("SELECT DISTINCT %s FROM shape ORDER BY 1, 2, 3, 4, 5, "
