@@ -41,13 +41,15 @@ for suffix in ("", "-wal", "-shm"):
 schema = open(os.path.join(args.root, "db", "schema.sql"), encoding="utf-8").read()
 con = sqlite3.connect(db)
 con.executescript(schema)
-con.execute("INSERT INTO device VALUES (1, 'nvidia', 'sm_90', 132, 'A', 1, 'd', 'r')")
-con.execute("INSERT INTO device VALUES (2, 'nvidia', 'sm_90', 132, 'B', 1, 'd', 'r')")
-con.execute("INSERT INTO device VALUES (3, 'amd', 'gfx1250', 256, 'C', 1, 'd', 'r')")
+for row in ((1, 'nvidia', 'sm_90', 132, 'A'), (2, 'nvidia', 'sm_90', 132, 'B'),
+            (3, 'amd', 'gfx1250', 256, 'C')):
+    con.execute("INSERT INTO device (id, vendor, arch, cu_count, name, memory_bytes, driver_version, "
+                "runtime_version) VALUES (?, ?, ?, ?, ?, 1, 'd', 'r')", row)
 routes = [0, 1, 2, 3, -1, 1, 0]
 for i, r in enumerate(routes, 1):
     con.execute("INSERT INTO candidate VALUES (?, ?, 'f', 'p', 'h', ?, '')", (i, "c%d" % i, r))
-con.execute("INSERT INTO run VALUES (1, 1, 'cuda', 't', NULL, 'c', 'p', '2026-01-01T00:00:00Z', NULL)")
+con.execute("INSERT INTO run (id, device_id, backend, tuner_version, git_revision, command_line, "
+            "timing_policy, started_at) VALUES (1, 1, 'cuda', 't', NULL, 'c', 'p', '2026-01-01T00:00:00Z')")
 rng = random.Random(7)
 shapes = {}
 sid = 0
