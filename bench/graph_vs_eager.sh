@@ -8,8 +8,9 @@
 #   bench/graph_vs_eager.sh compare GRID A B attnroute_diff of $OUT/GRID.A.db vs .B.db into
 #                                            $OUT/GRID.A-B.md / .json, and the counts
 # eager2 is a second eager run (the repeatability figure: compare eager eager2);
-# graph vs eager differ in timing policy, so the diff warns and is run with
-# --allow-different-devices to show the winners anyway.
+# graph vs eager differ in timing policy: the diff says so at the top (its
+# regression gate would fail without --allow-different-devices); its cell
+# lists and the counts below still show which winners changed.
 # TUNE_LIMIT (s): stop a tune cleanly after this long; the next call resumes.
 set -uo pipefail
 export PYTHONUNBUFFERED=1
