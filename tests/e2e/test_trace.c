@@ -101,7 +101,7 @@ static void test_errors(void) {
   /* A batch whose keys overflow the int32 cu_seqlens_k. */
   {
     size_t n = 40;
-    char *big = malloc(64 + n * 12);
+    char *big = malloc(256 + n * 16);
     int len = sprintf(big, HEAD "decode");
     for (size_t i = 0; i < n; i++) len += sprintf(big + len, " 1:100000000");
     sprintf(big + len, "\n");
@@ -183,7 +183,7 @@ static void test_sample(void) {
   ar_trace t;
   char err[256] = "";
   size_t n = 1000;
-  char *text = malloc(64 + n * 24);
+  char *text = malloc(256 + n * 24);
   int len = sprintf(text, HEAD);
   for (size_t i = 0; i < n; i++) len += sprintf(text + len, "decode 1:%zu 1:7\n", 8 + i);
   CHECK(ar_trace_parse(text, "s.trace", &t, err, sizeof err) == 0 && t.ncalls == n, "%s", err);
