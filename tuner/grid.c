@@ -423,6 +423,7 @@ int ar_grid_parse(const char *text, const char *name, int is_shape_list, ar_shap
   if (parse_into(text, name, is_shape_list, out, err, errlen) == 0) return 0;
   for (size_t i = start; i < out->count; i++) free(out->items[i].seqs); /* nothing appended on error */
   out->count = start;
+  if (start == 0) ar_shape_list_free(out); /* and nothing held for a caller that bails out */
   return -1;
 }
 
