@@ -54,7 +54,7 @@ static size_t build_elf(unsigned char *out, size_t cap, const sec *s, int n, uin
   for (int i = 0; i < n; i++) {
     off = (off + 7) & ~(size_t)7;
     data_off[i] = off;
-    memcpy(out + off, s[i].data, s[i].size);
+    if (s[i].size) memcpy(out + off, s[i].data, s[i].size);
     off += s[i].size;
   }
   size_t strtab = off, str_len = 1;

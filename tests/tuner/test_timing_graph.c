@@ -20,7 +20,7 @@
 typedef struct rec_launch {
   void *fn;
   unsigned grid[3], block[3], shared;
-  unsigned char args[256];
+  _Alignas(16) unsigned char args[256]; /* aligned as the argument structs need */
   size_t size;
 } rec_launch;
 typedef struct graph_rec {
