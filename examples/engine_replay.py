@@ -138,7 +138,19 @@ def decode_splits(tag, p, cu_count, max_splits=64, min_keys=128):
     AR_DECODE_MIN_KEYS_PER_SPLIT = 128, tuner/measure.c's 64 at most):
     fixed sN, or auto: enough to cover the SMs once, none shorter than
     min_keys keys."""
-    if tag != "auto":
+    if tag == "bal":
+        # families.c's balanced rule: a key budget per block of the batch's key
+        # work over twice the SMs; enough splits for the longest sequence.
+        g = p.hq // p.hkv
+        groups = (p.max_sq * g + 15) // 16
+        win = getattr(p, "window", -1)
+        total = p.total_k if p.total_k > 0 else p.num_seqs * p.max_sk
+        longest = p.max_sk
+        if win is not None and win > 0:
+            total, longest = min(total, p.num_seqs * win), min(longest, win)
+        budget = max(min_keys, total * p.hkv * groups // (2 * cu_count))
+        n = -(-longest // budget)
+    elif tag != "auto":
         n = int(tag[1:])
     else:
         g = p.hq // p.hkv
@@ -152,7 +164,7 @@ class Runner:
     """Launches a candidate by its table name with bench/attn_torch.py's
     driver: dense_sink.gather[_page].<tile>.d<D> (the gather when the call
     has a cached prefix, then the dense kernel), paged.<tile>.d<D>,
-    paged_decode.<warps>.<auto|sN>.d<D> (the split kernel, and the reduce
+    paged_decode.<warps>.<auto|bal|sN>.d<D> (the split kernel, and the reduce
     when it splits)."""
 
     def __init__(self, at, drv, torch, cu_count):
