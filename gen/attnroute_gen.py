@@ -157,7 +157,10 @@ LOOKUPS = {"nearest_log": 0, "floor": 1, "tree": 2}
 DEFAULT_LOOKUP = "floor"
 LOOKUP_NAMES = {v: k for k, v in LOOKUPS.items()}
 ROUTE_NAMES = {-1: "none", 0: "dense_sink_asm", 1: "triton_paged",
-               2: "triton_splitkv", 3: "asm_paged_decode"}
+               2: "triton_splitkv", 3: "asm_paged_decode", 4: "triton_paged_gather",
+               5: "triton_splitkv_gather", 6: "asm_persistent_decode",
+               7: "gluon_paged_decode", 8: "asm_pa_fwd", 9: "dense_varlen",
+               10: "engine_error"}  # attnroute_route (runtime/include/attnroute.h)
 
 CAPS_FIELDS = ("head_dim_mask", "q_dtype_mask", "kv_dtype_mask", "block_size_mask",
                "sinks", "window", "causal", "max_seqlen_q", "gqa_exact")

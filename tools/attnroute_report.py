@@ -127,6 +127,10 @@ def head_dim_allowed(mask, head_dim):
     return 16 <= head_dim <= 512 and head_dim % 16 == 0 and (mask >> (head_dim // 16 - 1)) & 1
 
 
+# Engine switches of the legacy gates (tools/legacy.py env); --unified-attn.
+LEGACY_ENV = {}
+
+
 def legacy_pick(model, static, point, policy):
     """(route, candidate name or None) the legacy policy runs for a shape."""
     ns, sq, cached, hq, gqa = point
@@ -134,7 +138,7 @@ def legacy_pick(model, static, point, policy):
                        gen.DTYPE_CODES[static["q_dtype"]], gen.DTYPE_CODES[static["kv_dtype"]],
                        static["has_sinks"], static["sliding_window"],
                        static["kv_block_size"], static["causal"])
-    route = legacy.legacy_route(policy, p)
+    route = legacy.legacy_route(policy, p, LEGACY_ENV)
     for c in model["candidates"]:
         if c["legacy_route"] == route and head_dim_allowed(c["caps"]["head_dim_mask"], static["head_dim"]):
             return route, c["name"]
@@ -332,13 +336,13 @@ def render(model, args, eval_model=None):
              "gqa) slice. In each card: the <b>winner</b> (fastest candidate measured "
              "correct) per (seqlen_q, cached) cell, and the winner's <b>speedup over the "
              "legacy gates</b> after and before ATOM PR #1345 (the legacy pick is the "
-             "candidate standing in for the route those gates choose; default engine "
-             "settings). A winner cell shows its candidate's letter and time, and below "
+             "candidate standing in for the route those gates choose; ATOM's default "
+             "engine settings, unified attention %s). A winner cell shows its candidate's letter and time, and below "
              "them the runner-up's margin (+8%: the next candidate is 8% slower; -2%: the winner "
              "is the incumbent the generator kept within noise). "
              "Colours: one hue per family, shades for its variants; speedups in blues, "
              "darker for more; grey where the table gains nothing. Hover a cell for "
-             "both times.</p>")
+             "both times.</p>" % ("on" if LEGACY_ENV.get("use_unified_attn") else "off"))
     o.append('<div class="legend"><b>winner:</b>')
     for n in names:
         o.append('<span><span class="sw" style="background:%s;color:%s">%s</span>%s</span>' % (
@@ -481,7 +485,10 @@ def main(argv=None):
                     help="lookup used for the --eval regret")
     ap.add_argument("--eval", help="evaluation db (same device class, off-grid shapes)")
     ap.add_argument("--title")
+    ap.add_argument("--unified-attn", choices=("on", "off"), default="off",
+                    help="ATOM_USE_UNIFIED_ATTN for the legacy gates (default off, ATOM's)")
     args = ap.parse_args(argv)
+    LEGACY_ENV["use_unified_attn"] = 1 if args.unified_attn == "on" else 0
     try:
         device = gen.parse_device_arg(args.device) if args.device else None
         model = gen.load_model(args.db, device, args.allow_stale)

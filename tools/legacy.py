@@ -1,29 +1,44 @@
 """legacy.py -- the legacy gates of ROCm ATOM in Python.
 
-Mirrors attnroute_legacy_route() of runtime/src/legacy.c (shared/FACTS.md):
-which route ATOM's hand-written gates pick for a problem, before and after
-ATOM PR #1345.  The report uses it to find the candidate each legacy policy
-would have run (the candidate whose legacy_route is that route) and so the
-table's speedup over it.  tests/tools/test_tools.py compares it with the C
-function on a grid of problems when the runtime is built.
+Mirrors attnroute_legacy_route() of runtime/src/legacy.c, which cites the
+ATOM and aiter sources each rule comes from: the route ATOM's
+PagedAttentionImpl takes for a problem, before and after ATOM PR #1345, with
+unified attention on or off (env "use_unified_attn"; ATOM's default is off).
+The report and the eval reference use it to find the candidate each legacy
+policy would have run (the candidate whose legacy_route is that route).
+tests/tools/test_tools.py compares it with the C function over the whole
+space of switches, dtype mixes, windows, steps and page sizes.
 """
 
 ROUTE_DENSE_SINK_ASM = 0
 ROUTE_TRITON_PAGED = 1
 ROUTE_TRITON_SPLITKV = 2
 ROUTE_ASM_PAGED_DECODE = 3
+ROUTE_TRITON_PAGED_GATHER = 4
+ROUTE_TRITON_SPLITKV_GATHER = 5
+ROUTE_ASM_PERSISTENT_DECODE = 6
+ROUTE_GLUON_PAGED_DECODE = 7
+ROUTE_ASM_PA_FWD = 8
+ROUTE_DENSE_VARLEN = 9
+ROUTE_ENGINE_ERROR = 10
 ROUTE_NAMES = {0: "dense_sink_asm", 1: "triton_paged", 2: "triton_splitkv",
-               3: "asm_paged_decode"}
+               3: "asm_paged_decode", 4: "triton_paged_gather",
+               5: "triton_splitkv_gather", 6: "asm_persistent_decode",
+               7: "gluon_paged_decode", 8: "asm_pa_fwd", 9: "dense_varlen",
+               10: "engine_error"}
 
 POLICY_POST_1345 = 0
 POLICY_PRE_1345 = 1
 POLICY_NAMES = {POLICY_POST_1345: "post-1345", POLICY_PRE_1345: "pre-1345"}
 
 STEP_AUTO, STEP_PREFILL, STEP_DECODE = 0, 1, 2
-DTYPE_BF16 = 0
+DTYPE_BF16, DTYPE_FP16, DTYPE_FP8_E4M3, DTYPE_FP32 = 0, 1, 2, 3
 
-DEFAULT_ENV = {"step": STEP_AUTO, "force_triton": 0, "use_unified_attn": 1,
-               "asm_arch": 1, "has_alibi": 0, "has_dropout": 0, "has_cu_seqlens": 1}
+# attnroute_env_init: ATOM's defaults on gfx1250 (unified attention off).
+DEFAULT_ENV = {"step": STEP_AUTO, "force_triton": 0, "use_unified_attn": 0,
+               "asm_arch": 1, "has_alibi": 0, "has_dropout": 0, "has_cu_seqlens": 1,
+               "flash_layout": 0, "cu_count": 256}
+ENV_FIELDS = tuple(DEFAULT_ENV)  # attnroute_env field order
 
 
 def problem(num_seqs, seqlen_q, seqlen_k, num_q_heads, num_kv_heads, head_dim,
@@ -53,31 +68,98 @@ def _has_window(w):
     return w > 0
 
 
-def _triton(p):
-    # Split-KV ("3D") only for pure decode when num_seqs <= 128 / num_kv_heads.
-    if p["max_seqlen_q"] == 1 and p["num_seqs"] <= 128 // p["num_kv_heads"]:
-        return ROUTE_TRITON_SPLITKV
-    return ROUTE_TRITON_PAGED
+def _triton_splits(env, p):
+    # unified_attention's use_2d_kernel: gfx12 splits exactly pure decode
+    # without a window; other archs as vLLM (sk > 512, few 2D programs).
+    all_decode = p["max_seqlen_q"] == 1
+    if _has_window(p["sliding_window"]):
+        return False
+    if env["asm_arch"]:
+        return all_decode
+    if p["head_dim"] >= 512 and not all_decode:
+        return False
+    if p["max_seqlen_k"] <= 512:
+        return False
+    gqa = p["num_q_heads"] // p["num_kv_heads"]
+    block_m = 16
+    while block_m < gqa:
+        block_m *= 2
+    block_q = block_m // gqa
+    if all_decode:
+        q_blocks = p["num_seqs"]
+    else:
+        q_blocks = p["num_seqs"] * p["max_seqlen_q"] // block_q + p["num_seqs"]
+    target = max(env["cu_count"], 1) * 4
+    return q_blocks * p["num_kv_heads"] <= target
+
+
+def _unified(env, p, gather):
+    if _triton_splits(env, p):
+        return ROUTE_TRITON_SPLITKV_GATHER if gather else ROUTE_TRITON_SPLITKV
+    return ROUTE_TRITON_PAGED_GATHER if gather else ROUTE_TRITON_PAGED
+
+
+def _paged_triton(env, p):
+    if env["use_unified_attn"] or env["flash_layout"]:
+        return _unified(env, p, False)
+    return ROUTE_GLUON_PAGED_DECODE
+
+
+def _persistent_asm(env, p):
+    if p["has_sinks"]:
+        if (env["asm_arch"] and p["kv_dtype"] == DTYPE_FP8_E4M3 and p["head_dim"] == 64
+                and p["num_q_heads"] // p["num_kv_heads"] == 8 and p["max_seqlen_q"] <= 2):
+            return ROUTE_ASM_PAGED_DECODE
+        return ROUTE_ENGINE_ERROR
+    return ROUTE_ENGINE_ERROR if env["asm_arch"] else ROUTE_ASM_PERSISTENT_DECODE
 
 
 def _decode(env, p):
     if _has_window(p["sliding_window"]):
-        return _triton(p)
-    if env["use_unified_attn"] and p["kv_block_size"] == 256:
-        return ROUTE_ASM_PAGED_DECODE
-    return _triton(p)
+        return _paged_triton(env, p)
+    if env["use_unified_attn"]:
+        if env["force_triton"]:
+            return _paged_triton(env, p)
+        if p["kv_block_size"] == 256:
+            return _persistent_asm(env, p)
+        return _paged_triton(env, p)
+    if env["force_triton"] or p["head_dim"] != 128 or env["flash_layout"]:
+        return _paged_triton(env, p)
+    if p["has_sinks"] or env["asm_arch"]:
+        return ROUTE_ENGINE_ERROR
+    return ROUTE_ASM_PA_FWD
+
+
+def _atom_sink_gate(policy, env, p):
+    if env["force_triton"] or not (env["use_unified_attn"] or env["flash_layout"]):
+        return False
+    if not env["asm_arch"] or p["head_dim"] != 64 or not p["has_sinks"]:
+        return False
+    if _has_window(p["sliding_window"]) or env["has_alibi"] or env["has_dropout"]:
+        return False
+    if not env["has_cu_seqlens"] or p["q_dtype"] != DTYPE_BF16:
+        return False
+    if policy == POLICY_PRE_1345 and (p["has_cached"]
+                                      or p["max_seqlen_q"] != p["max_seqlen_k"]):
+        return False
+    return True
+
+
+def _varlen(env, p):
+    pair = (p["head_dim"] == 64 and p["has_sinks"]) or (p["head_dim"] == 128
+                                                        and not p["has_sinks"])
+    if (env["asm_arch"] and p["q_dtype"] == DTYPE_BF16 and pair
+            and not _has_window(p["sliding_window"]) and not env["has_dropout"]):
+        return ROUTE_DENSE_SINK_ASM
+    return ROUTE_DENSE_VARLEN
 
 
 def _prefill(policy, env, p):
-    dense = (not env["force_triton"] and env["use_unified_attn"] and env["asm_arch"]
-             and p["head_dim"] == 64 and p["has_sinks"]
-             and not _has_window(p["sliding_window"]) and not env["has_alibi"]
-             and not env["has_dropout"] and env["has_cu_seqlens"]
-             and p["q_dtype"] == DTYPE_BF16 and p["kv_dtype"] == DTYPE_BF16
-             and p["num_q_heads"] % p["num_kv_heads"] == 0)
-    if dense and policy == POLICY_PRE_1345:
-        dense = not p["has_cached"] and p["max_seqlen_q"] == p["max_seqlen_k"]
-    return ROUTE_DENSE_SINK_ASM if dense else ROUTE_TRITON_PAGED
+    if _atom_sink_gate(policy, env, p):
+        return ROUTE_DENSE_SINK_ASM
+    if env["use_unified_attn"] or env["flash_layout"]:
+        return _unified(env, p, policy == POLICY_PRE_1345 and bool(p["has_cached"]))
+    return _varlen(env, p)
 
 
 def legacy_route(policy, p, env=None):

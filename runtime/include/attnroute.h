@@ -138,10 +138,25 @@ typedef struct attnroute_problem {
 ** answer can still name a runnable candidate.
 */
 enum attnroute_route {
-  ATTNROUTE_ROUTE_DENSE_SINK_ASM = 0, /* aiter fmha_fwd_with_sink_varlen_asm */
+  ATTNROUTE_ROUTE_DENSE_SINK_ASM = 0, /* aiter fmha_fwd_with_sink_varlen_asm (on the
+                                         gathered K/V when a prefix is cached) */
   ATTNROUTE_ROUTE_TRITON_PAGED = 1,   /* Triton unified_attention, 2D */
-  ATTNROUTE_ROUTE_TRITON_SPLITKV = 2, /* Triton unified_attention, 3D split-KV */
-  ATTNROUTE_ROUTE_ASM_PAGED_DECODE = 3, /* aiter pa_decode_bf16_asm */
+  ATTNROUTE_ROUTE_TRITON_SPLITKV = 2, /* Triton unified_attention, 3D split-KV with
+                                         aiter's segment count */
+  ATTNROUTE_ROUTE_ASM_PAGED_DECODE = 3, /* aiter pa_decode_bf16_asm (+ pa_reduce_v1
+                                           when max_seqlen_k > page size) */
+  ATTNROUTE_ROUTE_TRITON_PAGED_GATHER = 4,   /* pre-1345: the prefix gather, then 2D */
+  ATTNROUTE_ROUTE_TRITON_SPLITKV_GATHER = 5, /* pre-1345: the prefix gather, then 3D */
+  ATTNROUTE_ROUTE_ASM_PERSISTENT_DECODE = 6, /* aiter pa_persistent_fwd (no sinks) */
+  ATTNROUTE_ROUTE_GLUON_PAGED_DECODE = 7,    /* aiter pa_decode_gluon, recommended
+                                                split count (unified attention off) */
+  ATTNROUTE_ROUTE_ASM_PA_FWD = 8,            /* aiter pa_fwd_asm (unified off, D 128) */
+  ATTNROUTE_ROUTE_DENSE_VARLEN = 9,          /* aiter flash_attn_varlen_func's other
+                                                dense kernels (CK / FlyDSL), on the
+                                                gathered K/V when a prefix is cached */
+  ATTNROUTE_ROUTE_ENGINE_ERROR = 10,         /* the engine's path raises for this call
+                                                (a kernel refuses it or has no code
+                                                object for the arch) */
   ATTNROUTE_NUM_ROUTES
 };
 
@@ -152,23 +167,32 @@ enum attnroute_policy {
   ATTNROUTE_NUM_POLICIES
 };
 
-/* Prefill or decode step, as the engine runs it. */
+/* Prefill or decode step, as the engine runs it (ATOM: context.is_prefill;
+** an MTP decode step has max_seqlen_q = mtp + 1, so set it explicitly). */
 enum attnroute_step {
   ATTNROUTE_STEP_AUTO = 0, /* decode when max_seqlen_q == 1, else prefill */
   ATTNROUTE_STEP_PREFILL = 1,
   ATTNROUTE_STEP_DECODE = 2
 };
 
-/* Engine facts the legacy gates read, beyond the problem itself. */
+/* Engine facts the legacy gates read, beyond the problem itself.  The
+** defaults are ATOM's (atom/utils/envs.py) on gfx1250.  Fields are only
+** ever appended. */
 typedef struct attnroute_env {
   int32_t step;             /* attnroute_step */
   int32_t force_triton;     /* ATOM_FORCE_ATTN_TRITON (default 0) */
-  int32_t use_unified_attn; /* ATOM_USE_UNIFIED_ATTN (default 1) */
-  int32_t asm_arch;         /* the arch has the ASM kernels (gfx1250 in ATOM;
-                               default 1: the project's stand-ins run anywhere) */
+  int32_t use_unified_attn; /* ATOM_USE_UNIFIED_ATTN (default 0: ATOM enables it
+                               only when the variable is "1") */
+  int32_t asm_arch;         /* the device is gfx1250, the arch ATOM's ASM gates
+                               and aiter's gfx12 rules name (default 1) */
   int32_t has_alibi;        /* default 0 */
   int32_t has_dropout;      /* dropout probability nonzero (default 0) */
   int32_t has_cu_seqlens;   /* cu_seqlens_q/k present (default 1) */
+  int32_t flash_layout;     /* KV cache in flash layout (PagedAttentionImpl.
+                               use_flash_layout; default 0, as both ATOM MHA
+                               backends leave it) */
+  int32_t cu_count;         /* compute units aiter counts (get_cu_num), read by
+                               its non-gfx12 Triton rule (default 256) */
 } attnroute_env;
 
 /* ------------------------------------------------------------------------
@@ -412,7 +436,9 @@ ATTNROUTE_API int attnroute_version(void);
 /* Text for an attnroute_status; "unknown status" for anything else. */
 ATTNROUTE_API const char *attnroute_status_str(int status);
 
-/* "dense_sink_asm", "triton_paged", "triton_splitkv", "asm_paged_decode";
+/* "dense_sink_asm", "triton_paged", "triton_splitkv", "asm_paged_decode",
+** "triton_paged_gather", "triton_splitkv_gather", "asm_persistent_decode",
+** "gluon_paged_decode", "asm_pa_fwd", "dense_varlen", "engine_error";
 ** "unknown" for anything else. */
 ATTNROUTE_API const char *attnroute_route_name(int route);
 
@@ -438,10 +464,10 @@ ATTNROUTE_API int attnroute_problem_check(const attnroute_problem *p);
 ATTNROUTE_API int attnroute_caps_allow(const attnroute_caps *caps,
                                        const attnroute_problem *p);
 
-/* The legacy gates: ROCm ATOM's hand-written kernel choice (atom/model_ops/
-** attention_mha.py) before and after its PR #1345, rule by rule in
-** runtime/src/legacy.c.  env may be NULL (defaults).  Always returns
-** an attnroute_route; a NULL or invalid problem gets ATTNROUTE_ROUTE_TRITON_PAGED. */
+/* The legacy gates: ATOM's attention_mha.py dispatch and the aiter rules
+** under it, as the code runs them (runtime/src/legacy.c cites the sources).
+** env may be NULL (defaults).  Always returns an attnroute_route; a NULL or
+** invalid problem gets ATTNROUTE_ROUTE_TRITON_PAGED. */
 ATTNROUTE_API int attnroute_legacy_route(int policy, const attnroute_env *env,
                                          const attnroute_problem *p);
 

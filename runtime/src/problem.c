@@ -38,11 +38,13 @@ void attnroute_env_init(attnroute_env *env) {
   if (!env) return;
   env->step = ATTNROUTE_STEP_AUTO;
   env->force_triton = 0;
-  env->use_unified_attn = 1;
+  env->use_unified_attn = 0; /* atom/utils/envs.py: on only when "1" */
   env->asm_arch = 1;
   env->has_alibi = 0;
   env->has_dropout = 0;
   env->has_cu_seqlens = 1;
+  env->flash_layout = 0;
+  env->cu_count = 256; /* gfx1250 (MI450) */
 }
 
 static int dtype_known(int32_t d) { return d >= 0 && d < ATTNROUTE_NUM_DTYPES; }

@@ -173,6 +173,13 @@ static const char *const legacy_names[ATTNROUTE_NUM_ROUTES] = {
     "legacy:triton_paged",     /* ATTNROUTE_ROUTE_TRITON_PAGED */
     "legacy:triton_splitkv",   /* ATTNROUTE_ROUTE_TRITON_SPLITKV */
     "legacy:asm_paged_decode", /* ATTNROUTE_ROUTE_ASM_PAGED_DECODE */
+    "legacy:triton_paged_gather",   /* ATTNROUTE_ROUTE_TRITON_PAGED_GATHER */
+    "legacy:triton_splitkv_gather", /* ATTNROUTE_ROUTE_TRITON_SPLITKV_GATHER */
+    "legacy:asm_persistent_decode", /* ATTNROUTE_ROUTE_ASM_PERSISTENT_DECODE */
+    "legacy:gluon_paged_decode",    /* ATTNROUTE_ROUTE_GLUON_PAGED_DECODE */
+    "legacy:asm_pa_fwd",            /* ATTNROUTE_ROUTE_ASM_PA_FWD */
+    "legacy:dense_varlen",          /* ATTNROUTE_ROUTE_DENSE_VARLEN */
+    "legacy:engine_error",          /* ATTNROUTE_ROUTE_ENGINE_ERROR */
 };
 
 /* Fills *c with the legacy policy's answer for `reason`.  A table candidate

@@ -30,6 +30,13 @@ static const char *const route_names[ATTNROUTE_NUM_ROUTES] = {
     "triton_paged",     /* ATTNROUTE_ROUTE_TRITON_PAGED */
     "triton_splitkv",   /* ATTNROUTE_ROUTE_TRITON_SPLITKV */
     "asm_paged_decode", /* ATTNROUTE_ROUTE_ASM_PAGED_DECODE */
+    "triton_paged_gather",   /* ATTNROUTE_ROUTE_TRITON_PAGED_GATHER */
+    "triton_splitkv_gather", /* ATTNROUTE_ROUTE_TRITON_SPLITKV_GATHER */
+    "asm_persistent_decode", /* ATTNROUTE_ROUTE_ASM_PERSISTENT_DECODE */
+    "gluon_paged_decode",    /* ATTNROUTE_ROUTE_GLUON_PAGED_DECODE */
+    "asm_pa_fwd",            /* ATTNROUTE_ROUTE_ASM_PA_FWD */
+    "dense_varlen",          /* ATTNROUTE_ROUTE_DENSE_VARLEN */
+    "engine_error",          /* ATTNROUTE_ROUTE_ENGINE_ERROR */
 };
 
 /*

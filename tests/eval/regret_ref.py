@@ -58,7 +58,7 @@ def caps_allow(caps, p):
 
 
 class Ref:
-    def __init__(self, root, grid_db, lookup, fallback="post-1345"):
+    def __init__(self, root, grid_db, lookup, fallback="post-1345", unified=False):
         self.gen, self.legacy = import_modules(root)
         self.model = self.gen.load_model(grid_db)
         self.gen.apply_lookup(self.model, lookup, TOPK)
@@ -67,6 +67,7 @@ class Ref:
         self.by_name = {c["name"]: c for c in self.cands}
         self.fallback = self.legacy.POLICY_PRE_1345 if fallback == "pre-1345" \
             else self.legacy.POLICY_POST_1345
+        self.env = {"use_unified_attn": 1 if unified else 0}  # attnroute-eval --unified-attn
 
     def stand_in(self, route, p=None):
         """The candidate standing in for route (whose caps allow p, if given)."""
@@ -131,7 +132,7 @@ class Ref:
                         if caps_allow(self.by_name[n]["caps"], p):
                             return (n, 1, i, "ok", None)
                     reason = "unsupported"
-        route = self.legacy.legacy_route(self.fallback, p, {"step": step})
+        route = self.legacy.legacy_route(self.fallback, p, dict(self.env, step=step))
         return (self.stand_in(route, p), 0, -1, reason, route)
 
 
@@ -184,8 +185,9 @@ def summarise(picks):
     return s
 
 
-def reference(root, grid_db, eval_db, lookup, fallback="post-1345", include_grid=False):
-    ref = Ref(root, grid_db, lookup, fallback)
+def reference(root, grid_db, eval_db, lookup, fallback="post-1345", include_grid=False,
+              unified=False):
+    ref = Ref(root, grid_db, lookup, fallback, unified)
     arch, cu = ref.model["arch"], ref.model["cu_count"]
     shapes = read_eval(eval_db, set(ref.names), arch, cu)
     out = {"shapes": {}, "evaluated": 0, "incomplete": 0, "no_ok": 0, "on_grid": 0,
@@ -211,7 +213,7 @@ def reference(root, grid_db, eval_db, lookup, fallback="post-1345", include_grid
         chosen = {"table": name}
         for pol, code in (("pre-1345", ref.legacy.POLICY_PRE_1345),
                           ("post-1345", ref.legacy.POLICY_POST_1345)):
-            chosen[pol] = ref.stand_in(ref.legacy.legacy_route(code, p))
+            chosen[pol] = ref.stand_in(ref.legacy.legacy_route(code, p, ref.env))
         rec = {"oracle": oracle, "oracle_us": oracle_us, "from_table": from_table, "rank": rank,
                "reason": reason}
         for pol in POLICIES:
@@ -301,7 +303,7 @@ def trace_reference(root, grid_db, eval_db, lookup, fallback="post-1345"):
         chosen = {"table": name, "best": best}
         for pol, pc in (("pre-1345", ref.legacy.POLICY_PRE_1345),
                         ("post-1345", ref.legacy.POLICY_POST_1345)):
-            chosen[pol] = ref.stand_in(ref.legacy.legacy_route(pc, p, {"step": code}), p)
+            chosen[pol] = ref.stand_in(ref.legacy.legacy_route(pc, p, dict(ref.env, step=code)), p)
         rec = {"from_table": from_table, "reason": reason, "step": step, "problem": p}
         for pol in TRACE_POLICIES:
             n = chosen[pol]

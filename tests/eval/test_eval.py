@@ -234,14 +234,17 @@ def gen_text(ctx):
 # --------------------------------------------------------------------------
 # attnroute-eval against the Python re-computation
 
-def compare_eval(ctx, lookup, fallback="post-1345", eval_db=None, include_grid=False):
+def compare_eval(ctx, lookup, fallback="post-1345", eval_db=None, include_grid=False,
+                 unified=False):
     fx = ctx.fixture()
     table = ctx.table_text(lookup)
     eval_db = eval_db or os.path.join(fx, "eval.db")
     got = ctx.eval_json(table, eval_db, "--fallback", fallback,
-                        *(["--include-grid"] if include_grid else []))
+                        *(["--include-grid"] if include_grid else []),
+                        *(["--unified-attn", "on"] if unified else []))
     want = regret_ref.reference(ctx.root, os.path.join(fx, "grid.db"), eval_db, lookup, fallback,
-                                include_grid)
+                                include_grid, unified)
+    check(got["unified_attn"] == (1 if unified else 0), "unified_attn %r" % got["unified_attn"])
     db = got["db"]
     for key in ("evaluated", "incomplete", "no_ok", "on_grid"):
         check(db[key] == want[key], "%s: %s %r, python %r" % (lookup, key, db[key], want[key]))
@@ -299,6 +302,8 @@ def regret_vs_python(ctx):
     check({"no_class", "out_of_domain", "empty_cell"} <= reasons,
           "fallback reasons seen: %r" % sorted(reasons))
     compare_eval(ctx, "nearest_log", "pre-1345")
+    compare_eval(ctx, "nearest_log", "pre-1345", unified=True)
+    compare_eval(ctx, "floor", unified=True)
 
 
 @case
@@ -328,41 +333,75 @@ def on_grid(ctx):
 
 @case
 def legacy_picks(ctx):
-    """The legacy policies' picks on chosen shapes: prefill with a cached
-    prefix is dense after #1345 and paged before; decode with few sequences
-    is split-KV; head_dim 128 without sinks is paged for both."""
-    got = ctx.eval_json(ctx.table_text("nearest_log"))
+    """The legacy policies' picks on chosen shapes.  Unified attention on:
+    prefill with a cached prefix is dense after #1345 and paged (with the
+    prefix gather: no stand-in in the fixture) before; every pure decode is
+    split-KV (gfx12); head_dim 128 without sinks is paged for both.
+    Unified attention off (ATOM's default): both policies send prefill to
+    aiter's varlen ASM kernel (D 64 with sinks, D 128 without), decode to
+    the gluon paged decode (D 64) or to an engine error (D 128: pa_fwd_asm
+    has no gfx1250 object); neither has a stand-in in the fixture."""
+    table = ctx.table_text("nearest_log")
+    got = ctx.eval_json(table, None, "--unified-attn", "on")
     seen = set()
     for r in got["worst"]:
         pre, post = r["pre-1345"]["candidate"], r["post-1345"]["candidate"]
+        routes = (r["pre-1345"]["route"], r["post-1345"]["route"])
         if r["head_dim"] == 64 and r["has_sinks"] and r["seqlen_q"] > 1 and r["cached"] > 0:
-            check((pre, post) == ("paged.bm64", "dense_sink.gather"),
+            check((pre, post) == (None, "dense_sink.gather") and
+                  routes == ("triton_paged_gather", "dense_sink_asm"),
                   "prefill with prefix: %r %r %r" % (r, pre, post))
+            check(r["pre-1345"]["failed"], "pre-1345 gather pick not failed: %r" % r)
             seen.add("cached prefill")
         elif r["head_dim"] == 64 and r["has_sinks"] and r["seqlen_q"] > 1:
             check(pre == post == "dense_sink.gather", "prefill without prefix: %r" % r)
             seen.add("prefill")
-        elif r["seqlen_q"] == 1 and r["num_seqs"] <= 128 // r["num_kv_heads"]:
+        elif r["seqlen_q"] == 1:
             check(pre == post == "paged.splitkv", "decode: %r" % r)
             seen.add("decode")
         elif r["head_dim"] == 128:
-            check(pre == post == "paged.bm64", "head_dim 128 prefill: %r" % r)
+            check(post == "paged.bm64" and pre == ("paged.bm64" if r["cached"] == 0 else None),
+                  "head_dim 128 prefill: %r" % r)
             seen.add("d128")
-        check(r["pre-1345"]["route"] is not None and r["post-1345"]["route"] is not None,
-              "legacy pick without a route")
+        check(None not in routes, "legacy pick without a route")
     check(seen == {"cached prefill", "prefill", "decode", "d128"}, "cases seen: %r" % seen)
     pol = got["policies"]
-    check(pol["pre-1345"]["failed"] == 0 and pol["post-1345"]["failed"] == 0,
-          "legacy stand-ins failed on the fixture")
+    check(pol["pre-1345"]["failed"] == seen_count(got, "triton_paged_gather")
+          and pol["post-1345"]["failed"] == 0, "legacy stand-ins failed on the fixture")
+
+    got = ctx.eval_json(table)
+    seen = set()
+    for r in got["worst"]:
+        pre, post = r["pre-1345"], r["post-1345"]
+        check((pre["candidate"], pre["route"]) == (post["candidate"], post["route"]),
+              "unified off: pre and post differ: %r" % r)
+        if r["seqlen_q"] > 1:
+            asm = (r["head_dim"], r["has_sinks"]) in ((64, 1), (128, 0))
+            want = ("dense_sink.gather", "dense_sink_asm") if asm else (None, "dense_varlen")
+            check((post["candidate"], post["route"]) == want, "unified off prefill: %r" % r)
+            seen.add("prefill d%d%s" % (r["head_dim"], "" if asm else " ck"))
+        else:
+            want = "gluon_paged_decode" if r["head_dim"] == 64 else "engine_error"
+            check(post["candidate"] is None and post["route"] == want and post["failed"],
+                  "unified off decode: %r" % r)
+            seen.add("decode d%d" % r["head_dim"])
+    check(seen == {"prefill d64", "prefill d64 ck", "prefill d128", "decode d64", "decode d128"},
+          "unified off cases seen: %r" % seen)
+
+
+def seen_count(got, route):
+    return sum(1 for r in got["worst"] if r["pre-1345"]["route"] == route)
 
 
 @case
 def failed_picks(ctx):
     """The table picks fast.experimental where the eval db has it wrong:
     those are failed picks (regret null, failed true), counted apart from
-    the regret statistics, listed first; the text report says inf."""
+    the regret statistics, listed first; the text report says inf.  (Unified
+    attention on, so that every fallback of the table has a stand-in in the
+    fixture and the failed picks are the table's own.)"""
     table = ctx.table_text("nearest_log")
-    got = ctx.eval_json(table)
+    got = ctx.eval_json(table, None, "--unified-attn", "on")
     t = got["policies"]["table"]
     failed = [r for r in got["worst"] if r["table"]["failed"]]
     check(t["failed"] == len(failed) > 0, "failed %r vs listed %d" % (t["failed"], len(failed)))
@@ -372,7 +411,7 @@ def failed_picks(ctx):
     finite = [r["table"]["regret"] for r in got["worst"] if not r["table"]["failed"]]
     check(close(t["max"], max(finite)), "max %r includes a failed pick" % t["max"])
     p = ctx.run([ctx.eval, "--db", os.path.join(ctx.fixture(), "eval.db"), "--table", table,
-                 "--worst", "3"])
+                 "--worst", "3", "--unified-attn", "on"])
     lines = p.stdout.splitlines()
     head = [l for l in lines if l.strip().startswith("table ")]
     check(head and head[0].split()[3] == str(t["failed"]), "text summary: %r" % head)

@@ -51,7 +51,9 @@ static void expect_bind(const attnroute_table *t, const char *arch, int32_t cu, 
   CHECK_EQ(attnroute_router_init(&r, t, arch, cu), want);
   CHECK_EQ(r.bind_status, want);
   CHECK_EQ(r.policy, ATTNROUTE_POLICY_POST_1345);
-  CHECK_EQ(r.env.use_unified_attn, 1);
+  CHECK_EQ(r.env.use_unified_attn, 0); /* ATOM_USE_UNIFIED_ATTN is off unless "1" */
+  CHECK_EQ(r.env.flash_layout, 0);
+  CHECK_EQ(r.env.cu_count, 256);
   CHECK(r.unavailable == NULL);
   CHECK(r.on_miss == NULL);
   CHECK(r.miss_user == NULL);

@@ -75,6 +75,7 @@ static void test_ranking(void) {
   attnroute_problem p = tu_gptoss(); /* sq 2048: too long for C_DENSE (1024) */
   unsigned char unavailable[NCAND] = {0};
   CHECK_EQ(attnroute_router_init(&r, &table, "gfx1250", 256), ATTNROUTE_OK);
+  r.env.use_unified_attn = 1; /* the configuration PR #1345 changed */
 
   set_ranking(C_DENSE, C_PAGED, 255, 255);
   p.max_seqlen_q = 1024;
@@ -123,7 +124,12 @@ static void test_ranking(void) {
   CHECK_EQ(c.route, ATTNROUTE_ROUTE_DENSE_SINK_ASM); /* post-1345 gates pass */
   CHECK_EQ(c.candidate, -1); /* the dense stand-in cannot take sq 2048 */
   CHECK_STR(c.name, "legacy:dense_sink_asm");
-  r.policy = ATTNROUTE_POLICY_PRE_1345; /* cached prefix: Triton paged */
+  r.policy = ATTNROUTE_POLICY_PRE_1345; /* cached prefix: the gather, then Triton */
+  CHECK_EQ(attnroute_select(&r, &p, &c), ATTNROUTE_UNSUPPORTED);
+  CHECK_EQ(c.route, ATTNROUTE_ROUTE_TRITON_PAGED_GATHER);
+  CHECK_EQ(c.candidate, -1); /* no stand-in for the gather route in this table */
+  CHECK_STR(c.name, "legacy:triton_paged_gather");
+  p.has_cached = 0; /* sq != sk without a prefix: Triton paged, no gather */
   CHECK_EQ(attnroute_select(&r, &p, &c), ATTNROUTE_UNSUPPORTED);
   CHECK_EQ(c.route, ATTNROUTE_ROUTE_TRITON_PAGED);
   CHECK_EQ(c.candidate, C_PAGED); /* not in the cell, but stands in for the route */
@@ -138,6 +144,7 @@ static void test_ranking(void) {
   CHECK_STR(c.name, "legacy:triton_paged");
   r.unavailable = NULL;
   r.policy = ATTNROUTE_POLICY_POST_1345;
+  p.has_cached = 1;
 
   /* Empty cells: no slot names a candidate of the table. */
   set_ranking(255, 255, 255, 255);
@@ -166,11 +173,16 @@ static void test_ranking(void) {
     set_ranking(C_DENSE, 255, 255, 255); /* sinks + D64 + sq 1: supported */
     CHECK_EQ(attnroute_select(&r, &d, &c), ATTNROUTE_OK);
     CHECK_EQ(c.candidate, C_DENSE);
-    d.has_sinks = 0; /* no class for it now */
+    d.causal = 0; /* no class for it now (ATOM's gates ignore causal) */
     CHECK_EQ(attnroute_select(&r, &d, &c), ATTNROUTE_NO_CLASS);
     CHECK_EQ(c.route, ATTNROUTE_ROUTE_ASM_PAGED_DECODE);
     CHECK_EQ(c.candidate, C_PADEC);
     CHECK_STR(c.name, "pa_decode");
+    d.has_sinks = 0; /* pa_persistent_fwd: no gfx1250 code object */
+    CHECK_EQ(attnroute_select(&r, &d, &c), ATTNROUTE_NO_CLASS);
+    CHECK_EQ(c.route, ATTNROUTE_ROUTE_ENGINE_ERROR);
+    CHECK_EQ(c.candidate, -1);
+    CHECK_STR(c.name, "legacy:engine_error");
     cls = saved;
   }
 }

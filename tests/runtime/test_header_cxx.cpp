@@ -21,8 +21,8 @@ int main() {
   int bind = attnroute_router_init(&r, nullptr, "sm_90", 132);
   int reason = attnroute_select(&r, &p, &c);
   bool ok = attnroute_version() == ATTNROUTE_VERSION && bind == ATTNROUTE_NO_TABLE &&
-            reason == ATTNROUTE_NO_TABLE && c.route == ATTNROUTE_ROUTE_ASM_PAGED_DECODE &&
-            std::strcmp(c.name, "legacy:asm_paged_decode") == 0 &&
+            reason == ATTNROUTE_NO_TABLE && c.route == ATTNROUTE_ROUTE_GLUON_PAGED_DECODE &&
+            std::strcmp(c.name, "legacy:gluon_paged_decode") == 0 &&
             std::strcmp(attnroute_status_str(ATTNROUTE_NO_TABLE), "no table bound") == 0;
   std::printf("test_header_cxx: %s\n", ok ? "ok" : "FAILED");
   return ok ? 0 : 1;

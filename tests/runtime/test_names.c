@@ -72,7 +72,7 @@ static void test_defaults(void) {
   attnroute_env_init(&e);
   CHECK_EQ(e.step, ATTNROUTE_STEP_AUTO);
   CHECK_EQ(e.force_triton, 0);
-  CHECK_EQ(e.use_unified_attn, 1);
+  CHECK_EQ(e.use_unified_attn, 0);
   CHECK_EQ(e.asm_arch, 1);
   CHECK_EQ(e.has_alibi, 0);
   CHECK_EQ(e.has_dropout, 0);

@@ -327,38 +327,87 @@ def diff_bad_input(ctx):
         check(rc == 2 and os.path.basename(bad) in err, "%s: rc %d %s" % (bad, rc, err))
 
 
+PROBLEM_FIELDS = ("num_seqs", "max_seqlen_q", "max_seqlen_k", "has_cached", "num_q_heads",
+                  "num_kv_heads", "head_dim", "q_dtype", "kv_dtype", "has_sinks",
+                  "sliding_window", "kv_block_size", "causal")
+
+
+def legacy_space(legacy):
+    """(problem, env) pairs over the whole space the gates read: every env
+    switch (each boolean also as a non-1 "on" value somewhere), all 16 q/kv
+    dtype mixes, windows, steps, page sizes, head dims, GQA ratios, MTP-sized
+    decodes, prefixes and the non-gfx12 rule's thresholds; plus invalid ones."""
+    envs = []
+    for step, force, unified, asm, alibi, dropout, cu, flash in itertools.product(
+            (0, 1, 2), (0, 1), (0, 1), (0, 1), (0, 1), (0, 1), (0, 1), (0, 1)):
+        envs.append({"step": step, "force_triton": force, "use_unified_attn": unified,
+                     "asm_arch": asm, "has_alibi": alibi, "has_dropout": dropout,
+                     "has_cu_seqlens": cu, "flash_layout": flash, "cu_count": 256})
+    envs.append(dict(legacy.DEFAULT_ENV, use_unified_attn=5, force_triton=-1, step=7))
+    envs.append(dict(legacy.DEFAULT_ENV, asm_arch=0, use_unified_attn=1, cu_count=8))
+    envs.append(dict(legacy.DEFAULT_ENV, asm_arch=0, flash_layout=3, cu_count=0))
+    probs = []
+    # Shapes that reach every gate: (ns, sq, sk, hq, hkv, hd).
+    shapes = [(4, 2048, 6144, 64, 8, 64), (4, 2048, 2048, 64, 8, 64), (1, 1, 4096, 64, 8, 64),
+              (64, 1, 300, 64, 8, 64), (8, 2, 4096, 64, 8, 64), (8, 3, 4096, 64, 8, 64),
+              (2, 1, 1, 32, 8, 128), (16, 1, 8192, 32, 8, 128), (2, 512, 512, 32, 4, 128),
+              (1, 1, 600, 16, 16, 256), (3, 100, 700, 8, 1, 512), (300, 1, 1000, 8, 1, 64),
+              (2, 64, 64, 40, 8, 80), (1, 1, 513, 128, 4, 64)]
+    for (ns, sq, sk, hq, hkv, hd), qdt, kvdt, sinks, window, block in itertools.product(
+            shapes, (0, 1, 2, 3), (0, 1, 2, 3), (0, 1), (-1, 128), (16, 64, 128, 256)):
+        if (qdt, kvdt) not in ((0, 0), (0, 2)) and (sinks, window, block) != (1, -1, 256):
+            continue  # every dtype mix once per shape, the common ones everywhere
+        probs.append({"num_seqs": ns, "max_seqlen_q": sq, "max_seqlen_k": sk,
+                      "has_cached": 1 if sk > sq else 0, "num_q_heads": hq,
+                      "num_kv_heads": hkv, "head_dim": hd, "q_dtype": qdt, "kv_dtype": kvdt,
+                      "has_sinks": sinks, "sliding_window": window, "kv_block_size": block,
+                      "causal": 1})
+    odd = dict(probs[0])
+    probs += [dict(odd, has_sinks=2), dict(odd, sliding_window=0), dict(odd, causal=0),
+              dict(odd, has_cached=0), dict(odd, max_seqlen_k=2048, has_cached=1),
+              dict(odd, num_seqs=0), dict(odd, num_kv_heads=7), dict(odd, q_dtype=4)]
+    pairs = []
+    for i, e in enumerate(envs):
+        for j, p in enumerate(probs):
+            # Full product for the main switches; the odd envs on every problem.
+            if i < 384 and (i + j) % 4 and p["kv_block_size"] != 256:
+                continue
+            pairs.append((p, e))
+    return pairs
+
+
 @case
 def legacy_vs_c(ctx):
-    """tools/legacy.py agrees with the runtime's attnroute_legacy_route on a
-    grid of problems (both policies, every step)."""
+    """tools/legacy.py agrees with the runtime's attnroute_legacy_route over
+    the whole space (legacy_space), both policies; every route is reached."""
     if not ctx.legacy_c:
         raise Skip("no runtime-built legacy_dump program")
     sys.path.insert(0, ctx.tools)
     import legacy
-    rows = []
-    for (ns, sq, cached, hq, hkv, hd, sinks, window, block, qdt, step) in itertools.product(
-            (1, 8, 16, 17, 64), (1, 2, 512), (0, 100), (64, 8), (8, 1), (64, 128), (0, 1),
-            (-1, 0, 128), (16, 256), (0, 2), (0, 1, 2)):
-        if hq % hkv:
-            continue
-        rows.append((ns, sq, sq + cached, hq, hkv, hd, sinks, window, block, qdt, step))
-    rows.append((0, 1, 1, 8, 8, 64, 0, -1, 16, 0, 0))  # invalid
-    text = "".join(" ".join(str(v) for v in r) + "\n" for r in rows)
+    pairs = legacy_space(legacy)
+    text = "".join(" ".join(str(p[k]) for k in PROBLEM_FIELDS) + " " +
+                   " ".join(str(e[k]) for k in legacy.ENV_FIELDS) + "\n" for p, e in pairs)
     p = subprocess.run([ctx.legacy_c], input=text, stdout=subprocess.PIPE,
                        universal_newlines=True)
     check(p.returncode == 0, "legacy_dump failed")
     got = p.stdout.split("\n")
     bad = 0
-    for r, line in zip(rows, got):
-        ns, sq, sk, hq, hkv, hd, sinks, window, block, qdt, step = r
-        prob = legacy.problem(ns, sq, sk, hq, hkv, hd, qdt, qdt, sinks, window, block, 1)
-        want = " ".join(str(legacy.legacy_route(pol, prob, {"step": step})) for pol in (0, 1))
-        if line.strip() != want:
+    seen = set()
+    for (prob, env), line in zip(pairs, got):
+        routes = tuple(legacy.legacy_route(pol, prob, env) for pol in (0, 1))
+        seen.update(routes)
+        if line.strip() != "%d %d" % routes:
             bad += 1
             if bad < 5:
-                print("mismatch %s: C %s, Python %s" % (r, line.strip(), want))
-    check(len(got) >= len(rows) and bad == 0, "%d of %d problems differ" % (bad, len(rows)))
-    print("%d problems agree" % len(rows))
+                print("mismatch %s %s: C %s, Python %s" % (prob, env, line.strip(), routes))
+    check(len(got) >= len(pairs) and bad == 0, "%d of %d calls differ" % (bad, len(pairs)))
+    check(seen == set(legacy.ROUTE_NAMES), "routes never reached: %s"
+          % sorted(set(legacy.ROUTE_NAMES) - seen))
+    p = subprocess.run([ctx.legacy_c], input="1 2 3\n", stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, universal_newlines=True)
+    check(p.returncode == 2 and "stdin:1" in p.stderr, "short line: rc %d %s"
+          % (p.returncode, p.stderr))
+    print("%d calls agree, all %d routes reached" % (len(pairs), len(seen)))
 
 
 def expected_heatmaps(db):
@@ -442,6 +491,11 @@ def report_options(ctx):
                     r"<td class=num>([0-9.]+)×</td>", page)
     check("Evaluation db" in page and row and row.group(1) == "1.200",
           "eval regret row missing or wrong")
+    check("unified attention off" in page, "report does not say which gates it used")
+    rc, _, err = ctx.tool("attnroute_report.py", db, "-o", out, "--unified-attn", "on")
+    with open(out, encoding="utf-8") as f:
+        page_on = f.read()
+    check(rc == 0 and "unified attention on" in page_on, "--unified-attn on: %s" % err)
     rc, _, err = ctx.tool("attnroute_report.py", ctx.path("nope.db"), "-o", out)
     check(rc == 2 and "nope.db" in err, "missing db: rc %d %s" % (rc, err))
 

@@ -27,7 +27,7 @@
 static void usage(FILE *f) {
   fputs("usage: attnroute-eval --db EVAL.db --table TABLE.txt [--json] [--worst N]\n"
         "                      [--device ARCH:CU] [--fallback pre-1345|post-1345] [--allow-stale]\n"
-        "                      [--include-grid] [--trace NAME] [--by-shape]\n"
+        "                      [--include-grid] [--trace NAME] [--by-shape] [--unified-attn on|off]\n"
         "                      (--flag VALUE or --flag=VALUE)\n"
         "       attnroute-eval --help | --version\n"
         "\n"
@@ -47,6 +47,8 @@ static void usage(FILE *f) {
         "                     default: the table was tuned on them)\n"
         "  --trace NAME       score only the calls of this trace (default: every trace)\n"
         "  --by-shape         score a db with trace calls by its shapes, as one without\n"
+        "  --unified-attn on|off  ATOM_USE_UNIFIED_ATTN for the legacy gates (default off,\n"
+        "                     ATOM's default; on is the configuration PR #1345 changed)\n"
         "\n"
         "On a db with trace calls (trace_call rows: attnroute-tune --trace) the table\n"
         "is scored on the calls: each selected at its step (prefill/decode, also what\n"
@@ -70,8 +72,8 @@ static int bad(const char *fmt, const char *arg) {
 }
 
 /* The trace report (trace_name NULL: every trace).  The exit status. */
-static int run_trace(const attnroute_table *t, const ar_evaldb *db, int policy, const char *trace_name, int json,
-                     const ar_report_opts *ro) {
+static int run_trace(const attnroute_table *t, const ar_evaldb *db, int policy, const attnroute_env *legacy_env,
+                     const char *trace_name, int json, const ar_report_opts *ro) {
   ar_trace_eval ev;
   char err[1024];
   int32_t trace = -1;
@@ -88,7 +90,7 @@ static int run_trace(const attnroute_table *t, const ar_evaldb *db, int policy, 
     }
     trace = (int32_t)i;
   }
-  if (ar_trace_run(&ev, t, db, policy, trace, err, sizeof err)) {
+  if (ar_trace_run(&ev, t, db, policy, trace, legacy_env, err, sizeof err)) {
     fprintf(stderr, "attnroute-eval: %s\n", err);
     return strstr(err, "out of memory") ? 1 : 2;
   }
@@ -115,6 +117,9 @@ int main(int argc, char **argv) {
   ar_evaldb db;
   ar_eval ev;
   ar_report_opts ro;
+  attnroute_env legacy_env;
+
+  attnroute_env_init(&legacy_env);
 
   for (i = 1; i < argc; i++) {
     const char *a = argv[i], *eq = strchr(argv[i], '='), *inline_value = NULL;
@@ -144,7 +149,8 @@ int main(int argc, char **argv) {
     } else if (!strcmp(a, "--by-shape")) {
       by_shape = 1;
     } else if (!strcmp(a, "--db") || !strcmp(a, "--table") || !strcmp(a, "--worst") || !strcmp(a, "--device") ||
-               !strcmp(a, "--fallback") || !strcmp(a, "--trace")) {
+               !strcmp(a, "--fallback") || !strcmp(a, "--trace") ||
+               !strcmp(a, "--unified-attn")) {
       const char *v;
       if (!has_value) return bad("%s needs a value", a);
       v = inline_value ? inline_value : argv[++i];
@@ -152,7 +158,10 @@ int main(int argc, char **argv) {
       else if (!strcmp(a, "--table")) table_path = v;
       else if (!strcmp(a, "--device")) device = v;
       else if (!strcmp(a, "--trace")) trace_name = v;
-      else if (!strcmp(a, "--fallback")) {
+      else if (!strcmp(a, "--unified-attn")) {
+        if (strcmp(v, "on") && strcmp(v, "off")) return bad("--unified-attn '%s': expected on or off", v);
+        legacy_env.use_unified_attn = !strcmp(v, "on");
+      } else if (!strcmp(a, "--fallback")) {
         policy = attnroute_policy_parse(v);
         if (policy < 0) return bad("--fallback '%s': expected pre-1345 or post-1345", v);
       } else {
@@ -200,12 +209,12 @@ int main(int argc, char **argv) {
   ro.db_path = db_path;
   ro.worst = worst;
   if (trace_name || (db.ncalls && !by_shape)) {
-    rc = run_trace(&table.table, &db, policy, trace_name, json, &ro);
+    rc = run_trace(&table.table, &db, policy, &legacy_env, trace_name, json, &ro);
     ar_evaldb_free(&db);
     ar_table_text_free(&table);
     return rc;
   }
-  if (ar_eval_run(&ev, &table.table, &db, policy, include_grid, err, sizeof err)) {
+  if (ar_eval_run(&ev, &table.table, &db, policy, &legacy_env, include_grid, err, sizeof err)) {
     fprintf(stderr, "attnroute-eval: %s\n", err);
     ar_evaldb_free(&db);
     ar_table_text_free(&table);

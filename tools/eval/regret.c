@@ -132,7 +132,7 @@ static void summarise(ar_eval *ev, int slot, int32_t klass, ar_policy_stats *s, 
 }
 
 int ar_eval_run(ar_eval *ev, const attnroute_table *t, const ar_evaldb *db, int32_t fallback_policy,
-                int include_grid, char *err, size_t errlen) {
+                const attnroute_env *legacy_env, int include_grid, char *err, size_t errlen) {
   attnroute_router router;
   int32_t nc = t->num_candidates, k;
   size_t i;
@@ -150,6 +150,8 @@ int ar_eval_run(ar_eval *ev, const attnroute_table *t, const ar_evaldb *db, int3
     return -1;
   }
   router.policy = fallback_policy;
+  if (legacy_env) router.env = *legacy_env;
+  ev->legacy_env = router.env;
   ev->class_shapes_total = (size_t)t->num_classes + 1;
   ev->results = calloc(db->count ? db->count : 1, sizeof *ev->results);
   ev->class_stats = calloc(ev->class_shapes_total * AR_NUM_SLOTS, sizeof *ev->class_stats);
@@ -209,9 +211,9 @@ int ar_eval_run(ar_eval *ev, const attnroute_table *t, const ar_evaldb *db, int3
       if (r->choice.reason >= 0 && r->choice.reason < ATTNROUTE_NUM_STATUS)
         ev->fallback_by_reason[r->choice.reason]++;
     }
-    route = attnroute_legacy_route(ATTNROUTE_POLICY_PRE_1345, NULL, p);
+    route = attnroute_legacy_route(ATTNROUTE_POLICY_PRE_1345, &router.env, p);
     r->pick[AR_SLOT_PRE_1345] = ar_make_pick(ar_stand_in(t, route, p), route, m, r->oracle_us);
-    route = attnroute_legacy_route(ATTNROUTE_POLICY_POST_1345, NULL, p);
+    route = attnroute_legacy_route(ATTNROUTE_POLICY_POST_1345, &router.env, p);
     r->pick[AR_SLOT_POST_1345] = ar_make_pick(ar_stand_in(t, route, p), route, m, r->oracle_us);
   }
 

@@ -70,18 +70,21 @@ typedef struct ar_eval {
   size_t fallbacks;
   size_t fallback_by_reason[ATTNROUTE_NUM_STATUS];
   size_t below_top; /* table answers from a cell rank > 0 (the first not usable) */
+  attnroute_env legacy_env; /* the engine switches of the legacy picks and fallbacks */
 } ar_eval;
 
 /* The candidate of t standing in for legacy route `route`, or -1. */
 int32_t ar_stand_in(const attnroute_table *t, int32_t route, const attnroute_problem *p);
 
 /* Evaluate t on db with `fallback_policy` answering the table's misses.
+** The legacy gates (fallbacks and the pre-/post-1345 picks) read legacy_env
+** (NULL: attnroute_env_init's defaults, unified attention off).
 ** Shapes on a grid point of their table class are left out (state
 ** AR_SHAPE_ON_GRID) unless include_grid.  The router is bound to the
 ** table's own device key.  0, or -1 (out of memory / table refused by the
 ** runtime) with err. */
 int ar_eval_run(ar_eval *ev, const attnroute_table *t, const ar_evaldb *db, int32_t fallback_policy,
-                int include_grid, char *err, size_t errlen);
+                const attnroute_env *legacy_env, int include_grid, char *err, size_t errlen);
 
 /* Indices of the evaluated shapes, the table's worst regret first (failed
 ** picks first, ties in db order); *n set to their count.  NULL on no memory

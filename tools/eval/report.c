@@ -112,8 +112,9 @@ int ar_report_text(FILE *f, const ar_eval *ev, const ar_report_opts *o) {
     fprintf(f, "\n");
   }
 
-  fprintf(f, "\ntable fallbacks to the legacy policy (%s): %zu of %zu evaluated shapes\n",
-          attnroute_policy_name(ev->fallback_policy), ev->fallbacks, ev->evaluated);
+  fprintf(f, "\ntable fallbacks to the legacy policy (%s, unified attention %s): %zu of %zu evaluated shapes\n",
+          attnroute_policy_name(ev->fallback_policy), ev->legacy_env.use_unified_attn ? "on" : "off",
+          ev->fallbacks, ev->evaluated);
   for (reason = 0; reason < ATTNROUTE_NUM_STATUS; reason++)
     if (ev->fallback_by_reason[reason])
       fprintf(f, "  %7zu  %s\n", ev->fallback_by_reason[reason], attnroute_status_str(reason));
@@ -246,6 +247,7 @@ int ar_report_json(FILE *f, const ar_eval *ev, const ar_report_opts *o) {
   ar_json_str(f, db->stale_names);
   fputs("},\n\"fallback_policy\":", f);
   ar_json_str(f, attnroute_policy_name(ev->fallback_policy));
+  fprintf(f, ",\n\"unified_attn\":%d", ev->legacy_env.use_unified_attn ? 1 : 0);
   fputs(",\n\"policies\":{", f);
   for (slot = 0; slot < AR_NUM_SLOTS; slot++) {
     fprintf(f, "%s\"%s\":", slot ? ",\n  " : "", slot_names[slot]);

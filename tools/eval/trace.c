@@ -127,7 +127,7 @@ static int32_t call_state(const ar_meas *m, int32_t nc, int32_t *best, double *b
 }
 
 int ar_trace_run(ar_trace_eval *ev, const attnroute_table *t, const ar_evaldb *db, int32_t fallback_policy,
-                 int32_t trace, char *err, size_t errlen) {
+                 int32_t trace, const attnroute_env *legacy_env, char *err, size_t errlen) {
   attnroute_router router;
   int32_t nc = t->num_candidates;
   size_t i, gi;
@@ -145,6 +145,7 @@ int ar_trace_run(ar_trace_eval *ev, const attnroute_table *t, const ar_evaldb *d
     return -1;
   }
   router.policy = fallback_policy;
+  if (legacy_env) router.env = *legacy_env;
   ev->results = calloc(db->ncalls ? db->ncalls : 1, sizeof *ev->results);
   buf = malloc((db->ncalls ? db->ncalls : 1) * sizeof *buf);
   if (!ev->results || !buf) goto oom;
@@ -197,7 +198,7 @@ int ar_trace_run(ar_trace_eval *ev, const attnroute_table *t, const ar_evaldb *d
       k = r->choice.candidate >= 0 ? r->choice.candidate : ar_stand_in(t, r->choice.route, p);
       r->pick[AR_TSLOT_TABLE] = ar_make_pick(k, r->choice.route, m, r->best_us);
     }
-    attnroute_env_init(&env);
+    env = router.env; /* the legacy env, at the call's step */
     env.step = c->step;
     route = attnroute_legacy_route(ATTNROUTE_POLICY_PRE_1345, &env, p);
     r->pick[AR_TSLOT_PRE_1345] = ar_make_pick(ar_stand_in(t, route, p), route, m, r->best_us);

@@ -87,10 +87,11 @@ typedef struct ar_trace_eval {
 } ar_trace_eval;
 
 /* Score t on the calls of db (trace index `trace`, or -1 for all) with
-** `fallback_policy` answering the table's misses.  0, or -1 (out of memory,
-** table refused by the runtime) with err. */
+** `fallback_policy` answering the table's misses; the legacy gates read
+** legacy_env (NULL: defaults) with each call's step.  0, or -1 (out of
+** memory, table refused by the runtime) with err. */
 int ar_trace_run(ar_trace_eval *ev, const attnroute_table *t, const ar_evaldb *db, int32_t fallback_policy,
-                 int32_t trace, char *err, size_t errlen);
+                 int32_t trace, const attnroute_env *legacy_env, char *err, size_t errlen);
 
 /* Indices of the evaluated calls (scored or failed), the table's worst
 ** regret first (a failed table pick first, ties in db order); *n their
