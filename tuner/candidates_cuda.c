@@ -20,10 +20,14 @@
 ** (docs/PERF.md), they are left out to keep tuning inside its time budget.
 **
 ** Legacy stand-ins (the kernels the old gates would have run):
-**   ATTNROUTE_ROUTE_DENSE_SINK_ASM  dense_sink.gather.bm128.d<D>  (aiter's ASM kernel: 128-row tiles)
-**   ATTNROUTE_ROUTE_TRITON_PAGED    paged.bm64.d<D>               (Triton's 2D kernel)
-**   ATTNROUTE_ROUTE_TRITON_SPLITKV  paged_decode.w4.s16.d<D>
-** None for ATTNROUTE_ROUTE_ASM_PAGED_DECODE (fp8, gfx1250 only).
+**   ATTNROUTE_ROUTE_DENSE_SINK_ASM         dense_sink.gather.bm128.d<D>  (aiter's ASM kernel: 128-row tiles)
+**   ATTNROUTE_ROUTE_TRITON_PAGED           paged.bm64.d<D>               (Triton's 2D kernel)
+**   ATTNROUTE_ROUTE_TRITON_SPLITKV         paged_decode.w4.aiter.d<D>    (aiter's gfx12 segment count)
+**   ATTNROUTE_ROUTE_TRITON_PAGED_GATHER    paged_gather.bm64.d<D>        (pre-1345: gather, then 2D)
+**   ATTNROUTE_ROUTE_TRITON_SPLITKV_GATHER  paged_decode.w4.aiter_gather.d<D>
+**   ATTNROUTE_ROUTE_GLUON_PAGED_DECODE     paged_decode.w4.gluon.d<D>    (get_recommended_splits)
+**   ATTNROUTE_ROUTE_DENSE_VARLEN           dense_sink.gather.bm64.d<D>   (aiter's CK / FlyDSL dense)
+** None for the ASM decode routes (fp8 / gfx1250 only) or engine_error.
 */
 #include <stdio.h>
 #include <string.h>
@@ -35,7 +39,7 @@
 
 typedef struct slot {
   ar_candidate c;
-  char name[64], params[96], k0[80], k1[80];
+  char name[64], params[96], k0[80], k1[80], k2[80];
   ar_dense_variant dense;
   ar_paged_variant paged;
   ar_decode_variant decode;
@@ -79,8 +83,11 @@ static void add_dense(const ar_variant_entry *e, const ar_kernel_variant *gather
   snprintf(s->k1, sizeof s->k1, "1:%s", e->kernel->symbol);
   s->dense.gather_dims = gather->dims;
   s->dense.dense_dims = e->kernel->dims;
-  int standin = !page && strcmp(e->tag, "bm128") == 0;
-  s->c = (ar_candidate){s->name, "dense_sink", s->params, standin ? ATTNROUTE_ROUTE_DENSE_SINK_ASM : -1,
+  int route = page ? -1
+              : strcmp(e->tag, "bm128") == 0 ? ATTNROUTE_ROUTE_DENSE_SINK_ASM
+              : strcmp(e->tag, "bm64") == 0  ? ATTNROUTE_ROUTE_DENSE_VARLEN
+                                              : -1;
+  s->c = (ar_candidate){s->name, "dense_sink", s->params, route,
                         caps(e->head_dim, 0), {gather->module, e->kernel->module}, {s->k0, s->k1},
                         ar_family_dense_run, &s->dense};
   push(s);
@@ -93,6 +100,7 @@ static void add_paged(const ar_variant_entry *e) {
   snprintf(s->params, sizeof s->params, "tile=%s,head_dim=%d", e->tag, e->head_dim);
   snprintf(s->k0, sizeof s->k0, "0:%s", e->kernel->symbol);
   s->paged.paged_dims = e->kernel->dims;
+  s->paged.gather_dims = NULL;
   int standin = strcmp(e->tag, "bm64") == 0;
   s->c = (ar_candidate){s->name, "paged", s->params, standin ? ATTNROUTE_ROUTE_TRITON_PAGED : -1,
                         caps(e->head_dim, 0), {e->kernel->module}, {s->k0}, ar_family_paged_run, &s->paged};
@@ -101,6 +109,47 @@ static void add_paged(const ar_variant_entry *e) {
 
 /* Fixed split counts offered for the w4 decode tile. */
 static const int fixed_splits[] = {2, 4, 8, AR_DECODE_FIXED_SPLITS, 32};
+
+/* The pre-1345 Triton path: the prefix gather (paid, unused), then 2D. */
+static void add_paged_gather(const ar_variant_entry *e, const ar_kernel_variant *gather) {
+  slot *s = next_slot();
+  if (!s) return;
+  snprintf(s->name, sizeof s->name, "paged_gather.%s.d%d", e->tag, e->head_dim);
+  snprintf(s->params, sizeof s->params, "tile=%s,gather=tok,head_dim=%d", e->tag, e->head_dim);
+  snprintf(s->k0, sizeof s->k0, "0:%s", gather->symbol);
+  snprintf(s->k1, sizeof s->k1, "1:%s", e->kernel->symbol);
+  s->paged.paged_dims = e->kernel->dims;
+  s->paged.gather_dims = gather->dims;
+  s->c = (ar_candidate){s->name, "paged_gather", s->params, ATTNROUTE_ROUTE_TRITON_PAGED_GATHER,
+                        caps(e->head_dim, 0), {gather->module, e->kernel->module}, {s->k0, s->k1},
+                        ar_family_paged_gather_run, &s->paged};
+  push(s);
+}
+
+/* Split-KV stand-ins splitting by one of aiter's rules (families.c). */
+static void add_decode_rule(const ar_variant_entry *e, int rule, const ar_kernel_variant *gather) {
+  slot *s = next_slot();
+  if (!s) return;
+  const char *tag = rule == AR_SPLITS_GLUON ? "gluon" : gather ? "aiter_gather" : "aiter";
+  int route = rule == AR_SPLITS_GLUON ? ATTNROUTE_ROUTE_GLUON_PAGED_DECODE
+              : gather               ? ATTNROUTE_ROUTE_TRITON_SPLITKV_GATHER
+                                     : ATTNROUTE_ROUTE_TRITON_SPLITKV;
+  snprintf(s->name, sizeof s->name, "paged_decode.%s.%s.d%d", e->tag, tag, e->head_dim);
+  snprintf(s->params, sizeof s->params, "warps=%s,splits=%s,head_dim=%d", e->tag, tag, e->head_dim);
+  snprintf(s->k0, sizeof s->k0, "0:%s", e->kernel->symbol);
+  snprintf(s->k1, sizeof s->k1, "0:%s", ar_kv_decode_reduce.symbol);
+  s->decode.split_dims = e->kernel->dims;
+  s->decode.reduce_dims = ar_kv_decode_reduce.dims;
+  s->decode.num_splits = 0;
+  s->decode.rule = rule;
+  s->decode.gather_dims = gather ? gather->dims : NULL;
+  if (gather) snprintf(s->k2, sizeof s->k2, "1:%s", gather->symbol);
+  s->c = (ar_candidate){s->name, "paged_decode", s->params, route,
+                        caps(e->head_dim, AR_DECODE_MAX_SEQLEN_Q),
+                        {e->kernel->module, gather ? gather->module : NULL},
+                        {s->k0, s->k1, gather ? s->k2 : NULL}, ar_family_decode_run, &s->decode};
+  push(s);
+}
 
 static void add_decode(const ar_variant_entry *e, int splits) {
   slot *s = next_slot();
@@ -116,8 +165,9 @@ static void add_decode(const ar_variant_entry *e, int splits) {
   s->decode.split_dims = e->kernel->dims;
   s->decode.reduce_dims = ar_kv_decode_reduce.dims;
   s->decode.num_splits = splits;
-  int standin = splits == AR_DECODE_FIXED_SPLITS && strcmp(e->tag, "w4") == 0;
-  s->c = (ar_candidate){s->name, "paged_decode", s->params, standin ? ATTNROUTE_ROUTE_TRITON_SPLITKV : -1,
+  s->decode.rule = AR_SPLITS_FILL;
+  s->decode.gather_dims = NULL;
+  s->c = (ar_candidate){s->name, "paged_decode", s->params, -1,
                         caps(e->head_dim, AR_DECODE_MAX_SEQLEN_Q), {e->kernel->module}, {s->k0, s->k1},
                         ar_family_decode_run, &s->decode};
   push(s);
@@ -130,8 +180,15 @@ const ar_candidate *const *ar_candidates_cuda(int *n) {
     for (int i = 0; i < AR_NUM_DENSE_VARIANTS; i++)
       if (strcmp(ar_dense_variants[i].tag, "bm128") == 0) add_dense(&ar_dense_variants[i], &ar_kv_gather_page, "page");
     for (int i = 0; i < AR_NUM_PAGED_VARIANTS; i++) add_paged(&ar_paged_variants[i]);
+    for (int i = 0; i < AR_NUM_PAGED_VARIANTS; i++)
+      if (strcmp(ar_paged_variants[i].tag, "bm64") == 0) add_paged_gather(&ar_paged_variants[i], &ar_kv_gather_tok);
     for (int i = 0; i < AR_NUM_DECODE_VARIANTS; i++) {
-      if (strcmp(ar_decode_variants[i].tag, "w4") == 0) add_decode(&ar_decode_variants[i], AR_DECODE_FIXED_SPLITS);
+      if (strcmp(ar_decode_variants[i].tag, "w4") == 0) {
+        add_decode(&ar_decode_variants[i], AR_DECODE_FIXED_SPLITS);
+        add_decode_rule(&ar_decode_variants[i], AR_SPLITS_AITER_SEGMENTS, NULL);
+        add_decode_rule(&ar_decode_variants[i], AR_SPLITS_AITER_SEGMENTS, &ar_kv_gather_tok);
+        add_decode_rule(&ar_decode_variants[i], AR_SPLITS_GLUON, NULL);
+      }
       add_decode(&ar_decode_variants[i], 0);
     }
     /* Appended after the earlier ones so their order (and the listing) stays. */
@@ -147,7 +204,7 @@ const ar_candidate *const *ar_candidates_cuda(int *n) {
 }
 
 /* The fp32 reference kernel, run like a paged candidate (num_splits 1). */
-static const ar_paged_variant ref_v = {ar_dims_ref_paged};
+static const ar_paged_variant ref_v = {ar_dims_ref_paged, NULL};
 static const ar_candidate reference = {
     "reference.paged_fp32", "reference", "fp32", -1,
     {.head_dim_mask = 0xffffu, .q_dtype_mask = 1u << ATTNROUTE_DTYPE_BF16,

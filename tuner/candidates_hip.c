@@ -178,7 +178,7 @@ static int aiter_pa_decode_run(const ar_candidate *c, ar_backend *b, const ar_lo
 
 /* ---------------------------------------------------------- reference */
 
-static const ar_paged_variant ref_variant = {ar_dims_ref_paged};
+static const ar_paged_variant ref_variant = {ar_dims_ref_paged, NULL};
 
 static const ar_candidate reference = {
     "reference.paged.hip", "reference", "fp32", -1,

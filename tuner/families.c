@@ -102,8 +102,72 @@ int ar_family_paged_run(const ar_candidate *c, ar_backend *b, const ar_loaded *k
   return launch(b, k->fn[0], v->paged_dims, &a, sizeof a);
 }
 
+/* Pre-1345 (ATOM attention_mha.py f16bec50, rope_cache): every prefill with
+** a cached prefix gathered it into dense K/V, also when the Triton path then
+** read the paged cache: the gather's time is paid for nothing. */
+int ar_family_paged_gather_run(const ar_candidate *c, ar_backend *b, const ar_loaded *k,
+                               const ar_workload *w) {
+  const ar_paged_variant *v = c->variant;
+  ar_paged_args a;
+  if (w->cached > 0 && ar_family_gather_run(b, k->fn[0], v->gather_dims, w) != 0) return -1;
+  paged_args(w, &a);
+  return launch(b, k->fn[1], v->paged_dims, &a, sizeof a);
+}
+
+static int64_t next_pow2(int64_t n) {
+  int64_t p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
 /*
-** Fixed splits; or (num_splits 0, "auto") enough splits for the decode grid
+** aiter unified_attention.py select_3d_config, gfx12 branch (aiter e4048607;
+** since 57de65d1): waves_per_eu 2 for the shuffled cache (ATOM's) with
+** head_dim < 128 and bf16/fp16 pages <= 64 or fp8 pages <= 128, else 1; occ
+** = 4 x waves_per_eu (one warp); segments = max(1, (4 CU) / 4 * occ /
+** (num_seqs x Hkv)), capped at ceil(sk / page), rounded up to a power of
+** two.  With a window aiter uses 1 (ATOM never sends one to 3D).
+*/
+int32_t ar_aiter_segments(const attnroute_problem *p, int32_t seqlen_k, int32_t cu_count) {
+  int64_t wpe = 1, occ, programs, seg, cap, page = p->kv_block_size > 0 ? p->kv_block_size : 1;
+  if (p->sliding_window > 0) return 1;
+  if (p->head_dim < 128) {
+    if ((p->kv_dtype == ATTNROUTE_DTYPE_BF16 || p->kv_dtype == ATTNROUTE_DTYPE_FP16) && page <= 64)
+      wpe = 2;
+    else if (p->kv_dtype == ATTNROUTE_DTYPE_FP8_E4M3 && page <= 128)
+      wpe = 2;
+  }
+  occ = wpe * 4;
+  programs = (int64_t)p->num_seqs * p->num_kv_heads;
+  seg = (int64_t)(cu_count > 0 ? cu_count : 1) * 4 / 4 * occ / (programs > 0 ? programs : 1);
+  if (seg < 1) seg = 1;
+  cap = ((int64_t)(seqlen_k > 0 ? seqlen_k : 1) + page - 1) / page;
+  if (seg > cap) seg = cap;
+  seg = next_pow2(seg);
+  return seg > 0x40000000 ? 0x40000000 : (int32_t)seg;
+}
+
+/*
+** aiter pa_decode_gluon.py get_recommended_splits (e4048607), as ATOM's
+** paged_attention_triton calls it with unified attention off: min(ceil(2 x
+** multiProcessorCount / (num_seqs x Hkv)), 8) partitions of 256 keys; one
+** partition with a window.  Partitions past the context hold no keys, so
+** the count is capped at ceil(sk / 256) (they would write nothing).
+*/
+int32_t ar_gluon_splits(const attnroute_problem *p, int32_t seqlen_k, int32_t cu_count) {
+  int64_t programs = (int64_t)p->num_seqs * p->num_kv_heads, n, cap;
+  if (p->sliding_window > 0) return 1;
+  if (programs < 1) programs = 1;
+  n = ((int64_t)(cu_count > 0 ? cu_count : 1) * 2 + programs - 1) / programs;
+  if (n > 8) n = 8;
+  cap = ((int64_t)(seqlen_k > 0 ? seqlen_k : 1) + 255) / 256;
+  if (n > cap) n = cap;
+  return n < 1 ? 1 : (int32_t)n;
+}
+
+/*
+** Fixed splits; (num_splits 0 with an aiter rule) aiter's segment or gluon
+** count; or (num_splits 0, "auto") enough splits for the decode grid
 ** (num_splits x Hkv x ceil(sq * Hq/Hkv / 16) row groups x num_seqs blocks,
 ** kernels/attn_variants.h) to cover the CU count once, without splits
 ** shorter than AR_DECODE_MIN_KEYS_PER_SPLIT keys; or (AR_DECODE_SPLITS_BALANCED,
@@ -116,7 +180,11 @@ int ar_family_paged_run(const ar_candidate *c, ar_backend *b, const ar_loaded *k
 int32_t ar_decode_splits(const ar_decode_variant *v, const ar_workload *w) {
   int64_t n = v->num_splits;
   const int64_t cus = w->cu_count > 0 ? w->cu_count : 1;
-  if (n == 0) {
+  if (n == 0 && v->rule == AR_SPLITS_AITER_SEGMENTS) {
+    n = ar_aiter_segments(&w->p, w->seqlen_k, w->cu_count);
+  } else if (n == 0 && v->rule == AR_SPLITS_GLUON) {
+    n = ar_gluon_splits(&w->p, w->seqlen_k, w->cu_count);
+  } else if (n == 0) {
     int64_t g = w->p.num_kv_heads > 0 ? w->p.num_q_heads / w->p.num_kv_heads : 1;
     int64_t groups = ((int64_t)w->seqlen_q * g + 15) / 16;
     int64_t work = (int64_t)w->p.num_seqs * w->p.num_kv_heads * groups;
@@ -139,6 +207,8 @@ int ar_family_decode_run(const ar_candidate *c, ar_backend *b, const ar_loaded *
                          const ar_workload *w) {
   const ar_decode_variant *v = c->variant;
   ar_paged_args a;
+  if (v->gather_dims && w->cached > 0 && ar_family_gather_run(b, k->fn[2], v->gather_dims, w) != 0)
+    return -1;
   paged_args(w, &a);
   a.num_splits = ar_decode_splits(v, w);
   if (launch(b, k->fn[0], v->split_dims, &a, sizeof a) != 0) return -1;

@@ -97,8 +97,10 @@ static void check_table(const ar_candidate *const *cs, int n) {
     }
     if (!strcmp(c->family, "dense_sink")) CHECK(nk == 2 && c->run == ar_family_dense_run);
     else if (!strcmp(c->family, "paged")) CHECK(nk == 1 && c->run == ar_family_paged_run);
+    else if (!strcmp(c->family, "paged_gather")) CHECK(nk == 2 && c->run == ar_family_paged_gather_run);
     else if (!strcmp(c->family, "paged_decode")) {
-      CHECK(nk == 2 && c->run == ar_family_decode_run);
+      const ar_decode_variant *v = c->variant;
+      CHECK(nk == (v->gather_dims ? 3 : 2) && c->run == ar_family_decode_run);
       CHECK(c->caps.max_seqlen_q == 16);
     } else CHECK(!"unknown family");
     CHECK(c->caps.head_dim_mask == 0xffffu);
@@ -112,9 +114,69 @@ static void check_table(const ar_candidate *const *cs, int n) {
   CHECK(routes[ATTNROUTE_ROUTE_TRITON_PAGED] == 1);
   CHECK(routes[ATTNROUTE_ROUTE_TRITON_SPLITKV] == 1);
   CHECK(routes[ATTNROUTE_ROUTE_ASM_PAGED_DECODE] == 0);
-  for (int i = 0; i < n; i++)
+  CHECK(routes[ATTNROUTE_ROUTE_TRITON_PAGED_GATHER] == 1);
+  CHECK(routes[ATTNROUTE_ROUTE_TRITON_SPLITKV_GATHER] == 1);
+  CHECK(routes[ATTNROUTE_ROUTE_GLUON_PAGED_DECODE] == 1);
+  CHECK(routes[ATTNROUTE_ROUTE_DENSE_VARLEN] == 1);
+  CHECK(routes[ATTNROUTE_ROUTE_ENGINE_ERROR] == 0);
+  for (int i = 0; i < n; i++) {
+    const ar_decode_variant *v = cs[i]->variant;
     if (cs[i]->legacy_route == ATTNROUTE_ROUTE_TRITON_SPLITKV)
-      CHECK(((const ar_decode_variant *)cs[i]->variant)->num_splits == 16);
+      CHECK(v->num_splits == 0 && v->rule == AR_SPLITS_AITER_SEGMENTS && !v->gather_dims);
+    if (cs[i]->legacy_route == ATTNROUTE_ROUTE_TRITON_SPLITKV_GATHER)
+      CHECK(v->num_splits == 0 && v->rule == AR_SPLITS_AITER_SEGMENTS && v->gather_dims &&
+            cs[i]->kernels[2] != NULL);
+    if (cs[i]->legacy_route == ATTNROUTE_ROUTE_GLUON_PAGED_DECODE)
+      CHECK(v->num_splits == 0 && v->rule == AR_SPLITS_GLUON);
+    if (cs[i]->legacy_route == ATTNROUTE_ROUTE_TRITON_PAGED_GATHER)
+      CHECK(cs[i]->run == ar_family_paged_gather_run);
+  }
+}
+
+/* aiter's split rules on cases worked from the code (families.c cites it). */
+static void check_aiter_rules(void) {
+  attnroute_problem p;
+  memset(&p, 0, sizeof p);
+  p.num_seqs = 4;
+  p.num_q_heads = 64;
+  p.num_kv_heads = 8;
+  p.head_dim = 64;
+  p.kv_block_size = 64;
+  p.kv_dtype = ATTNROUTE_DTYPE_BF16;
+  p.sliding_window = -1;
+  /* 256 CUs, wpe 2 (bf16, page 64, D 64): occ 8; 256 * 8 / 32 = 64; 4096 / 64
+  ** pages = 64 cap; pow2 64. */
+  CHECK(ar_aiter_segments(&p, 4096, 256) == 64);
+  CHECK(ar_aiter_segments(&p, 1000, 256) == 16); /* cap ceil(1000/64) = 16 */
+  CHECK(ar_aiter_segments(&p, 900, 256) == 16);  /* cap 15 -> pow2 16 */
+  p.kv_block_size = 128; /* bf16 page 128: wpe 1, occ 4: 256 * 4 / 32 = 32 */
+  CHECK(ar_aiter_segments(&p, 1 << 20, 256) == 32);
+  p.kv_dtype = ATTNROUTE_DTYPE_FP8_E4M3; /* fp8 page 128: wpe 2 */
+  CHECK(ar_aiter_segments(&p, 1 << 20, 256) == 64);
+  p.kv_block_size = 256; /* fp8 page 256: wpe 1 */
+  CHECK(ar_aiter_segments(&p, 1 << 20, 256) == 32);
+  p.head_dim = 128; /* D >= 128: wpe 1 whatever the page */
+  p.kv_block_size = 16;
+  p.kv_dtype = ATTNROUTE_DTYPE_BF16;
+  CHECK(ar_aiter_segments(&p, 1 << 20, 256) == 32);
+  p.num_seqs = 300; /* 256 * 4 / 2400 = 0 -> 1 */
+  CHECK(ar_aiter_segments(&p, 1 << 20, 256) == 1);
+  p.num_seqs = 3; /* 1024 / 24 = 42 -> pow2 64 */
+  CHECK(ar_aiter_segments(&p, 1 << 20, 256) == 64);
+  p.sliding_window = 128;
+  CHECK(ar_aiter_segments(&p, 1 << 20, 256) == 1);
+  p.sliding_window = -1;
+  CHECK(ar_aiter_segments(&p, 1, 0) == 1);
+  /* gluon: min(ceil(2 * CUs / (ns * Hkv)), 8), <= ceil(sk / 256), 1 with a window */
+  p.num_seqs = 4;
+  CHECK(ar_gluon_splits(&p, 1 << 20, 256) == 8);  /* 512 / 32 = 16 -> 8 */
+  CHECK(ar_gluon_splits(&p, 1 << 20, 64) == 4);   /* 128 / 32 */
+  CHECK(ar_gluon_splits(&p, 1 << 20, 65) == 5);   /* ceil(130 / 32) */
+  CHECK(ar_gluon_splits(&p, 600, 256) == 3);      /* ceil(600 / 256) keys */
+  p.num_seqs = 1000;
+  CHECK(ar_gluon_splits(&p, 1 << 20, 256) == 1);
+  p.sliding_window = 64;
+  CHECK(ar_gluon_splits(&p, 1 << 20, 256) == 1);
 }
 
 static void check_decode_splits(void) {
@@ -127,7 +189,7 @@ static void check_decode_splits(void) {
   w.seqlen_k = 4096;
   w.max_splits = 16;
   w.cu_count = 132;
-  ar_decode_variant v = {NULL, NULL, 16};
+  ar_decode_variant v = {NULL, NULL, 16, AR_SPLITS_FILL, NULL};
   CHECK(ar_decode_splits(&v, &w) == 16);
   w.max_splits = 8;
   CHECK(ar_decode_splits(&v, &w) == 8); /* clamped */
@@ -285,6 +347,7 @@ int main(int argc, char **argv) {
   const ar_candidate *const *cs = ar_candidates_host(&n);
   check_table(cs, n);
   check_decode_splits();
+  check_aiter_rules();
 
   ar_backend *b;
   char err[256];
