@@ -224,7 +224,8 @@ def gpu_replay(args, calls, policies):
     major, minor = torch.cuda.get_device_capability(0)
     arch, cu = "sm_%d%d" % (major, minor), props.multi_processor_count
     router = attnroute.Router(args.table, arch, cu, memory_bytes=props.total_memory,
-                              product=props.name, allow_sibling=args.allow_sibling)
+                              product=props.name, allow_sibling=args.allow_sibling,
+                              env=legacy_env(args))
     print("device %s (%s, %d SMs, %d MiB); table %s: %s" % (
         props.name, arch, cu, props.total_memory >> 20, args.table,
         router.bind_reason if router.bound else
@@ -311,8 +312,13 @@ def summarize(res, policies, layers):
               % summary["disagreements"])
 
 
+def legacy_env(args):
+    """The engine switches of the legacy gates: ATOM_USE_UNIFIED_ATTN."""
+    return {"use_unified_attn": 1 if args.unified_attn == "on" else 0}
+
+
 def select_only(args, calls, policies):
-    router = attnroute.Router(args.table, args.arch, args.cu)
+    router = attnroute.Router(args.table, args.arch, args.cu, env=legacy_env(args))
     print("table %s on %s:%d: %s" % (args.table, args.arch, args.cu,
                                      "bound" if router.bound else
                                      "refused (%s)" % router.bind_reason))
@@ -360,6 +366,8 @@ def main(argv=None):
     ap.add_argument("--show", type=int, default=20, help="--select-only: calls to print")
     ap.add_argument("--shapes", help="--select-only: add the table's misses to this "
                     "--shapes file")
+    ap.add_argument("--unified-attn", choices=("on", "off"), default="off",
+                    help="ATOM_USE_UNIFIED_ATTN for the legacy gates (default off, ATOM's)")
     args = ap.parse_args(argv)
     policies = [p for p in args.policies.split(",") if p]
     for p in policies:

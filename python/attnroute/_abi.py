@@ -28,7 +28,9 @@ OK, NO_TABLE, ABI_MISMATCH, DEVICE_MISMATCH, BAD_ARGUMENT, BAD_PROBLEM, NO_CLASS
 
 DTYPES = {"bf16": 0, "fp16": 1, "fp8_e4m3": 2, "fp32": 3}
 STEPS = {"auto": 0, "prefill": 1, "decode": 2}
-ROUTE_NAMES = ("dense_sink_asm", "triton_paged", "triton_splitkv", "asm_paged_decode")
+ROUTE_NAMES = ("dense_sink_asm", "triton_paged", "triton_splitkv", "asm_paged_decode",
+               "triton_paged_gather", "triton_splitkv_gather", "asm_persistent_decode",
+               "gluon_paged_decode", "asm_pa_fwd", "dense_varlen", "engine_error")
 
 
 class Problem(ctypes.Structure):
@@ -44,7 +46,7 @@ class Env(ctypes.Structure):
     """attnroute_env."""
     _fields_ = [("step", i32), ("force_triton", i32), ("use_unified_attn", i32),
                 ("asm_arch", i32), ("has_alibi", i32), ("has_dropout", i32),
-                ("has_cu_seqlens", i32)]
+                ("has_cu_seqlens", i32), ("flash_layout", i32), ("cu_count", i32)]
 
 
 class Caps(ctypes.Structure):

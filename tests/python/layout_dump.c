@@ -75,6 +75,8 @@ int main(void) {
   FIELD(env, has_alibi);
   FIELD(env, has_dropout);
   FIELD(env, has_cu_seqlens);
+  FIELD(env, flash_layout);
+  FIELD(env, cu_count);
 
   SIZE(caps);
   FIELD(caps, head_dim_mask);

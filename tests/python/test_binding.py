@@ -188,15 +188,18 @@ for f, pol in ((dict(num_seqs=2, max_seqlen_q=512, max_seqlen_k=1024), "pre-1345
     check(c.reason_text == "legacy gates (%s)" % pol, c.reason_text)
 c = router.legacy(policy="pre-1345", step="decode", num_seqs=2, max_seqlen_q=4,
                   max_seqlen_k=4, num_q_heads=64, num_kv_heads=8, head_dim=64)
-check(c.route == legacy.ROUTE_TRITON_SPLITKV or c.route == legacy.ROUTE_TRITON_PAGED,
-      "decode step: %r" % c)
+check(c.route == legacy.ROUTE_GLUON_PAGED_DECODE, "decode step: %r" % c)  # unified off, D 64
 
 # --- env fields reach the gates
 gp = dict(num_seqs=2, max_seqlen_q=512, max_seqlen_k=512, num_q_heads=64, num_kv_heads=8,
           head_dim=64, has_sinks=1)
-for env, route in (({}, 0), ({"force_triton": 1}, 1), ({"use_unified_attn": 0}, 1),
-                   ({"asm_arch": 0}, 1), ({"has_alibi": True}, 1), ({"has_dropout": 1}, 1),
-                   ({"has_cu_seqlens": 0}, 1), ({"step": "decode"}, 1)):
+U = {"use_unified_attn": 1}  # the configuration the ATOM sink-ASM gate reads
+for env, route in ((U, 0), (dict(U, force_triton=1), 1), ({}, 0), ({"force_triton": 1}, 0),
+                   (dict(U, asm_arch=0), 1), (dict(U, has_alibi=True), 1),
+                   (dict(U, has_dropout=1), 1), ({"has_dropout": 1}, 9),
+                   (dict(U, has_cu_seqlens=0), 1), (dict(U, step="decode"), 1),
+                   ({"step": "decode"}, 7), ({"flash_layout": 1, "force_triton": 1}, 1),
+                   (dict(U, asm_arch=0, cu_count=1), 1)):
     r_ = attnroute.Router(None, "gfx1250", 256, env=env)
     c = r_.select(**gp)
     check(c.route == route and c.reason == _abi.NO_TABLE, "env %r: %r" % (env, c))
