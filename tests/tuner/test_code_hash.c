@@ -215,16 +215,16 @@ static void test_geometry(void) {
   fp(&b, h2);
   CHECK(strcmp(h1, h2) != 0);
 
-  ar_paged_variant p64 = {ar_dims_paged_bm64}, p128 = {ar_dims_paged_bm128};
+  ar_paged_variant p64 = {ar_dims_paged_bm64, NULL}, p128 = {ar_dims_paged_bm128, NULL};
   ar_candidate pa = make("paged", ar_family_paged_run, &p64), pb = make("paged", ar_family_paged_run, &p128);
   fp(&pa, h1);
   fp(&pb, h2);
   CHECK(strcmp(h1, h2) != 0);
 
   /* the split rule: fixed 16 segments vs auto (fills the device) */
-  ar_decode_variant fixed = {ar_dims_decode_w4, ar_dims_decode_reduce, 16};
-  ar_decode_variant autos = {ar_dims_decode_w4, ar_dims_decode_reduce, 0};
-  ar_decode_variant fixed8 = {ar_dims_decode_w4, ar_dims_decode_reduce, 8};
+  ar_decode_variant fixed = {ar_dims_decode_w4, ar_dims_decode_reduce, 16, AR_SPLITS_FILL, NULL};
+  ar_decode_variant autos = {ar_dims_decode_w4, ar_dims_decode_reduce, 0, AR_SPLITS_FILL, NULL};
+  ar_decode_variant fixed8 = {ar_dims_decode_w4, ar_dims_decode_reduce, 8, AR_SPLITS_FILL, NULL};
   ar_candidate da = make("paged_decode", ar_family_decode_run, &fixed);
   ar_candidate db = make("paged_decode", ar_family_decode_run, &autos);
   fp(&da, h1);
@@ -233,6 +233,19 @@ static void test_geometry(void) {
   db.variant = &fixed8;
   fp(&db, h2);
   CHECK(strcmp(h1, h2) != 0);
+  /* aiter's split rules and the pre-1345 gather change the launches too */
+  {
+    ar_decode_variant seg = {ar_dims_decode_w4, ar_dims_decode_reduce, 0, AR_SPLITS_AITER_SEGMENTS, NULL};
+    ar_decode_variant gluon = {ar_dims_decode_w4, ar_dims_decode_reduce, 0, AR_SPLITS_GLUON, NULL};
+    char h3[65], h4[65];
+    db.variant = &autos;
+    fp(&db, h1);
+    db.variant = &seg;
+    fp(&db, h3);
+    db.variant = &gluon;
+    fp(&db, h4);
+    CHECK(strcmp(h1, h3) != 0 && strcmp(h1, h4) != 0 && strcmp(h3, h4) != 0);
+  }
 
   /* through the code hash: a host candidate and its copy with other dims */
   int n = 0;
