@@ -180,6 +180,10 @@ def edge_bit(axis, above):
 # call (num_seqs, seqlen_q, cached), the legacy gate for the heads.
 EDGE_DEFAULT = sum(edge_bit(a, up) for a in range(3) for up in (False, True))
 EDGE_POLICY = 0              # legacy policy the edge rules are measured against (post-1345)
+# The engine switches of the generator's legacy references (incumbents and
+# edge rules): unified attention on, the configuration PR #1345 changed
+# (tools/legacy.py defaults to ATOM's own default, off).
+LEGACY_ENV = {"use_unified_attn": 1}
 MISS_PENALTY = 4.0           # cost of a pick not measured ok, in units of the call's best
 STEPS = {"auto": 0, "prefill": 1, "decode": 2}  # attnroute_step
 
@@ -754,7 +758,7 @@ def legacy_standin(candidates, static, point):
                        DTYPE_CODES[static["q_dtype"]], DTYPE_CODES[static["kv_dtype"]],
                        static["has_sinks"], static["sliding_window"],
                        static["kv_block_size"], static["causal"])
-    route = legacy.legacy_route(legacy.POLICY_POST_1345, p)
+    route = legacy.legacy_route(legacy.POLICY_POST_1345, p, LEGACY_ENV)
     bit = static["head_dim"] // 16 - 1
     for c in candidates:
         if c["legacy_route"] == route and 0 <= bit < 32 and c["caps"]["head_dim_mask"] >> bit & 1:
@@ -1599,7 +1603,7 @@ class CallCost:
         return MISS_PENALTY * best
 
     def legacy_pick(self, p, step):
-        route = self.legacy.legacy_route(EDGE_POLICY, p, {"step": STEPS[step]})
+        route = self.legacy.legacy_route(EDGE_POLICY, p, dict(LEGACY_ENV, step=STEPS[step]))
         for c in self.cands:
             if c["legacy_route"] == route and caps_allow(c["caps"], p):
                 return c["name"]

@@ -213,7 +213,7 @@ def reference(root, grid_db, eval_db, lookup, fallback="post-1345", include_grid
         chosen = {"table": name}
         for pol, code in (("pre-1345", ref.legacy.POLICY_PRE_1345),
                           ("post-1345", ref.legacy.POLICY_POST_1345)):
-            chosen[pol] = ref.stand_in(ref.legacy.legacy_route(code, p, ref.env))
+            chosen[pol] = ref.stand_in(ref.legacy.legacy_route(code, p, ref.env), p)
         rec = {"oracle": oracle, "oracle_us": oracle_us, "from_table": from_table, "rank": rank,
                "reason": reason}
         for pol in POLICIES:
@@ -265,9 +265,9 @@ def read_calls(path, names, arch, cu):
     return out
 
 
-def trace_reference(root, grid_db, eval_db, lookup, fallback="post-1345"):
+def trace_reference(root, grid_db, eval_db, lookup, fallback="post-1345", unified=False):
     """What attnroute-eval reports on the trace calls of eval_db."""
-    ref = Ref(root, grid_db, lookup, fallback)
+    ref = Ref(root, grid_db, lookup, fallback, unified)
     arch, cu = ref.model["arch"], ref.model["cu_count"]
     out = {"calls": {"total": 0, "ragged": 0, "scored": 0, "failed": 0, "incomplete": 0, "no_ok": 0,
                      "no_shape": 0},

@@ -43,7 +43,7 @@ def pick(conn, shape_id):
     best = min(newest, key=lambda n: (newest[n][0], n))
     p = legacy.problem(s[0], s[1], s[2], s[3], s[4], s[5], DTYPES[s[6]], DTYPES[s[7]],
                        s[8], s[9], s[10], s[11])
-    route = legacy.legacy_route(legacy.POLICY_POST_1345, p)
+    route = legacy.legacy_route(legacy.POLICY_POST_1345, p, {"use_unified_attn": 1})  # gen's LEGACY_ENV
     inc = None
     for name, (_, _, _, _, r, caps) in sorted(newest.items()):
         m = re.search(r"head_dim_mask=(0x[0-9a-fA-F]+)", caps or "")

@@ -38,10 +38,11 @@ out = p.stdout.splitlines()
 # stand-in in the fixture), and the windowed decode (call 6) is 2D (gfx12).
 expect = [
     "call    2 prefill seqs   1 | table paged.bm64 | post-1345 dense_sink.gather | "
-    "pre-1345 paged.bm64",
-    "table      dense_sink.gather x3, paged.splitkv x3, paged.bm64 x1",
-    "post-1345  dense_sink.gather x4, paged.splitkv x3",
-    "pre-1345   dense_sink.gather x3, paged.splitkv x3, paged.bm64 x1",
+    "pre-1345 legacy:triton_paged_gather",
+    "table      dense_sink.gather x3, paged.bm64 x2, paged.splitkv x2",
+    "post-1345  dense_sink.gather x4, paged.splitkv x2, paged.bm64 x1",
+    "pre-1345   dense_sink.gather x3, paged.splitkv x2, legacy:triton_paged_gather x1, "
+    "paged.bm64 x1",
     # the 60000-token prefill lies past the seqlen_q axis (2048): answered
     # from the edge cell (the default edge rules), not a miss
     "call    5 prefill seqs   1 | table dense_sink.gather | post-1345 dense_sink.gather | "
