@@ -178,9 +178,10 @@ LEFT JOIN ranked r ON r.arch = w.arch AND r.cu_count = w.cu_count
                   AND r.shape_id = w.shape_id AND r.rank = 2
 WHERE w.rank = 1;
 
--- What the legacy gates run on each shape (runtime/src/legacy.c with the
--- default engine env: unified attention on, ASM arch, no alibi, no
--- dropout, cu_seqlens; decode when seqlen_q = 1), per policy, and the
+-- What the legacy gates run on each shape (runtime/src/legacy.c with
+-- unified attention on -- the configuration PR #1345 changed; ATOM's own
+-- default is off -- gfx1250, no alibi, no dropout, cu_seqlens; decode when
+-- seqlen_q = 1), per policy, and the
 -- candidate standing in for that route (legacy_route; the lowest id among
 -- those measured there other than unsupported) with its status and time,
 -- the class's best ok time and slowdown = legacy time / best time.
@@ -191,13 +192,15 @@ routed AS (
     CASE
       WHEN s.seqlen_q = 1 THEN
         CASE
-          WHEN s.sliding_window = -1 AND s.kv_block_size = 256 THEN 3
-          WHEN s.num_seqs <= 128 / s.num_kv_heads THEN 2
-          ELSE 1
+          WHEN s.sliding_window > 0 THEN 1
+          WHEN s.kv_block_size = 256 THEN
+            CASE WHEN s.has_sinks AND s.kv_dtype = 'fp8_e4m3' AND s.head_dim = 64
+                      AND s.num_q_heads = 8 * s.num_kv_heads THEN 3 ELSE 10 END
+          ELSE 2
         END
-      WHEN s.head_dim = 64 AND s.has_sinks AND s.sliding_window = -1
-           AND s.q_dtype = 'bf16' AND s.kv_dtype = 'bf16' AND s.num_q_heads % s.num_kv_heads = 0
+      WHEN s.head_dim = 64 AND s.has_sinks AND s.sliding_window <= 0 AND s.q_dtype = 'bf16'
            AND (p.name = 'post-1345' OR s.seqlen_k = s.seqlen_q) THEN 0
+      WHEN p.name = 'pre-1345' AND s.seqlen_k > s.seqlen_q THEN 4
       ELSE 1
     END AS route
   FROM shape s CROSS JOIN policy p),
@@ -205,7 +208,8 @@ classes AS (SELECT DISTINCT arch, cu_count FROM device)
 SELECT k.arch AS arch, k.cu_count AS cu_count, r.shape_id AS shape_id, r.policy AS policy,
        r.route AS route,
        CASE r.route WHEN 0 THEN 'dense_sink_asm' WHEN 1 THEN 'triton_paged'
-                    WHEN 2 THEN 'triton_splitkv' ELSE 'asm_paged_decode' END AS route_name,
+                    WHEN 2 THEN 'triton_splitkv' WHEN 3 THEN 'asm_paged_decode'
+                    WHEN 4 THEN 'triton_paged_gather' ELSE 'engine_error' END AS route_name,
        c.name AS candidate, m.status AS status, m.median_us AS median_us,
        b.median_us AS best_us, m.median_us / b.median_us AS slowdown
 FROM routed r

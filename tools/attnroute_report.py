@@ -337,12 +337,14 @@ def render(model, args, eval_model=None):
              "correct) per (seqlen_q, cached) cell, and the winner's <b>speedup over the "
              "legacy gates</b> after and before ATOM PR #1345 (the legacy pick is the "
              "candidate standing in for the route those gates choose; ATOM's default "
-             "engine settings, unified attention %s). A winner cell shows its candidate's letter and time, and below "
+             "engine settings, unified attention " +
+             ("on" if LEGACY_ENV.get("use_unified_attn") else "off") +
+             "). A winner cell shows its candidate's letter and time, and below "
              "them the runner-up's margin (+8%: the next candidate is 8% slower; -2%: the winner "
              "is the incumbent the generator kept within noise). "
              "Colours: one hue per family, shades for its variants; speedups in blues, "
              "darker for more; grey where the table gains nothing. Hover a cell for "
-             "both times.</p>" % ("on" if LEGACY_ENV.get("use_unified_attn") else "off"))
+             "both times.</p>")
     o.append('<div class="legend"><b>winner:</b>')
     for n in names:
         o.append('<span><span class="sw" style="background:%s;color:%s">%s</span>%s</span>' % (

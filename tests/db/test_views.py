@@ -139,7 +139,7 @@ for arch, cu, s, policy, route, route_name, cand, status, t, best, slowdown in c
                        sh["num_kv_heads"], sh["head_dim"], dtype[sh["q_dtype"]], dtype[sh["kv_dtype"]],
                        sh["has_sinks"], sh["sliding_window"], sh["kv_block_size"], sh["causal"])
     pol = legacy.POLICY_PRE_1345 if policy == "pre-1345" else legacy.POLICY_POST_1345
-    want = legacy.legacy_route(pol, p)
+    want = legacy.legacy_route(pol, p, {"use_unified_attn": 1})  # the view's env
     check(route == want and route_name == legacy.ROUTE_NAMES[want],
           "legacy_pick %s shape %d: route %r %r, legacy.py %r" % (policy, s, route, route_name, want))
     stand = sorted((c, st, tt) for d, c, ss, st, tt in meas
