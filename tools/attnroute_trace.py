@@ -95,6 +95,17 @@ def parse_p50_p90(name, text):
     return p50, p90
 
 
+def parse_heads(text):
+    """'HQ/HKV' -> (hq, hkv) with HKV dividing HQ."""
+    try:
+        hq, hkv = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise ArgError("--heads: '%s' is not HQ/HKV (two integers)" % text)
+    if hq < 1 or hkv < 1 or hq % hkv or hq > 4096:
+        raise ArgError("--heads: '%s' needs 1 <= HKV, HKV dividing HQ, HQ <= 4096" % text)
+    return hq, hkv
+
+
 def parse_tp(text, heads):
     out = []
     for tok in text.split(","):
@@ -279,7 +290,7 @@ def simulate(a):
 
 def classes(a):
     m = MODELS[a.model]
-    hq, hkv = m["heads"]
+    hq, hkv = a.heads
     out = []
     for tp in a.tp:
         for w in m["windows"]:
@@ -320,6 +331,9 @@ def build_parser():
     p.add_argument("-o", "--output-file", dest="out", required=True, help="trace file to write")
     p.add_argument("--model", choices=sorted(MODELS), default="gpt-oss")
     p.add_argument("--tp", default="1,8", help="TP degrees, comma-separated (default 1,8)")
+    p.add_argument("--heads", default=None,
+                   help="q/kv heads at TP 1, e.g. 32/8 (default: the model's, gpt-oss 64/8, "
+                        "llama 64/8)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--steps", type=int, default=2000, help="engine steps written (default 2000)")
     p.add_argument("--stride", type=int, default=10,
@@ -374,7 +388,8 @@ def check_args(a):
     a.first_prompt = parse_p50_p90("--first-prompt", a.first_prompt)
     a.followup_prompt = parse_p50_p90("--followup-prompt", a.followup_prompt)
     a.output = parse_p50_p90("--output", a.output)
-    a.tp = parse_tp(a.tp, MODELS[a.model]["heads"])
+    a.heads = parse_heads(a.heads) if a.heads is not None else MODELS[a.model]["heads"]
+    a.tp = parse_tp(a.tp, a.heads)
 
 
 def main(argv):

@@ -110,6 +110,10 @@ def deterministic(ctx):
     sections = parse(a)
     check(len(sections) == 1 and "head_dim=128" in sections[0][0] and "sinks=0" in sections[0][0],
           "llama at TP 1: one class, head dim 128, no sinks")
+    r = run(ctx, "-o", c, "--steps", "20", "--model", "llama", "--heads", "32/8", "--tp", "1,8")
+    check(r.returncode == 0, r.stderr)
+    heads = [s[0].split("q_heads=")[1] for s in parse(c)]
+    check(heads == ["32 kv_heads=8", "4 kv_heads=1"], "--heads 32/8 at TP 1 and 8: %s" % heads)
 
 
 @case
@@ -117,7 +121,8 @@ def bad_arguments(ctx):
     out = os.path.join(ctx.work, "bad.trace")
     for args, word in ((["--tp", "3"], "--tp"), (["--first-prompt", "9:2"], "--first-prompt"),
                        (["--rate", "nan"], "--rate"), (["--steps", "0"], "--steps"),
-                       (["--kv-capacity", "10"], "--kv-capacity"), (["--cache-hit", "2"], "--cache-hit")):
+                       (["--kv-capacity", "10"], "--kv-capacity"), (["--cache-hit", "2"], "--cache-hit"),
+                       (["--heads", "6/4"], "--heads"), (["--heads", "x"], "--heads")):
         r = run(ctx, "-o", out, *args)
         check(r.returncode == 2, "%s: exit 2, got %d" % (args, r.returncode))
         check(word in r.stderr, "%s: message names %s: %r" % (args, word, r.stderr))
