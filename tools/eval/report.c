@@ -18,6 +18,18 @@ static const char *const reason_ids[ATTNROUTE_NUM_STATUS] = {
 #undef AR__ID
 };
 
+const char *ar_reason_id(int status) {
+  return reason_ids[status >= 0 && status < ATTNROUTE_NUM_STATUS ? status : 0];
+}
+
+void ar_json_select(FILE *f, const attnroute_choice *c) {
+  fprintf(f, "{\"from_table\":%d,\"rank\":%d,\"reason\":", c->from_table, c->rank);
+  ar_json_lower(f, ar_reason_id(c->reason));
+  fputs(",\"name\":", f);
+  ar_json_str(f, c->name);
+  fputc('}', f);
+}
+
 static const char *dtype_name(int32_t d) { return d >= 0 && d < ATTNROUTE_NUM_DTYPES ? dtype_names[d] : "?"; }
 static const char *lookup_name(int32_t l) { return l >= 0 && l < ATTNROUTE_NUM_LOOKUPS ? lookup_names[l] : "?"; }
 
@@ -292,11 +304,8 @@ int ar_report_json(FILE *f, const ar_eval *ev, const ar_report_opts *o) {
     ar_json_str(f, cand_name(ev, r->oracle));
     fputs(",\"us\":", f);
     ar_json_num(f, r->oracle_us);
-    fprintf(f, "},\"select\":{\"from_table\":%d,\"rank\":%d,\"reason\":", r->choice.from_table, r->choice.rank);
-    ar_json_lower(f, reason_ids[r->choice.reason >= 0 && r->choice.reason < ATTNROUTE_NUM_STATUS ? r->choice.reason : 0]);
-    fputs(",\"name\":", f);
-    ar_json_str(f, r->choice.name);
-    fputc('}', f);
+    fputs("},\"select\":", f);
+    ar_json_select(f, &r->choice);
     for (slot = 0; slot < AR_NUM_SLOTS; slot++) {
       fprintf(f, ",\"%s\":", slot_names[slot]);
       json_pick(f, ev, &r->pick[slot]);

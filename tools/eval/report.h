@@ -21,6 +21,12 @@ void ar_json_str(FILE *f, const char *s);
 void ar_json_num(FILE *f, double v);
 void ar_json_lower(FILE *f, const char *s);
 
+/* The attnroute_status name of a status ("OK", "NO_TABLE", ...; OK's for an
+** unknown value), and a select's answer as a JSON object
+** {"from_table":..,"rank":..,"reason":"..","name":".."}. */
+const char *ar_reason_id(int status);
+void ar_json_select(FILE *f, const attnroute_choice *c);
+
 /* Write the report of ev to f.  0, or -1 on no memory. */
 int ar_report_text(FILE *f, const ar_eval *ev, const ar_report_opts *o);
 int ar_report_json(FILE *f, const ar_eval *ev, const ar_report_opts *o);

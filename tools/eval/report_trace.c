@@ -13,11 +13,6 @@
 
 static const char *const slot_names[AR_NUM_TSLOTS] = {"table", "pre-1345", "post-1345", "best"};
 static const char *const step_names[3] = {"auto", "prefill", "decode"};
-static const char *const reason_ids[ATTNROUTE_NUM_STATUS] = {
-#define AR__ID(name, text) #name,
-    ATTNROUTE_STATUS_LIST(AR__ID)
-#undef AR__ID
-};
 
 static const char *step_name(int32_t s) { return s >= 0 && s < 3 ? step_names[s] : "?"; }
 
@@ -242,7 +237,7 @@ int ar_trace_report_json(FILE *f, const ar_trace_eval *ev, const ar_report_opts 
     if (!ev->by_reason[reason]) continue;
     if (!first) fputc(',', f);
     first = 0;
-    ar_json_lower(f, reason_ids[reason]);
+    ar_json_lower(f, ar_reason_id(reason));
     fprintf(f, ":%zu", ev->by_reason[reason]);
   }
   fputs("}},\n\"policies\":", f);
@@ -274,11 +269,8 @@ int ar_trace_report_json(FILE *f, const ar_trace_eval *ev, const ar_report_opts 
             p->max_seqlen_k, p->total_seqlen_q, p->total_seqlen_k, p->num_q_heads, p->num_kv_heads, p->sliding_window);
     if (r->klass >= 0) fprintf(f, "%d", r->klass);
     else fputs("null", f);
-    fprintf(f, ",\"select\":{\"from_table\":%d,\"rank\":%d,\"reason\":", r->choice.from_table, r->choice.rank);
-    ar_json_lower(f, reason_ids[r->choice.reason >= 0 && r->choice.reason < ATTNROUTE_NUM_STATUS ? r->choice.reason : 0]);
-    fputs(",\"name\":", f);
-    ar_json_str(f, r->choice.name);
-    fputc('}', f);
+    fputs(",\"select\":", f);
+    ar_json_select(f, &r->choice);
     for (slot = 0; slot < AR_NUM_TSLOTS; slot++) {
       fprintf(f, ",\"%s\":", slot_names[slot]);
       json_pick(f, ev, &r->pick[slot]);
