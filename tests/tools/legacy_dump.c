@@ -24,6 +24,8 @@ int main(void) {
     int v[FIELDS], n = 0, used = 0, pos = 0;
     attnroute_problem p;
     attnroute_env env;
+    attnroute_problem_init(&p); /* total_seqlen_q/k stay 0: a uniform batch */
+    attnroute_env_init(&env);
     lineno++;
     while (n < FIELDS && sscanf(line + pos, "%d%n", &v[n], &used) == 1) {
       pos += used;
