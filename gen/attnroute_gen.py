@@ -11,6 +11,7 @@ gives the same bytes (no dates, no row ids, no absolute paths).
     attnroute_gen.py DB -o HEADER [--text TEXT] [--name IDENT] [--device ARCH:CU]
                      [--allow-stale] [--lookup nearest_log|floor|tree|auto]
                      [--ragged-key auto|longest|mean|equiv] [--edge auto|legacy|clamp]
+                     [--traffic auto|on|off]
                      [--topk N] [--library LIB.so [--cc CC] [--include-dir DIR]]
                      [--previous OLD_DB] [--min-gain PCT]
 
@@ -37,8 +38,16 @@ to) are chosen by the time of the calls under the runtime's picks, misses
 answered by the legacy policy post-1345 at the call's step (--ragged-key and
 --edge force them).  Without calibration shapes a class keeps the longest
 key and the default edge rules (clamp num_seqs, seqlen_q and cached; the
-legacy gate past the head axes).  The header comment of each class gives
-the times that chose them.
+legacy gate past the head axes).  Then traffic (--traffic): each cell the
+calibration calls reach (under the key and edge rules) may be ranked by
+those calls instead -- each candidate's total time over them and the cell's
+own grid shape -- which also fills cells the grid left unmeasured (a
+max_context_tokens bound).  auto does so when it is faster on the calls out
+of sample (two folds: ranked on half the calls, scored on the other half)
+than the grid's cells are in sample.  A db that holds a trace sample of the
+engine's traffic (attnroute-tune --trace, attnroute-merge into the grid's
+db) so gets a table tuned on that traffic.  The header comment of each
+class gives the times that chose all of it.
 
 Winner rule (noise): a cell's first candidate is its incumbent -- the pick
 of the previous table (--previous OLD_DB, the db that table came from; when
@@ -845,16 +854,17 @@ def edge_point(axes, point, mask):
     return point, out, used
 
 
-def table_ranking(klass, p, topk, key=None, mask=None):
+def table_ranking(klass, p, topk, key=None, mask=None, cells=None):
     """The ranking (names) the runtime reads for problem p in klass under its
-    ragged key and edge rules (or those given); None when p is out of the
-    domain no edge rule covers."""
+    ragged key and edge rules (or those given) and its cells (or those
+    given); None when p is out of the domain no edge rule covers."""
     key = klass["ragged_key"] if key is None else key
     mask = klass["edge_clamp"] if mask is None else mask
     point, out, _ = edge_point(klass["axes"], problem_point(p, key), mask)
     if out:
         return None
-    return predict_grid(klass, point, klass["lookup"], topk, nodes=klass.get("nodes"))
+    return predict_grid(klass, point, klass["lookup"], topk, cells=cells,
+                        nodes=klass.get("nodes"))
 
 
 def caps_allow(caps, p):
@@ -960,28 +970,45 @@ def snap_prefix(cached_axis, v):
     return v
 
 
+def in_domain(axes, point):
+    """The runtime's domain check: every axis value within its grid."""
+    return all(axes[i] and axes[i][0] <= v <= axes[i][-1] for i, v in enumerate(point))
+
+
+def cell_point(axes, point, method):
+    """The grid cell (axes tuple) a grid lookup (floor or nearest_log) reads
+    for point, after the prefix snap; None out of the domain."""
+    if not in_domain(axes, point):
+        return None
+    point = list(point)
+    point[2] = snap_prefix(axes[2], point[2])
+    key = []
+    for i, v in enumerate(point):
+        j = nearest_index(axes[i], v) if method == "nearest_log" else floor_index(axes[i], v)
+        if j is None:
+            return None
+        key.append(axes[i][j])
+    return tuple(key)
+
+
 def predict_grid(klass, point, method, topk, grid_axes=None, cells=None, nodes=None):
     """Ranking (names) the lookup method gives for point; [] when none."""
     axes = grid_axes if grid_axes is not None else klass["axes"]
     cells = cells if cells is not None else klass["cells"]
-    for i, v in enumerate(point):  # the runtime's domain check
-        if not axes[i] or v < axes[i][0] or v > axes[i][-1]:
-            return []
-    point = list(point)
-    point[2] = snap_prefix(axes[2], point[2])
+    if not in_domain(axes, point):
+        return []
     if method == "tree":
+        point = list(point)
+        point[2] = snap_prefix(axes[2], point[2])
         node = nodes[0]
         while node["axis"] >= 0:
             f = log_feature(point[node["axis"]])
             node = nodes[node["left"] if f <= node["threshold"] else node["right"]]
         return node["leaf"][:topk]
-    key = []
-    for i, v in enumerate(point):
-        j = nearest_index(axes[i], v) if method == "nearest_log" else floor_index(axes[i], v)
-        if j is None:
-            return []
-        key.append(axes[i][j])
-    return [n for n, _ in kept(cells.get(tuple(key), []), topk, klass["family"])]
+    key = cell_point(axes, point, method)
+    if key is None:
+        return []
+    return [n for n, _ in kept(cells.get(key, []), topk, klass["family"])]
 
 
 def float32(x):
@@ -1294,6 +1321,8 @@ def command_line(args, output=None):
         parts += ["--ragged-key", args.ragged_key]
     if args.edge != "auto":
         parts += ["--edge", args.edge]
+    if args.traffic != "auto":
+        parts += ["--traffic", args.traffic]
     if args.topk != TOPK:
         parts += ["--topk", str(args.topk)]
     return " ".join(parts)
@@ -1558,7 +1587,7 @@ def render_text(model, cmdline, topk):
     return "\n".join(out) + "\n"
 
 
-def apply_lookup(model, lookup, topk, ragged_key="auto", edge="auto"):
+def apply_lookup(model, lookup, topk, ragged_key="auto", edge="auto", traffic="auto"):
     """Sets every class's lookup (and tree nodes), then its ragged key and
     edge rules (choose_batch_rules); every class also gets the held-out
     slowdown of each method (k["holdout"]) for the header comment."""
@@ -1568,7 +1597,7 @@ def apply_lookup(model, lookup, topk, ragged_key="auto", edge="auto"):
         method = choose_lookup(k, topk, names) if lookup == "auto" else lookup
         k["lookup"] = method
         k["nodes"] = build_tree(k, topk, names) if method == "tree" else None
-        choose_batch_rules(k, topk, model["candidates"], ragged_key, edge)
+        choose_batch_rules(k, topk, model["candidates"], ragged_key, edge, traffic)
 
 
 # --------------------------------------------------------------------------
@@ -1609,15 +1638,15 @@ class CallCost:
                 return c["name"]
         return None
 
-    def table_pick(self, p, key, mask):
-        ranking = table_ranking(self.klass, p, self.topk, key, mask)
+    def table_pick(self, p, key, mask, cells=None):
+        ranking = table_ranking(self.klass, p, self.topk, key, mask, cells)
         return next((n for n in ranking or () if caps_allow(self.caps[n], p)), None)
 
-    def cost(self, e, best, key, mask):
-        """(time of the calls of e under key and mask, their count, summed
-        log regret)."""
+    def cost(self, e, best, key, mask, cells=None):
+        """(time of the calls of e under key, mask and cells (default the
+        class's), their count, summed log regret)."""
         p = e["problem"]
-        name = self.table_pick(p, key, mask)
+        name = self.table_pick(p, key, mask, cells)
         total = logs = 0.0
         calls = 0
         for step in sorted(e["steps"]):
@@ -1652,45 +1681,123 @@ class CallCost:
                 mask |= EDGE_DEFAULT & (1 << bit)
         return mask, evidence
 
-    def total(self, key, mask):
+    def total(self, key, mask, cells=None, entries=None):
         total = logs = 0.0
         calls = 0
-        for e, best in self.entries:
-            t, n, lg = self.cost(e, best, key, mask)
+        for e, best in self.entries if entries is None else entries:
+            t, n, lg = self.cost(e, best, key, mask, cells)
             total += t
             calls += n
             logs += lg
         return total, calls, math.exp(logs / calls) if calls else 1.0
 
+    def traffic_cells(self, key, mask, entries):
+        """Cells ranked by traffic: every calibration shape of entries is
+        mapped to the grid cell its lookup reads (key, edge rules mask); a
+        cell with shapes mapped to it ranks its candidates by their total
+        time over those calls and the cell's own grid shape (MISS_PENALTY x
+        the best where a candidate did not run ok), keeping each one's mean
+        time per problem.  Returns (the class's cells with those replaced
+        or added, {cell: calls mapped}); grid cells no call reaches keep
+        their measured ranking."""
+        k = self.klass
+        if k["lookup"] not in ("floor", "nearest_log"):
+            return k["cells"], {}
+        mapped = {}
+        for e, best in entries:
+            point, out, _ = edge_point(k["axes"], problem_point(e["problem"], key), mask)
+            cell = None if out else cell_point(k["axes"], point, k["lookup"])
+            if cell is not None:
+                mapped.setdefault(cell, []).append((e, best))
+        cells = dict(k["cells"])
+        reached = {}
+        for cell, group in sorted(mapped.items()):
+            evidence = [(sum(e["steps"].values()), e["meas"], best) for e, best in group]
+            grid = k["shapes"].get(cell, {})
+            grid_ok = [t for st, t in grid.values()
+                       if st == "ok" and t is not None and math.isfinite(t) and t > 0]
+            if grid_ok:
+                evidence.append((1, grid, min(grid_ok)))
+            names = sorted({n for _, meas, _ in evidence for n, (st, t) in meas.items()
+                            if st == "ok" and t is not None and math.isfinite(t) and t > 0})
+            weight = sum(w for w, _, _ in evidence)
+            ranked = []
+            for n in names:
+                total = 0.0
+                for w, meas, best in evidence:
+                    st, t = meas.get(n, ("none", None))
+                    ok = st == "ok" and t is not None and math.isfinite(t) and t > 0
+                    total += w * (t if ok else MISS_PENALTY * best)
+                ranked.append((total / weight, n))
+            ranked.sort()
+            cells[cell] = [(n, t) for t, n in ranked]
+            reached[cell] = sum(w for w, _, _ in evidence[:len(group)])
+        return cells, reached
 
-def choose_batch_rules(klass, topk, cands, ragged_key="auto", edge="auto"):
+    def traffic_total(self, key, mask):
+        """total() of traffic-ranked cells out of sample: the calibration
+        shapes split in two by position, each half scored on cells ranked by
+        the other half's calls."""
+        folds = (self.entries[0::2], self.entries[1::2])
+        total = logs = 0.0
+        calls = 0
+        for fit, score in ((folds[0], folds[1]), (folds[1], folds[0])):
+            cells, _ = self.traffic_cells(key, mask, fit)
+            t, n, g = self.total(key, mask, cells, score)
+            total += t
+            calls += n
+            logs += math.log(g) * n
+        return total, calls, math.exp(logs / calls) if calls else 1.0
+
+
+TRAFFIC_CHOICES = ("auto", "on", "off")
+
+
+def choose_batch_rules(klass, topk, cands, ragged_key="auto", edge="auto", traffic="auto"):
     """Sets klass["ragged_key"] and klass["edge_clamp"]: the key (auto: the
     least total time on the class's calibration shapes, "longest" on ties or
     without any) and the edge bits (auto: per bit, clamped when the shapes
     past that edge ran no slower on the edge cell's pick than on the legacy
-    policy's, EDGE_DEFAULT where no shape lies past it).  The evidence goes
-    to klass["batch_rules"] for the header comment."""
+    policy's, EDGE_DEFAULT where no shape lies past it); then, with traffic
+    on (auto: when it is faster out of sample, CallCost.traffic_total, than
+    the grid's cells in sample), the cells the calibration calls reach are
+    ranked by those calls (CallCost.traffic_cells).  The evidence goes to
+    klass["batch_rules"] for the header comment."""
     forced_mask = EDGE_CHOICES[edge]
     keys = [ragged_key] if ragged_key != "auto" else list(RAGGED_KEYS)
     klass["batch_rules"] = None
+    klass["traffic"] = None
     if not klass["calib"]:
         klass["ragged_key"] = keys[0] if ragged_key != "auto" else "longest"
         klass["edge_clamp"] = EDGE_DEFAULT if forced_mask is None else forced_mask
         return
     cc = CallCost(klass, topk, cands)
     results = {}
+    modes = [False, True] if traffic == "auto" else [traffic == "on"]
     for key in keys:
         mask, evidence = cc.edges(key) if forced_mask is None else (forced_mask, {})
-        results[key] = (mask, evidence) + cc.total(key, mask)
+        for mode in modes:
+            score = cc.traffic_total(key, mask) if mode else cc.total(key, mask)
+            results[(key, mode)] = (mask, evidence) + score
     best = None
     for key in keys:  # RAGGED_KEYS order: longest first, so it wins ties
-        t = results[key][2]
-        if best is None or t < results[best][2] * (1 - 1e-9):
-            best = key
-    klass["ragged_key"] = best
+        for mode in modes:  # grid cells before traffic on ties
+            t = results[(key, mode)][2]
+            if best is None or t < results[best][2] * (1 - 1e-9):
+                best = (key, mode)
+    klass["ragged_key"] = best[0]
     klass["edge_clamp"] = results[best][0]
+    if best[1]:
+        cells, reached = cc.traffic_cells(best[0], klass["edge_clamp"], cc.entries)
+        if reached:
+            held = klass.get("held", {})
+            for cell in reached:
+                held.pop(cell, None)
+            klass["cells"] = cells
+            klass["traffic"] = reached
     klass["batch_rules"] = {"results": results, "ragged": sum(1 for e, _ in cc.entries if e["seqs"]),
-                            "shapes": len(cc.entries), "chosen_by": ragged_key}
+                            "shapes": len(cc.entries), "chosen_by": ragged_key,
+                            "traffic_by": traffic, "used": best}
 
 
 def batch_rule_lines(klass):
@@ -1706,11 +1813,18 @@ def batch_rule_lines(klass):
         return lines
     lines.append("  chosen on %d calibration shapes (%d ragged), time of their calls:"
                  % (rules["shapes"], rules["ragged"]))
-    for k in sorted(rules["results"], key=lambda k: RAGGED_KEYS[k]):
-        m, _, total, calls, geo = rules["results"][k]
-        lines.append("    %-8s %12.6g us over %d calls, geomean regret %.4f, edges %s%s" % (
-            k, total, calls, geo, edge_text(m), "  <- used" if k == key else ""))
-    evidence = rules["results"][key][1]
+    used = rules["used"]
+    for k, mode in sorted(rules["results"], key=lambda km: (RAGGED_KEYS[km[0]], km[1])):
+        m, _, total, calls, geo = rules["results"][(k, mode)]
+        lines.append("    %-8s %-7s %12.6g us over %d calls, geomean regret %.4f, edges %s%s" % (
+            k, "traffic" if mode else "grid", total, calls, geo, edge_text(m),
+            "  <- used" if (k, mode) == used else ""))
+    if klass.get("traffic"):
+        reached = klass["traffic"]
+        lines.append("  cells ranked by traffic (grid: the grid's cells, in sample; traffic: "
+                     "cells ranked by the calls, two-fold out of sample): %d cells, %d calls"
+                     % (len(reached), sum(reached.values())))
+    evidence = rules["results"][used][1]
     for bit in sorted(evidence):
         calls, tc, tl = evidence[bit]
         lines.append("    past the %s edge of %s: %d calls, edge cell %.6g us, legacy %.6g us" % (
@@ -1871,6 +1985,9 @@ def main(argv=None):
     ap.add_argument("--edge", default="auto", choices=tuple(EDGE_CHOICES),
                     help="edge rules of every class (auto: by measurement on the "
                     "db's shapes past the grid's edges, else the default)")
+    ap.add_argument("--traffic", default="auto", choices=TRAFFIC_CHOICES,
+                    help="rank the cells the db's ragged shapes and trace calls reach by "
+                    "those calls (auto: when that is faster out of sample)")
     ap.add_argument("--previous", metavar="DB",
                     help="db of the previous table: its picks are the incumbents "
                     "of the winner rule (default: the legacy stand-ins)")
@@ -1903,7 +2020,7 @@ def main(argv=None):
         if args.previous:
             previous = load_model(args.previous, device, True, None, args.min_gain / 100.0)
         model = load_model(args.db, device, args.allow_stale, previous, args.min_gain / 100.0)
-        apply_lookup(model, args.lookup, args.topk, args.ragged_key, args.edge)
+        apply_lookup(model, args.lookup, args.topk, args.ragged_key, args.edge, args.traffic)
         name = args.name or identifier("attnroute_table_%s_%d" % (model["arch"],
                                                                  model["cu_count"]))
         outputs = []

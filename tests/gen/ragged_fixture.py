@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """ragged_fixture.py -- a schema v2 db of ragged decode batches, for tests.
 
-    ragged_fixture.py SCHEMA.sql OUT.db [--cliff]
+    ragged_fixture.py SCHEMA.sql OUT.db [--cliff] [--sparse]
 
 One device class (x86_64:4), three candidates with simple cost formulas in
 the longest context, the total keys and the extra query tokens (total_q -
@@ -23,7 +23,11 @@ lies past the cached axis (70k..131k); then a few prefill calls
 (PREFILL_CALLS: 1-token prompts the step names prefill, a ragged prefill, a
 chunk on a cached prefix).  With --cliff, split is measured
 "wrong" on every batch whose longest context is past 65536 (the edge cell's
-pick fails there, the legacy gate's paged does not).
+pick fails there, the legacy gate's paged does not).  With --sparse, the
+grid leaves out the cells of 16 and 64 sequences at a 65536 prefix (as a
+grid's max_context_tokens bound does) and the trace adds SPARSE_CALLS:
+batches of 17-60 sequences that are all long (66k-131k), which the longest
+key looks up in the empty 16 x 65536 cell and which run fastest paged.
 
 The db is written with the schema's own script, migrated to v2 (seqs in
 the shape key, trace_call) when the script is still v1.  Python 3 standard
@@ -110,6 +114,16 @@ def trace_calls(seed=11):
 
 
 TRACE_CALLS = trace_calls()
+
+
+def sparse_calls(seed=12):
+    """--sparse's extra decode calls: every sequence long."""
+    rng = random.Random(seed)
+    return [[rng.randint(66000, 131072) for _ in range(rng.randint(17, 60))] for _ in range(16)]
+
+
+SPARSE_CALLS = sparse_calls()
+SPARSE_CELLS = ((16, 65536), (64, 65536))  # (num_seqs, cached) grid cells --sparse leaves out
 # (sq, ctx) pairs of the prefill calls that follow the decode calls.
 PREFILL_CALLS = ([(1, 1)] * 3, [(8, 8), (3, 3)], [(16, 5000)], [(4, 70000), (1, 2000)],
                  [(512, 512)], [(100, 3000), (30, 30)])
@@ -127,7 +141,7 @@ def new_v2_db(path, schema):
     return conn
 
 
-def make(schema, out, cliff=False):
+def make(schema, out, cliff=False, sparse=False):
     conn = new_v2_db(out, schema)
     conn.execute("INSERT INTO device (id, vendor, arch, cu_count, name, memory_bytes, driver_version,"
                  " runtime_version) VALUES (1, 'host', 'x86_64', 4, 'ragged fixture', "
@@ -171,14 +185,16 @@ def make(schema, out, cliff=False):
 
     for ns in GRID_NS:
         for cached in GRID_CACHED:
-            shape([1 + cached] * ns)
-    for i, ctxs in enumerate(TRACE_CALLS):
+            if not (sparse and (ns, cached) in SPARSE_CELLS):
+                shape([1 + cached] * ns)
+    decode = TRACE_CALLS + (SPARSE_CALLS if sparse else [])
+    for i, ctxs in enumerate(decode):
         conn.execute("INSERT INTO trace_call (trace, call_index, step, shape_id) "
                      "VALUES ('fx', ?, 'decode', ?)", (i, shape(ctxs)))
     for j, pairs in enumerate(PREFILL_CALLS):
         conn.execute("INSERT INTO trace_call (trace, call_index, step, shape_id) "
                      "VALUES ('fx', ?, 'prefill', ?)",
-                     (len(TRACE_CALLS) + j, shape([k for _, k in pairs], [q for q, _ in pairs])))
+                     (len(decode) + j, shape([k for _, k in pairs], [q for q, _ in pairs])))
     conn.commit()
     conn.close()
 
@@ -188,8 +204,9 @@ def main(argv=None):
     ap.add_argument("schema")
     ap.add_argument("out")
     ap.add_argument("--cliff", action="store_true")
+    ap.add_argument("--sparse", action="store_true")
     args = ap.parse_args(argv)
-    make(args.schema, args.out, args.cliff)
+    make(args.schema, args.out, args.cliff, args.sparse)
     return 0
 
 

@@ -610,6 +610,61 @@ def ragged(ctx):
 
 
 @case
+def traffic(ctx):
+    """Cells ranked by traffic: with the grid's 16 x 65536 cell left empty
+    (--sparse, a max_context_tokens bound), the all-long batches the longest
+    key looks up there are misses under --traffic off; by default the
+    generator finds (two-fold, out of sample) that ranking the cells the
+    calls reach by those calls is faster, fills the cell, and the runtime
+    answers every such call with the fastest candidate on them (paged);
+    the runtime and the generator's Python lookup agree on random batches;
+    the output is the same for the same db.  On the plain fixture the grid's
+    cells stay (test ragged)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import ragged_fixture as rf
+    db = ctx.path("sparse.db")
+    rf.make(ctx.schema, db, sparse=True)
+    args = ("--name", "t_traffic", "--ragged-key", "longest")
+    h = ctx.gen_ok(db, ctx.path("traffic.h"), *args)
+    check(h == ctx.gen_ok(db, ctx.path("traffic.h"), *args), "not deterministic")
+    check(re.search(r"longest +traffic .*<- used", h) and "cells ranked by traffic" in h,
+          "traffic not chosen:\n%s" % "\n".join(l for l in h.splitlines() if "traffic" in l
+                                                 or "grid " in l))
+    off = ctx.gen_ok(db, ctx.path("off.h"), *args[:2] + ("--traffic", "off") + args[2:])
+    check("cells ranked by traffic" not in off and "--traffic off" in off, "--traffic off")
+    calls = rf.SPARSE_CALLS
+    for c in calls:
+        t = rf.times(c)
+        check(min(t, key=t.get) == "paged", "fixture: %d seqs, longest %d: best %r"
+              % (len(c), max(c), t))
+    got = select_all(ctx, ctx.path("traffic.h"), "t_traffic", calls, "traffic")
+    check(all(g == (0, "paged") for g in got), "traffic cells: %r" % got)
+    missed = select_all(ctx, ctx.path("off.h"), "t_traffic", calls, "off")
+    check(all(r == 8 for r, _ in missed), "--traffic off: %r (empty cell, reason 8)" % missed)
+    sys.path.insert(0, os.path.dirname(ctx.gen))
+    import attnroute_gen as gen
+    model = gen.load_model(db)
+    gen.apply_lookup(model, gen.DEFAULT_LOOKUP, 4, "longest", "auto")
+    klass = model["classes"][0]
+    check(klass["traffic"] and (16, 1, 65536, 64, 8) in klass["traffic"],
+          "traffic cells %r" % klass["traffic"])
+    caps = {c["name"]: c["caps"] for c in model["candidates"]}
+    rng = random.Random(7)
+    probe = [[rng.randint(1, 150000) for _ in range(rng.randint(1, 90))] for _ in range(200)]
+    for ctxs, (reason, name) in zip(probe, select_all(ctx, ctx.path("traffic.h"), "t_traffic",
+                                                      probe, "probe")):
+        p = dict(zip(("head_dim", "q_dtype", "kv_dtype", "has_sinks", "sliding_window",
+                      "kv_block_size", "causal"), (64, 0, 0, 1, -1, 16, 1)),
+                 num_seqs=len(ctxs), max_seqlen_q=1, max_seqlen_k=max(ctxs), has_cached=1,
+                 num_q_heads=64, num_kv_heads=8, total_seqlen_q=len(ctxs),
+                 total_seqlen_k=sum(ctxs))
+        ranking = gen.table_ranking(klass, p, 4)
+        want = next((n for n in ranking or () if gen.caps_allow(caps[n], p)), None)
+        check((reason == 0) == (want is not None) and (want is None or name == want),
+              "%d seqs, longest %d: C %r, Python %r" % (len(ctxs), max(ctxs), (reason, name), want))
+
+
+@case
 def edge_rules(ctx):
     """Edge rules by measurement: past the cached axis's last value the edge
     cell's pick (split) is measured against the legacy gate; the clamp is on
