@@ -134,8 +134,8 @@ def runnable(choice):
 
 def decode_splits(tag, p, cu_count, max_splits=64, min_keys=128):
     """Splits of a paged_decode candidate, as the tuner runs it
-    (tuner/families.c ar_decode_splits; kernels/attn_variants.h's
-    AR_DECODE_MIN_KEYS_PER_SPLIT = 128, tuner/measure.c's 64 at most):
+    (tuner/candidates/families.c ar_decode_splits; kernels/attn_variants.h's
+    AR_DECODE_MIN_KEYS_PER_SPLIT = 128, tuner/core/measure.c's 64 at most):
     fixed sN, or auto: enough to cover the SMs once, none shorter than
     min_keys keys."""
     if tag == "bal":

@@ -5,7 +5,7 @@
 ** its grid, block and dynamic shared memory from its argument struct
 ** (attn_args.h).  The variant tables themselves live beside the kernels
 ** (kernels/attn_variants.h for the CUDA/HIP kernels) and are turned into
-** candidates by tuner/candidates_*.c through tuner/families.c.
+** candidates by tuner/candidates/candidates_*.c through tuner/candidates/families.c.
 */
 #ifndef ATTN_LAUNCH_H
 #define ATTN_LAUNCH_H

@@ -2,8 +2,8 @@
 ** attn_variants.h -- every kernel variant of attnroute's own CUDA/HIP kernels:
 ** the code object it lives in, its symbol, and its launch geometry.
 **
-** Plain C (no CUDA), included by the tuner (tuner/candidates_cuda.c through
-** tuner/families.c).  Module names are the file names kernels/CMakeLists.txt
+** Plain C (no CUDA), included by the tuner (tuner/candidates/candidates_cuda.c through
+** tuner/candidates/families.c).  Module names are the file names kernels/CMakeLists.txt
 ** writes into ${CMAKE_BINARY_DIR}/kernels/ ("<base>.sm_90.cubin"; a HIP build
 ** of the portable kernels uses the same base names and symbols with its own
 ** suffix, see AR_MOD_*).  Each kernel takes one parameter: its attn_args.h

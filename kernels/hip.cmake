@@ -6,7 +6,7 @@
 # ${CMAKE_BINARY_DIR}/kernels/: `hipcc -x hip --genco` with one
 # --offload-arch per entry of ATTNROUTE_HIP_ARCHS, so the file is a bundle
 # holding every arch and hipModuleLoad picks the device's.  These are the
-# names tuner/hip_candidates.h uses (AR_HIP_MOD_*).  The mma kernels (dense,
+# names tuner/candidates/hip_candidates.h uses (AR_HIP_MOD_*).  The mma kernels (dense,
 # paged, decode) are NVIDIA-only and not built here.
 #
 # Built when ATTNROUTE_HIP is ON (an error if hipcc is missing) or AUTO

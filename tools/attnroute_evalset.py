@@ -3,7 +3,7 @@
 
     attnroute_evalset.py GRID -o SHAPES [--count N] [--seed S]
 
-GRID is a grid file (format in tuner/grid.h) or builtin:NAME for
+GRID is a grid file (format in tuner/core/grid.h) or builtin:NAME for
 grids/NAME.grid.  Writes N shapes in the shape-list format attnroute-tune
 reads with --shapes, one per line:
 

@@ -37,13 +37,13 @@ if(NOT AR_HIP_INCLUDE_DIR OR NOT AR_HIP_LIBRARY)
 endif()
 
 add_library(ar_backend_hip STATIC
-  ${CMAKE_CURRENT_LIST_DIR}/backend_hip.c
-  ${CMAKE_CURRENT_LIST_DIR}/candidates_hip.c
-  ${CMAKE_CURRENT_LIST_DIR}/aiter_pack.c
-  ${CMAKE_CURRENT_LIST_DIR}/aiter_manifest.c)
+  ${CMAKE_CURRENT_LIST_DIR}/backends/backend_hip.c
+  ${CMAKE_CURRENT_LIST_DIR}/candidates/candidates_hip.c
+  ${CMAKE_CURRENT_LIST_DIR}/candidates/aiter_pack.c
+  ${CMAKE_CURRENT_LIST_DIR}/candidates/aiter_manifest.c)
 set_target_properties(ar_backend_hip PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON)
 target_include_directories(ar_backend_hip
-  PUBLIC ${CMAKE_CURRENT_LIST_DIR} ${PROJECT_SOURCE_DIR}/kernels
+  PUBLIC ${CMAKE_CURRENT_LIST_DIR}/backends ${CMAKE_CURRENT_LIST_DIR}/candidates ${PROJECT_SOURCE_DIR}/kernels
   PRIVATE ${AR_HIP_INCLUDE_DIR})
 target_compile_definitions(ar_backend_hip
   PRIVATE __HIP_PLATFORM_AMD__=1

@@ -511,7 +511,7 @@ ATTNROUTE_API int attnroute_select(const attnroute_router *r,
 ATTNROUTE_API void attnroute_miss_count(void *user, const attnroute_problem *problem,
                                         const attnroute_choice *choice);
 
-/* Write p as one line of an attnroute-tune --shapes file (tuner/grid.h),
+/* Write p as one line of an attnroute-tune --shapes file (tuner/core/grid.h),
 ** without a newline, e.g. "head_dim=64 sinks=1 window=-1 block=16
 ** dtype=bf16 kv_dtype=bf16 causal=1 num_seqs=4 seqlen_q=100 cached=3000
 ** q_heads=64 kv_heads=8" (seqlen_q = max_seqlen_q, cached = max_seqlen_k -

@@ -1,6 +1,6 @@
 /*
 ** fuzz_grid.c -- libFuzzer target for the grid and shape-list parser
-** (tuner/grid.c) and the trace parser (tuner/trace.c): the first byte picks
+** (tuner/core/grid.c) and the trace parser (tuner/core/trace.c): the first byte picks
 ** grid, shape list or trace, the rest is the text.  A parse must succeed with a bounded, duplicate-free list of valid
 ** shapes, or fail with a message naming the input; it must never crash,
 ** read out of bounds (ASan) or overflow (UBSan).  Without -DAR_LIBFUZZER the

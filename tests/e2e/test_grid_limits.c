@@ -3,7 +3,7 @@
 ** expands past AR_GRID_MAX_SHAPES (a few hundred bytes once became 8.4M
 ** shapes), a shape listed twice (it was measured twice, the second result
 ** replacing the first), a key given twice on a line, a k-suffixed number
-** too large to multiply; and the strict flag numbers (tuner/cli_number.c):
+** too large to multiply; and the strict flag numbers (tuner/cli/cli_number.c):
 ** NaN, infinity, blanks, hex and fractions for integers are refused.
 */
 #include <math.h>

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# fuzz_campaign.sh -- libFuzzer on the grid parser (tuner/grid.c), the
+# fuzz_campaign.sh -- libFuzzer on the grid parser (tuner/core/grid.c), the
 # table-text parser (tools/eval/table_text.c) and select with the runtime
 # instrumented (tests/runtime/fuzz_select.c), RUNS executions each, in a
 # clang build of its own:

@@ -58,12 +58,12 @@ typedef struct flag_spec {
 static const flag_spec flags[] = {
     {"What to measure:", K_SECTION, 0, 0, 0, NULL, NULL, NULL},
     {"--grid", K_TEXT, AT(grid_path), 0, 0, NULL, "FILE|builtin:NAME",
-     "grid file (format: grids/*.grid, tuner/grid.h) or an embedded grid: builtin:gpt-oss, "
+     "grid file (format: grids/*.grid, tuner/core/grid.h) or an embedded grid: builtin:gpt-oss, "
      "builtin:llama, builtin:host-small.  Default: builtin:gpt-oss on a GPU, builtin:host-small on "
      "the host backend"},
     {"--shapes", K_TEXT, AT(shapes_path), 0, 0, NULL, "FILE", "a shape list (one shape per line) instead of a grid"},
     {"--trace", K_TEXT, AT(trace_path), 0, 0, NULL, "FILE",
-     "every call of a trace (format: tuner/trace.h) instead of a grid; identical calls are measured once"},
+     "every call of a trace (format: tuner/core/trace.h) instead of a grid; identical calls are measured once"},
     {"--sample", K_INT, AT(sample), 1, 2147483647, NULL, "N", "with --trace: N of its calls, picked by --seed"},
     {"--trace-name", K_TEXT, AT(trace_name), 0, 0, NULL, "NAME", "with --trace: its name in the db (default: the file name)"},
     {"--candidates", K_LIST, AT(patterns), 0, 0, NULL, "GLOB", "only candidates whose name matches (repeatable)"},
@@ -200,7 +200,7 @@ static const char *closest_flag(const char *name) {
   return best_d <= limit ? best : NULL;
 }
 
-/* Parse v as a number for flag (tuner/cli_number.c: strict, finite); -1
+/* Parse v as a number for flag (tuner/cli/cli_number.c: strict, finite); -1
 ** with a message when it is not one in [lo, hi]. */
 static int number(const char *flag, const char *v, double lo, double hi, double *out) {
   if (ar_cli_parse_number(v, lo, hi, out) == 0) return 0;

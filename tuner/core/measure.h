@@ -15,7 +15,7 @@
 #define AR_MEASURE_H
 
 #include "candidate.h"
-#include "grid.h"
+#include "shape.h"
 #include "store.h"
 #include "workload.h"
 

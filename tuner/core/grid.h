@@ -40,47 +40,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "attnroute.h"
+#include "shape.h"
 
 /* The most shapes one grid or shape list may expand to: 20x the largest
 ** shipped grid (gpt-oss, 936 shapes, 527 s on an H100), hours of tuning.
 ** Without a bound, 775 bytes of grid expanded to 8.4M shapes (608 MB). */
 #define AR_GRID_MAX_SHAPES 20000
-
-/* One sequence of a batch: sq new query tokens attending ctx = cached + sq keys. */
-typedef struct ar_seq {
-  int32_t sq, ctx;
-} ar_seq;
-
-typedef struct ar_shape {
-  attnroute_problem p; /* static features, heads, num_seqs; max_seqlen_q/k filled */
-  int32_t seqlen_q;    /* uniform: every sequence's sq; ragged: the largest sq */
-  int32_t cached;      /* uniform: every sequence's prefix; ragged: max ctx - max sq */
-  ar_seq *seqs;        /* ragged: p.num_seqs sequences in batch order, owned by the
-                          list holding the shape; NULL: uniform */
-  int64_t total_q;     /* new tokens over the batch */
-  int64_t total_k;     /* keys (contexts) over the batch */
-  int32_t step;        /* attnroute_step from a shape line or trace; AUTO for grids */
-  int32_t line;        /* line of the shape list or trace it came from; 0: grid */
-} ar_shape;
-
-typedef struct ar_shape_list {
-  ar_shape *items;
-  size_t count, capacity;
-} ar_shape_list;
-
-/* Append a copy of s; the list takes ownership of s->seqs.  0, or -1 when
-** out of memory (s->seqs then freed). */
-int ar_shape_list_push(ar_shape_list *l, const ar_shape *s);
-
-/* Sequence b of s (uniform or ragged). */
-ar_seq ar_shape_seq(const ar_shape *s, int32_t b);
-
-/* Same problem: class, heads and every sequence (batch order). */
-int ar_shape_same(const ar_shape *a, const ar_shape *b);
-
-/* The shape table's seqs text of s: "" for a uniform batch, else
-** "sq:ctx,sq:ctx,..." in a new buffer (NULL when out of memory); free it. */
-char *ar_shape_seqs_text(const ar_shape *s);
 
 /* Parse a grid (or, with is_shape_list, a shape list) from text; `name` is
 ** used in messages.  Appends to *out.  0, or -1 with err "name:line: ..."
@@ -100,16 +65,6 @@ int ar_grid_load(const char *path, int is_shape_list, ar_shape_list *out, char *
 const char *ar_grid_builtin(const char *name);
 /* Names of the embedded grids, NULL-terminated. */
 const char *const *ar_grid_builtin_names(void);
-
-void ar_shape_list_free(ar_shape_list *l);
-
-/* Floating-point operations of one call of s: 4 * sq * sk_eff * Hq * D per
-** sequence, sk_eff the mean visible keys (summed over a ragged batch). */
-double ar_shape_flops(const ar_shape *s);
-
-/* "ns=4 sq=2048 cached=4096 hq=64 hkv=8 d=64 sinks=1 win=-1 page=16"; a
-** ragged batch: "ns=3 ragged sq<=16 ctx<=80000 (total q 18, k 112120) ..." */
-void ar_shape_describe(const ar_shape *s, char *buf, size_t len);
 
 /* Name of a dtype ("bf16", ...) and its parse (-1 if unknown). */
 const char *ar_dtype_name(int dtype);

@@ -1,9 +1,9 @@
-# grids_builtin.cmake -- script mode: embed the grids/*.grid files into a C
+# tuner/core/grids_builtin.cmake -- script mode: embed the grids/*.grid files into a C
 # source (ar_grid_builtin), so the tuner carries its default grids.
 # Inputs: -DOUT=<file.c> -DGRIDS=<dir>
 file(GLOB grid_files "${GRIDS}/*.grid")
 list(SORT grid_files)
-set(body "/* Generated from the grids/ folder by tuner/grids_builtin.cmake; do not edit. */\n#include <string.h>\n#include \"grid.h\"\n")
+set(body "/* Generated from the grids/ folder by tuner/core/grids_builtin.cmake; do not edit. */\n#include <string.h>\n#include \"grid.h\"\n")
 set(names "")
 set(cases "")
 foreach(f ${grid_files})

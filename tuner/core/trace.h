@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "grid.h"
+#include "shape.h"
 
 #define AR_TRACE_VERSION 1
 

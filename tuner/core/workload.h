@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 #include "candidate.h"
-#include "grid.h"
+#include "shape.h"
 
 typedef struct ar_inputs {
   attnroute_problem p;
