@@ -108,12 +108,27 @@ class Driver:
             raise KeyError(symbol)
         return list(out), mod.value.decode()
 
+    def cubin_file(self, module):
+        """attn_variants.h names cubins "<base>.cubin"; the files are
+        "<base>.sm_<arch>.cubin": this device's arch, else the highest built
+        one of its major below it (as the tuner's kernel_path.c picks)."""
+        if not module.endswith(".cubin") or ".sm_" in module:
+            return module
+        base = module[:-len(".cubin")]
+        major, minor = torch.cuda.get_device_capability()
+        for m in range(minor, -1, -1):
+            name = "%s.sm_%d%d.cubin" % (base, major, m)
+            if os.path.exists(os.path.join(self.cubin_dir, name)):
+                return name
+        raise FileNotFoundError("no %s.sm_%d*.cubin for sm_%d%d in %s"
+                                % (base, major, major, minor, self.cubin_dir))
+
     def function(self, module, symbol):
         key = (module, symbol)
         if key not in self.funcs:
             if module not in self.modules:
                 m = ctypes.c_void_p()
-                path = os.path.join(self.cubin_dir, module)
+                path = os.path.join(self.cubin_dir, self.cubin_file(module))
                 self.check(self.cu.cuModuleLoad(ctypes.byref(m), path.encode()), "cuModuleLoad " + path)
                 self.modules[module] = m
             f = ctypes.c_void_p()

@@ -3,10 +3,13 @@
 ** the code object it lives in, its symbol, and its launch geometry.
 **
 ** Plain C (no CUDA), included by the tuner (tuner/candidates/candidates_cuda.c through
-** tuner/candidates/families.c).  Module names are the file names kernels/CMakeLists.txt
-** writes into ${CMAKE_BINARY_DIR}/kernels/ ("<base>.sm_90.cubin"; a HIP build
-** of the portable kernels uses the same base names and symbols with its own
-** suffix, see AR_MOD_*).  Each kernel takes one parameter: its attn_args.h
+** tuner/candidates/families.c).  Module names are arch-neutral, "<base>.cubin":
+** kernels/CMakeLists.txt writes "<base>.sm_<arch>.cubin" into
+** ${CMAKE_BINARY_DIR}/kernels/ for each arch of ATTNROUTE_CUDA_ARCHS, and the
+** tuner loads the one for the device's arch (or the nearest built below it
+** in the same major version: tuner/candidates/kernel_path.h); a HIP build of
+** the portable kernels uses the same base names and symbols with its own
+** suffix (AR_HIP_MOD_*).  Each kernel takes one parameter: its attn_args.h
 ** struct, by value.  Launches needing more than 48 KB of dynamic shared
 ** memory need CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES raised first.
 **
@@ -43,11 +46,11 @@
 
 #include "attn_launch.h"
 
-#define AR_MOD_GATHER "attn_gather.sm_90.cubin"
-#define AR_MOD_DENSE "attn_dense.sm_90.cubin"
-#define AR_MOD_PAGED "attn_paged.sm_90.cubin"
-#define AR_MOD_DECODE "attn_decode.sm_90.cubin"
-#define AR_MOD_REF "attn_ref.sm_90.cubin"
+#define AR_MOD_GATHER "attn_gather.cubin"
+#define AR_MOD_DENSE "attn_dense.cubin"
+#define AR_MOD_PAGED "attn_paged.cubin"
+#define AR_MOD_DECODE "attn_decode.cubin"
+#define AR_MOD_REF "attn_ref.cubin"
 
 /* Largest sq the split-KV decode kernels are meant for (they are correct
 ** for any sq, but re-read K/V once per 16 * (Hq/Hkv) query rows). */

@@ -1,6 +1,7 @@
 """test_tuner_faults.py -- candidates that crash, hang, compute garbage or
 leave the output unwritten are recorded fault / timeout / wrong, the tuner
-survives (its worker is replaced) and they never win in the table."""
+survives (its worker is replaced) and they never win in the table.  --tune
+is attnroute-tune-faults (tune_faults.c): the tuner with those candidates."""
 
 import os
 import subprocess
@@ -19,8 +20,7 @@ with open(grid, "w") as f:
 # machine (a 64 MiB cache flush per repetition took it past 2 s there).
 r = tune(args, "--backend", "host", "--grid", grid, "--db", db, "--timeout", "5",
          "--candidates", "test.*", "--candidates", "paged.host_q16_bk64",
-         "--min-reps", "2", "--min-ms", "1", "--max-reps", "8", "--no-flush",
-         env={"ATTNROUTE_TEST_CANDIDATES": "1"})
+         "--min-reps", "2", "--min-ms", "1", "--max-reps", "8", "--no-flush")
 got = dict(((n, s), c) for n, s, c in rows(db, """
   select c.name, m.status, count(*) from measurement m join candidate c on c.id = m.candidate_id
   group by 1, 2"""))

@@ -2,7 +2,7 @@
 ** test_hip_candidates.c -- the HIP candidate table without a GPU: names,
 ** families, legacy routes and capability limits; availability through the
 ** fixture aiter tree (argv[1]: tests/hip/fixtures) with and without
-** --aiter-hsa / AITER_ASM_DIR; the aiter sink-varlen run function against
+** --aiter-hsa / AITER_ASM_DIR and for the device's arch; the aiter sink-varlen run function against
 ** a recording fake backend (gather first when cached, then the 0x58-byte
 ** aiter buffer on the right K/V); pa_decode refusing to run.
 */
@@ -51,8 +51,16 @@ static const char *fake_error(ar_backend *b) {
   return "fake";
 }
 
+/* What the run functions said through ar_backend_fail. */
+static char fake_msg[512];
+static void fake_set_error(ar_backend *b, const char *msg) {
+  (void)b;
+  snprintf(fake_msg, sizeof fake_msg, "%s", msg);
+}
+
 static ar_backend fake = {.version = AR_BACKEND_VERSION, .name = "fake",
-                          .launch = fake_launch, .error_text = fake_error};
+                          .launch = fake_launch, .error_text = fake_error,
+                          .set_error = fake_set_error};
 
 /* ------------------------------------------------------------- helpers */
 
@@ -215,6 +223,29 @@ static void availability_tests(const char *fixtures) {
   CHECK(strstr(why, "gfx942"), "why: %s", why);
   ar_hip_set_aiter_arch(NULL);
 
+  /* The device's arch picks the folder (what the worker and the planner do
+  ** once the device is open), target features cut: gcnArchName's form. */
+  char a[32];
+  ar_aiter_arch_of("gfx942:sramecc+:xnack-", a, sizeof a);
+  CHECK(strcmp(a, "gfx942") == 0, "arch of gfx942:sramecc+:xnack-: %s", a);
+  ar_aiter_arch_of("gfx1250", a, sizeof a);
+  CHECK(strcmp(a, "gfx1250") == 0, "arch of gfx1250: %s", a);
+  ar_aiter_arch_of(NULL, a, sizeof a);
+  CHECK(a[0] == '\0', "arch of NULL: %s", a);
+  ar_device_info dev;
+  memset(&dev, 0, sizeof dev);
+  snprintf(dev.arch, sizeof dev.arch, "gfx90a");
+  ar_candidates_for_device("hip", &dev);
+  CHECK(!ar_hip_candidate_available(h64, why, sizeof why), "gfx90a device: available");
+  CHECK(strstr(why, "gfx90a"), "gfx90a device: why: %s", why);
+  CHECK(h64->modules[1] == NULL, "gfx90a device: module set");
+  snprintf(dev.arch, sizeof dev.arch, "gfx1250:xnack-");
+  ar_candidates_for_device("hip", &dev);
+  CHECK(ar_hip_candidate_available(h64, why, sizeof why), "gfx1250 device: %s", why);
+  CHECK(h64->modules[1] && strstr(h64->modules[1], "/hsa/gfx1250/"), "gfx1250 device: module %s",
+        h64->modules[1] ? h64->modules[1] : "(null)");
+  ar_hip_set_aiter_arch(NULL);
+
   /* $AITER_ASM_DIR when no --aiter-hsa. */
   ar_hip_set_aiter_dir("");
   setenv("AITER_ASM_DIR", hsa, 1);
@@ -288,10 +319,16 @@ static void run_tests(void) {
   p.head_dim = 128;
   w = workload(&p);
   nrecs = 0;
+  fake_msg[0] = '\0';
   CHECK(h64->run(h64, &fake, &k, &w) == -1 && nrecs == 0, "hd64 ran D 128");
+  CHECK(strstr(fake_msg, "head_dim 128") != NULL, "hd64 on D 128 says '%s'", fake_msg);
+  fake_msg[0] = '\0';
   CHECK(h128->run(h128, &fake, &k, &w) == -1 && nrecs == 0, "unavailable hd128 ran");
+  CHECK(strstr(fake_msg, "not available") != NULL, "unavailable hd128 says '%s'", fake_msg);
+  fake_msg[0] = '\0';
   CHECK(pa->run(pa, &fake, &k, &w) == -1 && nrecs == 0, "pa_decode ran");
-  CHECK(ar_hip_fail(&fake, "x") == -1, "ar_hip_fail");
+  CHECK(fake_msg[0] != '\0', "pa_decode says nothing");
+  CHECK(ar_backend_fail(&fake, "x %d", 1) == -1 && strcmp(fake_msg, "x 1") == 0, "ar_backend_fail");
 }
 
 int main(int argc, char **argv) {

@@ -1,8 +1,10 @@
 /*
 ** backend.c -- open a backend by name.  "auto" takes the first that opens
 ** of cuda, hip, host, so a machine without a GPU still tunes (for its CPU).
-** Backends not compiled in (AR_HAVE_CUDA / AR_HAVE_HIP unset) say so.
+** Backends not compiled in (AR_HAVE_CUDA / AR_HAVE_HIP unset) say so.  Also
+** ar_backend_fail (an error text set on a backend's behalf).
 */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,4 +85,15 @@ const char *ar_gpu_device_node(void) {
   for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++)
     if (access(nodes[i], F_OK) == 0) return nodes[i];
   return NULL;
+}
+
+int ar_backend_fail(ar_backend *b, const char *fmt, ...) {
+  if (!b || !b->set_error) return -1;
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  b->set_error(b, msg);
+  return -1;
 }

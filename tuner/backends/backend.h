@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AR_BACKEND_VERSION 2 /* 2: the graph slots */
+#define AR_BACKEND_VERSION 3 /* 2: the graph slots; 3: set_error */
 
 typedef uint64_t ar_buf; /* device address; on the host backend a host pointer */
 
@@ -84,7 +84,22 @@ struct ar_backend {
   int (*graph_end)(ar_backend *b, void **graph);
   int (*graph_launch)(ar_backend *b, void *graph);
   void (*graph_destroy)(ar_backend *b, void *graph);
+
+  /* Version 3 (optional; NULL: such failures keep the last error text).
+  ** Make error_text() return msg (copied, cut to the backend's buffer): for
+  ** a failure found on the backend's behalf before any call of it, such as a
+  ** candidate's run function refusing a problem.  Callers use
+  ** ar_backend_fail(). */
+  void (*set_error)(ar_backend *b, const char *msg);
 };
+
+/* Set b's error text to the printf-style message (through set_error) and
+** return -1: how a run function that fails without a backend call says why. */
+int ar_backend_fail(ar_backend *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
 
 /* Open a backend on device 0.  On failure return -1 with a message in err
 ** (e.g. "cuda: cuInit failed: CUDA_ERROR_NO_DEVICE (no CUDA-capable device)"). */

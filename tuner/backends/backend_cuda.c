@@ -198,6 +198,10 @@ static int cu_flush_cache(ar_backend *b) {
 
 static const char *cu_error_text(ar_backend *b) { return C(b)->err; }
 
+static void cu_set_error(ar_backend *b, const char *msg) {
+  snprintf(C(b)->err, sizeof C(b)->err, "%s", msg);
+}
+
 static void cu_destroy(ar_backend *b) {
   cuda_ctx *c = C(b);
   if (c->flush_buf) cuMemFree(c->flush_buf);
@@ -310,6 +314,7 @@ int ar_backend_cuda_open_device(int ordinal, ar_backend **out, char *err, size_t
   b->synchronize = cu_synchronize;
   b->flush_cache = cu_flush_cache;
   b->error_text = cu_error_text;
+  b->set_error = cu_set_error;
   b->destroy = cu_destroy;
   *out = b;
   return 0;

@@ -28,7 +28,6 @@
 #include <time.h>
 
 #include "backend.h"
-#include "hip_candidates.h"
 
 typedef struct hip_ctx {
   int device, count;
@@ -319,13 +318,8 @@ static int hip_flush_cache(ar_backend *b) {
 
 static const char *hip_error_text(ar_backend *b) { return H(b)->err; }
 
-int ar_hip_fail(ar_backend *b, const char *fmt, ...) {
-  if (!b || b->error_text != hip_error_text) return -1; /* not this backend */
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(H(b)->err, sizeof H(b)->err, fmt, ap);
-  va_end(ap);
-  return -1;
+static void hip_set_error(ar_backend *b, const char *msg) {
+  snprintf(H(b)->err, sizeof H(b)->err, "%s", msg);
 }
 
 static void hip_destroy(ar_backend *b) {
@@ -452,6 +446,7 @@ int ar_backend_hip_open_device(int ordinal, ar_backend **out, char *err, size_t 
   b->synchronize = hip_synchronize;
   b->flush_cache = hip_flush_cache;
   b->error_text = hip_error_text;
+  b->set_error = hip_set_error;
   b->destroy = hip_destroy;
   *out = b;
   return 0;

@@ -274,6 +274,10 @@ static int host_flush_cache(ar_backend *b) {
 
 static const char *host_error_text(ar_backend *b) { return ctx_of(b)->err; }
 
+static void host_set_error(ar_backend *b, const char *msg) {
+  snprintf(ctx_of(b)->err, sizeof ctx_of(b)->err, "%s", msg);
+}
+
 static void host_destroy(ar_backend *b) {
   if (!b) return;
   host_ctx *c = ctx_of(b);
@@ -326,6 +330,7 @@ int ar_backend_host_open_device(int ordinal, ar_backend **out, char *err, size_t
   b->synchronize = host_synchronize;
   b->flush_cache = host_flush_cache;
   b->error_text = host_error_text;
+  b->set_error = host_set_error;
   b->destroy = host_destroy;
   *out = b;
   return 0;

@@ -75,9 +75,19 @@ struct ar_candidate {
   const void *variant; /* family-specific constants (tile sizes ...) */
 };
 
-/* The candidates a backend offers ("host", "cuda", "hip"); *count set.
-** Returns NULL with *count 0 for an unknown backend. */
+/* The candidates a backend offers ("host", "cuda", "hip"), those added with
+** ar_candidates_add last; *count set.  Returns NULL with *count 0 for an
+** unknown backend. */
 const ar_candidate *const *candidates_for_backend(const char *backend, int *count);
+
+/* Offer count more candidates (list not copied) on backend, after its own:
+** how test builds of the tuner add candidates that fail on purpose.  Call
+** before candidates are listed.  0, or -1 when too many lists were added. */
+int ar_candidates_add(const char *backend, const ar_candidate *const *list, int count);
+
+/* The reference kernel of a device backend, or NULL (the host's reference is
+** computed exactly on the host). */
+const ar_candidate *ar_reference_candidate(const char *backend);
 
 /* 1 when c can run on this machine; 0 with why (e.g. an aiter code object
 ** missing from its manifest folder).  Code objects on the kernel path are
@@ -87,5 +97,11 @@ int ar_candidate_available(const char *backend, const ar_candidate *c, char *why
 /* Where external code objects are: aiter's hsa folder (NULL = $AITER_ASM_DIR).
 ** Call before candidates are listed or workers are forked. */
 void ar_candidates_configure(const char *aiter_hsa_dir);
+
+/* The device the backend's candidates will run on (its device_info): the
+** project's cubins are then looked up for dev->arch (on CUDA, kernel_path.h)
+** and aiter's code objects for it (on HIP).  Call once the device is known,
+** before its candidates are hashed, checked or listed. */
+void ar_candidates_for_device(const char *backend, const ar_device_info *dev);
 
 #endif /* AR_CANDIDATE_H */

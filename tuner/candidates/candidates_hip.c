@@ -119,8 +119,19 @@ void ar_hip_set_aiter_dir(const char *dir) {
 }
 
 void ar_hip_set_aiter_arch(const char *arch) {
-  snprintf(aiter.arch, sizeof aiter.arch, "%s", arch ? arch : "");
+  char a[sizeof aiter.arch];
+  ar_aiter_arch_of(arch, a, sizeof a);
+  if (strcmp(a, aiter.arch) == 0) return;
+  snprintf(aiter.arch, sizeof aiter.arch, "%s", a);
   aiter.resolved = 0;
+}
+
+void ar_aiter_arch_of(const char *device_arch, char *out, size_t outlen) {
+  if (!outlen) return;
+  size_t n = device_arch ? strcspn(device_arch, ":") : 0;
+  if (n >= outlen) n = outlen - 1;
+  memcpy(out, device_arch ? device_arch : "", n);
+  out[n] = '\0';
 }
 
 const ar_candidate *const *ar_candidates_hip(int *count) {
@@ -150,9 +161,9 @@ static int aiter_sink_run(const ar_candidate *c, ar_backend *b, const ar_loaded 
                           const ar_workload *w) {
   const aiter_slot *s = c->variant;
   if (!s->ok || !k->fn[1])
-    return ar_hip_fail(b, "%s: not available: %s", c->name, s->why[0] ? s->why : "not loaded");
+    return ar_backend_fail(b, "%s: not available: %s", c->name, s->why[0] ? s->why : "not loaded");
   if (w->p.head_dim != s->head_dim)
-    return ar_hip_fail(b, "%s: head_dim %d, this object is for %d", c->name, w->p.head_dim,
+    return ar_backend_fail(b, "%s: head_dim %d, this object is for %d", c->name, w->p.head_dim,
                        s->head_dim);
   ar_buf kk = w->k_new, vv = w->v_new, cu_k = w->cu_seqlens_new;
   if (w->p.has_cached) {
@@ -164,7 +175,7 @@ static int aiter_sink_run(const ar_candidate *c, ar_backend *b, const ar_loaded 
   uint8_t args[AR_AITER_SINK_VARLEN_ARGS_SIZE];
   ar_launch_dims d;
   if (ar_aiter_pack_sink_varlen(w, kk, vv, cu_k, args, &d) != 0)
-    return ar_hip_fail(b, "%s: cannot pack arguments for this problem", c->name);
+    return ar_backend_fail(b, "%s: cannot pack arguments for this problem", c->name);
   return b->launch(b, k->fn[1], d.grid, d.block, d.shared_bytes, args, sizeof args);
 }
 
@@ -173,7 +184,7 @@ static int aiter_pa_decode_run(const ar_candidate *c, ar_backend *b, const ar_lo
   (void)c;
   (void)k;
   (void)w;
-  return ar_hip_fail(b, "%s", PA_DECODE_WHY);
+  return ar_backend_fail(b, "%s", PA_DECODE_WHY);
 }
 
 /* ---------------------------------------------------------- reference */

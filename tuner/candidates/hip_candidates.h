@@ -22,8 +22,9 @@
 ** absolute paths, filled in when the folder is known.
 **
 ** Wiring (tuner): call ar_hip_set_aiter_dir() with --aiter-hsa (or NULL for
-** $AITER_ASM_DIR) before listing candidates or forking workers; optionally
-** ar_hip_set_aiter_arch() with the device's arch; then skip, as
+** $AITER_ASM_DIR) before listing candidates or forking workers, and
+** ar_hip_set_aiter_arch() with the device's arch once it is open
+** (ar_candidates_for_device: the worker and the planner); then skip, as
 ** unsupported with the message, every candidate for which
 ** ar_hip_candidate_available() returns 0.
 */
@@ -47,18 +48,20 @@ const ar_candidate *ar_reference_hip(void);
 ** inside it, or an aiter checkout.  NULL or "" = $AITER_ASM_DIR.  Copied. */
 void ar_hip_set_aiter_dir(const char *dir);
 
-/* The arch whose aiter objects are used: the device's (e.g. "gfx1250", the
-** default and the only arch aiter ships these kernels for).  Copied. */
+/* The arch whose aiter objects are used: the device's, as its device_info
+** or gcnArchName gives it ("gfx1250", "gfx942:sramecc+:xnack-"; NULL or ""
+** = gfx1250, the only arch aiter ships these kernels for).  Called through
+** ar_candidates_for_device() once the device is open.  Copied. */
 void ar_hip_set_aiter_arch(const char *arch);
+
+/* aiter's arch folder name for a device arch: the processor name without
+** target features ("gfx942:sramecc+:xnack-" -> "gfx942"), into out. */
+void ar_aiter_arch_of(const char *device_arch, char *out, size_t outlen);
 
 /* 1 when c can run (its code objects are there and it has a known argument
 ** layout); 0 with why ("aiter: code object ... not found", "argument layout
 ** not known", ...) otherwise.  Candidates that are not aiter's return 1:
 ** their code objects are checked on the kernel path when loaded. */
 int ar_hip_candidate_available(const ar_candidate *c, char *why, size_t whylen);
-
-/* Set b's error text (the hip backend's; other backends are left alone) to
-** the printf-style message and return -1: how a run function says why. */
-int ar_hip_fail(ar_backend *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif /* AR_HIP_CANDIDATES_H */

@@ -18,9 +18,89 @@
 #define AR_HOST_KERNELS_SHA256 "unknown"
 #endif
 
+#ifndef AR_CUDA_ARCHS
+#define AR_CUDA_ARCHS "90"
+#endif
+
 static const char *const *kernel_dirs;
 
 void ar_kernel_path_set_dirs(const char *const *dirs) { kernel_dirs = dirs; }
+
+static struct {
+  char device[32];  /* "" = none set */
+  char built[128];
+} cuda_arch = {"", AR_CUDA_ARCHS};
+
+void ar_kernel_path_set_cuda_arch(const char *device_arch, const char *built) {
+  snprintf(cuda_arch.device, sizeof cuda_arch.device, "%s", device_arch ? device_arch : "");
+  snprintf(cuda_arch.built, sizeof cuda_arch.built, "%s", built ? built : AR_CUDA_ARCHS);
+}
+
+/* "90" -> 90 with suffix "" ; "90a" -> 90 with "a".  -1 if not a number. */
+static int parse_arch(const char *t, size_t len, char suffix[8]) {
+  char buf[16];
+  if (len == 0 || len >= sizeof buf) return -1;
+  memcpy(buf, t, len);
+  buf[len] = '\0';
+  char *end;
+  long v = strtol(buf, &end, 10);
+  if (end == buf || v <= 0 || v > 10000 || strlen(end) >= 8) return -1;
+  snprintf(suffix, 8, "%s", end);
+  return (int)v;
+}
+
+int ar_cubin_arch(const char *device_arch, const char *built, char *out, size_t outlen, char *err,
+                  size_t errlen) {
+  const char *d = device_arch && strncmp(device_arch, "sm_", 3) == 0 ? device_arch + 3 : device_arch;
+  char dsuf[8] = "";
+  int dev = d ? parse_arch(d, strlen(d), dsuf) : -1;
+  if (dev < 0 || dsuf[0]) {
+    snprintf(err, errlen, "device arch '%s' is not sm_<number>", device_arch ? device_arch : "");
+    return -1;
+  }
+  int best = -1;
+  for (const char *t = built; t && *t;) {
+    size_t len = strcspn(t, ",; ");
+    char suf[8];
+    int a = parse_arch(t, len, suf);
+    /* an arch-specific build (90a) runs on that arch alone */
+    if (a > 0 && !suf[0] && a / 10 == dev / 10 && a <= dev && a > best) best = a;
+    t += len;
+    t += strspn(t, ",; ");
+  }
+  if (best < 0) {
+    snprintf(err, errlen,
+             "no cubin for this device's sm_%d: this build has sm_{%s} (ATTNROUTE_CUDA_ARCHS); "
+             "configure with -DATTNROUTE_CUDA_ARCHS=%d",
+             dev, built ? built : "", dev);
+    return -1;
+  }
+  snprintf(out, outlen, "sm_%d", best);
+  return 0;
+}
+
+/* "<base>.cubin" -> "<base>.sm_<arch>.cubin" into name; other names copied. */
+static int module_file(const char *module, char *name, size_t len, char *err, size_t errlen) {
+  size_t n = strlen(module);
+  static const char ext[] = ".cubin";
+  if (n <= sizeof ext - 1 || strcmp(module + n - (sizeof ext - 1), ext) != 0 || strstr(module, ".sm_")) {
+    snprintf(name, len, "%s", module);
+    return 0;
+  }
+  char arch[32];
+  if (cuda_arch.device[0]) {
+    char why[256];
+    if (ar_cubin_arch(cuda_arch.device, cuda_arch.built, arch, sizeof arch, why, sizeof why)) {
+      snprintf(err, errlen, "code object %s: %s", module, why);
+      return -1;
+    }
+  } else {
+    size_t first = strcspn(cuda_arch.built, ",; ");
+    snprintf(arch, sizeof arch, "sm_%.*s", (int)first, cuda_arch.built);
+  }
+  snprintf(name, len, "%.*s.%s%s", (int)(n - (sizeof ext - 1)), module, arch, ext);
+  return 0;
+}
 
 static int try_dir(const char *dir, const char *module, char *out, size_t outlen) {
   if (!dir || !*dir) return -1;
@@ -41,7 +121,9 @@ static void exe_dir(char *dir, size_t len) {
   if (slash) *slash = '\0';
 }
 
-int ar_kernel_path_find(const char *module, char *out, size_t outlen, char *err, size_t errlen) {
+int ar_kernel_path_find(const char *module_name, char *out, size_t outlen, char *err, size_t errlen) {
+  char module[512];
+  if (module_file(module_name, module, sizeof module, err, errlen)) return -1;
   if (strchr(module, '/')) {
     if (access(module, R_OK) == 0 && snprintf(out, outlen, "%s", module) < (int)outlen) return 0;
     snprintf(err, errlen, "code object %s not readable", module);

@@ -21,6 +21,20 @@
 /* Set the --kernel-dir directories (NULL-terminated, not copied). */
 void ar_kernel_path_set_dirs(const char *const *dirs);
 
+/* The project's cubins are named arch-neutrally, "<base>.cubin"; the file
+** looked for is "<base>.sm_<arch>.cubin", arch the one ar_cubin_arch picks
+** for the device from the archs built (ATTNROUTE_CUDA_ARCHS, "90" or
+** "80,90"): the device's own when built, else the highest built one of the
+** same major version below it (SASS runs on later minors of its major), else
+** none (an error saying which to build).  Before a device is set, the first
+** arch built.  built NULL: this build's list. */
+void ar_kernel_path_set_cuda_arch(const char *device_arch, const char *built);
+
+/* "sm_<arch>" into out for device_arch ("sm_86") from built ("80,90");
+** 0, or -1 with err naming the device's arch and the archs built. */
+int ar_cubin_arch(const char *device_arch, const char *built, char *out, size_t outlen, char *err,
+                  size_t errlen);
+
 /* Full path of a code object into out; 0, or -1 with err listing where it looked. */
 int ar_kernel_path_find(const char *module, char *out, size_t outlen, char *err, size_t errlen);
 

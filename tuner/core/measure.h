@@ -62,9 +62,6 @@ typedef struct ar_shape_run {
 ** candidate may use). */
 #define AR_MAX_SPLITS 64
 
-/* The reference kernel of a device backend, or NULL for the host. */
-const ar_candidate *ar_reference_candidate(const char *backend);
-
 /* Returns 0, or -1 with err (and context_lost set when the device died). */
 int ar_shape_setup(ar_backend *b, const ar_device_info *dev, const ar_shape *s, uint64_t seed,
                    const ar_loaded *ref_kernels, ar_shape_run *r, int *context_lost, char *err,

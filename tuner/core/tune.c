@@ -713,6 +713,7 @@ int ar_tune_run(const ar_tune_opts *o, const volatile int *interrupted) {
   }
   j.backend = w.backend;
   j.dev0 = w.dev;
+  if (!no_device) ar_candidates_for_device(w.backend, &w.dev);
   resolve_policy(o, w.backend, &j.policy);
   if (j.policy.graph && strcmp(w.backend, "cuda") != 0 && strcmp(w.backend, "hip") != 0) {
     fprintf(stderr, "attnroute-tune: --timing graph: the %s backend has no graphs (cuda, hip)\n",

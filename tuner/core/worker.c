@@ -85,6 +85,7 @@ static void child_main(int in_fd, int out_fd, const char *backend_name, int devi
     b->device_info(b, &dev);
     resp.dev = dev;
     snprintf(resp.backend, sizeof resp.backend, "%s", b->name);
+    ar_candidates_for_device(b->name, &dev);
     cands = candidates_for_backend(b->name, &n);
     const ar_candidate *ref = ar_reference_candidate(b->name);
     if (ref && ar_candidate_load(b, &cache, ref, &ref_k, resp.message, sizeof resp.message))

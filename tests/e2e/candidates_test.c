@@ -1,15 +1,16 @@
 /*
-** candidates_test.c -- deliberately bad host candidates, offered only when
-** the environment sets ATTNROUTE_TEST_CANDIDATES=1, so the tests can prove
-** that a candidate which crashes, hangs or computes garbage is recorded as
-** fault / timeout / wrong, never wins, and does not take the tuner down.
+** candidates_test.c -- deliberately bad host candidates, so the tests can
+** prove that a candidate which crashes, hangs or computes garbage is
+** recorded as fault / timeout / wrong, never wins, and does not take the
+** tuner down.  Only in the test build of the tuner (tune_faults.c), which
+** adds them to the host's candidates; the shipped tuner has none of them.
 */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "candidate.h"
+#include "candidates_test.h"
 
 #define TEST_CAPS                                                                              \
   {                                                                                            \
@@ -53,7 +54,6 @@ static const ar_candidate lazy = {"test.unwritten", "test", "", -1, TEST_CAPS, {
 static const ar_candidate *const test_candidates[] = {&fault, &hang, &wrong, &lazy};
 
 const ar_candidate *const *ar_candidates_test(int *count) {
-  const char *env = getenv("ATTNROUTE_TEST_CANDIDATES");
-  *count = env && strcmp(env, "1") == 0 ? (int)(sizeof test_candidates / sizeof test_candidates[0]) : 0;
+  *count = (int)(sizeof test_candidates / sizeof test_candidates[0]);
   return test_candidates;
 }
