@@ -2,9 +2,14 @@
 ** test_hip_candidates.c -- the HIP candidate table without a GPU: names,
 ** families, legacy routes and capability limits; availability through the
 ** fixture aiter tree (argv[1]: tests/hip/fixtures) with and without
-** --aiter-hsa / AITER_ASM_DIR and for the device's arch; the aiter sink-varlen run function against
-** a recording fake backend (gather first when cached, then the 0x58-byte
-** aiter buffer on the right K/V); pa_decode refusing to run.
+** --aiter-hsa / AITER_ASM_DIR and for the device's arch; the ABI read from
+** the objects' notes: a 132-byte object (argv[2]: a scratch folder for a
+** built aiter tree) unavailable with the file and the size,
+** AR_AITER_SV_OPT=4 giving the opt 4 full-grid launch; the aiter
+** sink-varlen run function against a recording fake backend (gather first
+** when cached, then the 0x58-byte aiter buffer on the right K/V, LSE asked
+** for; an object whose LDS the device cannot hold refused); pa_decode
+** refusing to run, saying why.
 */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
@@ -13,10 +18,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "aiter_pack.h"
 #include "attn_args.h"
 #include "hip_candidates.h"
+#include "note_fixture.h"
 
 #include "../check_msg.h"
 
@@ -58,7 +65,19 @@ static void fake_set_error(ar_backend *b, const char *msg) {
   snprintf(fake_msg, sizeof fake_msg, "%s", msg);
 }
 
-static ar_backend fake = {.version = AR_BACKEND_VERSION, .name = "fake",
+static int64_t fake_lds = 327680; /* what the fake device allows per workgroup */
+
+static int fake_info(ar_backend *b, ar_device_info *out) {
+  (void)b;
+  memset(out, 0, sizeof *out);
+  snprintf(out->arch, sizeof out->arch, "gfx1250");
+  out->cu_count = 256;
+  out->wgp_count = 128;
+  out->lds_per_block = fake_lds;
+  return 0;
+}
+
+static ar_backend fake = {.version = AR_BACKEND_VERSION, .name = "fake", .device_info = fake_info,
                           .launch = fake_launch, .error_text = fake_error,
                           .set_error = fake_set_error};
 
@@ -85,6 +104,12 @@ static attnroute_problem gptoss(void) {
   p.has_sinks = 1;
   p.kv_block_size = 16;
   return p;
+}
+
+static int32_t rd32(const uint8_t *b, int off) {
+  int32_t v;
+  memcpy(&v, b + off, 4);
+  return v;
 }
 
 static uint64_t rd64(const uint8_t *b, int off) {
@@ -137,7 +162,9 @@ static void table_tests(void) {
   CHECK(strcmp(h64->family, "aiter_fmha_sink_varlen") == 0, "family %s", h64->family);
   CHECK(strcmp(h128->family, "aiter_fmha_sink_varlen") == 0, "family %s", h128->family);
   CHECK(h64->legacy_route == ATTNROUTE_ROUTE_DENSE_SINK_ASM, "route %d", h64->legacy_route);
-  CHECK(h128->legacy_route == -1, "route %d", h128->legacy_route);
+  /* aiter runs the D 128 object for D 128 without sinks (unified attention
+  ** off): it stands in for the same legacy route (docs/LEGACY_GATES.md). */
+  CHECK(h128->legacy_route == ATTNROUTE_ROUTE_DENSE_SINK_ASM, "route %d", h128->legacy_route);
   CHECK(pa->legacy_route == ATTNROUTE_ROUTE_ASM_PAGED_DECODE, "route %d", pa->legacy_route);
   CHECK(strcmp(h64->modules[0], AR_HIP_MOD_GATHER) == 0 &&
             strcmp(h64->kernels[0], "0:ar_gather_tok") == 0,
@@ -174,6 +201,11 @@ static void table_tests(void) {
   p.kv_block_size = 256;
   p.max_seqlen_q = 1;
   CHECK(attnroute_caps_allow(&pa->caps, &p), "pa_decode refuses its own problem");
+  p.max_seqlen_q = 2; /* mtp 1: (1 + 1) x 8 <= 16 */
+  CHECK(attnroute_caps_allow(&pa->caps, &p), "pa_decode refuses mtp 1");
+  p.max_seqlen_q = 3;
+  CHECK(!attnroute_caps_allow(&pa->caps, &p), "pa_decode takes mtp 2");
+  p.max_seqlen_q = 1;
   p.num_kv_heads = 4;
   CHECK(!attnroute_caps_allow(&pa->caps, &p), "pa_decode takes GQA 16");
   p.num_kv_heads = 8;
@@ -213,6 +245,9 @@ static void availability_tests(const char *fixtures) {
   CHECK(h64->kernels[1] &&
             strcmp(h64->kernels[1], "1:_ZN5aiter47fmha_bf16_pertokenBf16_hd64_128x256_mask_varlenE") == 0,
         "kernel %s", h64->kernels[1] ? h64->kernels[1] : "(null)");
+  /* an object aiter did not ship: aiter's current launch */
+  CHECK(strcmp(h64->params, "head_dim=64,gather=tok,opt=7,grid=halved,tile_q=128") == 0,
+        "params %s", h64->params);
   CHECK(!ar_hip_candidate_available(h128, why, sizeof why), "hd128 available");
   CHECK(strstr(why, "hd128_128x256_mask_varlen.co") && strstr(why, "not found"), "why: %s", why);
   CHECK(h128->modules[1] == NULL, "hd128 module set");
@@ -255,11 +290,80 @@ static void availability_tests(const char *fixtures) {
 
   /* pa_decode: never. */
   CHECK(!ar_hip_candidate_available(pa, why, sizeof why), "pa_decode available");
-  CHECK(strstr(why, "argument layout not known"), "why: %s", why);
+  CHECK(strstr(why, "get_pa_metadata_v1") && strstr(why, "device"), "why: %s", why);
   CHECK(pa->modules[0] == NULL, "pa_decode has modules");
 
   /* Other candidates (the reference) are left to the kernel path. */
   CHECK(ar_hip_candidate_available(ar_reference_hip(), why, sizeof why), "reference");
+  ar_hip_set_aiter_dir(hsa);
+}
+
+/* An aiter tree under dir whose hd64 causal object declares kernarg bytes. */
+static void make_tree(const char *dir, int64_t kernarg) {
+  char path[1024];
+  unsigned char obj[16384];
+  const char *parts[] = {"", "/hsa", "/hsa/gfx1250", "/hsa/gfx1250/fmha_fwd_bf16_varlen"};
+  for (int i = 0; i < 4; i++) {
+    snprintf(path, sizeof path, "%s%s", dir, parts[i]);
+    mkdir(path, 0755);
+  }
+  snprintf(path, sizeof path, "%s/hsa/gfx1250/fmha_fwd_bf16_varlen/fmha_fwd_bf16_varlen.csv", dir);
+  FILE *f = fopen(path, "w");
+  CHECK(f != NULL, "cannot write %s", path);
+  if (!f) return;
+  fprintf(f, "dtype,hdim_q,hdim_v,mask,knl_name,co_name\n"
+             "bf16,64,64,1,_ZN5aiter47fmha_bf16_pertokenBf16_hd64_128x256_mask_varlenE,"
+             "fmha_bf16_pertokenBf16_hd64_128x256_mask_varlen.co\n");
+  fclose(f);
+  nf_kernel k = {"_ZN5aiter47fmha_bf16_pertokenBf16_hd64_128x256_mask_varlenE", kernarg, 327680,
+                 kernarg == 132 ? nf_sink_varlen_132 : nf_sink_varlen_88, kernarg == 132 ? 27 : 14};
+  size_t n = nf_object(&k, obj, sizeof obj);
+  snprintf(path, sizeof path,
+           "%s/hsa/gfx1250/fmha_fwd_bf16_varlen/fmha_bf16_pertokenBf16_hd64_128x256_mask_varlen.co",
+           dir);
+  CHECK(n > 0 && nf_write(path, obj, n) == 0, "cannot write %s", path);
+}
+
+static void abi_tests(const char *scratch, const char *fixtures) {
+  const ar_candidate *h64 = find("aiter.fmha_sink_varlen_asm.hd64");
+  if (!h64) return;
+  char why[1024], hsa[512];
+  /* 132 bytes (aiter e6c7333e's objects): unavailable, naming file and size */
+  make_tree(scratch, 132);
+  snprintf(hsa, sizeof hsa, "%s/hsa", scratch);
+  ar_hip_set_aiter_dir(hsa);
+  CHECK(!ar_hip_candidate_available(h64, why, sizeof why), "132-byte object available");
+  CHECK(strstr(why, "aiter.fmha_sink_varlen_asm.hd64") &&
+            strstr(why, "fmha_bf16_pertokenBf16_hd64_128x256_mask_varlen.co") &&
+            strstr(why, "kernarg_segment_size 132"),
+        "why: %s", why);
+  CHECK(h64->modules[1] == NULL && h64->kernels[1] == NULL, "refused object still wired");
+  /* 88 bytes with AR_AITER_SV_OPT=4: the opt 4, full-grid launch */
+  make_tree(scratch, 88);
+  setenv("AR_AITER_SV_OPT", "4", 1);
+  ar_hip_set_aiter_dir(hsa);
+  CHECK(ar_hip_candidate_available(h64, why, sizeof why), "88-byte object: %s", why);
+  CHECK(strcmp(h64->params, "head_dim=64,gather=tok,opt=4,grid=full,tile_q=128") == 0,
+        "params %s", h64->params);
+  attnroute_problem p = gptoss();
+  ar_workload w = workload(&p);
+  ar_loaded k;
+  memset(&k, 0, sizeof k);
+  k.fn[0] = (void *)0x111;
+  k.fn[1] = (void *)0x222;
+  nrecs = 0;
+  CHECK(h64->run(h64, &fake, &k, &w) == 0 && nrecs == 2, "opt 4 run: %d launches", nrecs);
+  if (nrecs == 2)
+    CHECK(rd32(recs[1].args, 0x44) == 4 && recs[1].grid[1] == 3, "opt %d grid.y %u",
+          rd32(recs[1].args, 0x44), recs[1].grid[1]);
+  /* a bad override: unavailable, saying what to set */
+  setenv("AR_AITER_SV_OPT", "6", 1);
+  ar_hip_set_aiter_dir(hsa);
+  CHECK(!ar_hip_candidate_available(h64, why, sizeof why) && strstr(why, "AR_AITER_SV_OPT=6"),
+        "override 6: %s", why);
+  unsetenv("AR_AITER_SV_OPT");
+  /* back to the fixture tree */
+  snprintf(hsa, sizeof hsa, "%s/hsa", fixtures);
   ar_hip_set_aiter_dir(hsa);
 }
 
@@ -299,10 +403,20 @@ static void run_tests(void) {
               rd64(a, 0x30) == w.cu_seqlens_k && rd64(a, 0x28) == w.cu_seqlens_q &&
               rd64(a, 0x50) == w.sinks,
           "aiter pointers");
+    /* opt 7 (the fixture object is not one aiter shipped: its current
+    ** launch), LSE asked for as aiter's _flash_attn_varlen_forward does */
+    CHECK(rd32(a, 0x44) == 7 && rd32(a, 0x48) == 1, "opt %d lse %d", rd32(a, 0x44),
+          rd32(a, 0x48));
     CHECK(recs[1].grid[0] == 64 && recs[1].grid[1] == 2 && recs[1].grid[2] == 2 &&
               recs[1].block[0] == 128,
           "aiter grid %ux%ux%u", recs[1].grid[0], recs[1].grid[1], recs[1].grid[2]);
   }
+
+  /* A device that cannot hold the object's 320 KiB of LDS: refused, no launch. */
+  fake_lds = 65536;
+  nrecs = 0;
+  CHECK(h64->run(h64, &fake, &k, &w) == -1 && nrecs == 0, "ran without its LDS");
+  fake_lds = 327680;
 
   /* No cache: one launch reading the new tokens' K/V. */
   p.max_seqlen_k = p.max_seqlen_q;
@@ -332,12 +446,13 @@ static void run_tests(void) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: test_hip_candidates FIXTURES_DIR\n");
+  if (argc < 3) {
+    fprintf(stderr, "usage: test_hip_candidates FIXTURES_DIR SCRATCH_DIR\n");
     return 2;
   }
   table_tests();
   availability_tests(argv[1]);
+  abi_tests(argv[2], argv[1]);
   run_tests();
   if (failures) {
     fprintf(stderr, "test_hip_candidates: %ld failure(s)\n", failures);

@@ -36,6 +36,15 @@ typedef struct ar_device_info {
   int32_t ordinal;
   int32_t device_count;
   char uuid[48];
+  /* Appended (hip_cu_count.h).  AMD gfx10+ (gfx1250 included) in WGP mode:
+  ** HIP's multiProcessorCount counts WGPs (two CUs each), while aiter keys
+  ** its tuned tables and sizes its Triton grids on the Compute Unit count
+  ** (CU_NUM, else rocminfo).  cu_count holds the count aiter uses, wgp_count
+  ** HIP's multiProcessorCount (0 where it is not a WGP count), cu_source
+  ** where cu_count came from. */
+  int32_t wgp_count;
+  char cu_source[24];       /* "CU_NUM", "rocminfo", "hip x2 (WGP mode)", "hip", "" */
+  int64_t lds_per_block;    /* LDS / shared bytes a workgroup may use; 0 unknown */
 } ar_device_info;
 
 typedef struct ar_backend ar_backend;

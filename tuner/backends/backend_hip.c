@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "backend.h"
+#include "hip_cu_count.h"
 
 typedef struct hip_ctx {
   int device, count;
@@ -351,7 +352,6 @@ static int fill_info(hip_ctx *h) {
   if (n >= sizeof d->arch) n = sizeof d->arch - 1;
   memcpy(d->arch, prop.gcnArchName, n);
   d->arch[n] = '\0';
-  d->cu_count = prop.multiProcessorCount;
   snprintf(d->name, sizeof d->name, "%.*s", (int)sizeof d->name - 1, prop.name);
   d->memory_bytes = (uint64_t)prop.totalGlobalMem;
   d->l2_bytes = prop.l2CacheSize > 0 ? (uint64_t)prop.l2CacheSize : 0;
@@ -365,6 +365,32 @@ static int fill_info(hip_ctx *h) {
     snprintf(h->err, sizeof h->err, "hip: device %d reports no gcnArchName", h->device);
     return -1;
   }
+  /* The CU count aiter keys on, and HIP's (WGP) count: hip_cu_count.h.
+  ** rocminfo runs once per process. */
+  static char *rocminfo_text = NULL;
+  static int rocminfo_tried = 0;
+  if (!rocminfo_tried && !(getenv("CU_NUM") && getenv("CU_NUM")[0])) {
+    rocminfo_tried = 1;
+    rocminfo_text = ar_rocminfo_run();
+  }
+  ar_amd_counts cnt;
+  char cerr[320];
+  if (ar_amd_cu_count(getenv("CU_NUM"), rocminfo_text, prop.multiProcessorCount,
+                      ar_gfx_major(d->arch), getenv("GPU_ENABLE_WGP_MODE"), &cnt, cerr,
+                      sizeof cerr) != 0) {
+    snprintf(h->err, sizeof h->err, "hip: device %d: %s", h->device, cerr);
+    return -1;
+  }
+  d->cu_count = cnt.cu_count;
+  d->wgp_count = cnt.wgp_count;
+  snprintf(d->cu_source, sizeof d->cu_source, "%s", cnt.source);
+  /* aiter checks an object's LDS against this attribute (aiter_abi.h). */
+  int lds = 0;
+  if (hipDeviceGetAttribute(&lds, hipDeviceAttributeMaxSharedMemoryPerBlock, h->device) ==
+          hipSuccess && lds > 0)
+    d->lds_per_block = lds;
+  else
+    d->lds_per_block = (int64_t)prop.sharedMemPerBlock;
   d->ordinal = h->device;
   d->device_count = h->count;
   char bus[32] = "";

@@ -12,7 +12,8 @@
 **   aiter.fmha_sink_varlen_asm.hd128  the same, D 128, sinks forbidden (the
 **                                     object never reads them)
 **   aiter.pa_decode_bf16_asm          family aiter_pa_decode; never available:
-**                                     its argument layout is not known
+**                                     its work split comes from aiter's
+**                                     device-side get_pa_metadata_v1
 ** plus the reference kernel (ar_reference_hip) that checks them.
 **
 ** The project's own code objects are "<base>.hip.co" (kernels/hip.cmake: one
@@ -58,9 +59,10 @@ void ar_hip_set_aiter_arch(const char *arch);
 ** target features ("gfx942:sramecc+:xnack-" -> "gfx942"), into out. */
 void ar_aiter_arch_of(const char *device_arch, char *out, size_t outlen);
 
-/* 1 when c can run (its code objects are there and it has a known argument
-** layout); 0 with why ("aiter: code object ... not found", "argument layout
-** not known", ...) otherwise.  Candidates that are not aiter's return 1:
+/* 1 when c can run (its code objects are there and their metadata notes
+** declare an argument ABI this project packs); 0 with why ("aiter: code
+** object ... not found", "... kernarg_segment_size 132 ...", "... work
+** metadata ...") otherwise.  Candidates that are not aiter's return 1:
 ** their code objects are checked on the kernel path when loaded. */
 int ar_hip_candidate_available(const ar_candidate *c, char *why, size_t whylen);
 

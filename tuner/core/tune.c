@@ -277,6 +277,11 @@ static void print_plan(const plan *pl, const ar_worker *w, size_t total, size_t 
   else
     printf("  device    : %s %s (%s, %d %s)\n", w->backend, w->dev.name, w->dev.arch, w->dev.cu_count,
            strcmp(w->backend, "host") == 0 ? "core" : "compute units");
+  if (w->pid > 0 && w->dev.wgp_count > 0) /* AMD in WGP mode: both counts */
+    printf("              CU count from %s; HIP's multiProcessorCount %d (WGPs)\n",
+           w->dev.cu_source, w->dev.wgp_count);
+  else if (w->pid > 0 && w->dev.cu_source[0])
+    printf("              CU count from %s\n", w->dev.cu_source);
   if (ndevices > 1 || o->ndevices || o->all_devices) {
     printf("  devices   : %d (", ndevices);
     for (int i = 0; i < ndevices; i++) printf("%s%d", i ? "," : "", devices[i]);
