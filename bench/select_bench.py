@@ -6,7 +6,7 @@ one run on this machine's CPU (no GPU involved):
   py selector     the binding's per-layer fast path, Router.selector()(...)
   py select       the binding's Router.select(**fields)
   py naive ctypes a ctypes attnroute_problem filled field by field, then the call
-  py legacy gates tools/legacy.py's legacy_route (the gates as Python code, the
+  py legacy gates gen/attnroute_gen/legacy.py's legacy_route (the gates as Python code, the
                   way an engine runs them today)
 
 Every figure is the median over passes of the mean time per call in a pass
@@ -69,9 +69,9 @@ def main():
     ap.add_argument("--json")
     args = ap.parse_args()
     sys.path.insert(0, os.path.join(args.build, "python"))
-    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    sys.path.insert(0, os.path.join(ROOT, "gen"))
     import attnroute
-    import legacy
+    from attnroute_gen import legacy
 
     tmp = tempfile.mkdtemp(prefix="attnroute-bench-")
     lib = os.path.join(tmp, "libtable.so")

@@ -7,8 +7,8 @@
 #
 # Runs gen/attnroute_gen.py on <db> to write <header> (relative OUTPUT paths
 # are under CMAKE_CURRENT_BINARY_DIR, relative DB paths under
-# CMAKE_CURRENT_SOURCE_DIR), re-running whenever the db or the script
-# changes.  ARGS go to the script as given (--device gfx1250:256,
+# CMAKE_CURRENT_SOURCE_DIR), re-running whenever the db, the script or a
+# module of its package (attnroute_gen/) changes.  ARGS go to the script as given (--device gfx1250:256,
 # --allow-stale, --lookup tree, --topk 2, ...).
 #
 # When <target-or-name> is an existing target, the header becomes one of its
@@ -28,6 +28,9 @@
 
 set(_ATTNROUTE_GEN_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/attnroute_gen.py"
     CACHE INTERNAL "attnroute table generator script")
+file(GLOB _ar_gen_modules CONFIGURE_DEPENDS "${CMAKE_CURRENT_LIST_DIR}/attnroute_gen/*.py")
+set(_ATTNROUTE_GEN_DEPENDS "${_ATTNROUTE_GEN_SCRIPT}" ${_ar_gen_modules}
+    CACHE INTERNAL "attnroute table generator script and package")
 set(_ATTNROUTE_EXPORT_SOURCE "${CMAKE_CURRENT_LIST_DIR}/attnroute_table_export.c"
     CACHE INTERNAL "attnroute compiled-table source")
 
@@ -55,7 +58,7 @@ function(attnroute_generate_table target)
     COMMAND "${CMAKE_COMMAND}" -E make_directory "${out_dir}"
     COMMAND "${Python3_EXECUTABLE}" "${_ATTNROUTE_GEN_SCRIPT}" "${db}" -o "${out}"
             ${name_args} ${ARG_ARGS}
-    DEPENDS "${db}" "${_ATTNROUTE_GEN_SCRIPT}"
+    DEPENDS "${db}" ${_ATTNROUTE_GEN_DEPENDS}
     COMMENT "attnroute: generating table ${out_name}"
     VERBATIM)
   if(ARG_LIBRARY)

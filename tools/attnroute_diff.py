@@ -39,12 +39,8 @@ import os
 import re
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-for _d in (HERE, os.path.join(HERE, "..", "gen")):
-    if os.path.exists(os.path.join(_d, "attnroute_gen.py")):
-        sys.path.insert(0, _d)
-        break
-import attnroute_gen as gen  # noqa: E402
+import gen_path  # noqa: F401  (the source tree: gen/ on sys.path)
+import attnroute_gen as gen
 
 AXES = gen.AXES
 LABELS = gen.AXIS_LABELS

@@ -32,12 +32,10 @@ import subprocess
 import sys
 import tempfile
 
+import gen_path  # noqa: F401  (the source tree: gen/ on sys.path)
+import attnroute_gen as gen
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-for _d in (HERE, os.path.join(HERE, "..", "gen")):
-    if os.path.exists(os.path.join(_d, "attnroute_gen.py")):
-        sys.path.insert(0, _d)
-        break
-import attnroute_gen as gen  # noqa: E402
 
 LOOKUPS = ("nearest_log", "floor", "tree", "auto")
 

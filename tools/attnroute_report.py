@@ -8,7 +8,7 @@
 For every static class and every (num_seqs, q heads, gqa) slice of its grid,
 three heatmaps over (seqlen_q x cached): the winning candidate, and the
 winner's speedup over what each legacy policy (post-1345, pre-1345; gates
-of tools/legacy.py, default engine env) would have run: the candidate
+of gen/attnroute_gen/legacy.py, default engine env) would have run: the candidate
 standing in for the legacy route.  Above them: provenance, per-class
 summaries, and the table's slowdown on shapes it was not tuned on -- held
 out from the grid (one axis value at a time) for every lookup, and, with
@@ -20,17 +20,11 @@ heatmap is an <svg class="heatmap">.  Exit 2 on bad input.
 import argparse
 import html
 import math
-import os
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-for _d in (HERE, os.path.join(HERE, "..", "gen")):
-    if os.path.exists(os.path.join(_d, "attnroute_gen.py")):
-        sys.path.insert(0, _d)
-        break
-import attnroute_gen as gen  # noqa: E402
-import legacy  # noqa: E402
+import gen_path  # noqa: F401  (the source tree: gen/ on sys.path)
+import attnroute_gen as gen
+from attnroute_gen import legacy
 
 # Okabe-Ito, then Paul Tol's muted scheme: distinguishable with the common
 # colour-vision deficiencies; the letter in each cell does not rely on colour.
@@ -127,7 +121,7 @@ def head_dim_allowed(mask, head_dim):
     return 16 <= head_dim <= 512 and head_dim % 16 == 0 and (mask >> (head_dim // 16 - 1)) & 1
 
 
-# Engine switches of the legacy gates (tools/legacy.py env); --unified-attn.
+# Engine switches of the legacy gates (gen/attnroute_gen/legacy.py env); --unified-attn.
 LEGACY_ENV = {}
 
 
@@ -184,12 +178,10 @@ def eval_regret(model, eval_model, lookup):
             if not pred:
                 outside += 1
                 continue
-            times = dict(ranked)
-            t = next((times[n] for n in pred if n in times), None)
-            if t is None:
+            r = gen.slowdown(ranked, pred)
+            if r is None:
                 unanswered += 1
                 continue
-            r = t / ranked[0][1]
             worst = max(worst, r)
             logs.append(math.log(r))
         out[k["static_key"]] = {

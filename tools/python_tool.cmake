@@ -1,6 +1,6 @@
 # python_tool.cmake -- attnroute_install_python_tool(): install a Python
 # tool of attnroute (standard library only) into share/attnroute, beside
-# attnroute_gen.py and legacy.py that the tools import, and a small sh
+# the generator package attnroute_gen/ that the tools import, and a small sh
 # wrapper PREFIX/bin/<command> that runs it with python3 (or $ATTNROUTE_PYTHON):
 #
 #   attnroute_install_python_tool(COMMAND attnroute-report SCRIPT <path.py>

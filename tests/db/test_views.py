@@ -2,7 +2,7 @@
 Python on a synthetic db (many shapes across every gate, two devices of one
 class, statuses other than ok, ties): shape_axes.cached, best_ok (with the
 shape's columns), best_margin (winner, runner-up, margin) and legacy_pick
-(the route tools/legacy.py -- itself checked against the runtime -- gives
+(the route gen/attnroute_gen/legacy.py -- itself checked against the runtime -- gives
 for both policies, its stand-in candidate, slowdown).  Then a db holding an
 older best_ok gets this build's views when the tuner opens it for writing,
 and a view of the user's own is left alone.
@@ -22,8 +22,8 @@ ap.add_argument("--root", required=True)
 ap.add_argument("--work", required=True)
 ap.add_argument("--tune", required=True)
 args = ap.parse_args()
-sys.path.insert(0, os.path.join(args.root, "tools"))
-import legacy  # noqa: E402
+sys.path.insert(0, os.path.join(args.root, "gen"))
+from attnroute_gen import legacy  # noqa: E402
 
 failures = []
 

@@ -1,7 +1,8 @@
 """test_installed.py -- the install tree as a new user meets it: `cmake
 --install` of the build into a fresh prefix, then, with nothing of the build
 tree on any path: the installed tuner tunes (host backend) and names the
-installed generator as the next step, which writes the table; it finds the
+installed generator as the next step, which writes the table; the installed
+generator and tools import the installed generator package; it finds the
 installed code objects (--dry-run --backend cuda in a CUDA build, no driver
 needed); attnroute-report, attnroute-diff, attnroute-eval and the other
 tools run from PREFIX/bin; README.md's engine snippet compiles against the
@@ -53,6 +54,28 @@ for exe in ("attnroute-tune", "attnroute-eval", "attnroute-gen", "attnroute-diff
     p = run(os.path.join(bin_dir, exe), "--version")
     if "0." not in p.stdout:
         fail(f"{exe} --version: {p.stdout!r}")
+
+# The installed generator and tools import the generator package beside them
+# (share/attnroute/attnroute_gen, found as Python finds any module beside the
+# script it runs), not the source tree's.
+share = os.path.join(prefix, "share", "attnroute")
+installed_pkg = os.path.join(share, "attnroute_gen", "__init__.py")
+source_pkg = os.path.join(os.path.realpath(args.root), "gen", "attnroute_gen")
+for script in ("attnroute_gen.py", "attnroute_report.py", "attnroute_diff.py",
+               "attnroute_lookup_study.py"):
+    p = run(sys.executable, "-v", os.path.join(share, script), "--version", cwd=args.work)
+    loaded = [l for l in p.stderr.splitlines() if "attnroute_gen" in l and "__init__" in l]
+    if not any(installed_pkg in l for l in loaded) or any(source_pkg + os.sep in l for l in loaded):
+        fail(f"installed {script} does not import {installed_pkg}:\n" + "\n".join(loaded))
+# With that folder on PYTHONPATH, any Python imports the package and runs it.
+p = subprocess.run([sys.executable, "-c", "import attnroute_gen; print(attnroute_gen.__file__)"],
+                   capture_output=True, text=True, env=dict(env, PYTHONPATH=share), cwd=args.work)
+if p.returncode != 0 or p.stdout.strip() != installed_pkg:
+    fail(f"import attnroute_gen with PYTHONPATH={share}: {p.stdout}{p.stderr}")
+p = subprocess.run([sys.executable, "-m", "attnroute_gen", "--version"], capture_output=True,
+                   text=True, env=dict(env, PYTHONPATH=share), cwd=args.work)
+if p.returncode != 0 or "0." not in p.stdout:
+    fail(f"python3 -m attnroute_gen --version: {p.stdout}{p.stderr}")
 
 # The installed tuner on the host backend, then its "next:" step.
 grid = os.path.join(args.root, "tests", "e2e", "tiny.grid")

@@ -3,7 +3,7 @@
 An independent re-computation on the same inputs: the table model comes from
 gen/attnroute_gen.py (load_model + apply_lookup, the generator's own lookups
 in Python), select is re-implemented here after runtime/src/router.c,
-lookup.c and caps.c, the legacy gates come from tools/legacy.py, and the
+lookup.c and caps.c, the legacy gates come from gen/attnroute_gen/legacy.py, and the
 eval db is read with the sqlite3 module.  reference() returns the same
 per-shape picks and per-policy summaries attnroute-eval reports.
 """
@@ -17,11 +17,11 @@ POLICIES = ("table", "pre-1345", "post-1345")
 
 
 def import_modules(root):
-    for d in (os.path.join(root, "gen"), os.path.join(root, "tools")):
-        if d not in sys.path:
-            sys.path.insert(0, d)
+    d = os.path.join(root, "gen")
+    if d not in sys.path:
+        sys.path.insert(0, d)
     import attnroute_gen
-    import legacy
+    from attnroute_gen import legacy
     return attnroute_gen, legacy
 
 

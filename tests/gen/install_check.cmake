@@ -18,7 +18,7 @@ endfunction()
 run("install" ${CMAKE_COMMAND} --install ${BUILD} --component attnroute_gen
     --prefix ${WORK}/prefix)
 foreach(f share/attnroute/AttnrouteTable.cmake share/attnroute/attnroute_gen.py bin/attnroute-gen
-          share/attnroute/legacy.py)
+          share/attnroute/attnroute_gen/__init__.py share/attnroute/attnroute_gen/legacy.py)
   if(NOT EXISTS ${WORK}/prefix/${f})
     message(FATAL_ERROR "not installed: ${f}")
   endif()

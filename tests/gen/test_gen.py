@@ -139,7 +139,8 @@ def determinism(ctx):
     check(c.replace("reordered.db", "fixture.db") == a,
           "reordered db gives another header")
     # An unrelated option order must not matter either.
-    default = re.search(r'^DEFAULT_LOOKUP = "(\w+)"', read(ctx.gen), re.M).group(1)
+    lookup_py = os.path.join(os.path.dirname(ctx.gen), "attnroute_gen", "lookup.py")
+    default = re.search(r'^DEFAULT_LOOKUP = "(\w+)"', read(lookup_py), re.M).group(1)
     d = ctx.gen_ok(db, ctx.path("a.h"), "--topk", "4", "--lookup", default)
     check(a == d, "explicit defaults change the header")
     # The directory of the db must not leak in.
@@ -670,7 +671,7 @@ def edge_rules(ctx):
     cell's pick (split) is measured against the legacy gate; the clamp is on
     and those calls are answered from the table.  When split is measured
     wrong there (--cliff) the legacy gate does no better: on gfx12 it splits
-    every pure decode (aiter unified_attention, tools/legacy.py), so its
+    every pure decode (aiter unified_attention, gen/attnroute_gen/legacy.py), so its
     stand-in is the same split candidate, and the clamp stays on: the table
     answers from the edge cell's next pick, paged (the old
     vLLM-style gate, paged past 16 sequences, used to turn it off here);

@@ -1,12 +1,12 @@
 """winner_rule.py -- the generator's winner rule, written again from its
-description (gen/attnroute_gen.py, module doc) and not from its code, for the
+description (gen/attnroute_gen/winners.py, module doc) and not from its code, for the
 tests that check a generated table against the db:
 
     pick(conn, shape_id) -> the candidate the table should rank first, or None
 
 Among the shape's ok measurements (the newest per candidate) the fastest
 (equal medians: the smaller name) wins, unless the incumbent -- the
-candidate standing in for the route tools/legacy.py's post-1345 gates take
+candidate standing in for the route gen/attnroute_gen/legacy.py's post-1345 gates take
 on that shape -- is within max(1%, the larger half-spread (p90 - p10) / 2 /
 median of the two) of it: then the incumbent.
 """
@@ -14,8 +14,8 @@ import os
 import re
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
-import legacy  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "gen"))
+from attnroute_gen import legacy  # noqa: E402
 
 MIN_GAIN = 0.01
 DTYPES = {"bf16": 0, "fp16": 1, "fp8_e4m3": 2, "fp32": 3}

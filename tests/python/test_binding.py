@@ -7,7 +7,7 @@ and through selector(); select() equal to a plain ctypes call for a sweep of
 problems (the packing of every field); the table built by
 attnroute_generate_table(... LIBRARY) identical in answers; a device refusal
 and an ABI refusal visible on the router, never raised; legacy() against
-tools/legacy.py with stand-ins; unavailable candidates; env fields; misses
+gen/attnroute_gen/legacy.py with stand-ins; unavailable candidates; env fields; misses
 deduplicated, counted, written as a --shapes file and merged on a rewrite;
 and every error path raising with a message that names its input.
 
@@ -31,8 +31,8 @@ ap.add_argument("--cc", required=True)
 ap.add_argument("--work", required=True)
 ap.add_argument("--cmake-table", required=True)
 args = ap.parse_args()
-sys.path.insert(0, os.path.join(args.root, "tools"))
-import legacy  # noqa: E402  (tools/legacy.py)
+sys.path.insert(0, os.path.join(args.root, "gen"))
+from attnroute_gen import legacy  # noqa: E402  (gen/attnroute_gen/legacy.py)
 
 shutil.rmtree(args.work, ignore_errors=True)
 os.makedirs(args.work)
@@ -169,7 +169,7 @@ if "total_seqlen_q" in attnroute.PROBLEM_FIELDS:
         check((got.candidate, got.from_table, got.reason, got.rank) == key and got2 is got,
               "ragged %r: select %r, selector %r, C %r" % (f, got, got2, key))
 
-# --- legacy(): tools/legacy.py's route, the table's stand-in
+# --- legacy(): gen/attnroute_gen/legacy.py's route, the table's stand-in
 for f, pol in ((dict(num_seqs=2, max_seqlen_q=512, max_seqlen_k=1024), "pre-1345"),
                (dict(num_seqs=2, max_seqlen_q=512, max_seqlen_k=1024), "post-1345"),
                (dict(num_seqs=2, max_seqlen_q=512, max_seqlen_k=512), "pre-1345"),

@@ -1,6 +1,6 @@
 /*
 ** legacy_dump.c -- the runtime's legacy gates, one problem per line, for
-** comparison with tools/legacy.py (tests/tools/test_tools.py legacy_vs_c).
+** comparison with gen/attnroute_gen/legacy.py (tests/tools/test_tools.py legacy_vs_c).
 **
 ** stdin, one call per line, 22 integers: the attnroute_problem fields in
 ** struct order (num_seqs max_seqlen_q max_seqlen_k has_cached num_q_heads

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""test_tools.py -- ctest cases for tools/attnroute_diff.py, tools/legacy.py
+"""test_tools.py -- ctest cases for tools/attnroute_diff.py, gen/attnroute_gen/legacy.py
 and tools/attnroute_report.py.
 
     test_tools.py --root SRC --work DIR CASE [--chromium PATH] [--legacy-c EXE]
@@ -378,12 +378,12 @@ def legacy_space(legacy):
 
 @case
 def legacy_vs_c(ctx):
-    """tools/legacy.py agrees with the runtime's attnroute_legacy_route over
+    """gen/attnroute_gen/legacy.py agrees with the runtime's attnroute_legacy_route over
     the whole space (legacy_space), both policies; every route is reached."""
     if not ctx.legacy_c:
         raise Skip("no runtime-built legacy_dump program")
-    sys.path.insert(0, ctx.tools)
-    import legacy
+    sys.path.insert(0, os.path.dirname(ctx.gen))
+    from attnroute_gen import legacy
     pairs = legacy_space(legacy)
     text = "".join(" ".join(str(p[k]) for k in PROBLEM_FIELDS) + " " +
                    " ".join(str(e[k]) for k in legacy.ENV_FIELDS) + "\n" for p, e in pairs)

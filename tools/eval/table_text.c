@@ -1,6 +1,6 @@
 /*
 ** table_text.c -- the strict parser of the table text format written by
-** `attnroute_gen.py --text` (format documented in gen/attnroute_gen.py).
+** `attnroute_gen.py --text` (format documented in gen/attnroute_gen/emit_text.py).
 ** Every field is range-checked, every count is checked against the lines
 ** the file still holds before anything is allocated, and the loaded table
 ** is what the generated header would hold, field by field.

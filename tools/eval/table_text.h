@@ -3,7 +3,7 @@
 ** heap structures shaped exactly like the generated header's attnroute_table,
 ** so the runtime's own attnroute_router_init / attnroute_select can consult
 ** it.  The format (versioned first line "attnroute-table-text 2") is
-** documented at the top of gen/attnroute_gen.py.  The parser is strict: any
+** documented in gen/attnroute_gen/emit_text.py.  The parser is strict: any
 ** deviation from what the generator writes is an error naming the line.
 */
 #ifndef AR_TABLE_TEXT_H
