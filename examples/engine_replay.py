@@ -1,23 +1,31 @@
 #!/usr/bin/env python3
 """engine_replay.py -- replay an attention-call trace the way a Python engine
-would run it with attnroute, and time every policy's kernels on the GPU.
+would run it with attnroute, and time every policy's kernels on the GPU as
+attnroute-tune times them.
 
-For each call of a trace (the format of tools/attnroute_trace.py and
-attnroute-tune --trace): select through the attnroute Python binding (the
-table), ask the same router what each legacy policy (post-1345, pre-1345)
-would run (the table's stand-in candidate for the legacy route), launch
-each chosen project kernel on the GPU from torch (the cubins built under
-build/kernels, loaded through the CUDA driver with bench/attn_torch.py's
-Driver and launch helpers, imported, not copied), check that every policy's
-output agrees, and time it.  Reports the attention time per call and per
-engine step (x --layers) for each policy, and the table's speedup over each
-legacy policy; JSON under --out.
+For each call of a trace (a trace file in tools/attnroute_trace.py's
+format, or the calls a tuner trace db recorded): select through the
+attnroute Python binding (the table), ask the same router what each legacy
+policy (post-1345, pre-1345) would run (the table's stand-in candidate for
+the legacy route), build the call's exact batch on the GPU (every
+sequence's sq and context, the paged cache holding every context, checked
+against the host plan of examples/replay_plan.py), run the tuner's
+reference kernel, check every pick against it (NaN-poisoned output,
+tolerance 2e-2: a wrong pick is reported and not timed), and time each pick
+as the tuner does (examples/replay_gpu.py: L2 flushed before each
+repetition, one event pair per call, the median).  Reports the attention
+time per call and per engine step (x --layers) for each policy, the table's
+speedup over each legacy policy, and, where the tuner measured the same
+call (--trace-db, or --compare-db), the replay's time over the tuner's for
+the same candidate; JSON under --out.
 
   python3 examples/engine_replay.py --trace T --table LIB --cubins DIR [--out DIR]
+  python3 examples/engine_replay.py --trace-db shipped/h200/gpt-oss.trace.db --table LIB ...
       GPU run: needs torch with CUDA and the cubins.
   python3 examples/engine_replay.py --trace T --table LIB --select-only --arch A --cu N
       no GPU, no torch: only the selects (what each policy would run, the
-      table's misses), e.g. to check a table against a trace on any machine.
+      table's misses) and each shown call's plan (its inputs and the
+      launches of the table's pick), e.g. to check a table against a trace.
 
 The table is a compiled table (gen/attnroute_gen.py DB --library LIB); on
 the GPU the router binds it to the device torch reports (arch sm_XY, SM
@@ -34,93 +42,28 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
 
 import attnroute  # noqa: E402  (PYTHONPATH: <build>/python)
+import replay_plan as rp  # noqa: E402
 
-DTYPE_NAMES = {"bf16", "fp16", "fp8_e4m3", "fp32"}
-CLASS_KEYS = ("head_dim", "sinks", "window", "block", "dtype", "kv_dtype", "causal",
-              "q_heads", "kv_heads")
-
-
-class TraceError(Exception):
-    pass
+TraceError = rp.TraceError
 
 
-def read_trace(path):
-    """The calls of a trace file: a list of (class dict, step, [(sq, ctx), ...]).
-    Raises TraceError naming file:line."""
-    calls, cls, magic = [], None, False
-    with open(path, encoding="utf-8") as f:
-        for n, raw in enumerate(f, 1):
-            line = raw.split("#", 1)[0].strip()
-            if not line:
-                continue
-            where = "%s:%d" % (path, n)
-            words = line.split()
-            if not magic:
-                if words != ["attnroute-trace", "1"]:
-                    raise TraceError("%s: not an attnroute trace (want 'attnroute-trace 1')"
-                                     % where)
-                magic = True
-            elif words[0] == "class":
-                cls = {"sinks": 0, "window": -1, "block": 16, "dtype": "bf16",
-                       "kv_dtype": "bf16", "causal": 1}
-                for w in words[1:]:
-                    k, eq, v = w.partition("=")
-                    if not eq or k not in CLASS_KEYS:
-                        raise TraceError("%s: unknown class key %r" % (where, w))
-                    if k in ("dtype", "kv_dtype"):
-                        if v not in DTYPE_NAMES:
-                            raise TraceError("%s: unknown dtype %r" % (where, v))
-                        cls[k] = v
-                    else:
-                        try:
-                            cls[k] = int(v)
-                        except ValueError:
-                            raise TraceError("%s: %s=%r is no integer" % (where, k, v)) from None
-                for k in ("head_dim", "q_heads", "kv_heads"):
-                    if k not in cls:
-                        raise TraceError("%s: class without %s" % (where, k))
-            elif words[0] in ("prefill", "decode"):
-                if cls is None:
-                    raise TraceError("%s: a call before any class line" % where)
-                seqs = []
-                for w in words[1:]:
-                    sq, colon, ctx = w.partition(":")
-                    try:
-                        sq, ctx = int(sq), int(ctx)
-                    except ValueError:
-                        raise TraceError("%s: %r is not sq:ctx" % (where, w)) from None
-                    if not colon or sq < 1 or ctx < sq:
-                        raise TraceError("%s: %r: need 1 <= sq <= ctx" % (where, w))
-                    seqs.append((sq, ctx))
-                if not seqs:
-                    raise TraceError("%s: a call without sequences" % where)
-                calls.append((cls, words[0], seqs))
-            else:
-                raise TraceError("%s: unknown line %r" % (where, words[0]))
-    if not magic:
-        raise TraceError("%s: empty trace" % path)
-    return calls
-
-
-def problem_fields(cls, seqs):
-    """The attnroute problem of one call, as Router.select keywords."""
-    f = dict(num_seqs=len(seqs), max_seqlen_q=max(s[0] for s in seqs),
-             max_seqlen_k=max(s[1] for s in seqs), has_cached=int(any(c > q for q, c in seqs)),
-             num_q_heads=cls["q_heads"], num_kv_heads=cls["kv_heads"], head_dim=cls["head_dim"],
-             q_dtype=cls["dtype"], kv_dtype=cls["kv_dtype"], has_sinks=cls["sinks"],
-             sliding_window=cls["window"], kv_block_size=cls["block"], causal=cls["causal"])
-    # The ragged totals, where this runtime has them (attnroute_problem fields).
-    if "total_seqlen_q" in attnroute.PROBLEM_FIELDS:
-        f["total_seqlen_q"] = sum(s[0] for s in seqs)
-        f["total_seqlen_k"] = sum(s[1] for s in seqs)
+def problem_fields(x):
+    """The attnroute problem of call x (replay_plan.CallInputs) as
+    Router.select keywords; the ragged totals where this runtime has them."""
+    f = x.problem_fields()
+    for k in ("total_seqlen_q", "total_seqlen_k"):
+        if k not in attnroute.PROBLEM_FIELDS:
+            del f[k]
     return f
 
 
-def picks(router, policies, fields, step):
+def picks(router, policies, fields, step, seqs=None):
     """{policy: Choice} for the table and each legacy policy."""
-    out = {"table": router.select(step=step, **fields)}
+    kw = {"seqs": seqs} if seqs is not None else {}
+    out = {"table": router.select(step=step, **fields, **kw)}
     for pol in policies:
         out[pol] = router.legacy(policy=pol, step=step, **fields)
     return out
@@ -130,95 +73,35 @@ def runnable(choice):
     return choice.candidate >= 0
 
 
+def shape_key(cls, seqs):
+    return (tuple(cls[k] for k in rp.CLASS_KEYS), tuple(seqs))
+
+
+def tuner_figures(args):
+    """shape key -> {candidate: (status, median_us)} of the tuner trace db
+    named by --compare-db (or --trace-db), or {}."""
+    path = args.compare_db or args.trace_db
+    if not path:
+        return {}
+    calls, _, measured = rp.read_trace_db(path)
+    return {shape_key(cls, seqs): m for (cls, _, seqs), m in zip(calls, measured)}
+
+
+def load_calls(args):
+    """[(cls, step, seqs, label)] of --trace or --trace-db."""
+    if args.trace_db:
+        calls, names, _ = rp.read_trace_db(args.trace_db, args.trace_name)
+        return [(c, st, sq, "%s:%d" % nm) for (c, st, sq), nm in zip(calls, names)]
+    return [(c, st, sq, str(i)) for i, (c, st, sq) in enumerate(rp.read_trace(args.trace))]
+
+
 # ---------------------------------------------------------------- GPU part
-
-def decode_splits(tag, p, cu_count, max_splits=64, min_keys=128):
-    """Splits of a paged_decode candidate, as the tuner runs it
-    (tuner/candidates/families.c ar_decode_splits; kernels/attn_variants.h's
-    AR_DECODE_MIN_KEYS_PER_SPLIT = 128, tuner/core/measure.c's 64 at most):
-    fixed sN, or auto: enough to cover the SMs once, none shorter than
-    min_keys keys."""
-    if tag == "bal":
-        # families.c's balanced rule: a key budget per block of the batch's key
-        # work over twice the SMs; enough splits for the longest sequence.
-        g = p.hq // p.hkv
-        groups = (p.max_sq * g + 15) // 16
-        win = getattr(p, "window", -1)
-        total = p.total_k if p.total_k > 0 else p.num_seqs * p.max_sk
-        longest = p.max_sk
-        if win is not None and win > 0:
-            total, longest = min(total, p.num_seqs * win), min(longest, win)
-        budget = max(min_keys, total * p.hkv * groups // (2 * cu_count))
-        n = -(-longest // budget)
-    elif tag != "auto":
-        n = int(tag[1:])
-    else:
-        g = p.hq // p.hkv
-        work = p.num_seqs * p.hkv * ((p.max_sq * g + 15) // 16)
-        n = -(-cu_count // work) if work > 0 else 1
-        n = min(n, -(-p.max_sk // min_keys))
-    return max(1, min(n, max_splits))
-
-
-class Runner:
-    """Launches a candidate by its table name with bench/attn_torch.py's
-    driver: dense_sink.gather[_page].<tile>.d<D> (the gather when the call
-    has a cached prefix, then the dense kernel), paged.<tile>.d<D>,
-    paged_decode.<warps>.<auto|bal|sN>.d<D> (the split kernel, and the reduce
-    when it splits)."""
-
-    def __init__(self, at, drv, torch, cu_count):
-        self.at, self.drv, self.torch, self.cu = at, drv, torch, cu_count
-
-    def prepare(self, p):
-        t = self.torch
-        self.out = t.empty(p.total_q, p.hq, p.d, dtype=t.bfloat16, device="cuda")
-        self.k_out = t.empty_like(p.k)
-        self.v_out = t.empty_like(p.v)
-        self.part_out = self.part_ml = None  # split-KV partials: made for decode picks
-
-    def partials(self, p, splits):
-        t = self.torch
-        if self.part_out is None or self.part_out.shape[0] < splits:
-            self.part_out = t.empty(splits, p.total_q, p.hq, p.d, device="cuda")
-            self.part_ml = t.empty(splits, p.total_q, p.hq, 2, device="cuda")
-
-    def fn(self, name, p):
-        at, drv = self.at, self.drv
-        parts = name.split(".")
-        fam = parts[0]
-        cached = any(c > q for q, c in p.seqs)
-        if fam == "dense_sink" and len(parts) == 4:
-            gather = {"gather": "ar_gather_tok", "gather_page": "ar_gather_page"}[parts[1]]
-            tile = parts[2]
-
-            def run():
-                if cached:
-                    at.run_gather(drv, p, gather, self.k_out, self.v_out)
-                    at.run_dense(drv, p, tile, self.out, k=self.k_out, v=self.v_out)
-                else:
-                    at.run_dense(drv, p, tile, self.out)
-            return run
-        if fam == "paged" and len(parts) == 3:
-            return lambda: at.run_paged(drv, p, parts[1], self.out)
-        if fam == "paged_decode" and len(parts) == 4:
-            tile, splits = parts[1], decode_splits(parts[2], p, self.cu)
-            sym = "ar_decode_%s_d%d" % (tile, p.d)
-            self.partials(p, splits)
-
-            def run():
-                if splits == 1:  # the split kernel writes out itself (no reduce)
-                    drv.launch(sym, p.paged_args(self.out, 1, self.part_out, self.part_ml))
-                else:
-                    at.run_decode(drv, p, tile, self.out, splits, self.part_out, self.part_ml)
-            return run
-        raise KeyError("no launcher for candidate %r" % name)
-
 
 def gpu_replay(args, calls, policies):
     import torch
     sys.path.insert(0, os.path.join(ROOT, "bench"))
     import attn_torch as at  # the project's cubin launcher (bench/attn_torch.py)
+    import replay_gpu as rg
 
     props = torch.cuda.get_device_properties(0)
     major, minor = torch.cuda.get_device_capability(0)
@@ -231,74 +114,121 @@ def gpu_replay(args, calls, policies):
         router.bind_reason if router.bound else
         "REFUSED (%s): every policy runs its legacy pick" % router.bind_reason), flush=True)
     drv = at.Driver(args.cubins)
-    runner = Runner(at, drv, torch, cu)
+    stream = torch.cuda.current_stream().cuda_stream
+    timer = rg.Timer(torch, warmup=args.warmup, min_reps=args.min_reps, min_ms=args.min_ms,
+                     max_reps=args.max_reps, max_ms=args.max_ms)
+    tuner = tuner_figures(args)
     rows = []
-    for i, (cls, step, seqs) in enumerate(calls):
-        fields = problem_fields(cls, seqs)
-        chosen = picks(router, policies, fields, step)
-        p = at.Problem(seqs, cls["q_heads"], cls["kv_heads"], cls["head_dim"], cls["block"],
-                       max(0, cls["window"]), bool(cls["sinks"]), bool(cls["causal"]),
-                       seed=i + 1)
-        runner.prepare(p)
-        row = {"call": i, "step": step, "num_seqs": len(seqs), "max_sq": p.max_sq,
-               "max_sk": p.max_sk, "total_q": p.total_q, "total_k": p.total_k,
-               "window": cls["window"], "picks": {}, "ms": {}, "relerr": {}}
-        ref = None
-        times = {}
+    for i, (cls, step, seqs, label) in enumerate(calls):
+        x = rp.CallInputs(cls, seqs)
+        chosen = picks(router, policies, problem_fields(x), step, seqs=x.seqs)
+        plans = {}
+        for c in chosen.values():
+            if runnable(c) and c.name not in plans:
+                try:
+                    plans[c.name] = rp.launches(c.name, x, cu)
+                except KeyError as e:
+                    plans[c.name] = str(e)
+        row = {"call": label, "step": step, "num_seqs": x.num_seqs, "max_sq": x.max_sq,
+               "max_ctx": x.max_ctx, "total_q": x.total_q, "total_k": x.total_k,
+               "q_heads": cls["q_heads"], "kv_heads": cls["kv_heads"], "window": cls["window"],
+               "kv_bytes": x.kv_bytes, "picks": {}, "us": {}, "status": {}, "relerr": {},
+               "launches": {}, "reps": {}, "tuner_us": {}}
+        measured = tuner.get(shape_key(cls, seqs), {})
         for pol, c in chosen.items():
             row["picks"][pol] = {"name": c.name, "from_table": c.from_table,
                                  "reason": c.reason_text}
-            if not runnable(c):
-                continue
-            if c.name not in times:
-                fn = runner.fn(c.name, p)
-                runner.out.fill_(float("nan"))
-                fn()
-                torch.cuda.synchronize()
-                if ref is None:
-                    ref = runner.out.float().clone()
-                err = at.relerr(runner.out, ref)
-                row["relerr"][c.name] = err
-                times[c.name] = at.time_fn(fn, reps=args.reps)
-            row["ms"][pol] = times[c.name]
-        bad = [n for n, e in row["relerr"].items() if not (e == e and e < 2e-2)]
-        if bad:
-            row["disagree"] = bad
+        splits = [ln.splits for p in plans.values() if not isinstance(p, str) for ln in p]
+        call = None
+        try:
+            call = rg.DeviceCall(at, torch, x, seed=i + 1, max_splits=max(splits or [1]))
+            ref, ref_err = rg.reference(at, drv, torch, call)
+            if ref_err:
+                row["error"] = ref_err
+            for name, plan in plans.items():
+                if isinstance(plan, str):
+                    row["status"][name] = "no launcher"
+                    continue
+                row["launches"][name] = [repr(ln) for ln in plan]
+                if name in measured:
+                    row["tuner_us"][name] = measured[name][1] if measured[name][0] == "ok" \
+                        else measured[name][0]
+                if ref_err:
+                    continue
+                prep = rg.Prepared(drv, call, plan, stream)
+                status, err = rg.check(at, torch, call, prep, ref)
+                row["status"][name], row["relerr"][name] = status, err
+                if status == "ok":
+                    row["us"][name], row["reps"][name] = timer.median_us(prep.run)
+        except rg.InputMismatch as e:
+            row["error"] = "inputs: %s" % e
+        except RuntimeError as e:  # a launch failed: the context may be lost, stop here
+            row["error"] = "fault: %s" % e
+        finally:
+            if call is not None:
+                call.free()
+            del call
         rows.append(row)
-        line = "call %4d %-7s seqs %3d sq %6d sk %6d |" % (i, step, len(seqs), p.max_sq,
-                                                           p.max_sk)
-        for pol in ["table"] + policies:
-            ms = row["ms"].get(pol)
-            line += " %s %s %s" % (pol, row["picks"][pol]["name"],
-                                   "%.1fus" % (ms * 1e3) if ms is not None else "n/a")
-        print(line + ("  DISAGREE %s" % bad if bad else ""), flush=True)
-        del p
+        print(call_line(row, policies), flush=True)
+        if row.get("error", "").startswith("fault"):
+            break
         torch.cuda.empty_cache()
     return {"device": props.name, "arch": arch, "sms": cu, "bound": router.bound,
-            "bind_reason": router.bind_reason, "torch": torch.__version__, "rows": rows,
-            "misses": [m.shape_line for m in router.misses()]}
+            "bind_reason": router.bind_reason, "torch": torch.__version__,
+            "timing": {"warmup": args.warmup, "min_reps": args.min_reps,
+                       "min_ms": args.min_ms, "max_reps": args.max_reps, "max_ms": args.max_ms,
+                       "flush_cache": 1, "host_cover_redone": timer.redone},
+            "rows": rows, "misses": [m.shape_line for m in router.misses()]}
+
+
+def call_line(row, policies):
+    line = "call %-10s %-7s seqs %3d sq<=%-5d ctx<=%-6d heads %d/%d win %d KV %.1fMB |" % (
+        row["call"], row["step"], row["num_seqs"], row["max_sq"], row["max_ctx"],
+        row["q_heads"], row["kv_heads"], row["window"], row["kv_bytes"] / 1e6)
+    for pol in ["table"] + policies:
+        name = row["picks"][pol]["name"]
+        us = row["us"].get(name)
+        tu = row["tuner_us"].get(name)
+        line += " %s %s %s%s" % (pol, name, "%.1fus" % us if us is not None else
+                                 row["status"].get(name, "n/a"),
+                                 " (tuner %.1f)" % tu if isinstance(tu, float) else "")
+    if row.get("error"):
+        line += "  ERROR %s" % row["error"]
+    bad = [n for n, s in row["status"].items() if s == "wrong"]
+    if bad:
+        line += "  WRONG %s" % bad
+    return line
+
+
+def policy_us(row, pol):
+    return row["us"].get(row["picks"][pol]["name"])
 
 
 def summarize(res, policies, layers):
     rows = res["rows"]
     all_pols = ["table"] + policies
-    timed = [r for r in rows if all(p in r["ms"] for p in all_pols)]
-    tot = {p: sum(r["ms"][p] for r in timed) for p in all_pols}
-    best = sum(min(r["ms"].values()) for r in timed)
+    timed = [r for r in rows if all(policy_us(r, p) is not None for p in all_pols)]
+    tot = {p: sum(policy_us(r, p) for r in timed) / 1e3 for p in all_pols}
+    best = sum(min(policy_us(r, p) for p in all_pols) for r in timed) / 1e3
+    wrong = sum(1 for r in rows if any(s == "wrong" for s in r["status"].values()))
+    errors = sum(1 for r in rows if r.get("error"))
+    ratios = sorted(r["us"][n] / r["tuner_us"][n] for r in rows for n in r["us"]
+                    if isinstance(r["tuner_us"].get(n), float) and r["tuner_us"][n] > 0)
     summary = {"calls": len(rows), "timed_calls": len(timed),
                "untimed_calls": len(rows) - len(timed), "layers": layers,
-               "attention_ms_per_call_sum": tot, "best_of_policies_ms": best,
+               "attention_ms_sum": tot, "best_of_policies_ms": best,
                "step_ms": {p: tot[p] * layers / max(1, len(timed)) for p in all_pols},
                "table_speedup": {p: (tot[p] / tot["table"] if tot["table"] else None)
                                  for p in policies},
-               "disagreements": sum(1 for r in rows if r.get("disagree"))}
+               "wrong_calls": wrong, "error_calls": errors,
+               "vs_tuner": quantiles(ratios)}
     for kind in ("prefill", "decode"):
         sub = [r for r in timed if r["step"] == kind]
-        summary[kind] = {p: sum(r["ms"][p] for r in sub) for p in all_pols}
+        summary[kind] = {p: sum(policy_us(r, p) for r in sub) / 1e3 for p in all_pols}
         summary[kind]["calls"] = len(sub)
     res["summary"] = summary
-    print("\n== %d calls timed (of %d); attention per call, mean over calls, x %d layers "
-          "per step" % (len(timed), len(rows), layers))
+    print("\n== %d calls timed (of %d); attention summed over calls, mean step = mean call "
+          "x %d layers" % (len(timed), len(rows), layers))
     for p in all_pols:
         print("  %-10s total %9.3f ms   mean step %8.3f ms   prefill %8.3f ms   decode %8.3f ms"
               % (p, tot[p], summary["step_ms"][p], summary["prefill"][p],
@@ -307,9 +237,20 @@ def summarize(res, policies, layers):
     for p in policies:
         sp = summary["table_speedup"][p]
         print("  table vs %-9s %.3fx" % (p, sp) if sp else "  table vs %s: n/a" % p)
-    if summary["disagreements"]:
-        print("  %d call(s) where the policies' outputs disagree (relerr >= 2e-2)"
-              % summary["disagreements"])
+    q = summary["vs_tuner"]
+    if q:
+        print("  replay / tuner time, same candidate on the same call: median %.3f "
+              "(p10 %.3f, p90 %.3f, %d pairs)" % (q["median"], q["p10"], q["p90"], q["n"]))
+    if wrong or errors:
+        print("  %d call(s) with a wrong pick, %d with an input or reference error"
+              % (wrong, errors))
+
+
+def quantiles(v):
+    if not v:
+        return None
+    at = lambda f: v[min(len(v) - 1, max(0, int(f * (len(v) - 1) + 0.5)))]  # noqa: E731
+    return {"n": len(v), "p10": at(0.1), "median": at(0.5), "p90": at(0.9)}
 
 
 def legacy_env(args):
@@ -323,22 +264,44 @@ def select_only(args, calls, policies):
                                      "bound" if router.bound else
                                      "refused (%s)" % router.bind_reason))
     counts = {}
-    for i, (cls, step, seqs) in enumerate(calls):
-        chosen = picks(router, policies, problem_fields(cls, seqs), step)
+    tuner = tuner_figures(args)
+    expect = {p: 0.0 for p in ["table"] + policies}
+    expect_calls = 0
+    for i, (cls, step, seqs, label) in enumerate(calls):
+        x = rp.CallInputs(cls, seqs)
+        chosen = picks(router, policies, problem_fields(x), step, seqs=x.seqs)
         for pol, c in chosen.items():
             counts.setdefault(pol, {}).setdefault(c.name, 0)
             counts[pol][c.name] += 1
+        measured = tuner.get(shape_key(cls, seqs), {})
+        us = {pol: measured.get(c.name, ("", None)) for pol, c in chosen.items()}
+        if all(st == "ok" for st, _ in us.values()):
+            expect_calls += 1
+            for pol, (_, t) in us.items():
+                expect[pol] += t
         if i < args.show:
-            print("call %4d %-7s seqs %3d | %s" % (i, step, len(seqs), " | ".join(
+            print("call %4s %-7s seqs %3d | %s" % (label, step, len(seqs), " | ".join(
                 "%s %s%s" % (pol, c.name, "" if c.from_table or pol != "table"
                              else " (miss: %s)" % c.reason_text)
                 for pol, c in chosen.items())))
+            if args.plan:
+                print("     %s" % x.describe())
+                for pol, c in chosen.items():
+                    if runnable(c):
+                        try:
+                            plan = rp.launches(c.name, x, args.cu)
+                        except KeyError as e:
+                            plan = str(e)
+                        print("     %s: %s" % (pol, plan))
     for pol, names in counts.items():
         print("%-10s " % pol + ", ".join("%s x%d" % kv for kv in sorted(
             names.items(), key=lambda kv: -kv[1])))
     st = router.miss_stats()
     print("table misses: %d of %d calls, %d distinct shapes" % (
         st["total"], len(calls), st["distinct"]))
+    if tuner:
+        print("the tuner's times of these picks (%d calls with every pick measured): %s" % (
+            expect_calls, ", ".join("%s %.3f ms" % (p, t / 1e3) for p, t in expect.items())))
     if args.shapes:
         print("%d shapes added to %s" % (router.write_shapes(args.shapes), args.shapes))
     return {"counts": counts, "misses": st}
@@ -346,7 +309,13 @@ def select_only(args, calls, policies):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--trace", required=True, help="attnroute trace file")
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument("--trace", help="attnroute trace file")
+    src.add_argument("--trace-db", help="a tuner trace db (attnroute-tune --trace): replay "
+                     "the calls it recorded and compare with its measurements")
+    ap.add_argument("--trace-name", help="--trace-db: only this trace's calls")
+    ap.add_argument("--compare-db", help="a tuner trace db whose measurements of the same "
+                    "calls (same class and sequences) are shown next to the replay's")
     ap.add_argument("--table", required=True, help="compiled table (gen --library)")
     ap.add_argument("--cubins", default=os.path.join(ROOT, "build", "kernels"),
                     help="folder of the project's cubins (default build/kernels)")
@@ -355,7 +324,12 @@ def main(argv=None):
     ap.add_argument("--calls", type=int, default=0, help="replay only the first N calls")
     ap.add_argument("--layers", type=int, default=36,
                     help="attention layers per engine step (gpt-oss-120b: 36)")
-    ap.add_argument("--reps", type=int, default=7, help="timed samples per kernel")
+    # attnroute-tune's timing; the defaults are those the shipped trace dbs used
+    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--min-reps", type=int, default=5)
+    ap.add_argument("--min-ms", type=float, default=10.0)
+    ap.add_argument("--max-reps", type=int, default=300)
+    ap.add_argument("--max-ms", type=float, default=400.0)
     ap.add_argument("--out", default=os.environ.get("OUT", "."), help="folder for replay.json")
     ap.add_argument("--allow-sibling", action="store_true",
                     help="bind a sibling device's table (same arch and SM count, other "
@@ -364,8 +338,10 @@ def main(argv=None):
     ap.add_argument("--arch", help="--select-only: the device arch to bind for")
     ap.add_argument("--cu", type=int, help="--select-only: the device CU / SM count")
     ap.add_argument("--show", type=int, default=20, help="--select-only: calls to print")
+    ap.add_argument("--plan", action="store_true", help="--select-only: print each shown "
+                    "call's inputs and the launches of every policy's pick")
     ap.add_argument("--shapes", help="--select-only: add the table's misses to this "
-                    "--shapes file")
+                    "--shapes file (a ragged call as its own ragged shape)")
     ap.add_argument("--unified-attn", choices=("on", "off"), default="off",
                     help="ATOM_USE_UNIFIED_ATTN for the legacy gates (default off, ATOM's)")
     args = ap.parse_args(argv)
@@ -374,7 +350,7 @@ def main(argv=None):
         if p not in attnroute.POLICIES:
             ap.error("--policies: unknown policy %r (%s)" % (p, ", ".join(attnroute.POLICIES)))
     try:
-        calls = read_trace(args.trace)
+        calls = load_calls(args)
     except (TraceError, OSError) as e:
         sys.stderr.write("engine_replay: %s\n" % e)
         return 2
@@ -387,7 +363,7 @@ def main(argv=None):
             select_only(args, calls, policies)
             return 0
         res = gpu_replay(args, calls, policies)
-    except attnroute.Error as e:
+    except (attnroute.Error, TraceError) as e:
         sys.stderr.write("engine_replay: %s\n" % e)
         return 2
     summarize(res, policies, args.layers)
@@ -396,7 +372,8 @@ def main(argv=None):
     with open(path, "w") as f:
         json.dump(res, f, indent=1)
     print("written", path)
-    return 1 if res["summary"]["disagreements"] else 0
+    s = res["summary"]
+    return 1 if s["wrong_calls"] or s["error_calls"] else 0
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ answer has been seen.
 import ctypes
 import operator
 import os
+import re
 import struct
 import tempfile
 
@@ -134,16 +135,20 @@ class Choice:
 
 
 class Miss:
-    """One distinct missed shape: its --shapes line, how often it missed, the
-    reason of its first miss, and the first problem (a dict of its fields)."""
-    __slots__ = ("shape_line", "count", "reason", "reason_text", "problem")
+    """One distinct missed shape: its --shapes line (the runtime's,
+    attnroute_problem_shape_line), how often it missed, the reason of its
+    first miss, the first problem (a dict of its fields), and lines: what
+    write_shapes writes for it (the shape line, or the exact ragged shapes
+    of the calls that missed with their sequences given, select(seqs=...))."""
+    __slots__ = ("shape_line", "count", "reason", "reason_text", "problem", "lines")
 
-    def __init__(self, shape_line, count, reason, problem):
+    def __init__(self, shape_line, count, reason, problem, lines=None):
         self.shape_line = shape_line
         self.count = count
         self.reason = reason
         self.reason_text = _lib.status_text(reason)
         self.problem = problem
+        self.lines = list(lines) if lines else [shape_line]
 
     def __repr__(self):
         return "Miss(%r, count=%d, reason=%r)" % (self.shape_line, self.count, self.reason_text)
@@ -160,6 +165,56 @@ def shape_line(problem):
         buf = ctypes.create_string_buffer(n + 1)
         _lib.problem_shape_line(ctypes.byref(problem), buf, len(buf))
     return buf.value.decode()
+
+
+def _int_seq(x, what):
+    if isinstance(x, bool) or not isinstance(x, int):
+        raise TypeError("%s=%r: expected an int" % (what, x))
+    return x
+
+
+def seqs_fields(seqs):
+    """The problem fields a batch of (sq, ctx) pairs (new tokens, keys =
+    cached + new, per sequence in batch order) fixes: num_seqs, the maxima,
+    has_cached and the ragged totals.  Raises Error naming a bad sequence."""
+    out = []
+    try:
+        pairs = list(seqs)
+    except TypeError:
+        raise TypeError("seqs=%r: expected (sq, ctx) pairs" % (seqs,)) from None
+    for i, pair in enumerate(pairs):
+        try:
+            q, c = pair
+        except (TypeError, ValueError):
+            raise TypeError("seqs[%d]=%r: expected an (sq, ctx) pair" % (i, pair)) from None
+        q, c = _int_seq(q, "seqs[%d].sq" % i), _int_seq(c, "seqs[%d].ctx" % i)
+        if not 1 <= q <= c < 2**31:
+            raise Error("seqs[%d]=(%d, %d): need 1 <= sq <= ctx < 2^31" % (i, q, c))
+        out.append((q, c))
+    if not out:
+        raise Error("seqs: no sequences")
+    f = {"num_seqs": len(out), "max_seqlen_q": max(q for q, _ in out),
+         "max_seqlen_k": max(c for _, c in out), "has_cached": int(any(c > q for q, c in out))}
+    if "total_seqlen_q" in PROBLEM_FIELDS:
+        f["total_seqlen_q"] = sum(q for q, _ in out)
+        f["total_seqlen_k"] = sum(c for _, c in out)
+        if f["total_seqlen_k"] >= 2**31:
+            raise Error("seqs: %d keys in all, outside int32" % f["total_seqlen_k"])
+    return out, f
+
+
+_BATCH_KEYS = re.compile(r" num_seqs=\d+ seqlen_q=\d+ cached=\d+")
+
+
+def ragged_shape_line(uniform_line, seqs):
+    """The --shapes line of the batch seqs, from the runtime's uniform line
+    of its class and heads: the line itself when every sequence is the
+    same, else that line with num_seqs / seqlen_q / cached replaced by the
+    sequences (seqs=sq:ctx,..., in batch order; tuner/core/grid.h)."""
+    if all(s == seqs[0] for s in seqs):
+        return uniform_line
+    return _BATCH_KEYS.sub("", uniform_line) + " seqs=" + ",".join(
+        "%d:%d" % s for s in seqs)
 
 
 SHAPES_HEADER = "# attnroute-tune --shapes file: shapes a table missed (attnroute Router)\n"
@@ -273,6 +328,7 @@ class Router:
         cap = _int_field("miss_capacity", miss_capacity, None)
         if cap < 0:
             raise Error("miss_capacity=%d: must be >= 0" % cap)
+        self._exact, self._exact_count, self._exact_dropped = {}, 0, set()
         self._miss_entries = (_abi.MissEntry * max(1, cap))()
         self._misses = _abi.MissSet()
         _lib.miss_set_init(ctypes.byref(self._misses), self._miss_entries, cap)
@@ -347,7 +403,7 @@ class Router:
                 pass
         self._fill_checked(fields)
 
-    def select(self, step=None, **fields):
+    def select(self, step=None, seqs=None, **fields):
         """Choose the kernel for one call.  Keywords: every attnroute_problem
         field by name (num_seqs, max_seqlen_q, max_seqlen_k, has_cached,
         num_q_heads, num_kv_heads, head_dim, q_dtype, kv_dtype, has_sinks,
@@ -356,7 +412,20 @@ class Router:
         has_cached, when not given, max_seqlen_k > max_seqlen_q; dtypes as
         numbers or names ("bf16", "fp8_e4m3", ...); step ("prefill",
         "decode", "auto" or attnroute.STEP_*) for this call, else the env's
-        step."""
+        step.
+
+        seqs: the batch's (sq, ctx) per sequence, when the engine has them
+        on the host.  They fix num_seqs, the maxima, has_cached and the
+        ragged totals (given as well, those must agree), and when the call
+        misses, its exact ragged shape is kept for write_shapes (instead of
+        the batch the runtime rebuilds from the totals)."""
+        if seqs is not None:
+            seqs, derived = seqs_fields(seqs)
+            for k, v in derived.items():
+                if k in fields and fields[k] != v:
+                    raise Error("select: %s=%r disagrees with seqs (%r)" % (k, fields[k], v))
+            fields = {**fields, **derived}
+            seen = self._misses.total
         self._fill(fields)
         if step is None:
             self._step[0] = self._env_step
@@ -366,8 +435,30 @@ class Router:
         if status and self.strict and status in (_abi.BAD_PROBLEM, _abi.BAD_ARGUMENT):
             raise Error("select(%s): %s" % (", ".join("%s=%r" % kv for kv in fields.items()),
                                             _lib.status_text(status)))
+        if seqs is not None and self._misses.total != seen:
+            self._keep_seqs(seqs)
         c = self._answers.get(self._cmem.tobytes())
         return c if c is not None else self._answer()
+
+    def _keep_seqs(self, seqs):
+        """After a miss of the problem in self._problem with sequences seqs:
+        keep its exact ragged line under the runtime's line of that problem
+        (the miss set's key), at most miss_capacity lines in all."""
+        key = shape_line(self._problem)
+        if key is None:
+            return
+        uniform = _abi.Problem.from_buffer_copy(self._problem)
+        if "total_seqlen_q" in self._index:
+            uniform.total_seqlen_q = uniform.total_seqlen_k = 0
+        line = ragged_shape_line(shape_line(uniform), seqs)
+        held = self._exact.setdefault(key, {})
+        if line in held:
+            return
+        if self._exact_count >= self._misses.capacity:
+            self._exact_dropped.add(key)
+            return
+        held[line] = None
+        self._exact_count += 1
 
     def selector(self, **static):
         """A fast select for one layer: the static fields (heads, head dim,
@@ -458,8 +549,12 @@ class Router:
         for e in self._miss_entries[:self._misses.capacity]:
             if e.count:
                 p = _abi.Problem.from_buffer_copy(e.problem)
-                out.append(Miss(shape_line(p), e.count, e.reason,
-                                {f: getattr(p, f) for f in PROBLEM_FIELDS}))
+                line = shape_line(p)
+                exact = list(self._exact.get(line, ()))
+                if exact and line in self._exact_dropped:
+                    exact.append(line)  # some calls' sequences were not kept
+                out.append(Miss(line, e.count, e.reason,
+                                {f: getattr(p, f) for f in PROBLEM_FIELDS}, exact))
         out.sort(key=lambda m: m.shape_line)
         return out
 
@@ -473,11 +568,13 @@ class Router:
     def clear_misses(self):
         _lib.miss_set_init(ctypes.byref(self._misses), self._miss_entries,
                            self._misses.capacity)
+        self._exact, self._exact_count, self._exact_dropped = {}, 0, set()
 
     def write_shapes(self, path):
         """Add the missed shapes to the attnroute-tune --shapes file at path
-        (created when absent), each once.  Returns the number added."""
-        return write_shapes(path, [m.shape_line for m in self.misses()])
+        (created when absent), each once: each miss's lines (Miss.lines: a
+        ragged miss as a ragged shape).  Returns the number added."""
+        return write_shapes(path, [ln for m in self.misses() for ln in m.lines])
 
     def __repr__(self):
         return "attnroute.Router(%s, %s:%s, %s, %s)" % (

@@ -515,8 +515,14 @@ ATTNROUTE_API void attnroute_miss_count(void *user, const attnroute_problem *pro
 ** without a newline, e.g. "head_dim=64 sinks=1 window=-1 block=16
 ** dtype=bf16 kv_dtype=bf16 causal=1 num_seqs=4 seqlen_q=100 cached=3000
 ** q_heads=64 kv_heads=8" (seqlen_q = max_seqlen_q, cached = max_seqlen_k -
-** max_seqlen_q; the ragged totals are not on the line: a ragged batch is
-** written in its uniform, longest form).  Like snprintf: returns the line's
+** max_seqlen_q).  A ragged problem (total_seqlen_q / total_seqlen_k given
+** and not num_seqs x the max) is written as a ragged shape, "... q_heads=64
+** kv_heads=8 seqs=1:9000,1:3000,1:3000": a batch with the problem's
+** num_seqs, maxima and totals (sequence 0 at both maxima, the others
+** sharing the rest evenly), since the problem holds no other per-sequence
+** lengths; totals no batch has (total_k - max_seqlen_k < total_q -
+** max_seqlen_q) are written uniform.  An unknown total (0) counts as
+** num_seqs x its max.  Like snprintf: returns the line's
 ** length, writes at most size - 1 characters and a NUL into buf (nothing
 ** when size is 0), so a return value >= size means truncated; returns -1 (buf untouched) for a NULL
 ** or invalid problem.  No allocation. */

@@ -8,7 +8,8 @@
 ** with attnroute_router_init, sets attnroute_miss_shapes as the miss hook
 ** over a fixed array, and selects every problem read from stdin (one per
 ** line: num_seqs max_seqlen_q max_seqlen_k num_q_heads num_kv_heads
-** head_dim has_sinks sliding_window kv_block_size).  Prints one line per
+** head_dim has_sinks sliding_window kv_block_size total_seqlen_q
+** total_seqlen_k, the totals 0 when unknown).  Prints one line per
 ** problem ("<from_table> <candidate name>"), then "miss <shape line>" for
 ** each distinct missed shape (attnroute_problem_shape_line) and a summary
 ** line "misses total=N distinct=N dropped=N invalid=N".  Exit 1 with a
@@ -57,9 +58,10 @@ int main(int argc, char **argv) {
   router.miss_user = &set;
 
   attnroute_problem_init(&p);
-  while (scanf("%d %d %d %d %d %d %d %d %d", &p.num_seqs, &p.max_seqlen_q, &p.max_seqlen_k,
-               &p.num_q_heads, &p.num_kv_heads, &p.head_dim, &p.has_sinks, &p.sliding_window,
-               &p.kv_block_size) == 9) {
+  while (scanf("%d %d %d %d %d %d %d %d %d %d %d", &p.num_seqs, &p.max_seqlen_q,
+               &p.max_seqlen_k, &p.num_q_heads, &p.num_kv_heads, &p.head_dim, &p.has_sinks,
+               &p.sliding_window, &p.kv_block_size, &p.total_seqlen_q,
+               &p.total_seqlen_k) == 11) {
     attnroute_choice c;
     p.has_cached = p.max_seqlen_k > p.max_seqlen_q;
     attnroute_select(&router, &p, &c);

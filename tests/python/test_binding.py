@@ -302,6 +302,37 @@ zero.select(num_seqs=1, max_seqlen_q=5000, max_seqlen_k=5000, **far)
 check(zero.misses() == [] and zero.miss_stats()["dropped"] == 1, "no miss storage")
 check(attnroute.shape_line(_abi.Problem()) is None, "shape_line of an invalid problem")
 
+# --- select(seqs=...): the sequences fix the batch fields; a miss keeps its
+# exact ragged line (bounded by miss_capacity), the runtime's line otherwise
+if "total_seqlen_q" in attnroute.PROBLEM_FIELDS:
+    rs = attnroute.Router(t, "gfx1250", 256, miss_capacity=2)
+    batch = [(1, 9000), (1, 100), (1, 5000)]
+    c = rs.select(seqs=batch, **far)
+    check(c.reason == _abi.OUT_OF_DOMAIN, "select(seqs) %r" % c)
+    check(rs.select(seqs=batch, num_seqs=3, max_seqlen_k=9000, **far) == c,
+          "select(seqs) with agreeing fields")
+    check(rs.select(num_seqs=3, max_seqlen_q=1, max_seqlen_k=9000, total_seqlen_q=3,
+                    total_seqlen_k=14100, **far) == c, "select(seqs) = select(totals)")
+    ms = rs.misses()
+    base = ("head_dim=64 sinks=1 window=-1 block=16 dtype=bf16 kv_dtype=bf16 causal=1 "
+            "q_heads=128 kv_heads=16 seqs=")
+    check(len(ms) == 1 and ms[0].count == 3 and ms[0].shape_line == base +
+          "1:9000,1:2550,1:2550" and ms[0].lines == [base + "1:9000,1:100,1:5000"],
+          "ragged miss %r" % [(x.shape_line, x.lines, x.count) for x in ms])
+    for other in ([(1, 9000), (1, 5000), (1, 100)], [(1, 9000), (1, 2550), (1, 2550)]):
+        rs.select(seqs=other, **far)  # same totals, other batches: capacity 2 reached
+    ms = rs.misses()
+    check(len(ms) == 1 and ms[0].lines == [base + "1:9000,1:100,1:5000",
+                                           base + "1:9000,1:5000,1:100", ms[0].shape_line],
+          "exact lines past capacity %r" % (ms[0].lines,))
+    raises(attnroute.Error, r"max_seqlen_k=8000 disagrees with seqs \(9000\)", rs.select,
+           seqs=batch, max_seqlen_k=8000, **far)
+    raises(attnroute.Error, r"seqs\[1\]=\(5, 4\): need 1 <= sq <= ctx", rs.select,
+           seqs=[(1, 2), (5, 4)], **far)
+    raises(TypeError, r"seqs\[0\]=7: expected an \(sq, ctx\) pair", rs.select, seqs=[7], **far)
+    raises(TypeError, r"seqs\[0\]\.ctx=2\.0: expected an int", rs.select, seqs=[(1, 2.0)], **far)
+    raises(attnroute.Error, "seqs: no sequences", rs.select, seqs=[], **far)
+
 # --- strict routers raise the runtime's text on a problem that is no call
 strict = attnroute.Router(t, "gfx1250", 256, strict=True)
 raises(attnroute.Error, "problem is not a valid attention call", strict.select,

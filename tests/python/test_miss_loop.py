@@ -91,9 +91,15 @@ if reasons != ["no table class for these head dim / dtypes / sinks / window / bl
     fail("miss reasons %r" % reasons)
 
 # The C engine misses the same shapes, through the miss hook.
-stdin = "".join("%d %d %d %d %d %d %d %d %d\n" % (
-    f["num_seqs"], f["max_seqlen_q"], f["max_seqlen_k"], f["num_q_heads"],
-    f["num_kv_heads"], f["head_dim"], f["has_sinks"], -1, f["kv_block_size"]) for f in calls)
+def c_engine_input(problems):
+    """miss_shapes' stdin: one problem a line (the totals 0 when unknown)."""
+    return "".join("%d %d %d %d %d %d %d %d %d %d %d\n" % (
+        f["num_seqs"], f["max_seqlen_q"], f["max_seqlen_k"], f["num_q_heads"],
+        f["num_kv_heads"], f["head_dim"], f["has_sinks"], -1, f["kv_block_size"],
+        f.get("total_seqlen_q", 0), f.get("total_seqlen_k", 0)) for f in problems)
+
+
+stdin = c_engine_input(calls)
 out = run([args.miss_shapes, lib1, table.arch, str(table.cu_count)], input=stdin).splitlines()
 c_lines = sorted(ln[len("miss "):] for ln in out if ln.startswith("miss "))
 if c_lines != [x.shape_line for x in m]:
@@ -157,5 +163,61 @@ for f in missed:
             f, c.name, measured[c.name], min(measured.values())))
 if after.misses():
     fail("after tuning: misses %r" % after.misses())
-print("test_miss_loop: ok (%d shapes missed, tuned, answered; C and Python lines equal)"
-      % len(missed))
+
+# Ragged misses.  The runtime writes a ragged problem (the totals given) as
+# a ragged shape rebuilt from what the problem holds (num_seqs, maxima,
+# totals: one sequence at the maxima, the others sharing the rest); given
+# the call's sequences (select(seqs=...)), the binding writes the exact
+# batch instead.  Each once; attnroute-tune --shapes measures them as
+# ragged batches (shape.seqs).
+rr = attnroute.Router(table, table.arch, table.cu_count)
+exact = [(1, 200), (1, 40), (1, 90)]
+by_totals = dict(static, num_seqs=3, max_seqlen_q=1, max_seqlen_k=300,
+                 total_seqlen_q=3, total_seqlen_k=400)
+equal = [(16, 64)] * 3  # a "ragged" list of equal sequences: the uniform batch
+for _ in range(2):
+    for c in (rr.select(seqs=exact, **static), rr.select(**by_totals),
+              rr.select(seqs=equal, **static)):
+        if c.from_table:
+            fail("ragged problems off the grid answered: %r" % c)
+exact_line = ("head_dim=64 sinks=1 window=-1 block=16 dtype=bf16 kv_dtype=bf16 causal=1 "
+              "q_heads=4 kv_heads=1 seqs=1:200,1:40,1:90")
+rebuilt_line = exact_line.replace("1:200,1:40,1:90", "1:200,1:65,1:65")
+totals_line = exact_line.replace("1:200,1:40,1:90", "1:300,1:50,1:50")
+equal_line = ("head_dim=64 sinks=1 window=-1 block=16 dtype=bf16 kv_dtype=bf16 causal=1 "
+              "num_seqs=3 seqlen_q=16 cached=48 q_heads=4 kv_heads=1")
+rm = {x.shape_line: x for x in rr.misses()}
+if sorted(rm) != sorted([rebuilt_line, totals_line, equal_line]):
+    fail("ragged miss shape lines %r" % sorted(rm))
+if rm[rebuilt_line].lines != [exact_line] or rm[totals_line].lines != [totals_line] or \
+        rm[equal_line].lines != [equal_line] or {x.count for x in rm.values()} != {2}:
+    fail("ragged misses %r" % [(x.shape_line, x.lines, x.count) for x in rm.values()])
+# The C engine, through the miss hook, knows the totals only.
+ragged_c = [dict(static, num_seqs=3, max_seqlen_q=1, max_seqlen_k=200, total_seqlen_q=3,
+                 total_seqlen_k=330), by_totals]
+out = run([args.miss_shapes, lib1, table.arch, str(table.cu_count)],
+          input=c_engine_input(ragged_c)).splitlines()
+c_ragged = sorted(ln[len("miss "):] for ln in out if ln.startswith("miss "))
+if c_ragged != sorted([rebuilt_line, totals_line]):
+    fail("C ragged miss lines %r" % c_ragged)
+ragged_shapes = os.path.join(args.work, "ragged.shapes")
+if rr.write_shapes(ragged_shapes) != 3 or rr.write_shapes(ragged_shapes) != 0:
+    fail("ragged write_shapes did not add each shape exactly once")
+with open(ragged_shapes) as f:
+    body = sorted(ln for ln in f.read().splitlines() if ln and not ln.startswith("#"))
+if body != sorted([exact_line, totals_line, equal_line]):
+    fail("ragged shapes file %r" % body)
+run([args.tune, "--backend", "host", "--shapes", ragged_shapes, "--db", db] + TUNE_FAST)
+con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+ok = {}
+for seqs, ns, sq, sk, n in con.execute(
+        """select s.seqs, s.num_seqs, s.seqlen_q, s.seqlen_k, count(*) from measurement m
+           join shape s on s.id = m.shape_id where m.status = 'ok' and s.num_q_heads = 4
+           and s.num_seqs = 3 group by s.id"""):
+    ok[(seqs, ns, sq, sk)] = n
+con.close()
+want = {("1:200,1:40,1:90", 3, 1, 200), ("1:300,1:50,1:50", 3, 1, 300), ("", 3, 16, 64)}
+if not want <= set(ok):
+    fail("the tuner did not measure the ragged misses as such: %r" % ok)
+print("test_miss_loop: ok (%d shapes missed, tuned, answered; C and Python lines equal; "
+      "%d ragged misses measured as ragged shapes)" % (len(missed), 2))

@@ -58,6 +58,17 @@ with open(shapes) as f:
 if lines != ["head_dim=64 sinks=1 window=128 block=16 dtype=bf16 kv_dtype=bf16 causal=1 "
              "num_seqs=2 seqlen_q=1 cached=2999 q_heads=64 kv_heads=8"]:
     failures.append("shapes file %r" % lines)
+# --plan: each shown call's inputs as the device gets them (the window and
+# the KV it reads on the line: a windowed decode reads window keys a
+# sequence, not its context).
+p = run("--plan", "--show", "7")
+for line in ("     seqs 3 (sq <= 1, ctx <= 4097; 3 q, 6610 k tokens) heads 64/8 d 64 page 16 "
+             "window -1: reads 13.5 MB of KV",
+             "     seqs 2 (sq <= 1, ctx <= 3000; 2 q, 6000 k tokens) heads 64/8 d 64 page 16 "
+             "window 128: reads 0.5 MB of KV",
+             "     table: \"no launcher for candidate 'paged.bm64'\""):
+    if p.returncode != 0 or line not in p.stdout.splitlines():
+        failures.append("--plan: missing %r" % line)
 refused = subprocess.run([sys.executable, replay, "--trace", trace, "--table", args.table,
                           "--select-only", "--arch", "gfx1250", "--cu", "128"],
                          capture_output=True, text=True)

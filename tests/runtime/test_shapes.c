@@ -3,7 +3,9 @@
 ** (exact text, normalisation, snprintf-style truncation, invalid problems)
 ** and the attnroute_miss_shapes hook (deduplication by shape line, counts,
 ** first reason kept, a full set dropping new shapes, invalid problems,
-** empty storage, and the hook called by attnroute_select on a refusal).
+** empty storage, and the hook called by attnroute_select on a refusal);
+** ragged problems as ragged shapes (the batch rebuilt from the totals, the
+** totals in the deduplication key, totals no batch has written uniform).
 */
 #include <string.h>
 
@@ -208,8 +210,110 @@ static void test_hook(void) {
   }
 }
 
+static const char *const ragged_head =
+    "head_dim=64 sinks=1 window=-1 block=16 dtype=bf16 kv_dtype=bf16 causal=1 "
+    "q_heads=64 kv_heads=8 seqs=";
+
+/* p's line is the ragged head followed by seqs. */
+static void check_ragged(const attnroute_problem *p, const char *seqs) {
+  char buf[512], want[512];
+  int n;
+  strcpy(want, ragged_head);
+  strcat(want, seqs);
+  n = attnroute_problem_shape_line(p, buf, sizeof buf);
+  CHECK_STR(buf, want);
+  CHECK_EQ(n, (int)strlen(want));
+}
+
+static void test_ragged(void) {
+  attnroute_problem p = tu_gptoss(), q;
+  attnroute_miss_entry storage[8];
+  attnroute_miss_set set;
+  char buf[512], small[40];
+  int full;
+
+  /* Decode: 3 sequences, the longest 9000 keys of 15000. */
+  p.num_seqs = 3;
+  p.max_seqlen_q = 1;
+  p.max_seqlen_k = 9000;
+  p.total_seqlen_q = 3;
+  p.total_seqlen_k = 15000;
+  check_ragged(&p, "1:9000,1:3000,1:3000");
+  p.total_seqlen_q = 0; /* unknown: num_seqs x 1 */
+  check_ragged(&p, "1:9000,1:3000,1:3000");
+  p.total_seqlen_k = 15001; /* shares that do not divide: the first ones get one more */
+  check_ragged(&p, "1:9000,1:3001,1:3000");
+
+  /* Prefill with prefixes: every share is a sequence (sq <= ctx). */
+  p = tu_gptoss();
+  p.max_seqlen_q = 100;
+  p.max_seqlen_k = 1000;
+  p.total_seqlen_q = 200;
+  p.total_seqlen_k = 1500;
+  check_ragged(&p, "100:1000,34:167,33:167,33:166");
+  p.total_seqlen_k = 1100; /* the others' shares of q and k are equal: no prefix */
+  check_ragged(&p, "100:1000,34:34,33:33,33:33");
+  p.total_seqlen_q = 103; /* smallest total q: one token each */
+  p.total_seqlen_k = 1003;
+  check_ragged(&p, "100:1000,1:1,1:1,1:1");
+
+  /* Uniform totals (given or unknown), one sequence, and totals no batch
+  ** has (total_k - max_k < total_q - max_q: 5 < 10): the uniform line. */
+  p = tu_gptoss();
+  attnroute_problem_shape_line(&p, buf, sizeof buf);
+  CHECK_STR(buf, gptoss_line);
+  p.total_seqlen_q = 4 * 2048;
+  p.total_seqlen_k = 4 * 6144;
+  attnroute_problem_shape_line(&p, buf, sizeof buf);
+  CHECK_STR(buf, gptoss_line);
+  q = tu_gptoss();
+  q.num_seqs = 2;
+  q.max_seqlen_q = 10;
+  q.max_seqlen_k = 100;
+  q.total_seqlen_q = 20;
+  q.total_seqlen_k = 105;
+  CHECK_EQ(attnroute_problem_check(&q), ATTNROUTE_OK);
+  attnroute_problem_shape_line(&q, buf, sizeof buf);
+  CHECK(strstr(buf, " num_seqs=2 seqlen_q=10 cached=90 ") != NULL);
+  CHECK(strstr(buf, " seqs=") == NULL);
+
+  /* Truncation of a ragged line: like snprintf. */
+  p.total_seqlen_q = 2048 + 3;
+  p.total_seqlen_k = 6144 + 3 * 100;
+  check_ragged(&p, "2048:6144,1:100,1:100,1:100");
+  full = attnroute_problem_shape_line(&p, NULL, 0);
+  CHECK_EQ(full, (int)(strlen(ragged_head) + strlen("2048:6144,1:100,1:100,1:100")));
+  CHECK_EQ(attnroute_problem_shape_line(&p, small, sizeof small), full);
+  CHECK_EQ(strlen(small), sizeof small - 1);
+
+  /* The totals are in the key: ragged problems with the same maxima but
+  ** other totals are distinct shapes; the same totals one shape; the
+  ** uniform batch of those maxima another. */
+  attnroute_miss_set_init(&set, storage, 8);
+  p = tu_gptoss();
+  p.num_seqs = 3;
+  p.max_seqlen_q = 1;
+  p.max_seqlen_k = 9000;
+  p.total_seqlen_k = 15000;
+  attnroute_miss_shapes(&set, &p, NULL);
+  q = p;
+  q.total_seqlen_q = 3; /* same batch: unknown total q is num_seqs x 1 */
+  attnroute_miss_shapes(&set, &q, NULL);
+  CHECK_EQ(set.count, 1);
+  q.total_seqlen_k = 12000;
+  attnroute_miss_shapes(&set, &q, NULL);
+  q.total_seqlen_k = 0;
+  attnroute_miss_shapes(&set, &q, NULL);
+  q.total_seqlen_k = 27000; /* = num_seqs x max: uniform, as unknown */
+  attnroute_miss_shapes(&set, &q, NULL);
+  CHECK_EQ(set.count, 3);
+  CHECK_EQ(set.total, 5);
+  CHECK(find(&set, &p) != NULL && find(&set, &p)->count == 2);
+}
+
 int main(void) {
   test_line();
+  test_ragged();
   test_set();
   test_hook();
   return tu_finish("test_shapes");

@@ -523,6 +523,20 @@ static int put(ar_backend *b, ar_buf *dst, const void *src, int64_t bytes, const
   return 0;
 }
 
+void ar_workload_split_stats(const attnroute_problem *p, const int32_t *cu_seqlens_q,
+                             const int32_t *seq_lens_k, int32_t *max_keys, int64_t *key_work) {
+  const int64_t hq = p->num_q_heads, hkv = p->num_kv_heads;
+  const int64_t g = hkv > 0 ? hq / hkv : 1;
+  *max_keys = 0;
+  *key_work = 0;
+  for (int64_t s = 0; s < p->num_seqs; s++) {
+    int64_t sq = cu_seqlens_q[s + 1] - cu_seqlens_q[s], keys = seq_lens_k[s];
+    if (p->sliding_window > 0 && keys > p->sliding_window + sq - 1) keys = p->sliding_window + sq - 1;
+    if (keys > *max_keys) *max_keys = (int32_t)keys;
+    *key_work += keys * hkv * ((sq * g + 15) / 16);
+  }
+}
+
 int ar_workload_upload(ar_backend *b, const ar_inputs *in, int32_t max_splits,
                        int32_t cu_count, ar_workload *w, char *err, size_t errlen) {
   memset(w, 0, sizeof *w);
@@ -547,15 +561,8 @@ int ar_workload_upload(ar_backend *b, const ar_inputs *in, int32_t max_splits,
     return -1;
   }
 
-  /* What split rules need to know of the batch (the keys a query row group
-  ** of each sequence reads: its context, or the window and the rows). */
-  const int64_t g = hkv > 0 ? hq / hkv : 1;
-  for (int64_t s = 0; s < ns; s++) {
-    int64_t sq = in->cu_seqlens_q[s + 1] - in->cu_seqlens_q[s], keys = in->seq_lens_k[s];
-    if (p->sliding_window > 0 && keys > p->sliding_window + sq - 1) keys = p->sliding_window + sq - 1;
-    if (keys > w->split_max_keys) w->split_max_keys = (int32_t)keys;
-    w->split_key_work += keys * hkv * ((sq * g + 15) / 16);
-  }
+  ar_workload_split_stats(p, in->cu_seqlens_q, in->seq_lens_k, &w->split_max_keys,
+                          &w->split_key_work);
   w->p = in->p;
   w->seqlen_q = in->seqlen_q;
   w->seqlen_k = in->seqlen_k;

@@ -61,6 +61,15 @@ int ar_workload_upload(ar_backend *b, const ar_inputs *in, int32_t max_splits,
                        int32_t cu_count, ar_workload *w, char *err, size_t errlen);
 void ar_workload_free(ar_backend *b, ar_workload *w);
 
+/* What the balanced split rule reads of a batch (ar_workload's
+** split_max_keys and split_key_work; ar_workload_upload fills them with
+** this): for each sequence s (sq = cu_seqlens_q[s + 1] - cu_seqlens_q[s],
+** ctx = seq_lens_k[s]) the keys one query row group reads, ctx or, with a
+** window, at most window + sq - 1; their maximum, and their sum weighted by
+** Hkv x the sequence's 16-row groups (ceil(sq x Hq/Hkv / 16)). */
+void ar_workload_split_stats(const attnroute_problem *p, const int32_t *cu_seqlens_q,
+                             const int32_t *seq_lens_k, int32_t *max_keys, int64_t *key_work);
+
 /* Every setup error for a shape that can never fit this machine (sizes
 ** overflow, more than the host input cap or the device's memory) starts
 ** with this: a re-run cannot measure it. */
