@@ -305,6 +305,11 @@ def load_model(path, device=None, allow_stale=False, previous=None, min_gain=DEF
             "edge_clamp": EDGE_DEFAULT,
         })
 
+    if not class_list and not any(c["shapes"] for c in cls.values()):
+        raise GenError("%s: no grid shapes, only %s (a trace or shape-list db): nothing to "
+                       "make a table of; merge it into a grid's db (attnroute-merge), or "
+                       "score a table on it with attnroute-eval --db %s --table TABLE.txt"
+                       % (path, "trace calls" if trace_calls else "ragged shapes", path))
     if not class_list:
         raise GenError("%s: no candidate measured ok on any shape of %s:%d (every "
                        "measurement unsupported or failed); nothing to make a table of"

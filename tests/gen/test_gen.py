@@ -663,6 +663,17 @@ def traffic(ctx):
         want = next((n for n in ranking or () if gen.caps_allow(caps[n], p)), None)
         check((reason == 0) == (want is not None) and (want is None or name == want),
               "%d seqs, longest %d: C %r, Python %r" % (len(ctxs), max(ctxs), (reason, name), want))
+    # A db of trace calls alone (attnroute-tune --trace) makes no table: the
+    # message says what to do with it (it used to say "no candidate measured
+    # ok", though every call ran).
+    calls_only = ctx.path("calls_only.db")
+    shutil.copy(db, calls_only)
+    conn = sqlite3.connect(calls_only)
+    conn.execute("DELETE FROM measurement WHERE shape_id NOT IN (SELECT shape_id FROM trace_call)")
+    conn.commit()
+    conn.close()
+    ctx.gen_fails(calls_only, expect=("no grid shapes, only trace calls", "attnroute-merge",
+                                      "attnroute-eval"))
 
 
 @case
