@@ -244,12 +244,8 @@ static const ar_variant_entry ar_decode_variants[] = {
   {"w8", 64, &ar_kv_decode_w8_d64},     {"w8", 128, &ar_kv_decode_w8_d128},
   {"w4m2", 64, &ar_kv_decode_w4m2_d64}, {"w4m2", 128, &ar_kv_decode_w4m2_d128},
 };
-static const ar_variant_entry ar_gather_variants[] = {
-  {"tok", 0, &ar_kv_gather_tok}, {"page", 0, &ar_kv_gather_page},
-};
 #define AR_NUM_DENSE_VARIANTS ((int)(sizeof ar_dense_variants / sizeof ar_dense_variants[0]))
 #define AR_NUM_PAGED_VARIANTS ((int)(sizeof ar_paged_variants / sizeof ar_paged_variants[0]))
 #define AR_NUM_DECODE_VARIANTS ((int)(sizeof ar_decode_variants / sizeof ar_decode_variants[0]))
-#define AR_NUM_GATHER_VARIANTS ((int)(sizeof ar_gather_variants / sizeof ar_gather_variants[0]))
 
 #endif /* ATTN_VARIANTS_H */

@@ -37,7 +37,7 @@ static int run_hang(const ar_candidate *c, ar_backend *b, const ar_loaded *k, co
 static int run_wrong(const ar_candidate *c, ar_backend *b, const ar_loaded *k, const ar_workload *w) {
   (void)c; (void)k;
   size_t elems = (size_t)w->total_q * w->p.num_q_heads * w->p.head_dim;
-  return b->fill32(b, w->out, 0x3F803F80u, elems * 2); /* bf16 1.0 pairs */
+  return b->ops->fill32(b, w->out, 0x3F803F80u, elems * 2); /* bf16 1.0 pairs */
 }
 
 /* Leaves the output untouched (still NaN-poisoned): an unwritten output. */

@@ -77,9 +77,10 @@ static int fake_info(ar_backend *b, ar_device_info *out) {
   return 0;
 }
 
-static ar_backend fake = {.version = AR_BACKEND_VERSION, .name = "fake", .device_info = fake_info,
-                          .launch = fake_launch, .error_text = fake_error,
-                          .set_error = fake_set_error};
+static const ar_backend_ops fake_ops = {.version = AR_BACKEND_VERSION, .name = "fake",
+                                        .device_info = fake_info, .launch = fake_launch,
+                                        .error_text = fake_error, .set_error = fake_set_error};
+static ar_backend fake = {&fake_ops, NULL};
 
 /* ------------------------------------------------------------- helpers */
 

@@ -1,5 +1,5 @@
 /*
-** test_hip_open.c -- ar_backend_hip_open on a machine without an AMD GPU
+** test_hip_open.c -- ar_backend_open("hip") on a machine without an AMD GPU
 ** fails cleanly: -1, *out NULL, and "hip: no AMD GPU found
 ** (hipGetDeviceCount: ...)", also into small buffers; twice in a row.
 ** Exits 77 (skipped) when a GPU is present and the backend opens.
@@ -15,13 +15,13 @@ int main(void) {
   char err[512];
   ar_backend *b = (ar_backend *)&err; /* must be overwritten with NULL */
   memset(err, 'x', sizeof err);
-  int rc = ar_backend_hip_open(&b, err, sizeof err);
+  int rc = ar_backend_open("hip", &b, err, sizeof err);
   if (rc == 0) {
     ar_device_info d;
-    b->device_info(b, &d);
+    b->ops->device_info(b, &d);
     printf("test_hip_open: an AMD GPU is present (%s, %s, %d CUs): skipped\n", d.name, d.arch,
            d.cu_count);
-    b->destroy(b);
+    b->ops->destroy(b);
     return 77;
   }
   CHECK(rc == -1, "rc %d", rc);
@@ -35,7 +35,7 @@ int main(void) {
   char small[12];
   memset(small, 'x', sizeof small);
   b = (ar_backend *)&small;
-  rc = ar_backend_hip_open(&b, small, sizeof small);
+  rc = ar_backend_open("hip", &b, small, sizeof small);
   CHECK(rc == -1 && b == NULL, "second open rc %d", rc);
   CHECK(memchr(small, '\0', sizeof small) != NULL && strncmp(small, "hip: no AMD", 11) == 0,
         "truncated message: %.12s", small);

@@ -250,10 +250,10 @@ static int check_batch(ar_backend *b, const ar_candidate *const *cs, int n, cons
   for (int i = 0; i < n; i++) {
     if (!supports(cs[i], &in.p) || (!every_split && extra_split(cs[i]))) continue;
     CHECK(no % 2 == 0); /* D is a multiple of 16 */
-    CHECK(b->fill32(b, w.out, 0x7FC07FC0u, no * 2) == 0);
-    CHECK_MSG(cs[i]->run(cs[i], b, &ld[i], &w) == 0, "%s: %s", cs[i]->name, b->error_text(b));
-    CHECK(b->synchronize(b) == 0);
-    CHECK(b->download(b, out, w.out, no * 2) == 0);
+    CHECK(b->ops->fill32(b, w.out, 0x7FC07FC0u, no * 2) == 0);
+    CHECK_MSG(cs[i]->run(cs[i], b, &ld[i], &w) == 0, "%s: %s", cs[i]->name, b->ops->error_text(b));
+    CHECK(b->ops->synchronize(b) == 0);
+    CHECK(b->ops->download(b, out, w.out, no * 2) == 0);
     double e = test_rel_err(out, ref, no);
     CHECK_MSG(e < 1e-2, "%s: rel err %g (seed %llu: %s)", cs[i]->name, e, (unsigned long long)seed, what);
     ran++;
@@ -351,7 +351,7 @@ int main(int argc, char **argv) {
 
   ar_backend *b;
   char err[256];
-  CHECK(ar_backend_host_open(&b, err, sizeof err) == 0);
+  CHECK(ar_backend_open("host", &b, err, sizeof err) == 0);
   ar_loaded *ld = calloc((size_t)n, sizeof *ld);
   CHECK(ld);
   for (int i = 0; i < n; i++) CHECK(test_load(b, cs[i], &ld[i]) == 0);
@@ -387,7 +387,7 @@ int main(int argc, char **argv) {
   every_split = 1;
   if (all || !strcmp(part, "ragged")) runs += check_ragged(b, cs, n, ld, base, &shapes);
   free(ld);
-  b->destroy(b);
+  b->ops->destroy(b);
   printf("test_host_candidates: ok (%d shapes, %d candidate runs)\n", shapes, runs);
   return 0;
 }

@@ -72,16 +72,16 @@ static inline int test_load(ar_backend *b, const ar_candidate *c, ar_loaded *k) 
   void *mods[AR_MAX_MODULES] = {0};
   memset(k, 0, sizeof *k);
   for (int i = 0; i < AR_MAX_MODULES && c->modules[i]; i++)
-    if (b->module_load(b, c->modules[i], &mods[i]) != 0) {
-      fprintf(stderr, "%s: %s\n", c->name, b->error_text(b));
+    if (b->ops->module_load(b, c->modules[i], &mods[i]) != 0) {
+      fprintf(stderr, "%s: %s\n", c->name, b->ops->error_text(b));
       return -1;
     }
   for (int i = 0; i < AR_MAX_KERNELS && c->kernels[i]; i++) {
     const char *colon = strchr(c->kernels[i], ':');
     int mi = atoi(c->kernels[i]);
     if (!colon || mi < 0 || mi >= AR_MAX_MODULES || !mods[mi]) return -1;
-    if (b->module_function(b, mods[mi], colon + 1, &k->fn[i]) != 0) {
-      fprintf(stderr, "%s: %s\n", c->name, b->error_text(b));
+    if (b->ops->module_function(b, mods[mi], colon + 1, &k->fn[i]) != 0) {
+      fprintf(stderr, "%s: %s\n", c->name, b->ops->error_text(b));
       return -1;
     }
   }

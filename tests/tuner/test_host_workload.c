@@ -125,7 +125,7 @@ static void test_guards(void) {
 static void test_upload(void) {
   ar_backend *b;
   char err[256];
-  CHECK(ar_backend_host_open(&b, err, sizeof err) == 0);
+  CHECK(ar_backend_open("host", &b, err, sizeof err) == 0);
   attnroute_problem p = test_problem(2, 4, 2, 32, 64, 1);
   ar_inputs in;
   ar_workload w;
@@ -141,16 +141,16 @@ static void test_upload(void) {
   size_t cel = (size_t)in.num_blocks * 64 * 2 * 32;
   uint16_t *tmp = malloc(cel * 2);
   CHECK(tmp);
-  CHECK(b->download(b, tmp, w.v_cache, cel * 2) == 0);
+  CHECK(b->ops->download(b, tmp, w.v_cache, cel * 2) == 0);
   CHECK(memcmp(tmp, in.v_cache, cel * 2) == 0);
   int32_t cu[3];
-  CHECK(b->download(b, cu, w.cu_seqlens_new, sizeof cu) == 0);
+  CHECK(b->ops->download(b, cu, w.cu_seqlens_new, sizeof cu) == 0);
   CHECK(cu[0] == 0 && cu[1] == 3 && cu[2] == 6);
   /* the split scratch is as deep as promised: writing all of it is in bounds */
-  CHECK(b->fill32(b, w.part_out, 0, (size_t)16 * 6 * 4 * 32 * 4) == 0);
-  CHECK(b->fill32(b, w.part_ml, 0, (size_t)16 * 6 * 4 * 2 * 4) == 0);
-  CHECK(b->fill32(b, w.k_dense, 0, (size_t)146 * 2 * 32 * 2) == 0);
-  CHECK(b->fill32(b, w.lse, 0, (size_t)6 * 4 * 4) == 0);
+  CHECK(b->ops->fill32(b, w.part_out, 0, (size_t)16 * 6 * 4 * 32 * 4) == 0);
+  CHECK(b->ops->fill32(b, w.part_ml, 0, (size_t)16 * 6 * 4 * 2 * 4) == 0);
+  CHECK(b->ops->fill32(b, w.k_dense, 0, (size_t)146 * 2 * 32 * 2) == 0);
+  CHECK(b->ops->fill32(b, w.lse, 0, (size_t)6 * 4 * 4) == 0);
   free(tmp);
   ar_workload_free(b, &w);
   CHECK(w.q == 0 && w.part_ml == 0 && w.cu_seqlens_new == 0);
@@ -163,7 +163,7 @@ static void test_upload(void) {
   CHECK(w.sinks == 0 && w.max_splits == 1);
   ar_workload_free(b, &w);
   ar_inputs_free(&in);
-  b->destroy(b);
+  b->ops->destroy(b);
 }
 
 static void test_ragged(void) {
@@ -209,7 +209,7 @@ static void test_ragged(void) {
 
   ar_backend *be;
   ar_workload w;
-  CHECK(ar_backend_host_open(&be, err, sizeof err) == 0);
+  CHECK(ar_backend_open("host", &be, err, sizeof err) == 0);
   CHECK(ar_workload_upload(be, &a, 8, 4, &w, err, sizeof err) == 0);
   CHECK(w.p.has_cached && w.total_q == 23 && w.total_k == 160 && w.seqlen_q == 16 && w.seqlen_k == 70);
   /* split rules: longest context 70; key work = sum ctx x Hkv x 16-row groups (G = 4) */
@@ -226,7 +226,7 @@ static void test_ragged(void) {
   CHECK(w.split_max_keys == 16 && w.split_key_work == (10 + 1 + 16 * 4 + 9 + 8) * 2);
   ar_workload_free(be, &w);
   ar_inputs_free(&a);
-  be->destroy(be);
+  be->ops->destroy(be);
 
   /* No prefix anywhere, lengths differ: has_cached stays 0 (dense reads k_new). */
   const ar_seq fresh[] = {{4, 4}, {9, 9}};

@@ -2,9 +2,9 @@
 ** backend.h -- the device abstraction the tuner measures through.
 **
 ** A backend is a small vtable over one device: what the device is, memory,
-** copies, code-object modules, launches with an argument buffer (the form
-** aiter uses for its ASM kernels), events for timing, and the text of the
-** last error.  Three implementations: backend_host.c (the CPU; "modules" are
+** fills, code-object modules, launches with an argument buffer (the form
+** aiter uses for its ASM kernels), events for timing, graphs, and the text
+** of the last error.  Three implementations: backend_host.c (the CPU; "modules" are
 ** built-in C kernels), backend_cuda.c (CUDA driver API, cubins) and
 ** backend_hip.c (HIP module API, .co/hsaco).  Every function returns 0 on
 ** success and -1 on failure, with the failing call named in error_text().
@@ -16,7 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AR_BACKEND_VERSION 3 /* 2: the graph slots; 3: set_error */
+/* 2: the graph slots; 3: a static const ops table per backend, set_error,
+** no copy slot. */
+#define AR_BACKEND_VERSION 3
 
 typedef uint64_t ar_buf; /* device address; on the host backend a host pointer */
 
@@ -49,10 +51,12 @@ typedef struct ar_device_info {
 
 typedef struct ar_backend ar_backend;
 
-struct ar_backend {
-  int version;      /* AR_BACKEND_VERSION; slots are only ever appended */
+/* One backend's functions: a static const table per backend, shared by all
+** its instances; each instance is that table and its private state. */
+typedef struct ar_backend_ops {
+  int version;      /* the AR_BACKEND_VERSION it was built with; checked when
+                       opened (a stale CUDA plugin is refused) */
   const char *name; /* "host", "cuda", "hip" */
-  void *ctx;        /* backend-private */
 
   int (*device_info)(ar_backend *b, ar_device_info *out);
   int (*alloc)(ar_backend *b, size_t bytes, ar_buf *out);
@@ -61,8 +65,6 @@ struct ar_backend {
   int (*download)(ar_backend *b, void *dst, ar_buf src, size_t bytes);
   /* Fill bytes (a multiple of 4) with a 32-bit pattern (NaN poisoning). */
   int (*fill32)(ar_backend *b, ar_buf dst, uint32_t pattern, size_t bytes);
-  /* Device-to-device copy (bandwidth probes, cache flush). */
-  int (*copy)(ar_backend *b, ar_buf dst, ar_buf src, size_t bytes);
 
   /* Load a code object from a file path (host backend: the name "host"). */
   int (*module_load)(ar_backend *b, const char *path, void **module);
@@ -81,26 +83,45 @@ struct ar_backend {
   int (*flush_cache)(ar_backend *b);
 
   const char *(*error_text)(ar_backend *b);
+  /* (optional; NULL: such failures keep the last error text) Make
+  ** error_text() return msg (copied, cut to the backend's buffer): for a
+  ** failure found on the backend's behalf before any call of it, such as a
+  ** candidate's run function refusing a problem.  Callers use
+  ** ar_backend_fail(). */
+  void (*set_error)(ar_backend *b, const char *msg);
   void (*destroy)(ar_backend *b);
 
-  /* Version 2, all (optional; NULL: no graphs on this backend, the graph
-  ** timing policy is refused).  graph_begin starts capturing: every launch
-  ** until graph_end goes into one graph (CUDA/HIP stream capture on a
-  ** stream of the backend's own) instead of running; graph_end stops,
-  ** instantiates it into *graph; graph_launch replays it on the stream the
-  ** events are recorded on; graph_destroy frees it. */
+  /* (optional, all four; NULL: no graphs on this backend, the graph timing
+  ** policy is refused).  graph_begin starts capturing: every launch until
+  ** graph_end goes into one graph (CUDA/HIP stream capture on a stream of
+  ** the backend's own) instead of running; graph_end stops, instantiates it
+  ** into *graph; graph_launch replays it on the stream the events are
+  ** recorded on; graph_destroy frees it. */
   int (*graph_begin)(ar_backend *b);
   int (*graph_end)(ar_backend *b, void **graph);
   int (*graph_launch)(ar_backend *b, void *graph);
   void (*graph_destroy)(ar_backend *b, void *graph);
+} ar_backend_ops;
 
-  /* Version 3 (optional; NULL: such failures keep the last error text).
-  ** Make error_text() return msg (copied, cut to the backend's buffer): for
-  ** a failure found on the backend's behalf before any call of it, such as a
-  ** candidate's run function refusing a problem.  Callers use
-  ** ar_backend_fail(). */
-  void (*set_error)(ar_backend *b, const char *msg);
+struct ar_backend {
+  const ar_backend_ops *ops;
+  void *ctx; /* backend-private */
 };
+
+/* What a backend is, known without opening it (a dry run plans for a
+** backend this machine cannot open): the tuner core asks these instead of
+** comparing names. */
+typedef struct ar_backend_traits {
+  const char *name;
+  int on_cpu;        /* its device is this machine's CPU (workers on its cores) */
+  int graphs;        /* it can capture and replay graphs */
+  const char *unit;  /* what ar_device_info.cu_count counts, one and many */
+  const char *units;
+} ar_backend_traits;
+
+/* The traits of "host", "cuda" or "hip" (compiled in or not); NULL for any
+** other name. */
+const ar_backend_traits *ar_backend_traits_of(const char *name);
 
 /* Set b's error text to the printf-style message (through set_error) and
 ** return -1: how a run function that fails without a backend call says why. */
@@ -110,17 +131,12 @@ int ar_backend_fail(ar_backend *b, const char *fmt, ...)
 #endif
     ;
 
-/* Open a backend on device 0.  On failure return -1 with a message in err
-** (e.g. "cuda: cuInit failed: CUDA_ERROR_NO_DEVICE (no CUDA-capable device)"). */
-int ar_backend_host_open(ar_backend **out, char *err, size_t errlen);
-int ar_backend_cuda_open(ar_backend **out, char *err, size_t errlen);
-int ar_backend_hip_open(ar_backend **out, char *err, size_t errlen);
-
-/* Open by name: "host", "cuda", "hip", or "auto" (cuda, then hip, then
-** host).  Backends not compiled in fail with a message saying so.  For
-** "auto", err also holds, on success, which backend was used and why the
-** ones before it were skipped; auto fails rather than use the host when
-** ar_gpu_device_node() finds a GPU. */
+/* Open a backend on device 0 by name: "host", "cuda", "hip", or "auto"
+** (cuda, then hip, then host).  On failure -1 with a message in err (e.g.
+** "cuda: cuInit failed: CUDA_ERROR_NO_DEVICE (no CUDA-capable device)");
+** backends not compiled in fail saying so.  For "auto", err also holds, on
+** success, which backend was used and why the ones before it were skipped;
+** auto fails rather than use the host when ar_gpu_device_node() finds a GPU. */
 int ar_backend_open(const char *name, ar_backend **out, char *err, size_t errlen);
 
 /* The same on device `ordinal` (0-based, as the backend numbers them after

@@ -78,11 +78,6 @@ static int cu_fill32(ar_backend *b, ar_buf dst, uint32_t pattern, size_t bytes) 
   return 0;
 }
 
-static int cu_copy(ar_backend *b, ar_buf dst, ar_buf src, size_t bytes) {
-  CU_TRY(C(b), cuMemcpyDtoD((CUdeviceptr)dst, (CUdeviceptr)src, bytes));
-  return 0;
-}
-
 static int cu_module_load(ar_backend *b, const char *path, void **module) {
   CUmodule m;
   CUresult r = cuModuleLoad(&m, path);
@@ -267,9 +262,37 @@ static int open_device(cuda_ctx *c) {
   return 0;
 }
 
-int ar_backend_cuda_open(ar_backend **out, char *err, size_t errlen) {
-  return ar_backend_cuda_open_device(0, out, err, errlen);
-}
+static const ar_backend_ops cu_ops = {
+    .version = AR_BACKEND_VERSION,
+    .name = "cuda",
+    .device_info = cu_device_info,
+    .alloc = cu_alloc,
+    .free = cu_free,
+    .upload = cu_upload,
+    .download = cu_download,
+    .fill32 = cu_fill32,
+    .module_load = cu_module_load,
+    .module_function = cu_module_function,
+    .module_unload = cu_module_unload,
+    .launch = cu_launch,
+    .event_create = cu_event_create,
+    .event_destroy = cu_event_destroy,
+    .event_record = cu_event_record,
+    .event_elapsed_ms = cu_event_elapsed_ms,
+    .synchronize = cu_synchronize,
+    .flush_cache = cu_flush_cache,
+    .error_text = cu_error_text,
+    .set_error = cu_set_error,
+    .destroy = cu_destroy,
+    .graph_begin = cu_graph_begin,
+    .graph_end = cu_graph_end,
+    .graph_launch = cu_graph_launch,
+    .graph_destroy = cu_graph_destroy,
+};
+
+/* The plugin loader (backend_cuda_plugin.c) checks this first. */
+int ar_backend_cuda_plugin_version(void);
+int ar_backend_cuda_plugin_version(void) { return AR_BACKEND_VERSION; }
 
 int ar_backend_cuda_open_device(int ordinal, ar_backend **out, char *err, size_t errlen) {
   *out = NULL;
@@ -289,33 +312,8 @@ int ar_backend_cuda_open_device(int ordinal, ar_backend **out, char *err, size_t
     free(b);
     return -1;
   }
-  b->version = AR_BACKEND_VERSION;
-  b->name = "cuda";
+  b->ops = &cu_ops;
   b->ctx = c;
-  b->device_info = cu_device_info;
-  b->alloc = cu_alloc;
-  b->free = cu_free;
-  b->upload = cu_upload;
-  b->download = cu_download;
-  b->fill32 = cu_fill32;
-  b->copy = cu_copy;
-  b->module_load = cu_module_load;
-  b->module_function = cu_module_function;
-  b->module_unload = cu_module_unload;
-  b->launch = cu_launch;
-  b->graph_begin = cu_graph_begin;
-  b->graph_end = cu_graph_end;
-  b->graph_launch = cu_graph_launch;
-  b->graph_destroy = cu_graph_destroy;
-  b->event_create = cu_event_create;
-  b->event_destroy = cu_event_destroy;
-  b->event_record = cu_event_record;
-  b->event_elapsed_ms = cu_event_elapsed_ms;
-  b->synchronize = cu_synchronize;
-  b->flush_cache = cu_flush_cache;
-  b->error_text = cu_error_text;
-  b->set_error = cu_set_error;
-  b->destroy = cu_destroy;
   *out = b;
   return 0;
 }

@@ -3,8 +3,11 @@
 ** with dlopen, so the tuner itself does not depend on libcuda: without the
 ** NVIDIA driver, --backend cuda fails with a clear message and the host
 ** backend still works.  The plugin is looked for next to the executable,
-** then in <exe>/../lib/attnroute, then on the loader's path.
+** then in <exe>/../lib/attnroute, then on the loader's path, and refused
+** (naming the file and both versions) unless its
+** ar_backend_cuda_plugin_version() is this build's AR_BACKEND_VERSION.
 */
+#define _GNU_SOURCE /* dladdr */
 #include <dlfcn.h>
 #include <limits.h>
 #include <stdio.h>
@@ -14,10 +17,7 @@
 #include "backend.h"
 
 typedef int (*open_fn)(int, ar_backend **, char *, size_t);
-
-int ar_backend_cuda_open(ar_backend **out, char *err, size_t errlen) {
-  return ar_backend_cuda_open_device(0, out, err, errlen);
-}
+typedef int (*version_fn)(void);
 
 int ar_backend_cuda_open_device(int ordinal, ar_backend **out, char *err, size_t errlen) {
   *out = NULL;
@@ -46,9 +46,28 @@ int ar_backend_cuda_open_device(int ordinal, ar_backend **out, char *err, size_t
              first_error);
     return -1;
   }
-  open_fn open = (open_fn)dlsym(h, "ar_backend_cuda_open_device");
+  /* Which file was loaded (the loader's path search may have found it). */
+  char file[PATH_MAX + 64];
+  Dl_info info;
+  void *sym = dlsym(h, "ar_backend_cuda_open_device");
+  snprintf(file, sizeof file, "%s", sym && dladdr(sym, &info) && info.dli_fname ? info.dli_fname : path);
+  /* The vtable's layout must be this build's: checked before anything of the
+  ** plugin's is called, since an older plugin's backend is another struct. */
+  version_fn version = (version_fn)dlsym(h, "ar_backend_cuda_plugin_version");
+  if (!version || version() != AR_BACKEND_VERSION) {
+    if (version)
+      snprintf(err, errlen, "cuda: the CUDA backend plugin %s has backend version %d, this attnroute-tune "
+               "needs %d (install the libattnroute_cuda.so built with it)", file, version(), AR_BACKEND_VERSION);
+    else
+      snprintf(err, errlen, "cuda: the CUDA backend plugin %s has no backend version (older than version %d "
+               "this attnroute-tune needs; install the libattnroute_cuda.so built with it)", file,
+               AR_BACKEND_VERSION);
+    dlclose(h);
+    return -1;
+  }
+  open_fn open = (open_fn)sym;
   if (!open) {
-    snprintf(err, errlen, "cuda: the CUDA backend plugin has no ar_backend_cuda_open_device: %s", dlerror());
+    snprintf(err, errlen, "cuda: the CUDA backend plugin %s has no ar_backend_cuda_open_device", file);
     dlclose(h);
     return -1;
   }

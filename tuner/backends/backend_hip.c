@@ -180,14 +180,6 @@ static int hip_fill32(ar_backend *b, ar_buf dst, uint32_t pattern, size_t bytes)
   return 0;
 }
 
-static int hip_copy(ar_backend *b, ar_buf dst, ar_buf src, size_t bytes) {
-  if (!bytes) return 0;
-  HIP_TRY(H(b),
-          hipMemcpyDtoD((hipDeviceptr_t)(uintptr_t)dst, (hipDeviceptr_t)(uintptr_t)src, bytes),
-          "hipMemcpyDtoD(%zu bytes)", bytes);
-  return 0;
-}
-
 static int hip_module_load(ar_backend *b, const char *path, void **module) {
   hipModule_t m = NULL;
   *module = NULL;
@@ -399,9 +391,33 @@ static int fill_info(hip_ctx *h) {
   return 0;
 }
 
-int ar_backend_hip_open(ar_backend **out, char *err, size_t errlen) {
-  return ar_backend_hip_open_device(0, out, err, errlen);
-}
+static const ar_backend_ops hip_ops = {
+    .version = AR_BACKEND_VERSION,
+    .name = "hip",
+    .device_info = hip_device_info,
+    .alloc = hip_alloc,
+    .free = hip_free,
+    .upload = hip_upload,
+    .download = hip_download,
+    .fill32 = hip_fill32,
+    .module_load = hip_module_load,
+    .module_function = hip_module_function,
+    .module_unload = hip_module_unload,
+    .launch = hip_launch,
+    .event_create = hip_event_create,
+    .event_destroy = hip_event_destroy,
+    .event_record = hip_event_record,
+    .event_elapsed_ms = hip_event_elapsed_ms,
+    .synchronize = hip_synchronize,
+    .flush_cache = hip_flush_cache,
+    .error_text = hip_error_text,
+    .set_error = hip_set_error,
+    .destroy = hip_destroy,
+    .graph_begin = hip_graph_begin,
+    .graph_end = hip_graph_end,
+    .graph_launch = hip_graph_launch,
+    .graph_destroy = hip_graph_destroy,
+};
 
 int ar_backend_hip_open_device(int ordinal, ar_backend **out, char *err, size_t errlen) {
   *out = NULL;
@@ -427,6 +443,7 @@ int ar_backend_hip_open_device(int ordinal, ar_backend **out, char *err, size_t 
     snprintf(err, errlen, "hip: out of memory");
     return -1;
   }
+  b->ops = &hip_ops;
   b->ctx = h;
   h->device = ordinal;
   h->count = count;
@@ -448,32 +465,6 @@ int ar_backend_hip_open_device(int ordinal, ar_backend **out, char *err, size_t 
     return -1;
   }
 
-  b->version = AR_BACKEND_VERSION;
-  b->name = "hip";
-  b->device_info = hip_device_info;
-  b->alloc = hip_alloc;
-  b->free = hip_free;
-  b->upload = hip_upload;
-  b->download = hip_download;
-  b->fill32 = hip_fill32;
-  b->copy = hip_copy;
-  b->module_load = hip_module_load;
-  b->module_function = hip_module_function;
-  b->module_unload = hip_module_unload;
-  b->launch = hip_launch;
-  b->graph_begin = hip_graph_begin;
-  b->graph_end = hip_graph_end;
-  b->graph_launch = hip_graph_launch;
-  b->graph_destroy = hip_graph_destroy;
-  b->event_create = hip_event_create;
-  b->event_destroy = hip_event_destroy;
-  b->event_record = hip_event_record;
-  b->event_elapsed_ms = hip_event_elapsed_ms;
-  b->synchronize = hip_synchronize;
-  b->flush_cache = hip_flush_cache;
-  b->error_text = hip_error_text;
-  b->set_error = hip_set_error;
-  b->destroy = hip_destroy;
   *out = b;
   return 0;
 }

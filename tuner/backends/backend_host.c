@@ -176,15 +176,9 @@ static int host_fill32(ar_backend *b, ar_buf dst, uint32_t pattern, size_t bytes
   return 0;
 }
 
-static int host_copy(ar_backend *b, ar_buf dst, ar_buf src, size_t bytes) {
-  if (bytes && (!dst || !src)) return HOST_FAIL(b, "copy", "null buffer");
-  if (bytes) memmove((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, bytes);
-  return 0;
-}
-
 static int host_module_load(ar_backend *b, const char *path, void **module) {
   *module = NULL;
-  if (!path || strcmp(path, "host") != 0)
+  if (!path || strcmp(path, AR_HOST_MODULE) != 0)
     return HOST_FAIL(b, "module_load",
                      "no module '%s': the host backend has only the built-in module \"host\"",
                      path ? path : "(null)");
@@ -286,9 +280,29 @@ static void host_destroy(ar_backend *b) {
   free(b);
 }
 
-int ar_backend_host_open(ar_backend **out, char *err, size_t errlen) {
-  return ar_backend_host_open_device(0, out, err, errlen);
-}
+static const ar_backend_ops host_ops = {
+    .version = AR_BACKEND_VERSION,
+    .name = "host",
+    .device_info = host_device_info,
+    .alloc = host_alloc,
+    .free = host_free,
+    .upload = host_upload,
+    .download = host_download,
+    .fill32 = host_fill32,
+    .module_load = host_module_load,
+    .module_function = host_module_function,
+    .module_unload = host_module_unload,
+    .launch = host_launch,
+    .event_create = host_event_create,
+    .event_destroy = host_event_destroy,
+    .event_record = host_event_record,
+    .event_elapsed_ms = host_event_elapsed_ms,
+    .synchronize = host_synchronize,
+    .flush_cache = host_flush_cache,
+    .error_text = host_error_text,
+    .set_error = host_set_error,
+    .destroy = host_destroy,
+};
 
 int ar_backend_host_open_device(int ordinal, ar_backend **out, char *err, size_t errlen) {
   *out = NULL;
@@ -308,30 +322,9 @@ int ar_backend_host_open_device(int ordinal, ar_backend **out, char *err, size_t
     if (err && errlen) snprintf(err, errlen, "host: out of memory opening the backend");
     return -1;
   }
-  b->version = AR_BACKEND_VERSION;
-  b->name = "host";
+  b->ops = &host_ops;
   b->ctx = c;
   c->ordinal = ordinal;
-  b->device_info = host_device_info;
-  b->alloc = host_alloc;
-  b->free = host_free;
-  b->upload = host_upload;
-  b->download = host_download;
-  b->fill32 = host_fill32;
-  b->copy = host_copy;
-  b->module_load = host_module_load;
-  b->module_function = host_module_function;
-  b->module_unload = host_module_unload;
-  b->launch = host_launch;
-  b->event_create = host_event_create;
-  b->event_destroy = host_event_destroy;
-  b->event_record = host_event_record;
-  b->event_elapsed_ms = host_event_elapsed_ms;
-  b->synchronize = host_synchronize;
-  b->flush_cache = host_flush_cache;
-  b->error_text = host_error_text;
-  b->set_error = host_set_error;
-  b->destroy = host_destroy;
   *out = b;
   return 0;
 }

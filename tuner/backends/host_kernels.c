@@ -277,16 +277,23 @@ static void run_sequence(const job *jb, scratch *sc, const uint16_t *q, const kv
   }
 }
 
-static void dense_run(const ar_dense_args *a, int q_tile, int per_head, int k_block) {
+/* A job's tiling and masking from one kernel's arguments (heads: job_init). */
+static job job_of(int q_tile, int per_head, int k_block, int32_t window, int32_t causal, float scale,
+                  uint64_t sinks) {
   job jb = {0};
-  scratch sc;
   jb.q_tile = q_tile;
   jb.nh = per_head ? 1 : 0;
   jb.k_block = k_block;
-  jb.window = a->window;
-  jb.causal = a->causal;
-  jb.scale = a->softmax_scale;
-  jb.sinks = a->sinks ? PTR(const float, a->sinks) : NULL;
+  jb.window = window;
+  jb.causal = causal;
+  jb.scale = scale;
+  jb.sinks = sinks ? PTR(const float, sinks) : NULL;
+  return jb;
+}
+
+static void dense_run(const ar_dense_args *a, int q_tile, int per_head, int k_block) {
+  job jb = job_of(q_tile, per_head, k_block, a->window, a->causal, a->softmax_scale, a->sinks);
+  scratch sc;
   if (a->num_seqs < 0 || job_init(&jb, &sc, a->num_q_heads, a->num_kv_heads, a->head_dim))
     return;
   const int32_t *cuq = PTR(const int32_t, a->cu_seqlens_q);
@@ -307,15 +314,8 @@ static void dense_run(const ar_dense_args *a, int q_tile, int per_head, int k_bl
 
 static void paged_run(const ar_paged_args *a, int q_tile, int per_head, int k_block,
                       int allow_split) {
-  job jb = {0};
+  job jb = job_of(q_tile, per_head, k_block, a->window, a->causal, a->softmax_scale, a->sinks);
   scratch sc;
-  jb.q_tile = q_tile;
-  jb.nh = per_head ? 1 : 0;
-  jb.k_block = k_block;
-  jb.window = a->window;
-  jb.causal = a->causal;
-  jb.scale = a->softmax_scale;
-  jb.sinks = a->sinks ? PTR(const float, a->sinks) : NULL;
   int32_t ns = allow_split && a->num_splits > 1 ? a->num_splits : 1;
   if (a->num_seqs < 0 || a->block_size <= 0 || a->max_blocks_per_seq < 0) return;
   if (ns > 1 && (a->total_q < 0 || !a->part_out || !a->part_ml)) return;

@@ -38,6 +38,10 @@
 
 #include <stddef.h>
 
+/* The name of the host backend's one built-in module, in candidates'
+** modules[] and for module_load. */
+#define AR_HOST_MODULE "host"
+
 typedef void (*ar_host_kernel_fn)(const void *args);
 
 typedef struct ar_host_kernel {

@@ -69,7 +69,7 @@ struct ar_candidate {
   ** host backend) and the kernel symbols, each "module_index:symbol". */
   const char *modules[AR_MAX_MODULES];
   const char *kernels[AR_MAX_KERNELS];
-  /* Enqueue one call on w.  Returns 0, or -1 with b->error_text(). */
+  /* Enqueue one call on w.  Returns 0, or -1 with b->ops->error_text(). */
   int (*run)(const ar_candidate *c, ar_backend *b, const ar_loaded *k,
              const ar_workload *w);
   const void *variant; /* family-specific constants (tile sizes ...) */

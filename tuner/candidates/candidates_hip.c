@@ -205,7 +205,7 @@ static int aiter_sink_run(const ar_candidate *c, ar_backend *b, const ar_loaded 
     ar_device_info info;
     char why[AR_AITER_PATH_MAX + 128];
     memset(&info, 0, sizeof info);
-    if (b->device_info && b->device_info(b, &info) == 0 &&
+    if (b->ops->device_info && b->ops->device_info(b, &info) == 0 &&
         ar_aiter_lds_check(&s->meta, s->co_path, info.lds_per_block, why, sizeof why) != 0)
       return ar_backend_fail(b, "%s: %s", c->name, why);
   }
@@ -220,7 +220,7 @@ static int aiter_sink_run(const ar_candidate *c, ar_backend *b, const ar_loaded 
   ar_launch_dims d;
   if (ar_aiter_pack_sink_varlen(w, kk, vv, cu_k, s->abi, args, &d) != 0)
     return ar_backend_fail(b, "%s: cannot pack arguments for this problem", c->name);
-  return b->launch(b, k->fn[1], d.grid, d.block, d.shared_bytes, args, sizeof args);
+  return b->ops->launch(b, k->fn[1], d.grid, d.block, d.shared_bytes, args, sizeof args);
 }
 
 static int aiter_pa_decode_run(const ar_candidate *c, ar_backend *b, const ar_loaded *k,

@@ -19,6 +19,7 @@
 */
 #include "candidates_host.h"
 #include "families.h"
+#include "host_kernels.h"
 
 /* Host kernels ignore geometry: one "block" does everything. */
 static void host_dims(const void *args, ar_launch_dims *out) {
@@ -56,20 +57,20 @@ static const ar_decode_variant gluon_v = {host_dims, host_dims, 0, AR_SPLITS_GLU
 static const ar_candidate dense_q1 = {
     "dense_sink.gather.host_q1_bk16", "dense_sink", "q_tile=1,k_block=16",
     ATTNROUTE_ROUTE_DENSE_VARLEN,
-    HOST_CAPS(0), {"host"}, {"0:host_gather", "0:host_dense_sink_q1_bk16"},
+    HOST_CAPS(0), {AR_HOST_MODULE}, {"0:host_gather", "0:host_dense_sink_q1_bk16"},
     ar_family_dense_run, &dense_v};
 static const ar_candidate dense_q16 = {
     "dense_sink.gather.host_q16_bk64", "dense_sink", "q_tile=16,k_block=64",
-    ATTNROUTE_ROUTE_DENSE_SINK_ASM, HOST_CAPS(0), {"host"},
+    ATTNROUTE_ROUTE_DENSE_SINK_ASM, HOST_CAPS(0), {AR_HOST_MODULE},
     {"0:host_gather", "0:host_dense_sink_q16_bk64"}, ar_family_dense_run, &dense_v};
 static const ar_candidate paged_q1 = {
     "paged.host_q1_bk16", "paged", "q_tile=1,k_block=16", -1,
-    HOST_CAPS(0), {"host"}, {"0:host_paged_q1_bk16"}, ar_family_paged_run, &paged_v};
+    HOST_CAPS(0), {AR_HOST_MODULE}, {"0:host_paged_q1_bk16"}, ar_family_paged_run, &paged_v};
 static const ar_candidate paged_q16 = {
     "paged.host_q16_bk64", "paged", "q_tile=16,k_block=64", ATTNROUTE_ROUTE_TRITON_PAGED,
-    HOST_CAPS(0), {"host"}, {"0:host_paged_q16_bk64"}, ar_family_paged_run, &paged_v};
+    HOST_CAPS(0), {AR_HOST_MODULE}, {"0:host_paged_q16_bk64"}, ar_family_paged_run, &paged_v};
 #define HOST_SPLIT(var, name, params, route, variant)                                   \
-  static const ar_candidate var = {name, "paged_decode", params, route, HOST_CAPS(16), {"host"}, \
+  static const ar_candidate var = {name, "paged_decode", params, route, HOST_CAPS(16), {AR_HOST_MODULE}, \
                                    {"0:host_paged_split", "0:host_reduce"}, ar_family_decode_run, \
                                    &variant}
 HOST_SPLIT(split1, "paged_decode.host_split1", "splits=1,q_tile=16,k_block=64", -1, split1_v);
@@ -80,23 +81,23 @@ HOST_SPLIT(split32, "paged_decode.host_split32", "splits=32,q_tile=16,k_block=64
 HOST_SPLIT(bal, "paged_decode.host_bal", "splits=bal,q_tile=16,k_block=64", -1, bal_v);
 static const ar_candidate split16 = {
     "paged_decode.host_split16", "paged_decode", "splits=16,q_tile=16,k_block=64", -1,
-    HOST_CAPS(16), {"host"}, {"0:host_paged_split", "0:host_reduce"}, ar_family_decode_run,
+    HOST_CAPS(16), {AR_HOST_MODULE}, {"0:host_paged_split", "0:host_reduce"}, ar_family_decode_run,
     &split16_v};
 static const ar_candidate split_aiter = {
     "paged_decode.host_aiter", "paged_decode", "splits=aiter,q_tile=16,k_block=64",
-    ATTNROUTE_ROUTE_TRITON_SPLITKV, HOST_CAPS(16), {"host"},
+    ATTNROUTE_ROUTE_TRITON_SPLITKV, HOST_CAPS(16), {AR_HOST_MODULE},
     {"0:host_paged_split", "0:host_reduce"}, ar_family_decode_run, &aiter_v};
 static const ar_candidate split_aiter_gather = {
     "paged_decode.host_aiter_gather", "paged_decode", "splits=aiter,gather=tok,q_tile=16,k_block=64",
-    ATTNROUTE_ROUTE_TRITON_SPLITKV_GATHER, HOST_CAPS(16), {"host"},
+    ATTNROUTE_ROUTE_TRITON_SPLITKV_GATHER, HOST_CAPS(16), {AR_HOST_MODULE},
     {"0:host_paged_split", "0:host_reduce", "0:host_gather"}, ar_family_decode_run, &aiter_gather_v};
 static const ar_candidate split_gluon = {
     "paged_decode.host_gluon", "paged_decode", "splits=gluon,q_tile=16,k_block=64",
-    ATTNROUTE_ROUTE_GLUON_PAGED_DECODE, HOST_CAPS(16), {"host"},
+    ATTNROUTE_ROUTE_GLUON_PAGED_DECODE, HOST_CAPS(16), {AR_HOST_MODULE},
     {"0:host_paged_split", "0:host_reduce"}, ar_family_decode_run, &gluon_v};
 static const ar_candidate paged_gather = {
     "paged_gather.host_q16_bk64", "paged_gather", "gather=tok,q_tile=16,k_block=64",
-    ATTNROUTE_ROUTE_TRITON_PAGED_GATHER, HOST_CAPS(0), {"host"},
+    ATTNROUTE_ROUTE_TRITON_PAGED_GATHER, HOST_CAPS(0), {AR_HOST_MODULE},
     {"0:host_gather", "0:host_paged_q16_bk64"}, ar_family_paged_gather_run, &paged_gather_v};
 
 /* The original six first, the other split variants after them, then the

@@ -15,7 +15,7 @@ static int launch(ar_backend *b, void *fn, ar_dims_fn dims, void *args, size_t s
   ar_launch_dims ld;
   memset(&ld, 0, sizeof ld);
   dims(args, &ld);
-  return b->launch(b, fn, ld.grid, ld.block, ld.shared_bytes, args, size);
+  return b->ops->launch(b, fn, ld.grid, ld.block, ld.shared_bytes, args, size);
 }
 
 int ar_family_gather_run(ar_backend *b, void *fn, ar_dims_fn dims, const ar_workload *w) {

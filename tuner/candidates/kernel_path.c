@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "elf_hash.h"
+#include "host_kernels.h"
 #include "launch_fingerprint.h"
 #include "sha256.h"
 
@@ -175,7 +176,7 @@ int ar_candidate_code_hash(const ar_candidate *c, char hex[65], char *err, size_
   ar_sha256_init(&s);
   ar_sha256_update(&s, tag, sizeof tag);
   for (int i = 0; i < AR_MAX_MODULES && c->modules[i]; i++) {
-    if (strcmp(c->modules[i], "host") == 0) {
+    if (strcmp(c->modules[i], AR_HOST_MODULE) == 0) {
       ar_sha256_update(&s, AR_HOST_KERNELS_SHA256, strlen(AR_HOST_KERNELS_SHA256));
       continue;
     }
@@ -194,7 +195,7 @@ int ar_candidate_code_hash(const ar_candidate *c, char hex[65], char *err, size_
 static int cache_module(ar_backend *b, ar_module_cache *cache, const char *module, void **out, char *err,
                         size_t errlen) {
   char path[512];
-  if (strcmp(module, "host") == 0) snprintf(path, sizeof path, "host");
+  if (strcmp(module, AR_HOST_MODULE) == 0) snprintf(path, sizeof path, "%s", AR_HOST_MODULE);
   else if (ar_kernel_path_find(module, path, sizeof path, err, errlen))
     return -1;
   for (int i = 0; i < cache->count; i++)
@@ -206,8 +207,8 @@ static int cache_module(ar_backend *b, ar_module_cache *cache, const char *modul
     snprintf(err, errlen, "too many code objects");
     return -1;
   }
-  if (b->module_load(b, path, out)) {
-    snprintf(err, errlen, "%s", b->error_text(b));
+  if (b->ops->module_load(b, path, out)) {
+    snprintf(err, errlen, "%s", b->ops->error_text(b));
     return -1;
   }
   snprintf(cache->paths[cache->count], sizeof cache->paths[0], "%s", path);
@@ -228,15 +229,10 @@ int ar_candidate_load(ar_backend *b, ar_module_cache *cache, const ar_candidate 
     }
     void *m;
     if (cache_module(b, cache, c->modules[mi], &m, err, errlen)) return -1;
-    if (b->module_function(b, m, symbol, &out->fn[i])) {
-      snprintf(err, errlen, "%s", b->error_text(b));
+    if (b->ops->module_function(b, m, symbol, &out->fn[i])) {
+      snprintf(err, errlen, "%s", b->ops->error_text(b));
       return -1;
     }
   }
   return 0;
-}
-
-void ar_module_cache_release(ar_backend *b, ar_module_cache *cache) {
-  for (int i = 0; i < cache->count; i++) b->module_unload(b, cache->modules[i]);
-  cache->count = 0;
 }

@@ -50,7 +50,6 @@ typedef struct ar_module_cache {
 } ar_module_cache;
 int ar_candidate_load(ar_backend *b, ar_module_cache *cache, const ar_candidate *c, ar_loaded *out,
                       char *err, size_t errlen);
-void ar_module_cache_release(ar_backend *b, ar_module_cache *cache);
 
 /* How to run the table generator from here, for the tuner's "next:" line:
 ** <exe>/attnroute-gen when installed next to the tuner, else python3 and

@@ -64,21 +64,12 @@ static int record_launch(ar_backend *b, void *fn, const unsigned grid[3], const 
   return 0;
 }
 
-/* Device-side fills and copies a run function may enqueue: part of its behaviour too. */
+/* Device-side fills a run function may enqueue: part of its behaviour too. */
 static int record_fill32(ar_backend *b, ar_buf dst, uint32_t pattern, size_t bytes) {
   recorder *r = b->ctx;
   put_u64(r->s, 0x46494c4cull); /* "FILL" */
   put_u64(r->s, dst);
   put_u64(r->s, pattern);
-  put_u64(r->s, bytes);
-  return 0;
-}
-
-static int record_copy(ar_backend *b, ar_buf dst, ar_buf src, size_t bytes) {
-  recorder *r = b->ctx;
-  put_u64(r->s, 0x434f5059ull); /* "COPY" */
-  put_u64(r->s, dst);
-  put_u64(r->s, src);
   put_u64(r->s, bytes);
   return 0;
 }
@@ -149,15 +140,12 @@ void ar_launch_fingerprint(const ar_candidate *c, ar_sha256 *s) {
   recorder r;
   memset(&r, 0, sizeof r);
   r.s = s;
-  ar_backend b;
-  memset(&b, 0, sizeof b);
-  b.version = AR_BACKEND_VERSION;
-  b.name = "probe";
-  b.ctx = &r;
-  b.launch = record_launch;
-  b.fill32 = record_fill32;
-  b.copy = record_copy;
-  b.error_text = record_error_text;
+  static const ar_backend_ops recording = {.version = AR_BACKEND_VERSION,
+                                           .name = "probe",
+                                           .launch = record_launch,
+                                           .fill32 = record_fill32,
+                                           .error_text = record_error_text};
+  ar_backend b = {&recording, &r};
   ar_loaded k;
   for (int i = 0; i < FAKE_KERNELS; i++) k.fn[i] = (void *)&r.marker[i];
   for (size_t p = 0; p < sizeof probes / sizeof probes[0]; p++)

@@ -16,7 +16,8 @@
 #define AR_REF_CROSSCHECK_FLOPS 5e8
 
 void ar_timing_policy_default(ar_timing_policy *t, const char *backend) {
-  int host = strcmp(backend, "host") == 0;
+  const ar_backend_traits *traits = ar_backend_traits_of(backend);
+  int host = traits && traits->on_cpu;
   t->warmup = host ? 1 : 3;
   t->min_reps = host ? 3 : 10;
   t->min_ms = host ? 5 : 20;
@@ -81,15 +82,15 @@ static void set_ref_norm(ar_shape_run *r) {
 /* Run the device reference kernel into w.out and download it into r->ref. */
 static int device_reference(ar_backend *b, ar_shape_run *r, const ar_loaded *k, int *lost, char *err,
                             size_t errlen) {
-  const ar_candidate *ref = ar_reference_candidate(b->name);
+  const ar_candidate *ref = ar_reference_candidate(b->ops->name);
   if (!ref || !k) {
-    snprintf(err, errlen, "%s: no reference kernel", b->name);
+    snprintf(err, errlen, "%s: no reference kernel", b->ops->name);
     return -1;
   }
   size_t bytes = r->out_elems * 2;
-  if (b->fill32(b, r->w.out, AR_NAN_PATTERN, bytes) || ref->run(ref, b, k, &r->w) || b->synchronize(b) ||
-      b->download(b, r->out_host, r->w.out, bytes)) {
-    snprintf(err, errlen, "reference kernel failed: %s", b->error_text(b));
+  if (b->ops->fill32(b, r->w.out, AR_NAN_PATTERN, bytes) || ref->run(ref, b, k, &r->w) || b->ops->synchronize(b) ||
+      b->ops->download(b, r->out_host, r->w.out, bytes)) {
+    snprintf(err, errlen, "reference kernel failed: %s", b->ops->error_text(b));
     *lost = 1;
     return -1;
   }
@@ -147,7 +148,8 @@ int ar_shape_setup(ar_backend *b, const ar_device_info *dev, const ar_shape *s, 
     ar_shape_teardown(b, r);
     return -1;
   }
-  if (strcmp(b->name, "host") == 0) {
+  const ar_backend_traits *traits = ar_backend_traits_of(b->ops->name);
+  if (traits && traits->on_cpu) { /* no device to spare: the exact reference */
     double *exact = malloc(r->out_elems * sizeof *exact);
     if (!exact) {
       snprintf(err, errlen, "out of host memory for the reference");
@@ -179,22 +181,22 @@ void ar_shape_teardown(ar_backend *b, ar_shape_run *r) {
 static void device_failure(ar_backend *b, ar_result *out, const char *what) {
   out->status = AR_STATUS_FAULT;
   out->context_lost = 1;
-  snprintf(out->message, sizeof out->message, "%s: %s", what, b->error_text(b));
+  snprintf(out->message, sizeof out->message, "%s: %s", what, b->ops->error_text(b));
 }
 
 /* Check: poison, run once, compare.  0 when correct. */
 static int check_once(ar_backend *b, ar_shape_run *r, const ar_candidate *c, const ar_loaded *k,
                       const ar_timing_policy *t, ar_result *out) {
   size_t bytes = r->out_elems * 2;
-  if (b->fill32(b, r->w.out, AR_NAN_PATTERN, bytes)) {
+  if (b->ops->fill32(b, r->w.out, AR_NAN_PATTERN, bytes)) {
     device_failure(b, out, "poisoning the output");
     return -1;
   }
-  if (c->run(c, b, k, &r->w) || b->synchronize(b)) {
+  if (c->run(c, b, k, &r->w) || b->ops->synchronize(b)) {
     device_failure(b, out, "run");
     return -1;
   }
-  if (b->download(b, r->out_host, r->w.out, bytes)) {
+  if (b->ops->download(b, r->out_host, r->w.out, bytes)) {
     device_failure(b, out, "download");
     return -1;
   }
@@ -223,18 +225,18 @@ static int check_once(ar_backend *b, ar_shape_run *r, const ar_candidate *c, con
 /* One timed call: the candidate's launches, or (graph policy) its graph. */
 static int run_once(ar_backend *b, const ar_candidate *c, const ar_loaded *k, const ar_workload *w,
                     void *graph) {
-  return graph ? b->graph_launch(b, graph) : c->run(c, b, k, w);
+  return graph ? b->ops->graph_launch(b, graph) : c->run(c, b, k, w);
 }
 
 static int time_batch(ar_backend *b, const ar_candidate *c, const ar_loaded *k, const ar_workload *w,
                       const ar_timing_policy *t, void *graph, void **e0, void **e1, int n, double *us) {
   for (int i = 0; i < n; i++) {
-    if (t->flush_cache && b->flush_cache && b->flush_cache(b)) return -1;
-    if (b->event_record(b, e0[i]) || run_once(b, c, k, w, graph) || b->event_record(b, e1[i])) return -1;
+    if (t->flush_cache && b->ops->flush_cache && b->ops->flush_cache(b)) return -1;
+    if (b->ops->event_record(b, e0[i]) || run_once(b, c, k, w, graph) || b->ops->event_record(b, e1[i])) return -1;
   }
   for (int i = 0; i < n; i++) {
     float ms = 0;
-    if (b->event_elapsed_ms(b, e0[i], e1[i], &ms)) return -1;
+    if (b->ops->event_elapsed_ms(b, e0[i], e1[i], &ms)) return -1;
     us[i] = (double)ms * 1000.0;
   }
   return 0;
@@ -250,25 +252,26 @@ void ar_measure_candidate(ar_backend *b, ar_shape_run *r, const ar_candidate *c,
   void *graph = NULL;
   if (t->graph) {
     /* Captured once after the (eager) check, replayed for warm-up and timing. */
-    if (b->version < 2 || !b->graph_begin || !b->graph_end || !b->graph_launch || !b->graph_destroy) {
+    const ar_backend_ops *o = b->ops;
+    if (!o->graph_begin || !o->graph_end || !o->graph_launch || !o->graph_destroy) {
       out->status = AR_STATUS_FAULT;
-      snprintf(out->message, sizeof out->message, "the %s backend cannot capture graphs", b->name);
+      snprintf(out->message, sizeof out->message, "the %s backend cannot capture graphs", b->ops->name);
       return;
     }
-    if (b->graph_begin(b)) {
+    if (b->ops->graph_begin(b)) {
       device_failure(b, out, "graph capture");
       return;
     }
     int run_rc = c->run(c, b, k, &r->w);
-    int end_rc = b->graph_end(b, &graph);
+    int end_rc = b->ops->graph_end(b, &graph);
     if (run_rc || end_rc) {
       device_failure(b, out, "graph capture");
-      if (graph) b->graph_destroy(b, graph);
+      if (graph) b->ops->graph_destroy(b, graph);
       return;
     }
   }
   for (int i = 0; i < AR_TIMING_BATCH; i++)
-    if (b->event_create(b, &e0[i]) || b->event_create(b, &e1[i])) {
+    if (b->ops->event_create(b, &e0[i]) || b->ops->event_create(b, &e1[i])) {
       device_failure(b, out, "event create");
       goto done;
     }
@@ -277,7 +280,7 @@ void ar_measure_candidate(ar_backend *b, ar_shape_run *r, const ar_candidate *c,
       device_failure(b, out, "warm-up run");
       goto done;
     }
-  if (b->synchronize(b)) {
+  if (b->ops->synchronize(b)) {
     device_failure(b, out, "warm-up");
     goto done;
   }
@@ -326,8 +329,8 @@ void ar_measure_candidate(ar_backend *b, ar_shape_run *r, const ar_candidate *c,
   free(sorted);
 done:
   for (int i = 0; i < AR_TIMING_BATCH; i++) {
-    if (e0[i]) b->event_destroy(b, e0[i]);
-    if (e1[i]) b->event_destroy(b, e1[i]);
+    if (e0[i]) b->ops->event_destroy(b, e0[i]);
+    if (e1[i]) b->ops->event_destroy(b, e1[i]);
   }
-  if (graph) b->graph_destroy(b, graph);
+  if (graph) b->ops->graph_destroy(b, graph);
 }

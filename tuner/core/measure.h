@@ -34,9 +34,11 @@ typedef struct ar_timing_policy {
 
 /* Defaults for a backend ("host" times fewer, shorter). */
 void ar_timing_policy_default(ar_timing_policy *t, const char *backend);
-/* "warmup=3,min_reps=10,min_ms=20,max_reps=200,max_ms=500,flush=1,prune=4,tol=0.02,clock=events",
-** with ",launch=graph" appended under the graph policy (eager: the string
-** as it always was, so eager dbs keep comparing with older ones). */
+/* The policy as the run table stores it, e.g. (the CUDA/HIP defaults)
+** "warmup=3,min_reps=10,min_ms=20,max_reps=300,max_ms=400,flush_cache=1,prune=4,tol=0.02,
+** clock=events,inputs=fresh_random_per_shape", with ",launch=graph" appended
+** under the graph policy (eager: the string as it always was, so eager dbs
+** keep comparing with older ones). */
 void ar_timing_policy_describe(const ar_timing_policy *t, char *buf, size_t len);
 
 typedef struct ar_result {

@@ -113,6 +113,18 @@ fail:
   return -1;
 }
 
+/* Whether the backend's device is this machine's CPU (its traits). */
+static int on_cpu(const char *backend) {
+  const ar_backend_traits *t = ar_backend_traits_of(backend);
+  return t && t->on_cpu;
+}
+
+/* What n of the backend's cu_count are called ("1 core", "132 SMs"). */
+static const char *units(const char *backend, int32_t n) {
+  const ar_backend_traits *t = ar_backend_traits_of(backend);
+  return !t ? "units" : n == 1 ? t->unit : t->units;
+}
+
 static int load_shapes(const ar_tune_opts *o, const char *backend, plan *pl) {
   char err[512];
   const char *name = o->grid_path;
@@ -123,7 +135,7 @@ static int load_shapes(const ar_tune_opts *o, const char *backend, plan *pl) {
     pl->has_lines = 1;
     if (ar_grid_load(o->shapes_path, 1, &pl->shapes, err, sizeof err) == 0) return 0;
   } else {
-    if (!name) name = strcmp(backend, "host") == 0 ? "builtin:host-small" : "builtin:gpt-oss";
+    if (!name) name = on_cpu(backend) ? "builtin:host-small" : "builtin:gpt-oss";
     pl->source = name;
     if (strncmp(name, "builtin:", 8) == 0) {
       const char *text = ar_grid_builtin(name + 8);
@@ -199,7 +211,7 @@ static int preload_candidates(ar_worker *w, plan *pl, const volatile int *interr
 ** flush; repetitions until min_ms of kernel time, within min_reps..max_reps
 ** and the measure loop's wall-time cap (measure.c). */
 static double measurement_estimate(const ar_shape *s, const char *backend, const ar_timing_policy *t) {
-  int host = strcmp(backend, "host") == 0;
+  int host = on_cpu(backend);
   double kernel_ms = ar_shape_flops(s) * 4 / (host ? 2e9 : 2e14) * 1e3 + (host ? 0.01 : 0.005);
   double flush_ms = t->flush_cache ? (host ? 6.0 : 0.05) : 0;
   double reps = ceil(t->min_ms / kernel_ms);
@@ -276,7 +288,7 @@ static void print_plan(const plan *pl, const ar_worker *w, size_t total, size_t 
            "              the plan lists the build's candidates, nothing is measured\n", w->backend, w->note);
   else
     printf("  device    : %s %s (%s, %d %s)\n", w->backend, w->dev.name, w->dev.arch, w->dev.cu_count,
-           strcmp(w->backend, "host") == 0 ? "core" : "compute units");
+           units(w->backend, w->dev.cu_count));
   if (w->pid > 0 && w->dev.wgp_count > 0) /* AMD in WGP mode: both counts */
     printf("              CU count from %s; HIP's multiProcessorCount %d (WGPs)\n",
            w->dev.cu_source, w->dev.wgp_count);
@@ -720,7 +732,8 @@ int ar_tune_run(const ar_tune_opts *o, const volatile int *interrupted) {
   j.dev0 = w.dev;
   if (!no_device) ar_candidates_for_device(w.backend, &w.dev);
   resolve_policy(o, w.backend, &j.policy);
-  if (j.policy.graph && strcmp(w.backend, "cuda") != 0 && strcmp(w.backend, "hip") != 0) {
+  const ar_backend_traits *traits = ar_backend_traits_of(w.backend);
+  if (j.policy.graph && !(traits && traits->graphs)) {
     fprintf(stderr, "attnroute-tune: --timing graph: the %s backend has no graphs (cuda, hip)\n",
             w.backend);
     rc = AR_EXIT_USAGE;
@@ -844,7 +857,7 @@ int ar_tune_run(const ar_tune_opts *o, const volatile int *interrupted) {
       snprintf(where + strlen(where), sizeof where - strlen(where), ", shard %d/%d", o->shard_index, o->shard_count);
     fprintf(stderr, "tune: %s on %s %s (%s, %d %s)%s: %zu shapes x %d candidates, %zu to run, %zu already in %s\n",
             pl.source, w.backend, w.dev.name, w.dev.arch, w.dev.cu_count,
-            strcmp(w.backend, "host") == 0 ? "cores" : "CUs", where, nshapes, pl.ncands, to_run, already, o->db_path);
+            units(w.backend, w.dev.cu_count), where, nshapes, pl.ncands, to_run, already, o->db_path);
   }
   tally t = {0, 0, 0};
   j.seed_base = o->seed ? o->seed : mix64((uint64_t)time(NULL) ^ (uint64_t)j.run_id << 32);

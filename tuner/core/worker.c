@@ -82,12 +82,12 @@ static void child_main(int in_fd, int out_fd, const char *backend_name, int devi
   ar_device_info dev;
   memset(&dev, 0, sizeof dev);
   if (ar_backend_open_device(backend_name, device, &b, resp.message, sizeof resp.message) == 0) {
-    b->device_info(b, &dev);
+    b->ops->device_info(b, &dev);
     resp.dev = dev;
-    snprintf(resp.backend, sizeof resp.backend, "%s", b->name);
-    ar_candidates_for_device(b->name, &dev);
-    cands = candidates_for_backend(b->name, &n);
-    const ar_candidate *ref = ar_reference_candidate(b->name);
+    snprintf(resp.backend, sizeof resp.backend, "%s", b->ops->name);
+    ar_candidates_for_device(b->ops->name, &dev);
+    cands = candidates_for_backend(b->ops->name, &n);
+    const ar_candidate *ref = ar_reference_candidate(b->ops->name);
     if (ref && ar_candidate_load(b, &cache, ref, &ref_k, resp.message, sizeof resp.message))
       ; /* hello fails with the reason */
     else

@@ -496,10 +496,10 @@ void ar_workload_free(ar_backend *b, ar_workload *w) {
                     &w->seq_lens_k,  &w->sinks,        &w->out,          &w->lse,
                     &w->k_dense,     &w->v_dense,      &w->part_out,     &w->part_ml};
   if (w->cu_seqlens_new == w->cu_seqlens_q) w->cu_seqlens_new = 0; /* alias */
-  if (w->cu_seqlens_new) b->free(b, w->cu_seqlens_new);
+  if (w->cu_seqlens_new) b->ops->free(b, w->cu_seqlens_new);
   w->cu_seqlens_new = 0;
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
-    if (*bufs[i]) b->free(b, *bufs[i]);
+    if (*bufs[i]) b->ops->free(b, *bufs[i]);
     *bufs[i] = 0;
   }
 }
@@ -507,17 +507,17 @@ void ar_workload_free(ar_backend *b, ar_workload *w) {
 /* Allocate *dst of bytes on b and upload src (when non-NULL). */
 static int put(ar_backend *b, ar_buf *dst, const void *src, int64_t bytes, const char *what,
                char *err, size_t errlen) {
-  if (b->alloc(b, (size_t)bytes, dst) != 0) {
+  if (b->ops->alloc(b, (size_t)bytes, dst) != 0) {
     *dst = 0;
     if (err && errlen)
       snprintf(err, errlen, "allocating %s (%lld bytes): %s", what, (long long)bytes,
-               b->error_text(b));
+               b->ops->error_text(b));
     return -1;
   }
-  if (src && b->upload(b, *dst, src, (size_t)bytes) != 0) {
+  if (src && b->ops->upload(b, *dst, src, (size_t)bytes) != 0) {
     if (err && errlen)
       snprintf(err, errlen, "uploading %s (%lld bytes): %s", what, (long long)bytes,
-               b->error_text(b));
+               b->ops->error_text(b));
     return -1;
   }
   return 0;
@@ -553,7 +553,7 @@ int ar_workload_upload(ar_backend *b, const ar_inputs *in, int32_t max_splits,
     return fail(err, errlen, AR_TOO_LARGE ": split-KV scratch size overflows");
   int64_t total = qb + 3 * newb + 2 * cacheb + 2 * denseb + partb + mlb;
   ar_device_info di;
-  if (b->device_info(b, &di) == 0 && di.memory_bytes > 0 &&
+  if (b->ops->device_info(b, &di) == 0 && di.memory_bytes > 0 &&
       (uint64_t)total > di.memory_bytes / 10 * 9) {
     if (err && errlen)
       snprintf(err, errlen, AR_TOO_LARGE " for device memory: needs %.2f GiB of %.2f GiB", gib(total),
