@@ -96,7 +96,8 @@ CREATE TABLE trace_call (
   UNIQUE (trace, call_index)
 );
 
--- Every measurement taken, committed when taken.
+-- Every measurement taken, committed when taken.  The status CHECK spells
+-- db/outcome.h's AR_STATUS_LIST (tests/db checks the two agree).
 CREATE TABLE measurement (
   id           INTEGER PRIMARY KEY,
   run_id       INTEGER NOT NULL REFERENCES run(id),
@@ -184,7 +185,8 @@ WHERE w.rank = 1;
 -- seqlen_q = 1), per policy, and the
 -- candidate standing in for that route (legacy_route; the lowest id among
 -- those measured there other than unsupported) with its status and time,
--- the class's best ok time and slowdown = legacy time / best time.
+-- the class's best ok time and slowdown = legacy time / best time.  The
+-- route names are attnroute_route_name's (tests/db checks them).
 CREATE VIEW legacy_pick AS
 WITH policy(name) AS (VALUES ('pre-1345'), ('post-1345')),
 routed AS (

@@ -68,14 +68,8 @@ typedef struct ar_store_trace_call {
   int64_t shape_id;
 } ar_store_trace_call;
 
-typedef enum ar_status {
-  AR_STATUS_OK = 0,
-  AR_STATUS_UNSUPPORTED,
-  AR_STATUS_WRONG,
-  AR_STATUS_FAULT,
-  AR_STATUS_TIMEOUT,
-  AR_NUM_STATUS
-} ar_status;
+/* ar_status, AR_STATUS_OK.. and AR_NUM_STATUS: the list of outcomes. */
+#include "outcome.h"
 
 typedef struct ar_store_measurement {
   int64_t run_id, device_id, candidate_id, shape_id;
@@ -86,7 +80,7 @@ typedef struct ar_store_measurement {
   const char *message;              /* may be NULL */
 } ar_store_measurement;
 
-/* "ok", "unsupported", "wrong", "fault", "timeout". */
+/* The text of AR_STATUS_LIST ("ok", "unsupported", ...); "unknown" out of range. */
 const char *ar_status_name(ar_status s);
 
 /* Open or create.  On failure *out is NULL and err holds the reason, naming the file. */

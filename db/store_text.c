@@ -15,7 +15,9 @@
 #include <string.h>
 
 static const char *const status_names[AR_NUM_STATUS] = {
-  "ok", "unsupported", "wrong", "fault", "timeout"
+#define AR__STATUS_TEXT(name, text) text,
+  AR_STATUS_LIST(AR__STATUS_TEXT)
+#undef AR__STATUS_TEXT
 };
 
 const char *ar_status_name(ar_status s)
@@ -32,22 +34,16 @@ int ar_status_parse(const char *name)
   return -1;
 }
 
-static const char *const dtype_names[ATTNROUTE_NUM_DTYPES] = {
-  "bf16", "fp16", "fp8_e4m3", "fp32"
-};
-
+/* The runtime's names (attnroute.h's ATTNROUTE_DTYPE_LIST). */
 const char *ar_store_dtype_name(int dtype)
 {
   if (dtype < 0 || dtype >= ATTNROUTE_NUM_DTYPES) return NULL;
-  return dtype_names[dtype];
+  return attnroute_dtype_name(dtype);
 }
 
 int ar_store_dtype_parse(const char *name)
 {
-  if (!name) return -1;
-  for (int i = 0; i < ATTNROUTE_NUM_DTYPES; i++)
-    if (strcmp(name, dtype_names[i]) == 0) return i;
-  return -1;
+  return attnroute_dtype_parse(name);
 }
 
 /* The caps fields, in struct order.  Every field is 32 bits wide. */

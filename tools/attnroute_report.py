@@ -115,12 +115,6 @@ def letter(i):
 # --------------------------------------------------------------------------
 # Data.
 
-def head_dim_allowed(mask, head_dim):
-    """The runtime's head-dim cap test (runtime/src/caps.c): multiples of 16
-    in 16..512, bit head_dim / 16 - 1."""
-    return 16 <= head_dim <= 512 and head_dim % 16 == 0 and (mask >> (head_dim // 16 - 1)) & 1
-
-
 # Engine switches of the legacy gates (gen/attnroute_gen/legacy.py env); --unified-attn.
 LEGACY_ENV = {}
 
@@ -133,10 +127,7 @@ def legacy_pick(model, static, point, policy):
                        static["has_sinks"], static["sliding_window"],
                        static["kv_block_size"], static["causal"])
     route = legacy.legacy_route(policy, p, LEGACY_ENV)
-    for c in model["candidates"]:
-        if c["legacy_route"] == route and head_dim_allowed(c["caps"]["head_dim_mask"], static["head_dim"]):
-            return route, c["name"]
-    return route, None
+    return route, legacy.stand_in(model["candidates"], route, p)
 
 
 def speedup(model, klass, point, policy):

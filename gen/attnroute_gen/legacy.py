@@ -4,8 +4,10 @@ Mirrors attnroute_legacy_route() of runtime/src/legacy.c, which cites the
 ATOM and aiter sources each rule comes from: the route ATOM's
 PagedAttentionImpl takes for a problem, before and after ATOM PR #1345, with
 unified attention on or off (env "use_unified_attn"; ATOM's default is off).
-The report and the eval reference use it to find the candidate each legacy
-policy would have run (the candidate whose legacy_route is that route).
+The report, the generator and the eval reference use it to find the
+candidate each legacy policy would have run (stand_in: the candidate whose
+legacy_route is that route and whose caps allow the problem, as
+attnroute_legacy_standin finds it).
 tests/tools/test_tools.py compares it with the C function over the whole
 space of switches, dtype mixes, windows, steps and page sizes.
 """
@@ -175,3 +177,49 @@ def legacy_route(policy, p, env=None):
     else:
         decode = p["max_seqlen_q"] == 1
     return _decode(env, p) if decode else _prefill(policy, env, p)
+
+
+def caps_allow(caps, p):
+    """runtime/src/caps.c attnroute_caps_allow: whether a candidate's caps
+    (a dict of attnroute_caps fields) allow problem p (valid)."""
+    def bit(mask, b):
+        return 0 <= b <= 31 and (mask >> b) & 1
+
+    def cap_ok(cap, present):
+        return {0: not present, 1: present, 2: True}.get(cap, False)
+
+    hd = p["head_dim"]
+    if hd < 16 or hd > 512 or hd % 16 or not bit(caps["head_dim_mask"], hd // 16 - 1):
+        return False
+    if not bit(caps["q_dtype_mask"], p["q_dtype"]) or not bit(caps["kv_dtype_mask"], p["kv_dtype"]):
+        return False
+    if caps["block_size_mask"]:
+        b = p["kv_block_size"]
+        if b <= 0 or b & (b - 1) or not bit(caps["block_size_mask"], b.bit_length() - 1):
+            return False
+    if not cap_ok(caps["sinks"], p["has_sinks"] != 0):
+        return False
+    if not cap_ok(caps["window"], p["sliding_window"] > 0):
+        return False
+    if not cap_ok(caps["causal"], p["causal"] != 0):
+        return False
+    if caps["max_seqlen_q"] and p["max_seqlen_q"] > caps["max_seqlen_q"]:
+        return False
+    if caps["gqa_exact"] and p["num_q_heads"] // p["num_kv_heads"] != caps["gqa_exact"]:
+        return False
+    return True
+
+
+def stand_in(candidates, route, p, unavailable=()):
+    """attnroute_legacy_standin (runtime/src/router.c): the first of
+    candidates (dicts with name, legacy_route and caps) standing in for
+    route on problem p -- its legacy_route is route, it has a name, is not
+    in `unavailable` (names) and its caps allow p -- or None.
+    tests/python/test_binding.py compares the two on random tables."""
+    if route is None or route < 0:
+        return None
+    for c in candidates:
+        if c["legacy_route"] == route and c["name"] and c["name"] not in unavailable \
+                and caps_allow(c["caps"], p):
+            return c["name"]
+    return None

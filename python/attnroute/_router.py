@@ -531,13 +531,10 @@ class Router:
         ok = _lib.problem_check(ctypes.byref(self._problem)) == _abi.OK
         if self.bound and ok:
             t = _abi.Table.from_address(self.table.address)
-            for k in range(t.num_candidates):
-                cand = t.candidates[k]
-                if cand.legacy_route != route or (self._unavailable and self._unavailable[k]):
-                    continue
-                if _caps_allow(ctypes.byref(cand.caps), ctypes.byref(self._problem)):
-                    c.candidate, c.name = k, cand.name
-                    break
+            k = _lib.legacy_standin(self.table.address, self._r.unavailable, route,
+                                    ctypes.byref(self._problem))
+            if k >= 0:
+                c.candidate, c.name = k, t.candidates[k].name
         answer = Choice(c)
         object.__setattr__(answer, "reason_text", "legacy gates (%s)" %
                            _lib.policy_name(pol).decode())
@@ -581,7 +578,3 @@ class Router:
             self.table.path if self.table else None, self.arch, self.cu_count, self.policy,
             "bound" if self.bound else "refused: " + self.bind_reason)
 
-
-_caps_allow = _lib._c.attnroute_caps_allow
-_caps_allow.restype = ctypes.c_int
-_caps_allow.argtypes = None

@@ -98,12 +98,19 @@ enum attnroute_status {
   ATTNROUTE_NUM_STATUS
 };
 
-/* Element types. */
+/* Element types: X(NAME, value, "name"), the name as shape lines, grids,
+** the db and the tables spell it.  One list: the enum, the runtime's names
+** and the tools' all come from it.  Values are ABI: append only. */
+#define ATTNROUTE_DTYPE_LIST(X) \
+  X(BF16, 0, "bf16")            \
+  X(FP16, 1, "fp16")            \
+  X(FP8_E4M3, 2, "fp8_e4m3")    \
+  X(FP32, 3, "fp32")
+
 enum attnroute_dtype {
-  ATTNROUTE_DTYPE_BF16 = 0,
-  ATTNROUTE_DTYPE_FP16 = 1,
-  ATTNROUTE_DTYPE_FP8_E4M3 = 2,
-  ATTNROUTE_DTYPE_FP32 = 3,
+#define ATTNROUTE__DTYPE_ENUM(name, value, text) ATTNROUTE_DTYPE_##name = value,
+  ATTNROUTE_DTYPE_LIST(ATTNROUTE__DTYPE_ENUM)
+#undef ATTNROUTE__DTYPE_ENUM
   ATTNROUTE_NUM_DTYPES
 };
 
@@ -135,28 +142,42 @@ typedef struct attnroute_problem {
 /* ------------------------------------------------------------------------
 ** Legacy routes: what the hand-written gates of ROCm ATOM chose.  A table
 ** marks at most one candidate per route as its stand-in, so that a legacy
-** answer can still name a runnable candidate.
+** answer can still name a runnable candidate.  X(NAME, value, "name"):
+** one list makes the enum and attnroute_route_name's names (the db's
+** legacy_pick view spells them too; tests/db checks it).  Values are ABI:
+** append only.
 */
+#define ATTNROUTE_ROUTE_LIST(X)                                                     \
+  /* aiter fmha_fwd_with_sink_varlen_asm (on the gathered K/V when a prefix    \
+     is cached) */                                                             \
+  X(DENSE_SINK_ASM, 0, "dense_sink_asm")                                       \
+  /* Triton unified_attention, 2D */                                           \
+  X(TRITON_PAGED, 1, "triton_paged")                                           \
+  /* Triton unified_attention, 3D split-KV with aiter's segment count */       \
+  X(TRITON_SPLITKV, 2, "triton_splitkv")                                       \
+  /* aiter pa_decode_bf16_asm (+ pa_reduce_v1 when max_seqlen_k > page size) */ \
+  X(ASM_PAGED_DECODE, 3, "asm_paged_decode")                                   \
+  /* pre-1345: the prefix gather, then 2D */                                   \
+  X(TRITON_PAGED_GATHER, 4, "triton_paged_gather")                             \
+  /* pre-1345: the prefix gather, then 3D */                                   \
+  X(TRITON_SPLITKV_GATHER, 5, "triton_splitkv_gather")                         \
+  /* aiter pa_persistent_fwd (no sinks) */                                     \
+  X(ASM_PERSISTENT_DECODE, 6, "asm_persistent_decode")                         \
+  /* aiter pa_decode_gluon, recommended split count (unified attention off) */ \
+  X(GLUON_PAGED_DECODE, 7, "gluon_paged_decode")                               \
+  /* aiter pa_fwd_asm (unified off, D 128) */                                  \
+  X(ASM_PA_FWD, 8, "asm_pa_fwd")                                               \
+  /* aiter flash_attn_varlen_func's other dense kernels (CK / FlyDSL), on the  \
+     gathered K/V when a prefix is cached */                                   \
+  X(DENSE_VARLEN, 9, "dense_varlen")                                           \
+  /* the engine's path raises for this call (a kernel refuses it or has no     \
+     code object for the arch) */                                              \
+  X(ENGINE_ERROR, 10, "engine_error")
+
 enum attnroute_route {
-  ATTNROUTE_ROUTE_DENSE_SINK_ASM = 0, /* aiter fmha_fwd_with_sink_varlen_asm (on the
-                                         gathered K/V when a prefix is cached) */
-  ATTNROUTE_ROUTE_TRITON_PAGED = 1,   /* Triton unified_attention, 2D */
-  ATTNROUTE_ROUTE_TRITON_SPLITKV = 2, /* Triton unified_attention, 3D split-KV with
-                                         aiter's segment count */
-  ATTNROUTE_ROUTE_ASM_PAGED_DECODE = 3, /* aiter pa_decode_bf16_asm (+ pa_reduce_v1
-                                           when max_seqlen_k > page size) */
-  ATTNROUTE_ROUTE_TRITON_PAGED_GATHER = 4,   /* pre-1345: the prefix gather, then 2D */
-  ATTNROUTE_ROUTE_TRITON_SPLITKV_GATHER = 5, /* pre-1345: the prefix gather, then 3D */
-  ATTNROUTE_ROUTE_ASM_PERSISTENT_DECODE = 6, /* aiter pa_persistent_fwd (no sinks) */
-  ATTNROUTE_ROUTE_GLUON_PAGED_DECODE = 7,    /* aiter pa_decode_gluon, recommended
-                                                split count (unified attention off) */
-  ATTNROUTE_ROUTE_ASM_PA_FWD = 8,            /* aiter pa_fwd_asm (unified off, D 128) */
-  ATTNROUTE_ROUTE_DENSE_VARLEN = 9,          /* aiter flash_attn_varlen_func's other
-                                                dense kernels (CK / FlyDSL), on the
-                                                gathered K/V when a prefix is cached */
-  ATTNROUTE_ROUTE_ENGINE_ERROR = 10,         /* the engine's path raises for this call
-                                                (a kernel refuses it or has no code
-                                                object for the arch) */
+#define ATTNROUTE__ROUTE_ENUM(name, value, text) ATTNROUTE_ROUTE_##name = value,
+  ATTNROUTE_ROUTE_LIST(ATTNROUTE__ROUTE_ENUM)
+#undef ATTNROUTE__ROUTE_ENUM
   ATTNROUTE_NUM_ROUTES
 };
 
@@ -442,6 +463,12 @@ ATTNROUTE_API const char *attnroute_status_str(int status);
 ** "unknown" for anything else. */
 ATTNROUTE_API const char *attnroute_route_name(int route);
 
+/* The name of an attnroute_dtype ("bf16", "fp16", "fp8_e4m3", "fp32");
+** "unknown" for anything else.  attnroute_dtype_parse returns the dtype
+** named exactly so (lower case), or -1 for NULL or any other string. */
+ATTNROUTE_API const char *attnroute_dtype_name(int dtype);
+ATTNROUTE_API int attnroute_dtype_parse(const char *name);
+
 /* "pre-1345", "post-1345"; "unknown" otherwise.  attnroute_policy_parse
 ** returns the policy for such a name, or -1. */
 ATTNROUTE_API const char *attnroute_policy_name(int policy);
@@ -470,6 +497,16 @@ ATTNROUTE_API int attnroute_caps_allow(const attnroute_caps *caps,
 ** invalid problem gets ATTNROUTE_ROUTE_TRITON_PAGED. */
 ATTNROUTE_API int attnroute_legacy_route(int policy, const attnroute_env *env,
                                          const attnroute_problem *p);
+
+/* The candidate of table t standing in for legacy route `route` on p (the
+** one attnroute_select names on a miss): the lowest index whose
+** legacy_route is `route`, that has a name, is not marked in `unavailable`
+** (NULL, or t->num_candidates flags as in attnroute_router) and whose caps
+** allow p.  -1 when there is none, or for a NULL t or p or a negative route.
+** p is taken as checked (attnroute_problem_check). */
+ATTNROUTE_API int attnroute_legacy_standin(const attnroute_table *t,
+                                           const unsigned char *unavailable,
+                                           int route, const attnroute_problem *p);
 
 /* Bind a table to the device the engine runs on.  Always initialises r
 ** (policy post-1345, default env, no hook); returns ATTNROUTE_OK, or the

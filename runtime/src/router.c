@@ -144,6 +144,15 @@ static int usable(const attnroute_table *t, const unsigned char *unavailable,
   return cand->name != NULL && attnroute_caps_allow(&cand->caps, p);
 }
 
+int attnroute_legacy_standin(const attnroute_table *t, const unsigned char *unavailable,
+                             int route, const attnroute_problem *p) {
+  int32_t k;
+  if (!t || !p || route < 0) return -1;
+  for (k = 0; k < t->num_candidates && t->candidates; k++)
+    if (t->candidates[k].legacy_route == route && usable(t, unavailable, k, p)) return k;
+  return -1;
+}
+
 /* The first usable candidate of a cell's ranking, written to *c.  Returns
 ** ATTNROUTE_OK, ATTNROUTE_UNSUPPORTED (some slot named a candidate, none
 ** usable) or ATTNROUTE_EMPTY_CELL (no slot named a candidate of t). */
@@ -169,17 +178,9 @@ static int pick(const attnroute_table *t, const unsigned char *unavailable,
 }
 
 static const char *const legacy_names[ATTNROUTE_NUM_ROUTES] = {
-    "legacy:dense_sink_asm",   /* ATTNROUTE_ROUTE_DENSE_SINK_ASM */
-    "legacy:triton_paged",     /* ATTNROUTE_ROUTE_TRITON_PAGED */
-    "legacy:triton_splitkv",   /* ATTNROUTE_ROUTE_TRITON_SPLITKV */
-    "legacy:asm_paged_decode", /* ATTNROUTE_ROUTE_ASM_PAGED_DECODE */
-    "legacy:triton_paged_gather",   /* ATTNROUTE_ROUTE_TRITON_PAGED_GATHER */
-    "legacy:triton_splitkv_gather", /* ATTNROUTE_ROUTE_TRITON_SPLITKV_GATHER */
-    "legacy:asm_persistent_decode", /* ATTNROUTE_ROUTE_ASM_PERSISTENT_DECODE */
-    "legacy:gluon_paged_decode",    /* ATTNROUTE_ROUTE_GLUON_PAGED_DECODE */
-    "legacy:asm_pa_fwd",            /* ATTNROUTE_ROUTE_ASM_PA_FWD */
-    "legacy:dense_varlen",          /* ATTNROUTE_ROUTE_DENSE_VARLEN */
-    "legacy:engine_error",          /* ATTNROUTE_ROUTE_ENGINE_ERROR */
+#define ATTNROUTE__LEGACY_NAME(name, value, text) [value] = "legacy:" text,
+    ATTNROUTE_ROUTE_LIST(ATTNROUTE__LEGACY_NAME)
+#undef ATTNROUTE__LEGACY_NAME
 };
 
 /* Fills *c with the legacy policy's answer for `reason`.  A table candidate
@@ -198,14 +199,10 @@ static void legacy_answer(const attnroute_router *r, const attnroute_problem *p,
   c->rank = -1;
   if (reason == ATTNROUTE_NO_CLASS || reason == ATTNROUTE_OUT_OF_DOMAIN ||
       reason == ATTNROUTE_EMPTY_CELL || reason == ATTNROUTE_UNSUPPORTED) {
-    const attnroute_table *t = r->table;
-    int32_t k;
-    for (k = 0; k < t->num_candidates && t->candidates; k++) {
-      if (t->candidates[k].legacy_route == route && usable(t, r->unavailable, k, p)) {
-        c->candidate = k;
-        c->name = t->candidates[k].name;
-        break;
-      }
+    int k = attnroute_legacy_standin(r->table, r->unavailable, route, p);
+    if (k >= 0) {
+      c->candidate = k;
+      c->name = r->table->candidates[k].name;
     }
   }
 }

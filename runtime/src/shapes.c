@@ -42,9 +42,6 @@ static const char *const key_names[NUM_LINE_KEYS] = {
     "head_dim", "sinks",    "window",  "block",    "dtype",   "kv_dtype",
     "causal",   "num_seqs", "seqlen_q", "cached", "q_heads", "kv_heads"};
 
-static const char *const dtype_names[ATTNROUTE_NUM_DTYPES] = {"bf16", "fp16", "fp8_e4m3",
-                                                              "fp32"};
-
 /*
 ** The totals of the ragged batch written for p, or 0 when p is written as a
 ** uniform batch: every total unknown (0) or num_seqs x the max, or totals
@@ -110,7 +107,7 @@ static void put_key(char *buf, size_t size, size_t *len, const int32_t k[NUM_KEY
   put_str(buf, size, len, key_names[i]);
   put_str(buf, size, len, "=");
   if (i == KEY_DTYPE || i == KEY_KV_DTYPE)
-    put_str(buf, size, len, dtype_names[k[i]]);
+    put_str(buf, size, len, attnroute_dtype_name(k[i]));
   else
     put_int(buf, size, len, k[i]);
 }

@@ -1,6 +1,6 @@
 /*
-** status.c -- names: the library version, status texts (from the header's
-** X-macro list), legacy route names and legacy policy names.
+** status.c -- names: the library version, status texts, legacy route names
+** and dtype names (from the header's X-macro lists) and legacy policy names.
 */
 #include <string.h>
 
@@ -26,18 +26,23 @@ const char *attnroute_status_str(int status) {
 }
 
 static const char *const route_names[ATTNROUTE_NUM_ROUTES] = {
-    "dense_sink_asm",   /* ATTNROUTE_ROUTE_DENSE_SINK_ASM */
-    "triton_paged",     /* ATTNROUTE_ROUTE_TRITON_PAGED */
-    "triton_splitkv",   /* ATTNROUTE_ROUTE_TRITON_SPLITKV */
-    "asm_paged_decode", /* ATTNROUTE_ROUTE_ASM_PAGED_DECODE */
-    "triton_paged_gather",   /* ATTNROUTE_ROUTE_TRITON_PAGED_GATHER */
-    "triton_splitkv_gather", /* ATTNROUTE_ROUTE_TRITON_SPLITKV_GATHER */
-    "asm_persistent_decode", /* ATTNROUTE_ROUTE_ASM_PERSISTENT_DECODE */
-    "gluon_paged_decode",    /* ATTNROUTE_ROUTE_GLUON_PAGED_DECODE */
-    "asm_pa_fwd",            /* ATTNROUTE_ROUTE_ASM_PA_FWD */
-    "dense_varlen",          /* ATTNROUTE_ROUTE_DENSE_VARLEN */
-    "engine_error",          /* ATTNROUTE_ROUTE_ENGINE_ERROR */
+#define ATTNROUTE__ROUTE_NAME(name, value, text) [value] = text,
+    ATTNROUTE_ROUTE_LIST(ATTNROUTE__ROUTE_NAME)
+#undef ATTNROUTE__ROUTE_NAME
 };
+
+static const char *const dtype_names[ATTNROUTE_NUM_DTYPES] = {
+#define ATTNROUTE__DTYPE_NAME(name, value, text) [value] = text,
+    ATTNROUTE_DTYPE_LIST(ATTNROUTE__DTYPE_NAME)
+#undef ATTNROUTE__DTYPE_NAME
+};
+
+/* The lists' values are 0..N-1, each once: as many entries as values, and
+** (above) no two entries for one value (-Woverride-init). */
+#define ATTNROUTE__ONE(name, value, text) +1
+typedef char attnroute__route_list_dense[(0 ATTNROUTE_ROUTE_LIST(ATTNROUTE__ONE)) == ATTNROUTE_NUM_ROUTES ? 1 : -1];
+typedef char attnroute__dtype_list_dense[(0 ATTNROUTE_DTYPE_LIST(ATTNROUTE__ONE)) == ATTNROUTE_NUM_DTYPES ? 1 : -1];
+#undef ATTNROUTE__ONE
 
 /*
 ** Name of a legacy route; "unknown" when out of range.
@@ -45,6 +50,25 @@ static const char *const route_names[ATTNROUTE_NUM_ROUTES] = {
 const char *attnroute_route_name(int route) {
   if (route < 0 || route >= ATTNROUTE_NUM_ROUTES) return "unknown";
   return route_names[route];
+}
+
+/*
+** Name of an element type; "unknown" when out of range.
+*/
+const char *attnroute_dtype_name(int dtype) {
+  if (dtype < 0 || dtype >= ATTNROUTE_NUM_DTYPES) return "unknown";
+  return dtype_names[dtype];
+}
+
+/*
+** The dtype named exactly `name`, or -1 for NULL or any other string.
+*/
+int attnroute_dtype_parse(const char *name) {
+  int i;
+  if (!name) return -1;
+  for (i = 0; i < ATTNROUTE_NUM_DTYPES; i++)
+    if (strcmp(name, dtype_names[i]) == 0) return i;
+  return -1;
 }
 
 static const char *const policy_names[ATTNROUTE_NUM_POLICIES] = {

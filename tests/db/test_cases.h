@@ -40,7 +40,9 @@
   X(ragged_shapes)      /* test_v2.c */                                       \
   X(trace_calls)                                                              \
   X(migrate_v1)                                                               \
-  X(migrate_refused)
+  X(migrate_refused)                                                           \
+  X(outcome_list)       /* test_lists.c */                                    \
+  X(route_names)
 
 #define DB_TEST_DECLARE(name) void test_##name(void);
 DB_TEST_CASES(DB_TEST_DECLARE)

@@ -2,9 +2,10 @@
 
 An independent re-computation on the same inputs: the table model comes from
 gen/attnroute_gen.py (load_model + apply_lookup, the generator's own lookups
-in Python), select is re-implemented here after runtime/src/router.c,
-lookup.c and caps.c, the legacy gates come from gen/attnroute_gen/legacy.py, and the
-eval db is read with the sqlite3 module.  reference() returns the same
+in Python), select is re-implemented here after runtime/src/router.c and
+lookup.c, the legacy gates, caps and stand-ins come from
+gen/attnroute_gen/legacy.py, and the eval db is read with the sqlite3
+module.  reference() returns the same
 per-shape picks and per-policy summaries attnroute-eval reports.
 """
 import math
@@ -25,38 +26,6 @@ def import_modules(root):
     return attnroute_gen, legacy
 
 
-def caps_allow(caps, p):
-    """runtime/src/caps.c attnroute_caps_allow."""
-    def bit(mask, b):
-        return 0 <= b <= 31 and (mask >> b) & 1
-
-    def cap_ok(cap, present):
-        return {0: not present, 1: present, 2: True}.get(cap, False)
-
-    hd = p["head_dim"]
-    if hd < 16 or hd > 512 or hd % 16:
-        return False
-    if not bit(caps["head_dim_mask"], hd // 16 - 1):
-        return False
-    if not bit(caps["q_dtype_mask"], p["q_dtype"]) or not bit(caps["kv_dtype_mask"], p["kv_dtype"]):
-        return False
-    if caps["block_size_mask"]:
-        b = p["kv_block_size"]
-        if b <= 0 or b & (b - 1) or not bit(caps["block_size_mask"], b.bit_length() - 1):
-            return False
-    if not cap_ok(caps["sinks"], p["has_sinks"] != 0):
-        return False
-    if not cap_ok(caps["window"], p["sliding_window"] > 0):
-        return False
-    if not cap_ok(caps["causal"], p["causal"] != 0):
-        return False
-    if caps["max_seqlen_q"] and p["max_seqlen_q"] > caps["max_seqlen_q"]:
-        return False
-    if caps["gqa_exact"] and p["num_q_heads"] // p["num_kv_heads"] != caps["gqa_exact"]:
-        return False
-    return True
-
-
 class Ref:
     def __init__(self, root, grid_db, lookup, fallback="post-1345", unified=False):
         self.gen, self.legacy = import_modules(root)
@@ -69,12 +38,10 @@ class Ref:
             else self.legacy.POLICY_POST_1345
         self.env = {"use_unified_attn": 1 if unified else 0}  # attnroute-eval --unified-attn
 
-    def stand_in(self, route, p=None):
-        """The candidate standing in for route (whose caps allow p, if given)."""
-        for c in self.cands:
-            if c["legacy_route"] == route and (p is None or caps_allow(c["caps"], p)):
-                return c["name"]
-        return None
+    def stand_in(self, route, p):
+        """The candidate standing in for route on p (the package's legacy.py, tied to
+        the runtime's attnroute_legacy_standin by tests/python)."""
+        return self.legacy.stand_in(self.cands, route, p)
 
     def klass(self, p):
         dn = self.gen.DTYPE_NAMES
@@ -129,7 +96,7 @@ class Ref:
                     reason = "empty_cell"
                 else:
                     for i, n in enumerate(ranking):
-                        if caps_allow(self.by_name[n]["caps"], p):
+                        if self.legacy.caps_allow(self.by_name[n]["caps"], p):
                             return (n, 1, i, "ok", None)
                     reason = "unsupported"
         route = self.legacy.legacy_route(self.fallback, p, dict(self.env, step=step))

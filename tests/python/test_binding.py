@@ -372,6 +372,63 @@ try:
 except AttributeError:
     pass
 
+# --- the stand-in search: tools/legacy.py's stand_in (the report's, the
+# generator's and the eval reference's) against the runtime's
+# attnroute_legacy_standin, on random tables of random caps, routes,
+# missing names and unavailable flags, and random valid problems.
+import random  # noqa: E402
+rng = random.Random(13)
+standin_cases = 0
+for trial in range(300):
+    nc = rng.randint(1, 6)
+    cands = (_abi.Candidate * nc)()
+    py = []
+    for k in range(nc):
+        wide = {"head_dim_mask": 0xffffffff, "q_dtype_mask": 15, "kv_dtype_mask": 15,
+                "block_size_mask": 0, "sinks": 2, "window": 2, "causal": 2, "max_seqlen_q": 0,
+                "gqa_exact": 0}  # allows every problem; each field narrowed at random
+        narrow = {"head_dim_mask": (0x8, 0x88, 0xff, rng.getrandbits(32)),
+                  "q_dtype_mask": (1, 3, rng.getrandbits(4)), "kv_dtype_mask": (1, 5, rng.getrandbits(4)),
+                  "block_size_mask": (1 << 4, 1 << 8, (1 << 4) | (1 << 8)), "sinks": (0, 1),
+                  "window": (0, 1), "causal": (0, 1), "max_seqlen_q": (1, 16, 512), "gqa_exact": (1, 8)}
+        caps = {f: rng.choice(narrow[f]) if rng.random() < 0.25 else v for f, v in wide.items()}
+        name = None if rng.random() < 0.1 else "c%d" % k
+        cands[k].name = name.encode() if name else None
+        cands[k].legacy_route = rng.choice((-1, 0, 1, 2, 3, 10))
+        for f, v in caps.items():
+            setattr(cands[k].caps, f, v)
+        py.append({"name": name, "legacy_route": cands[k].legacy_route, "caps": caps})
+    tab = _abi.Table(num_candidates=nc, candidates=cands)
+    flags = (ctypes.c_ubyte * nc)(*[rng.random() < 0.2 for _ in range(nc)])
+    use_flags = rng.random() < 0.5
+    off_names = {py[k]["name"] for k in range(nc) if use_flags and flags[k] and py[k]["name"]}
+    for _ in range(20):
+        hq_kv = rng.choice((1, 2, 8))
+        pd = legacy.problem(rng.randint(1, 8), rng.choice((1, 16, 512)), 0, 8 * hq_kv, 8,
+                            rng.choice((16, 64, 128, 96, 512)), rng.randint(0, 3), rng.randint(0, 3),
+                            rng.randint(0, 1), rng.choice((-1, 128)), rng.choice((16, 256, 48)),
+                            rng.randint(0, 1))
+        pd["max_seqlen_k"] = pd["max_seqlen_q"] + rng.choice((0, 100))
+        pd["has_cached"] = int(pd["max_seqlen_k"] > pd["max_seqlen_q"])
+        pc = _abi.Problem(**{f: v for f, v in pd.items()})
+        for route in (-1, 0, 1, 2, 3, 10):
+            k = _lib.legacy_standin(ctypes.addressof(tab), ctypes.addressof(flags) if use_flags
+                                    else None, route, ctypes.byref(pc))
+            want = legacy.stand_in(py, route, pd, off_names)
+            if (py[k]["name"] if k >= 0 else None) != want:
+                check(False, "stand-in route %d on %r, table %r (unavailable %r): C %d, Python %r"
+                      % (route, pd, py, sorted(off_names), k, want))
+            standin_cases += 1 if want is not None else 0
+check(standin_cases > 1000, "stand-in comparison found few stand-ins (%d)" % standin_cases)
+check(_lib.legacy_standin(None, None, 0, ctypes.byref(_abi.Problem())) == -1, "NULL table stand-in")
+# tools/legacy.py's names and codes are the runtime's (tests/python/test_layout
+# ties _abi's to attnroute.h).
+check(legacy.ROUTE_NAMES == dict(enumerate(_abi.ROUTE_NAMES)), "legacy.py ROUTE_NAMES")
+check({n: getattr(legacy, "ROUTE_" + n.upper()) for n in _abi.ROUTE_NAMES} ==
+      {n: i for i, n in enumerate(_abi.ROUTE_NAMES)}, "legacy.py ROUTE_* codes")
+check({n: getattr(legacy, "DTYPE_" + n.upper()) for n in _abi.DTYPES} == _abi.DTYPES,
+      "legacy.py DTYPE_* codes")
+
 if failures:
     print("test_binding: %d failure(s)" % len(failures))
     sys.exit(1)

@@ -70,6 +70,8 @@ check(consts["NUM_POLICIES"] == len(attnroute.POLICIES), "NUM_POLICIES")
 from attnroute import _lib
 for i, n in enumerate(_abi.ROUTE_NAMES):
     check(_lib.route_name(i).decode() == n, "route name %d" % i)
+for n, v in _abi.DTYPES.items():
+    check(_lib.dtype_name(v).decode() == n, "dtype name %d" % v)
 for i, n in enumerate(attnroute.POLICIES):
     check(_lib.policy_name(i).decode() == n, "policy name %d" % i)
 check(attnroute.library_version() == consts["VERSION"],

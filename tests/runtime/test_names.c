@@ -46,6 +46,19 @@ static void test_strings(void) {
   CHECK_EQ(attnroute_policy_parse(""), -1);
   CHECK_EQ(attnroute_policy_parse("pre-1345 "), -1);
   CHECK_EQ(attnroute_policy_parse("unknown"), -1);
+
+  CHECK_STR(attnroute_dtype_name(ATTNROUTE_DTYPE_BF16), "bf16");
+  CHECK_STR(attnroute_dtype_name(ATTNROUTE_DTYPE_FP16), "fp16");
+  CHECK_STR(attnroute_dtype_name(ATTNROUTE_DTYPE_FP8_E4M3), "fp8_e4m3");
+  CHECK_STR(attnroute_dtype_name(ATTNROUTE_DTYPE_FP32), "fp32");
+  CHECK_STR(attnroute_dtype_name(ATTNROUTE_NUM_DTYPES), "unknown");
+  CHECK_STR(attnroute_dtype_name(-1), "unknown");
+  for (int d = 0; d < ATTNROUTE_NUM_DTYPES; d++)
+    CHECK_EQ(attnroute_dtype_parse(attnroute_dtype_name(d)), d);
+  CHECK_EQ(attnroute_dtype_parse(NULL), -1);
+  CHECK_EQ(attnroute_dtype_parse("BF16"), -1);
+  CHECK_EQ(attnroute_dtype_parse("bfloat16"), -1);
+  CHECK_EQ(attnroute_dtype_parse("unknown"), -1);
 }
 
 static void test_defaults(void) {

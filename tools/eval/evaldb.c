@@ -13,8 +13,12 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
-static const char *const status_names[AR_NUM_MEAS] = {"none", "ok", "unsupported", "wrong", "fault",
-                                                      "timeout"};
+static const char *const status_names[AR_NUM_MEAS] = {
+    "none",
+#define AR__MEAS_TEXT(name, text) text,
+    AR_STATUS_LIST(AR__MEAS_TEXT)
+#undef AR__MEAS_TEXT
+};
 
 const char *ar_meas_status_name(int status) {
   return (status >= 0 && status < AR_NUM_MEAS) ? status_names[status] : "unknown";
@@ -28,29 +32,8 @@ static int say(char *err, size_t errlen, int rc, const char *fmt, ...) {
   return rc;
 }
 
-/* The dtype spellings a db may use (as gen/attnroute_gen.py), or -1. */
-static int dtype_code(const unsigned char *text) {
-  static const struct {
-    const char *name;
-    int code;
-  } names[] = {{"bf16", 0},          {"bfloat16", 0},     {"fp16", 1},          {"f16", 1},
-               {"half", 1},          {"float16", 1},      {"fp8_e4m3", 2},      {"fp8", 2},
-               {"e4m3", 2},          {"fp8e4m3", 2},      {"float8_e4m3fn", 2}, {"fp8_e4m3fn", 2},
-               {"fp32", 3},          {"f32", 3},          {"float", 3},         {"float32", 3},
-               {"0", 0},             {"1", 1},            {"2", 2},             {"3", 3}};
-  char low[32];
-  size_t i, n;
-  if (!text) return -1;
-  n = strlen((const char *)text);
-  if (n >= sizeof low) return -1;
-  for (i = 0; i <= n; i++) {
-    unsigned char c = text[i];
-    low[i] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
-  }
-  for (i = 0; i < sizeof names / sizeof names[0]; i++)
-    if (strcmp(low, names[i].name) == 0) return names[i].code;
-  return -1;
-}
+/* A shape's dtype text as the store writes it (attnroute_dtype_name), or -1. */
+static int dtype_code(const unsigned char *text) { return attnroute_dtype_parse((const char *)text); }
 
 static int status_code(const unsigned char *text) {
   int i;

@@ -11,18 +11,18 @@
 #include <stdint.h>
 
 #include "attnroute.h"
+#include "outcome.h"
 
 #define AR_EVALDB_APPLICATION_ID 1095914580 /* "ARTT", PRAGMA application_id */
 #define AR_EVALDB_SCHEMA_VERSION 2          /* newest PRAGMA user_version read */
 
-/* A measurement's status (db column measurement.status), or none taken. */
+/* A measurement's status (db column measurement.status), or none taken:
+** AR_MEAS_NONE, then db/outcome.h's list one up (AR_MEAS_OK ..). */
 enum ar_meas_status {
   AR_MEAS_NONE = 0, /* no row for this candidate and shape */
-  AR_MEAS_OK,
-  AR_MEAS_UNSUPPORTED,
-  AR_MEAS_WRONG,
-  AR_MEAS_FAULT,
-  AR_MEAS_TIMEOUT,
+#define AR__MEAS_ENUM(name, text) AR_MEAS_##name,
+  AR_STATUS_LIST(AR__MEAS_ENUM)
+#undef AR__MEAS_ENUM
   AR_NUM_MEAS
 };
 

@@ -5,31 +5,16 @@
 */
 #include "regret.h"
 
+#include "internal.h" /* attnroute__class_find: the runtime's class rule */
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-int32_t ar_stand_in(const attnroute_table *t, int32_t route, const attnroute_problem *p) {
-  int32_t k;
-  if (route < 0) return -1;
-  for (k = 0; k < t->num_candidates; k++)
-    if (t->candidates[k].legacy_route == route && attnroute_caps_allow(&t->candidates[k].caps, p)) return k;
-  return -1;
-}
-
 int32_t ar_class_of(const attnroute_table *t, const attnroute_problem *p) {
-  int32_t i;
-  for (i = 0; i < t->num_classes; i++) {
-    const attnroute_class *c = &t->classes[i];
-    int32_t cw = c->sliding_window > 0 ? c->sliding_window : -1;
-    int32_t pw = p->sliding_window > 0 ? p->sliding_window : -1;
-    if (c->head_dim == p->head_dim && c->q_dtype == p->q_dtype && c->kv_dtype == p->kv_dtype &&
-        (c->has_sinks != 0) == (p->has_sinks != 0) && cw == pw && c->kv_block_size == p->kv_block_size &&
-        (c->causal != 0) == (p->causal != 0))
-      return i;
-  }
-  return -1;
+  const attnroute_class *c = attnroute__class_find(t, p);
+  return c ? (int32_t)(c - t->classes) : -1;
 }
 
 /* Whether every tuned axis value of shape s is a grid value of class c (a
@@ -205,16 +190,16 @@ int ar_eval_run(ar_eval *ev, const attnroute_table *t, const ar_evaldb *db, int3
       r->pick[AR_SLOT_TABLE] = ar_make_pick(r->choice.candidate, -1, m, r->oracle_us);
       if (r->choice.rank > 0) ev->below_top++;
     } else {
-      c = r->choice.candidate >= 0 ? r->choice.candidate : ar_stand_in(t, r->choice.route, p);
+      c = r->choice.candidate >= 0 ? r->choice.candidate : attnroute_legacy_standin(t, NULL, r->choice.route, p);
       r->pick[AR_SLOT_TABLE] = ar_make_pick(c, r->choice.route, m, r->oracle_us);
       ev->fallbacks++;
       if (r->choice.reason >= 0 && r->choice.reason < ATTNROUTE_NUM_STATUS)
         ev->fallback_by_reason[r->choice.reason]++;
     }
     route = attnroute_legacy_route(ATTNROUTE_POLICY_PRE_1345, &router.env, p);
-    r->pick[AR_SLOT_PRE_1345] = ar_make_pick(ar_stand_in(t, route, p), route, m, r->oracle_us);
+    r->pick[AR_SLOT_PRE_1345] = ar_make_pick(attnroute_legacy_standin(t, NULL, route, p), route, m, r->oracle_us);
     route = attnroute_legacy_route(ATTNROUTE_POLICY_POST_1345, &router.env, p);
-    r->pick[AR_SLOT_POST_1345] = ar_make_pick(ar_stand_in(t, route, p), route, m, r->oracle_us);
+    r->pick[AR_SLOT_POST_1345] = ar_make_pick(attnroute_legacy_standin(t, NULL, route, p), route, m, r->oracle_us);
   }
 
   for (slot = 0; slot < AR_NUM_SLOTS; slot++) {

@@ -2,7 +2,8 @@
 ** regret.h -- how good a table is on an evaluation set: per shape, the
 ** table's pick (the real attnroute_select), the legacy policies' picks
 ** (pre-1345, post-1345: attnroute_legacy_route and the route's stand-in
-** candidate) and the oracle (fastest ok candidate); per policy, the regret
+** candidate, attnroute_legacy_standin) and the oracle (fastest ok
+** candidate); per policy, the regret
 ** time(pick) / time(oracle) summarised as geomean, p50, p95 and max, with
 ** picks that did not run correctly counted apart as failed picks.
 */
@@ -73,9 +74,6 @@ typedef struct ar_eval {
   attnroute_env legacy_env; /* the engine switches of the legacy picks and fallbacks */
 } ar_eval;
 
-/* The candidate of t standing in for legacy route `route`, or -1. */
-int32_t ar_stand_in(const attnroute_table *t, int32_t route, const attnroute_problem *p);
-
 /* Evaluate t on db with `fallback_policy` answering the table's misses.
 ** The legacy gates (fallbacks and the pre-/post-1345 picks) read legacy_env
 ** (NULL: attnroute_env_init's defaults, unified attention off).
@@ -93,7 +91,8 @@ size_t *ar_eval_worst(const ar_eval *ev, size_t *n);
 
 void ar_eval_free(ar_eval *ev);
 
-/* The table class with p's static features (the runtime's rule), or -1. */
+/* The index of the table class with p's static features, or -1: the
+** runtime's own rule (attnroute__class_find, runtime/src/internal.h). */
 int32_t ar_class_of(const attnroute_table *t, const attnroute_problem *p);
 
 /* The pick of candidate k (or -1; route the legacy route that answered, or

@@ -10,7 +10,6 @@
 #include <string.h>
 
 static const char *const slot_names[AR_NUM_SLOTS] = {"table", "pre-1345", "post-1345"};
-static const char *const dtype_names[ATTNROUTE_NUM_DTYPES] = {"bf16", "fp16", "fp8_e4m3", "fp32"};
 static const char *const lookup_names[ATTNROUTE_NUM_LOOKUPS] = {"nearest_log", "floor", "tree"};
 static const char *const reason_ids[ATTNROUTE_NUM_STATUS] = {
 #define AR__ID(name, text) #name,
@@ -30,7 +29,7 @@ void ar_json_select(FILE *f, const attnroute_choice *c) {
   fputc('}', f);
 }
 
-static const char *dtype_name(int32_t d) { return d >= 0 && d < ATTNROUTE_NUM_DTYPES ? dtype_names[d] : "?"; }
+static const char *dtype_name(int32_t d) { return d >= 0 && d < ATTNROUTE_NUM_DTYPES ? attnroute_dtype_name(d) : "?"; }
 static const char *lookup_name(int32_t l) { return l >= 0 && l < ATTNROUTE_NUM_LOOKUPS ? lookup_names[l] : "?"; }
 
 static void class_label(const attnroute_class *c, char *buf, size_t len) {

@@ -195,15 +195,15 @@ int ar_trace_run(ar_trace_eval *ev, const attnroute_table *t, const ar_evaldb *d
     if (r->choice.from_table) {
       r->pick[AR_TSLOT_TABLE] = ar_make_pick(r->choice.candidate, -1, m, r->best_us);
     } else {
-      k = r->choice.candidate >= 0 ? r->choice.candidate : ar_stand_in(t, r->choice.route, p);
+      k = r->choice.candidate >= 0 ? r->choice.candidate : attnroute_legacy_standin(t, NULL, r->choice.route, p);
       r->pick[AR_TSLOT_TABLE] = ar_make_pick(k, r->choice.route, m, r->best_us);
     }
     env = router.env; /* the legacy env, at the call's step */
     env.step = c->step;
     route = attnroute_legacy_route(ATTNROUTE_POLICY_PRE_1345, &env, p);
-    r->pick[AR_TSLOT_PRE_1345] = ar_make_pick(ar_stand_in(t, route, p), route, m, r->best_us);
+    r->pick[AR_TSLOT_PRE_1345] = ar_make_pick(attnroute_legacy_standin(t, NULL, route, p), route, m, r->best_us);
     route = attnroute_legacy_route(ATTNROUTE_POLICY_POST_1345, &env, p);
-    r->pick[AR_TSLOT_POST_1345] = ar_make_pick(ar_stand_in(t, route, p), route, m, r->best_us);
+    r->pick[AR_TSLOT_POST_1345] = ar_make_pick(attnroute_legacy_standin(t, NULL, route, p), route, m, r->best_us);
     r->pick[AR_TSLOT_BEST] = ar_make_pick(best, -1, m, r->best_us);
     for (slot = 0; slot < AR_NUM_TSLOTS; slot++)
       if (!isfinite(r->pick[slot].regret)) r->state = AR_CALL_FAILED;

@@ -14,18 +14,6 @@
 #define MAX_AXIS 64
 #define MAX_HEADS 32
 
-static const char *const dtype_names[ATTNROUTE_NUM_DTYPES] = {"bf16", "fp16", "fp8_e4m3", "fp32"};
-
-const char *ar_dtype_name(int dtype) {
-  return (dtype >= 0 && dtype < ATTNROUTE_NUM_DTYPES) ? dtype_names[dtype] : "unknown";
-}
-
-int ar_dtype_parse(const char *s) {
-  for (int i = 0; i < ATTNROUTE_NUM_DTYPES; i++)
-    if (strcmp(s, dtype_names[i]) == 0) return i;
-  return -1;
-}
-
 /* Whether key tok[i] (its '=' already cut) was given before, in tok[from..i). */
 static int key_repeated(char **tok, int from, int i) {
   for (int j = from; j < i; j++)

@@ -66,8 +66,4 @@ const char *ar_grid_builtin(const char *name);
 /* Names of the embedded grids, NULL-terminated. */
 const char *const *ar_grid_builtin_names(void);
 
-/* Name of a dtype ("bf16", ...) and its parse (-1 if unknown). */
-const char *ar_dtype_name(int dtype);
-int ar_dtype_parse(const char *s);
-
 #endif /* AR_GRID_H */

@@ -81,7 +81,7 @@ int ar_parse_key(ar_parser *ps, const char *key, const char *val, attnroute_prob
                  ar_shape_keys *k) {
   int32_t v;
   if (strcmp(key, "dtype") == 0 || strcmp(key, "kv_dtype") == 0) {
-    int d = ar_dtype_parse(val);
+    int d = attnroute_dtype_parse(val);
     if (d < 0) return ar_parse_fail(ps, "%s: unknown dtype '%s' (bf16, fp16, fp8_e4m3, fp32)", key, val);
     if (key[0] == 'd') p->q_dtype = d;
     else p->kv_dtype = d;

@@ -17,7 +17,7 @@ void ar_plan_hash(const ar_shape_list *shapes, char hex[65]) {
   for (size_t i = 0; i < shapes->count; i++) {
     const ar_shape *s = &shapes->items[i];
     const attnroute_problem *p = &s->p;
-    const char *q = ar_dtype_name(p->q_dtype), *kv = ar_dtype_name(p->kv_dtype);
+    const char *q = attnroute_dtype_name(p->q_dtype), *kv = attnroute_dtype_name(p->kv_dtype);
     int n = snprintf(line, sizeof line,
                      "d=%d q=%s kv=%s sinks=%d win=%d page=%d causal=%d hq=%d hkv=%d ns=%d sq=%d cached=%d\n",
                      (int)p->head_dim, q ? q : "?", kv ? kv : "?", p->has_sinks != 0,

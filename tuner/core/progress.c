@@ -80,13 +80,13 @@ void ar_progress_format(const ar_progress *p, double now, const char *what, char
   char etas[32] = "--", elapsed[32];
   if (eta >= 0) ar_format_duration(eta, etas, sizeof etas);
   ar_format_duration(el, elapsed, sizeof elapsed);
-  size_t bad = p->counts[2] + p->counts[3] + p->counts[4];
+  size_t bad = p->counts[AR_STATUS_WRONG] + p->counts[AR_STATUS_FAULT] + p->counts[AR_STATUS_TIMEOUT];
   int n;
   if (p->tty) {
     /* Counts and times first; then a bar if there is room; then the item. */
     char core[160], bar[40];
     snprintf(core, sizeof core, "%3.0f%% %zu/%zu ETA %s, %s elapsed, ok %zu bad %zu", 100 * frac, p->done_items,
-             p->total_items, etas, elapsed, p->counts[0], bad);
+             p->total_items, etas, elapsed, p->counts[AR_STATUS_OK], bad);
     int room = p->columns - 1 - (int)strlen(core), bw = room / 3 - 3;
     if (bw > 30) bw = 30;
     bar[0] = '\0';
@@ -101,8 +101,9 @@ void ar_progress_format(const ar_progress *p, double now, const char *what, char
     n = snprintf(buf, len, "%s%s  %s", bar, core, what ? what : "");
   } else {
     n = snprintf(buf, len, "tune: %zu/%zu %.0f%% ETA %s, %s elapsed | ok %zu unsup %zu wrong %zu fault %zu timeout %zu",
-                 p->done_items, p->total_items, 100 * frac, etas, elapsed, p->counts[0], p->counts[1], p->counts[2],
-                 p->counts[3], p->counts[4]);
+                 p->done_items, p->total_items, 100 * frac, etas, elapsed, p->counts[AR_STATUS_OK],
+                 p->counts[AR_STATUS_UNSUPPORTED], p->counts[AR_STATUS_WRONG], p->counts[AR_STATUS_FAULT],
+                 p->counts[AR_STATUS_TIMEOUT]);
   }
   /* Fit the line: at most columns - 1 characters (the last column wraps on
   ** some terminals). */
@@ -125,7 +126,7 @@ void ar_progress_step_at(ar_progress *p, double now, int status, double est, con
   p->last_step = now;
   p->done_items++;
   p->done_est += est;
-  if (status >= 0 && status < 5) {
+  if (status >= 0 && status < AR_NUM_STATUS) {
     p->counts[status]++;
     if (took >= 0 && est >= 0) { /* skipped items (status -1) cost nothing: not fitted */
       p->n += 1;
@@ -157,18 +158,18 @@ void ar_progress_finish(ar_progress *p) {
   if (!p->quiet) draw(p, now_s(), "done", 1);
 }
 
-void ar_progress_sync(ar_progress *p, size_t done_items, double done_est, const size_t counts[5],
+void ar_progress_sync(ar_progress *p, size_t done_items, double done_est, const size_t counts[AR_NUM_STATUS],
                       const char *what) {
   /* Each item finished since the last call is a step now: the fit then
   ** learns the wall time per estimated second of all the drivers together. */
   size_t fresh = done_items > p->done_items ? done_items - p->done_items : 0;
   double per = fresh ? (done_est - p->done_est) / (double)fresh : 0;
-  size_t diff[5];
-  for (int k = 0; k < 5; k++) diff[k] = counts[k] > p->counts[k] ? counts[k] - p->counts[k] : 0;
+  size_t diff[AR_NUM_STATUS];
+  for (int k = 0; k < AR_NUM_STATUS; k++) diff[k] = counts[k] > p->counts[k] ? counts[k] - p->counts[k] : 0;
   double now = now_s();
   for (size_t i = 0; i < fresh; i++) {
     int status = -1;
-    for (int k = 0; k < 5 && status < 0; k++)
+    for (int k = 0; k < AR_NUM_STATUS && status < 0; k++)
       if (diff[k]) {
         diff[k]--;
         status = k;

@@ -17,13 +17,15 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "outcome.h"
+
 typedef struct ar_progress {
   int tty, quiet, columns;
   FILE *out;                 /* stderr */
   double start, last_print, last_step;
   double total_est, done_est; /* prior estimates (seconds) of all / done items */
   size_t total_items, done_items;
-  size_t counts[5];          /* by ar_status */
+  size_t counts[AR_NUM_STATUS]; /* by ar_status */
   /* least-squares sums over done items: x = estimate, y = measured seconds */
   double n, sx, sy, sxx, sxy;
 } ar_progress;
@@ -47,7 +49,7 @@ void ar_progress_finish(ar_progress *p);
 /* Catch up with totals counted elsewhere (the drivers of --devices): the
 ** items done so far, the sum of their estimates, their counts by status;
 ** each new item is a step now. */
-void ar_progress_sync(ar_progress *p, size_t done_items, double done_est, const size_t counts[5],
+void ar_progress_sync(ar_progress *p, size_t done_items, double done_est, const size_t counts[AR_NUM_STATUS],
                       const char *what);
 /* "1h02m", "3m05s", "12s". */
 void ar_format_duration(double seconds, char *buf, size_t len);

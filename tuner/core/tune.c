@@ -330,7 +330,8 @@ static void print_summary(const ar_progress *p, const ar_tune_opts *o, size_t al
           "tune: %s in %s: %zu of %zu measured (ok %zu, unsupported %zu, wrong %zu, fault %zu, timeout %zu), "
           "%zu already in %s\n",
           rc == AR_EXIT_INTERRUPTED ? "interrupted" : "finished", elapsed, p->done_items, p->total_items,
-          p->counts[0], p->counts[1], p->counts[2], p->counts[3], p->counts[4], already, o->db_path);
+          p->counts[AR_STATUS_OK], p->counts[AR_STATUS_UNSUPPORTED], p->counts[AR_STATUS_WRONG],
+          p->counts[AR_STATUS_FAULT], p->counts[AR_STATUS_TIMEOUT], already, o->db_path);
   char gen[4096];
   ar_gen_command(gen, sizeof gen);
   if (rc == AR_EXIT_INTERRUPTED || rc == AR_EXIT_INCOMPLETE)
@@ -605,8 +606,8 @@ static int run_drivers(job *j, const int *devices, int ndevices, ar_progress *pr
         if (rcs[i] == -1) kill(pids[i], SIGTERM);
       forwarded = 1;
     }
-    size_t counts[5];
-    for (int k = 0; k < 5; k++) counts[k] = atomic_load(&j->share->counts[k]);
+    size_t counts[AR_NUM_STATUS];
+    for (int k = 0; k < AR_NUM_STATUS; k++) counts[k] = atomic_load(&j->share->counts[k]);
     ar_progress_sync(prog, atomic_load(&j->share->done_items), (double)atomic_load(&j->share->done_work) / 1e6,
                      counts, "");
     if (alive > 0) nanosleep(&tick, NULL);

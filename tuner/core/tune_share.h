@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "outcome.h"
+
 #define AR_MAX_DEVICES 64
 
 typedef struct ar_share {
@@ -26,7 +28,7 @@ typedef struct ar_share {
   atomic_llong device_ids[AR_MAX_DEVICES]; /* device row of driver i; 0 = not (yet) started */
   atomic_size_t done_items;
   atomic_ullong done_work;             /* estimated seconds done, in microseconds */
-  atomic_size_t counts[5];             /* by ar_status */
+  atomic_size_t counts[AR_NUM_STATUS]; /* by ar_status */
   atomic_size_t skipped_shapes, too_large, unrecorded; /* summed over the drivers */
   size_t *order;                       /* nshapes positions, heaviest first */
   atomic_uchar *claimed;               /* per shape: taken by a driver */
