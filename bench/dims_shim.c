@@ -7,18 +7,16 @@
 #include <string.h>
 #include "attn_variants.h"
 
+#define PREFILL(tag, D, NW, MT, BN, BNC, MINB) &ar_kv_dense_##tag##_d##D, &ar_kv_paged_##tag##_d##D,
+#define DECODE(tag, D, NW, MT, MINB) &ar_kv_decode_##tag##_d##D,
 static const ar_kernel_variant *const all[] = {
   &ar_kv_gather_tok, &ar_kv_gather_page,
-  &ar_kv_dense_bm128_d64, &ar_kv_dense_bm128_d128, &ar_kv_dense_bm128w8_d64,
-  &ar_kv_dense_bm128w8_d128, &ar_kv_dense_bm64_d64, &ar_kv_dense_bm64_d128,
-  &ar_kv_paged_bm128_d64, &ar_kv_paged_bm128_d128, &ar_kv_paged_bm128w8_d64,
-  &ar_kv_paged_bm128w8_d128, &ar_kv_paged_bm64_d64, &ar_kv_paged_bm64_d128,
-  &ar_kv_dense_bm128pp_d64, &ar_kv_dense_bm128pp_d128, &ar_kv_paged_bm128pp_d64,
-  &ar_kv_paged_bm128pp_d128,
-  &ar_kv_decode_w4_d64, &ar_kv_decode_w4_d128, &ar_kv_decode_w8_d64,
-  &ar_kv_decode_w8_d128, &ar_kv_decode_w4m2_d64, &ar_kv_decode_w4m2_d128,
+  AR_FWD_TILE_LIST(PREFILL)
+  AR_DECODE_TILE_LIST(DECODE)
   &ar_kv_decode_reduce, &ar_kv_ref_paged,
 };
+#undef PREFILL
+#undef DECODE
 
 /* Fill out[0..6] = grid xyz, block xyz, shared bytes; *module = file name.
 ** Returns 0, or -1 for an unknown symbol. */

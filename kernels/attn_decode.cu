@@ -20,6 +20,7 @@
 #include "vendor.h"
 
 #if !defined(AR_HIP)
+#include "attn_variant_list.h"
 #include "mma_sm80.cuh"
 
 template <int D, int NW, int MT>
@@ -256,12 +257,9 @@ AR_DEV void decode_entry(const ar_paged_args &a) {
     decode_entry<D, NW, MT>(a);                                               \
   }
 
-AR_DECODE(ar_decode_w4_d64, 64, 4, 1, 2)
-AR_DECODE(ar_decode_w4_d128, 128, 4, 1, 2)
-AR_DECODE(ar_decode_w8_d64, 64, 8, 1, 1)
-AR_DECODE(ar_decode_w8_d128, 128, 8, 1, 1)
-AR_DECODE(ar_decode_w4m2_d64, 64, 4, 2, 2)
-AR_DECODE(ar_decode_w4m2_d128, 128, 4, 2, 2)
+/* One kernel per decode tile of attn_variant_list.h. */
+#define AR_DECODE_TILE(tag, D, NW, MT, MINB) AR_DECODE(ar_decode_##tag##_d##D, D, NW, MT, MINB)
+AR_DECODE_TILE_LIST(AR_DECODE_TILE)
 #endif /* !AR_HIP */
 
 AR_KERNEL void __launch_bounds__(256) ar_decode_reduce(const ar_reduce_args a) {

@@ -6,6 +6,7 @@
 ** taken last-first so the longest causal blocks start first.
 */
 #include "attn_fwd.cuh"
+#include "attn_variant_list.h"
 
 template <int D, int NW, int MT, int BN, int BNC>
 AR_DEV void dense_entry(const ar_dense_args &a) {
@@ -36,13 +37,6 @@ AR_DEV void dense_entry(const ar_dense_args &a) {
     dense_entry<D, NW, MT, BN, BNC>(a);                                         \
   }
 
-/* name, D, warps, m-tiles a warp, BN (keys a stage), BNC (keys a softmax step;
-** 0 = the ping-pong tile of attn_fwd.cuh), min blocks */
-AR_DENSE(ar_dense_bm128_d64, 64, 4, 2, 128, 64, 2)
-AR_DENSE(ar_dense_bm128_d128, 128, 4, 2, 64, 32, 2)
-AR_DENSE(ar_dense_bm128w8_d64, 64, 8, 1, 128, 128, 1)
-AR_DENSE(ar_dense_bm128w8_d128, 128, 8, 1, 64, 64, 1)
-AR_DENSE(ar_dense_bm64_d64, 64, 4, 1, 64, 64, 2)
-AR_DENSE(ar_dense_bm64_d128, 128, 4, 1, 64, 64, 2)
-AR_DENSE(ar_dense_bm128pp_d64, 64, 8, 1, 64, 0, 1)
-AR_DENSE(ar_dense_bm128pp_d128, 128, 8, 1, 64, 0, 1)
+/* One kernel per prefill tile of attn_variant_list.h. */
+#define AR_DENSE_TILE(tag, D, NW, MT, BN, BNC, MINB) AR_DENSE(ar_dense_##tag##_d##D, D, NW, MT, BN, BNC, MINB)
+AR_FWD_TILE_LIST(AR_DENSE_TILE)

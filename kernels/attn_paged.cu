@@ -5,6 +5,7 @@
 ** One symbol per (tile variant, head dim); grid as attn_dense.cu.
 */
 #include "attn_fwd.cuh"
+#include "attn_variant_list.h"
 
 template <int D, int NW, int MT, int BN, int BNC>
 AR_DEV void paged_entry(const ar_paged_args &a) {
@@ -38,13 +39,6 @@ AR_DEV void paged_entry(const ar_paged_args &a) {
     paged_entry<D, NW, MT, BN, BNC>(a);                                         \
   }
 
-/* name, D, warps, m-tiles a warp, BN (keys a stage), BNC (keys a softmax step;
-** 0 = the ping-pong tile of attn_fwd.cuh), min blocks */
-AR_PAGED(ar_paged_bm128_d64, 64, 4, 2, 128, 64, 2)
-AR_PAGED(ar_paged_bm128_d128, 128, 4, 2, 64, 32, 2)
-AR_PAGED(ar_paged_bm128w8_d64, 64, 8, 1, 128, 128, 1)
-AR_PAGED(ar_paged_bm128w8_d128, 128, 8, 1, 64, 64, 1)
-AR_PAGED(ar_paged_bm64_d64, 64, 4, 1, 64, 64, 2)
-AR_PAGED(ar_paged_bm64_d128, 128, 4, 1, 64, 64, 2)
-AR_PAGED(ar_paged_bm128pp_d64, 64, 8, 1, 64, 0, 1)
-AR_PAGED(ar_paged_bm128pp_d128, 128, 8, 1, 64, 0, 1)
+/* One kernel per prefill tile of attn_variant_list.h. */
+#define AR_PAGED_TILE(tag, D, NW, MT, BN, BNC, MINB) AR_PAGED(ar_paged_##tag##_d##D, D, NW, MT, BN, BNC, MINB)
+AR_FWD_TILE_LIST(AR_PAGED_TILE)

@@ -3,7 +3,8 @@
 ** the code object it lives in, its symbol, and its launch geometry.
 **
 ** Plain C (no CUDA), included by the tuner (tuner/candidates/candidates_cuda.c through
-** tuner/candidates/families.c).  Module names are arch-neutral, "<base>.cubin":
+** tuner/candidates/families.c); the variants themselves are
+** attn_variant_list.h's.  Module names are arch-neutral, "<base>.cubin":
 ** kernels/CMakeLists.txt writes "<base>.sm_<arch>.cubin" into
 ** ${CMAKE_BINARY_DIR}/kernels/ for each arch of ATTNROUTE_CUDA_ARCHS, and the
 ** tuner loads the one for the device's arch (or the nearest built below it
@@ -45,6 +46,7 @@
 #define ATTN_VARIANTS_H
 
 #include "attn_launch.h"
+#include "attn_variant_list.h"
 
 #define AR_MOD_GATHER "attn_gather.cubin"
 #define AR_MOD_DENSE "attn_dense.cubin"
@@ -138,24 +140,15 @@ static inline void ar_dims_paged_bm128pp(const void *args, ar_launch_dims *o) {
            (128 + 8 * 64) * (unsigned)a->head_dim * 2 + 64);
 }
 
-static const ar_kernel_variant ar_kv_dense_bm128_d64 = {AR_MOD_DENSE, "ar_dense_bm128_d64", ar_dims_dense_bm128};
-static const ar_kernel_variant ar_kv_dense_bm128_d128 = {AR_MOD_DENSE, "ar_dense_bm128_d128", ar_dims_dense_bm128};
-static const ar_kernel_variant ar_kv_dense_bm128w8_d64 = {AR_MOD_DENSE, "ar_dense_bm128w8_d64", ar_dims_dense_bm128w8};
-static const ar_kernel_variant ar_kv_dense_bm128w8_d128 = {AR_MOD_DENSE, "ar_dense_bm128w8_d128", ar_dims_dense_bm128w8};
-static const ar_kernel_variant ar_kv_dense_bm64_d64 = {AR_MOD_DENSE, "ar_dense_bm64_d64", ar_dims_dense_bm64};
-static const ar_kernel_variant ar_kv_dense_bm64_d128 = {AR_MOD_DENSE, "ar_dense_bm64_d128", ar_dims_dense_bm64};
-
-static const ar_kernel_variant ar_kv_paged_bm128_d64 = {AR_MOD_PAGED, "ar_paged_bm128_d64", ar_dims_paged_bm128};
-static const ar_kernel_variant ar_kv_paged_bm128_d128 = {AR_MOD_PAGED, "ar_paged_bm128_d128", ar_dims_paged_bm128};
-static const ar_kernel_variant ar_kv_paged_bm128w8_d64 = {AR_MOD_PAGED, "ar_paged_bm128w8_d64", ar_dims_paged_bm128w8};
-static const ar_kernel_variant ar_kv_paged_bm128w8_d128 = {AR_MOD_PAGED, "ar_paged_bm128w8_d128", ar_dims_paged_bm128w8};
-static const ar_kernel_variant ar_kv_paged_bm64_d64 = {AR_MOD_PAGED, "ar_paged_bm64_d64", ar_dims_paged_bm64};
-static const ar_kernel_variant ar_kv_paged_bm64_d128 = {AR_MOD_PAGED, "ar_paged_bm64_d128", ar_dims_paged_bm64};
-static const ar_kernel_variant ar_kv_dense_bm128pp_d64 = {AR_MOD_DENSE, "ar_dense_bm128pp_d64", ar_dims_dense_bm128pp};
-static const ar_kernel_variant ar_kv_dense_bm128pp_d128 = {AR_MOD_DENSE, "ar_dense_bm128pp_d128", ar_dims_dense_bm128pp};
-static const ar_kernel_variant ar_kv_paged_bm128pp_d64 = {AR_MOD_PAGED, "ar_paged_bm128pp_d64", ar_dims_paged_bm128pp};
-static const ar_kernel_variant ar_kv_paged_bm128pp_d128 = {AR_MOD_PAGED, "ar_paged_bm128pp_d128", ar_dims_paged_bm128pp};
-
+/* One ar_kernel_variant per prefill tile of attn_variant_list.h:
+** ar_kv_dense_<tag>_d<D> and ar_kv_paged_<tag>_d<D>. */
+#define AR__KV_FWD(tag, D, NW, MT, BN, BNC, MINB)                                                     \
+  static const ar_kernel_variant ar_kv_dense_##tag##_d##D = {AR_MOD_DENSE, "ar_dense_" #tag "_d" #D, \
+                                                             ar_dims_dense_##tag};                    \
+  static const ar_kernel_variant ar_kv_paged_##tag##_d##D = {AR_MOD_PAGED, "ar_paged_" #tag "_d" #D, \
+                                                             ar_dims_paged_##tag};
+AR_FWD_TILE_LIST(AR__KV_FWD)
+#undef AR__KV_FWD
 
 /* --------------------------------------------------------- paged decode */
 /* Split-KV decode: one block per (split, kv head x row group, sequence).  A
@@ -198,12 +191,11 @@ static inline void ar_dims_decode_reduce(const void *args, ar_launch_dims *o) {
   ar__dims(o, ar__cdiv((long)a->total_q * a->num_q_heads * a->head_dim, 256), 1, 1, 256, 0);
 }
 
-static const ar_kernel_variant ar_kv_decode_w4_d64 = {AR_MOD_DECODE, "ar_decode_w4_d64", ar_dims_decode_w4};
-static const ar_kernel_variant ar_kv_decode_w4_d128 = {AR_MOD_DECODE, "ar_decode_w4_d128", ar_dims_decode_w4};
-static const ar_kernel_variant ar_kv_decode_w8_d64 = {AR_MOD_DECODE, "ar_decode_w8_d64", ar_dims_decode_w8};
-static const ar_kernel_variant ar_kv_decode_w8_d128 = {AR_MOD_DECODE, "ar_decode_w8_d128", ar_dims_decode_w8};
-static const ar_kernel_variant ar_kv_decode_w4m2_d64 = {AR_MOD_DECODE, "ar_decode_w4m2_d64", ar_dims_decode_w4m2};
-static const ar_kernel_variant ar_kv_decode_w4m2_d128 = {AR_MOD_DECODE, "ar_decode_w4m2_d128", ar_dims_decode_w4m2};
+/* ar_kv_decode_<tag>_d<D>, one per decode tile of attn_variant_list.h. */
+#define AR__KV_DECODE(tag, D, NW, MT, MINB) \
+  static const ar_kernel_variant ar_kv_decode_##tag##_d##D = {AR_MOD_DECODE, "ar_decode_" #tag "_d" #D, ar_dims_decode_##tag};
+AR_DECODE_TILE_LIST(AR__KV_DECODE)
+#undef AR__KV_DECODE
 static const ar_kernel_variant ar_kv_decode_reduce = {AR_MOD_DECODE, "ar_decode_reduce", ar_dims_decode_reduce};
 
 /* Suggested split counts for the paged_decode family (ar_decode_variant.
@@ -227,23 +219,15 @@ typedef struct ar_variant_entry {
   const ar_kernel_variant *kernel;
 } ar_variant_entry;
 
-static const ar_variant_entry ar_dense_variants[] = {
-  {"bm128", 64, &ar_kv_dense_bm128_d64},     {"bm128", 128, &ar_kv_dense_bm128_d128},
-  {"bm128w8", 64, &ar_kv_dense_bm128w8_d64}, {"bm128w8", 128, &ar_kv_dense_bm128w8_d128},
-  {"bm64", 64, &ar_kv_dense_bm64_d64},       {"bm64", 128, &ar_kv_dense_bm64_d128},
-  {"bm128pp", 64, &ar_kv_dense_bm128pp_d64},  {"bm128pp", 128, &ar_kv_dense_bm128pp_d128},
-};
-static const ar_variant_entry ar_paged_variants[] = {
-  {"bm128", 64, &ar_kv_paged_bm128_d64},     {"bm128", 128, &ar_kv_paged_bm128_d128},
-  {"bm128w8", 64, &ar_kv_paged_bm128w8_d64}, {"bm128w8", 128, &ar_kv_paged_bm128w8_d128},
-  {"bm64", 64, &ar_kv_paged_bm64_d64},       {"bm64", 128, &ar_kv_paged_bm64_d128},
-  {"bm128pp", 64, &ar_kv_paged_bm128pp_d64},  {"bm128pp", 128, &ar_kv_paged_bm128pp_d128},
-};
-static const ar_variant_entry ar_decode_variants[] = {
-  {"w4", 64, &ar_kv_decode_w4_d64},     {"w4", 128, &ar_kv_decode_w4_d128},
-  {"w8", 64, &ar_kv_decode_w8_d64},     {"w8", 128, &ar_kv_decode_w8_d128},
-  {"w4m2", 64, &ar_kv_decode_w4m2_d64}, {"w4m2", 128, &ar_kv_decode_w4m2_d128},
-};
+#define AR__ENTRY_DENSE(tag, D, NW, MT, BN, BNC, MINB) {#tag, D, &ar_kv_dense_##tag##_d##D},
+#define AR__ENTRY_PAGED(tag, D, NW, MT, BN, BNC, MINB) {#tag, D, &ar_kv_paged_##tag##_d##D},
+#define AR__ENTRY_DECODE(tag, D, NW, MT, MINB) {#tag, D, &ar_kv_decode_##tag##_d##D},
+static const ar_variant_entry ar_dense_variants[] = {AR_FWD_TILE_LIST(AR__ENTRY_DENSE)};
+static const ar_variant_entry ar_paged_variants[] = {AR_FWD_TILE_LIST(AR__ENTRY_PAGED)};
+static const ar_variant_entry ar_decode_variants[] = {AR_DECODE_TILE_LIST(AR__ENTRY_DECODE)};
+#undef AR__ENTRY_DENSE
+#undef AR__ENTRY_PAGED
+#undef AR__ENTRY_DECODE
 #define AR_NUM_DENSE_VARIANTS ((int)(sizeof ar_dense_variants / sizeof ar_dense_variants[0]))
 #define AR_NUM_PAGED_VARIANTS ((int)(sizeof ar_paged_variants / sizeof ar_paged_variants[0]))
 #define AR_NUM_DECODE_VARIANTS ((int)(sizeof ar_decode_variants / sizeof ar_decode_variants[0]))
