@@ -18,7 +18,8 @@ over the grid's classes, the first classes taking the remainder):
   - when the seqlen_q axis holds 1, one draw in 8 is exactly 1 (decode);
   - the q/kv heads pair is one of the grid's pairs (heads are a model's,
     not a continuum);
-  - num_seqs * seqlen_q <= max_tokens when the class sets it.
+  - num_seqs * seqlen_q <= max_tokens and num_seqs * (seqlen_q + cached) <=
+    max_context_tokens when the class sets them.
 Grid points themselves (every axis value on the grid) and repeats are
 redrawn, so the table is judged on shapes it was not tuned on.  The output
 is sorted and deterministic for a seed (Python's Mersenne Twister).
@@ -68,11 +69,16 @@ def new_class(where, toks):
     """A grid section from a `class` line's key=value tokens."""
     c = {"head_dim": 0, "sinks": 0, "window": -1, "block": 16, "dtype": "bf16",
          "kv_dtype": "bf16", "causal": 1, "heads": None, "num_seqs": None,
-         "seqlen_q": None, "cached": None, "max_tokens": 0, "where": where}
+         "seqlen_q": None, "cached": None, "max_tokens": 0, "max_context_tokens": 0,
+         "where": where}
+    seen = set()
     for tok in toks:
         if "=" not in tok:
             raise GridError("%s: class: expected key=value, got '%s'" % (where, tok))
         key, val = tok.split("=", 1)
+        if key in seen:
+            raise GridError("%s: class: '%s' is given twice" % (where, key))
+        seen.add(key)
         if key in ("num_seqs", "seqlen_q", "cached", "q_heads", "kv_heads"):
             raise GridError("%s: class: '%s' is an axis, give it its own line" % (where, key))
         if key in ("dtype", "kv_dtype"):
@@ -151,17 +157,23 @@ def parse_grid(text, name):
                     raise GridError("%s: '%s': value %s is listed twice" % (where, head, tok))
                 vals.append(v)
             cur[head] = vals
-        elif head == "max_tokens":
+        elif head in ("max_tokens", "max_context_tokens"):
             if len(rest) != 1:
-                raise GridError("%s: 'max_tokens' takes one value" % where)
-            cur["max_tokens"] = parse_int(where, "max_tokens", rest[0], 1, 2**31 - 1)
+                raise GridError("%s: '%s' takes one value" % (where, head))
+            cur[head] = parse_int(where, head, rest[0], 1, 2**31 - 1)
         else:
             raise GridError("%s: unknown line '%s' (class, heads, num_seqs, seqlen_q, "
-                            "cached, max_tokens)" % (where, head))
+                            "cached, max_tokens, max_context_tokens)" % (where, head))
     close_class(cur)
     if not any(grid_points(c) for c in classes):
         raise GridError("%s: no shapes (empty grid)" % name)
     return classes
+
+
+def in_bounds(c, ns, sq, cached):
+    """The class's max_tokens and max_context_tokens allow the shape."""
+    return (not c["max_tokens"] or ns * sq <= c["max_tokens"]) and \
+        (not c["max_context_tokens"] or ns * (sq + cached) <= c["max_context_tokens"])
 
 
 def grid_points(c):
@@ -170,10 +182,9 @@ def grid_points(c):
     for hq, hkv in c["heads"]:
         for ns in c["num_seqs"]:
             for sq in c["seqlen_q"]:
-                if c["max_tokens"] and ns * sq > c["max_tokens"]:
-                    continue
                 for cached in c["cached"]:
-                    pts.add((hq, hkv, ns, sq, cached))
+                    if in_bounds(c, ns, sq, cached):
+                        pts.add((hq, hkv, ns, sq, cached))
     return pts
 
 
@@ -246,7 +257,7 @@ def sample_class(rng, c, want):
         tries += 1
         s = draw(rng, c)
         hq, hkv, ns, sq, cached = s
-        if c["max_tokens"] and ns * sq > c["max_tokens"]:
+        if not in_bounds(c, ns, sq, cached):
             continue
         if ns in on_grid[0] and sq in on_grid[1] and cached in on_grid[2]:
             continue  # a grid point: the table was tuned there

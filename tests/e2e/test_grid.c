@@ -78,6 +78,11 @@ static void test_errors(void) {
   expect_error("class head_dim=64\nfoo 1\n", 0, "g.grid:2: unknown line 'foo'");
   expect_error("class head_dim=64\nheads 8\n", 0, "expected q_heads/kv_heads");
   expect_error("class head_dim=64\nmax_tokens 1 2\n", 0, "'max_tokens' takes one value");
+  /* Lines after a second class are counted on from it (the first class's
+  ** expansion used to set the count back to its own class line). */
+  expect_error("# a\n# b\nclass head_dim=64\nheads 8/1\nnum_seqs 1\nseqlen_q 1\ncached 0\n"
+               "class head_dim=128\nheads 8/1\nnum_seqs x\n",
+               0, "g.grid:10: num_seqs: 'x' is not an integer");
   expect_error("# nothing\n\n", 0, "no shapes");
   expect_error("head_dim=64 num_seqs=1 seqlen_q=1 cached=0 q_heads=8\n", 1, "q_heads and kv_heads are required");
   expect_error("head_dim=64 num_seqs=1 seqlen_q=1 q_heads=8 kv_heads=1\n", 1, "cached is required");

@@ -42,8 +42,11 @@ typedef struct section {
   int32_t max_context_tokens; /* 0 = no cap */
 } section;
 
+/* Expand the open section into out.  Its errors name its class line; on
+** success the parser's line is left where it was (the next class line). */
 static int section_emit(ar_parser *ps, section *sec, ar_shape_list *out) {
   if (!sec->open) return 0;
+  int line = ps->line;
   ps->line = sec->class_line;
   if (!sec->nheads) return ar_parse_fail(ps, "class has no 'heads' line");
   if (!sec->nns) return ar_parse_fail(ps, "class has no 'num_seqs' line");
@@ -80,6 +83,7 @@ static int section_emit(ar_parser *ps, section *sec, ar_shape_list *out) {
           if (ar_shape_list_push(out, &s)) return ar_parse_fail(ps, "out of memory");
         }
   sec->open = 0;
+  ps->line = line;
   return 0;
 }
 
