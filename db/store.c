@@ -42,6 +42,7 @@
 #include <time.h>
 
 #include "store_upgrade.h"
+#include "clock.h"
 
 /* PRAGMA application_id of an attnroute db: 0x41525454, "ARTT". */
 #define AR_APPLICATION_ID 1095914580
@@ -487,12 +488,7 @@ static int check_readonly(ar_store *s, int may_recover, int *empty)
   return close_conn(s, db, 0);
 }
 
-static double monotonic_ms(void)
-{
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
+static double monotonic_ms(void) { return ar_clock_s() * 1e3; }
 
 /* PRAGMA journal_mode=WAL on s->db, retried for up to the busy timeout:
 ** SQLite does not call the busy handler for the exclusive lock the switch

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "grid.h"
+#include "splitmix.h"
 #include "trace.h"
 
 /* Every shape of a parse must be a valid batch. */
@@ -90,12 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 #else
 static uint64_t rng_state = 20261201u;
 
-static uint32_t rnd(void) {
-  uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return (uint32_t)((z ^ (z >> 31)) >> 16);
-}
+static uint32_t rnd(void) { return (uint32_t)(ar_splitmix64(&rng_state) >> 16); }
 
 /* Seeds besides the embedded grids: mode byte, text. */
 static const char ragged_list[] =

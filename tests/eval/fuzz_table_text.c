@@ -18,16 +18,11 @@
 
 #include "attnroute.h"
 #include "table_text.h"
+#include "splitmix.h"
 
 static uint64_t rng_state = 20260601u;
 
-static uint32_t rnd(void) {
-  /* splitmix64 */
-  uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return (uint32_t)((z ^ (z >> 31)) >> 16);
-}
+static uint32_t rnd(void) { return (uint32_t)(ar_splitmix64(&rng_state) >> 16); }
 
 static uint32_t below(uint32_t n) { return n ? rnd() % n : 0; }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "attnroute.h"
+#include "splitmix.h" /* common/ */
 
 /* The failure count, one per test program. */
 static inline long *tu_fail_count(void) {
@@ -63,12 +64,7 @@ typedef struct tu_rng {
   uint64_t s;
 } tu_rng;
 
-static inline uint64_t tu_next(tu_rng *r) {
-  uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
+static inline uint64_t tu_next(tu_rng *r) { return ar_splitmix64(&r->s); }
 
 /* Uniform in [0, n) (n > 0). */
 static inline uint32_t tu_below(tu_rng *r, uint32_t n) { return (uint32_t)(tu_next(r) % n); }

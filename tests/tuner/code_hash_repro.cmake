@@ -3,7 +3,7 @@
 # byte (the build path is in their debug sections) and one code hash.
 #
 #   cmake -DTOOL=<test_code_hash> -DCOMPILER=<cc|nvcc> -DKIND=<cc|nvcc>
-#         -DSRC_DIR=<dir> -DSRC=<file.c|file.cu> -DHEADERS=<a;b> -DINCLUDE=<dir> -DWORK=<dir>
+#         -DSRC_DIR=<dir> -DSRC=<file.c|file.cu> -DHEADERS=<a;b> -DINCLUDE=<dir;dir> -DWORK=<dir>
 #         -P code_hash_repro.cmake
 # KIND cc: <COMPILER> -g -O2 -c; nvcc: -cubin -O3 -lineinfo -arch=sm_90 (as
 # kernels/CMakeLists.txt).  An empty COMPILER prints "SKIP: ..." (the test's
@@ -13,6 +13,10 @@ if(NOT COMPILER)
   return()
 endif()
 set(_dirs "${WORK}/a" "${WORK}/a_much_longer_checkout_directory/of/attnroute")
+set(_incs)
+foreach(_i IN LISTS INCLUDE)
+  list(APPEND _incs "-I${_i}")
+endforeach()
 set(_hashes)
 set(_files)
 foreach(_d IN LISTS _dirs)
@@ -23,10 +27,10 @@ foreach(_d IN LISTS _dirs)
   endforeach()
   if(KIND STREQUAL "nvcc")
     set(_out "${_d}/obj.cubin")
-    set(_cmd "${COMPILER}" -cubin -O3 -std=c++17 -arch=sm_90 -lineinfo "-I${_d}" "-I${INCLUDE}" -o "${_out}" "${_d}/${SRC}")
+    set(_cmd "${COMPILER}" -cubin -O3 -std=c++17 -arch=sm_90 -lineinfo "-I${_d}" ${_incs} -o "${_out}" "${_d}/${SRC}")
   else()
     set(_out "${_d}/obj.o")
-    set(_cmd "${COMPILER}" -g -O2 -c "-I${_d}" "-I${INCLUDE}" -o "${_out}" "${_d}/${SRC}")
+    set(_cmd "${COMPILER}" -g -O2 -c "-I${_d}" ${_incs} -o "${_out}" "${_d}/${SRC}")
   endif()
   execute_process(COMMAND ${_cmd} WORKING_DIRECTORY "${_d}" RESULT_VARIABLE _rc ERROR_VARIABLE _err)
   if(NOT _rc EQUAL 0)

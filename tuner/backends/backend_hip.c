@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "backend.h"
+#include "clock.h"
 #include "hip_cu_count.h"
 
 typedef struct hip_ctx {
@@ -112,21 +113,15 @@ static int hip_fail(hip_ctx *h, hipError_t e, const char *file, int line, const 
     }                                                              \
   } while (0)
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* Wait for ev with the context's deadline. */
 static int wait_event(hip_ctx *h, hipEvent_t ev, const char *what) {
-  double deadline = now_s() + h->timeout_s;
+  double deadline = ar_clock_s() + h->timeout_s;
   struct timespec nap = {0, 20000}; /* 20 us */
   for (;;) {
     hipError_t e = hipEventQuery(ev);
     if (e == hipSuccess) return 0;
     if (e != hipErrorNotReady) return hip_fail(h, e, __FILE__, __LINE__, "hipEventQuery(%s)", what);
-    if (now_s() > deadline) {
+    if (ar_clock_s() > deadline) {
       snprintf(h->err, sizeof h->err,
                "hip: %s did not complete within %.0f s (kernel hung?; AR_HIP_TIMEOUT_S) at %s:%d",
                what, h->timeout_s, base_name(__FILE__), __LINE__);

@@ -25,22 +25,10 @@
 #include "attn_args.h"
 #include "host_kernels.h"
 
+#include "bf16.h"
+
 #define PTR(type, addr) ((type *)(uintptr_t)(addr))
 
-static inline float bf16_to_f(uint16_t h) {
-  uint32_t u = (uint32_t)h << 16;
-  float f;
-  memcpy(&f, &u, sizeof f);
-  return f;
-}
-
-static inline uint16_t f_to_bf16(float f) {
-  uint32_t u;
-  memcpy(&u, &f, sizeof u);
-  if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x40u);
-  u += 0x7fffu + ((u >> 16) & 1u);
-  return (uint16_t)(u >> 16);
-}
 
 /*
 ** The vector helpers work in fixed chunks of 8 (plus a scalar tail): gcc's
@@ -74,8 +62,8 @@ static inline void scal(float *restrict y, float a, int n) {
 static inline void to_float(float *restrict dst, const uint16_t *restrict src, int n) {
   int d = 0;
   for (; d + 8 <= n; d += 8)
-    for (int t = 0; t < 8; t++) dst[d + t] = bf16_to_f(src[d + t]);
-  for (; d < n; d++) dst[d] = bf16_to_f(src[d]);
+    for (int t = 0; t < 8; t++) dst[d + t] = ar_bf16_to_float(src[d + t]);
+  for (; d < n; d++) dst[d] = ar_bf16_to_float(src[d]);
 }
 
 /* Where the keys of one sequence live. */
@@ -227,7 +215,7 @@ static void finish_out(const job *jb, scratch *sc, int r, int64_t h, uint16_t *o
     m = big;
   }
   float inv = l > 0.0f ? 1.0f / l : 0.0f;
-  for (int e = 0; e < d; e++) out[e] = f_to_bf16(acc[e] * inv);
+  for (int e = 0; e < d; e++) out[e] = ar_float_to_bf16(acc[e] * inv);
   if (lse) *lse = l > 0.0f ? m + logf(l) : -INFINITY;
 }
 
@@ -406,7 +394,7 @@ static void host_reduce(const void *args) {
       }
       float inv = total > 0.0f ? 1.0f / total : 0.0f;
       uint16_t *o = out + (t * hq + h) * d;
-      for (int64_t e = 0; e < d; e++) o[e] = f_to_bf16(acc[e] * inv);
+      for (int64_t e = 0; e < d; e++) o[e] = ar_float_to_bf16(acc[e] * inv);
     }
   }
   free(acc);

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
+
 /* bf16 quiet NaN in both halves: poisons outputs before every check. */
 #define AR_NAN_PATTERN 0x7FC07FC0u
 /* Shapes up to this many FLOPs also get the device reference checked
@@ -41,11 +43,7 @@ void ar_timing_policy_describe(const ar_timing_policy *t, char *buf, size_t len)
   }
 }
 
-static double wall_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
-}
+static double wall_ms(void) { return ar_clock_s() * 1e3; }
 
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;

@@ -4,18 +4,14 @@
 */
 #include "progress.h"
 
+#include "clock.h"
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 void ar_format_duration(double s, char *buf, size_t len) {
   if (s < 0 || s != s) s = 0;
@@ -40,12 +36,12 @@ void ar_progress_init(ar_progress *p, size_t total_items, double total_est, int 
   p->tty = isatty(STDERR_FILENO);
   p->columns = p->tty ? ar_terminal_columns(STDERR_FILENO) : 80;
   p->quiet = quiet;
-  p->start = p->last_print = p->last_step = now_s();
+  p->start = p->last_print = p->last_step = ar_clock_s();
   p->total_items = total_items;
   p->total_est = total_est > 0 ? total_est : 0;
 }
 
-double ar_progress_elapsed(const ar_progress *p) { return now_s() - p->start; }
+double ar_progress_elapsed(const ar_progress *p) { return ar_clock_s() - p->start; }
 
 double ar_progress_eta(const ar_progress *p) {
   size_t left_items = p->total_items > p->done_items ? p->total_items - p->done_items : 0;
@@ -142,7 +138,7 @@ void ar_progress_step_at(ar_progress *p, double now, int status, double est, con
 }
 
 void ar_progress_step(ar_progress *p, int status, double est, const char *what) {
-  ar_progress_step_at(p, now_s(), status, est, what);
+  ar_progress_step_at(p, ar_clock_s(), status, est, what);
 }
 
 void ar_progress_note(ar_progress *p, const char *fmt, ...) {
@@ -155,7 +151,7 @@ void ar_progress_note(ar_progress *p, const char *fmt, ...) {
 }
 
 void ar_progress_finish(ar_progress *p) {
-  if (!p->quiet) draw(p, now_s(), "done", 1);
+  if (!p->quiet) draw(p, ar_clock_s(), "done", 1);
 }
 
 void ar_progress_sync(ar_progress *p, size_t done_items, double done_est, const size_t counts[AR_NUM_STATUS],
@@ -166,7 +162,7 @@ void ar_progress_sync(ar_progress *p, size_t done_items, double done_est, const 
   double per = fresh ? (done_est - p->done_est) / (double)fresh : 0;
   size_t diff[AR_NUM_STATUS];
   for (int k = 0; k < AR_NUM_STATUS; k++) diff[k] = counts[k] > p->counts[k] ? counts[k] - p->counts[k] : 0;
-  double now = now_s();
+  double now = ar_clock_s();
   for (size_t i = 0; i < fresh; i++) {
     int status = -1;
     for (int k = 0; k < AR_NUM_STATUS && status < 0; k++)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "grid_parse.h"
+#include "splitmix.h"
 
 #define MAX_TOKENS (AR_MAX_BATCH_SEQS + 1)
 
@@ -239,13 +240,6 @@ int ar_trace_load(const char *path, ar_trace *out, char *err, size_t errlen) {
 
 /* ---------------------------------------------------------------- sample */
 
-static uint64_t splitmix64(uint64_t *s) {
-  uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
 /* Selection sampling (Knuth's algorithm S): call i is kept with probability
 ** (still needed) / (still left), so exactly n are kept, in order. */
 int ar_trace_sample(const ar_trace *t, size_t n, uint64_t seed, size_t **picked, size_t *count) {
@@ -258,7 +252,7 @@ int ar_trace_sample(const ar_trace *t, size_t n, uint64_t seed, size_t **picked,
   for (size_t i = 0; i < total && k < want; i++) {
     uint64_t left = total - i, need = want - k;
     /* keep when a uniform draw in [0, left) falls below need */
-    uint64_t r = splitmix64(&s) % left; /* bias below 2^-40 for any real trace */
+    uint64_t r = ar_splitmix64(&s) % left; /* bias below 2^-40 for any real trace */
     if (r < need) (*picked)[k++] = i;
   }
   *count = k;

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "kernel_path.h"
 
 enum { REQ_SHAPE = 1, REQ_MEASURE, REQ_LOAD, REQ_QUIT };
@@ -176,21 +177,15 @@ static void reap(ar_worker *w, int kill_it, char *why, size_t len) {
   w->pid = 0;
 }
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* Wait for one response until timeout_s.  0 ok; -1 died; -2 timed out;
 ** -3 interrupted. */
 static int receive(ar_worker *w, response *resp, double timeout_s) {
-  double deadline = now_s() + timeout_s;
+  double deadline = ar_clock_s() + timeout_s;
   char *p = (char *)resp;
   size_t got = 0;
   while (got < sizeof *resp) {
     if (w->interrupted && *w->interrupted) return -3;
-    double left = deadline - now_s();
+    double left = deadline - ar_clock_s();
     if (left <= 0) return -2;
     struct pollfd pfd = {w->from_fd, POLLIN, 0};
     int ms = left > 0.2 ? 200 : (int)(left * 1000) + 1;

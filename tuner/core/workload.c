@@ -21,40 +21,20 @@
 
 #include "workload.h"
 
+#include "splitmix.h"
+
 #define AR_SPARE_BLOCKS 3
 #define AR_DEFAULT_INPUT_CAP ((int64_t)8 << 30)
 
-float ar_bf16_to_float(uint16_t h) {
-  uint32_t u = (uint32_t)h << 16;
-  float f;
-  memcpy(&f, &u, sizeof f);
-  return f;
-}
-
-uint16_t ar_float_to_bf16(float f) {
-  uint32_t u;
-  memcpy(&u, &f, sizeof u);
-  if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x40u);
-  u += 0x7fffu + ((u >> 16) & 1u);
-  return (uint16_t)(u >> 16);
-}
-
-static uint64_t splitmix64(uint64_t *s) {
-  uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
 /* Uniform in [lo, hi). */
 static float uniform(uint64_t *s, float lo, float hi) {
-  float u = (float)(splitmix64(s) >> 40) * (1.0f / 16777216.0f);
+  float u = (float)(ar_splitmix64(s) >> 40) * (1.0f / 16777216.0f);
   return lo + (hi - lo) * u;
 }
 
 /* Uniform integer in [0, n), n <= 2^32. */
 static uint32_t below(uint64_t *s, uint32_t n) {
-  return (uint32_t)(((splitmix64(s) >> 32) * (uint64_t)n) >> 32);
+  return (uint32_t)(((ar_splitmix64(s) >> 32) * (uint64_t)n) >> 32);
 }
 
 /*
@@ -88,7 +68,7 @@ static void *fill_chunks(void *arg) {
     uint64_t s = j->base ^ (0x632be59bd9b4e019ull * (uint64_t)(c + 1));
     int64_t lo = c * FILL_CHUNK, hi = lo + FILL_CHUNK < j->n ? lo + FILL_CHUNK : j->n;
     for (int64_t i = lo; i < hi; i += 4) {
-      uint64_t r = splitmix64(&s);
+      uint64_t r = ar_splitmix64(&s);
       for (int k = 0; k < 4 && i + k < hi; k++) j->dst[i + k] = bf16_uniform_table[(r >> (16 * k)) & 0xffff];
     }
   }
@@ -97,7 +77,7 @@ static void *fill_chunks(void *arg) {
 
 static void fill_bf16(uint16_t *dst, int64_t n, uint64_t *s) {
   pthread_once(&bf16_table_once, bf16_table_init);
-  uint64_t base = splitmix64(s);
+  uint64_t base = ar_splitmix64(s);
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   int64_t chunks = (n + FILL_CHUNK - 1) / FILL_CHUNK;
   int threads = (int)(cpus < 1 ? 1 : cpus > FILL_MAX_THREADS ? FILL_MAX_THREADS : cpus);

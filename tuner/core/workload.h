@@ -29,9 +29,9 @@ typedef struct ar_inputs {
   float *sinks;            /* [Hq] or NULL */
 } ar_inputs;
 
-/* bf16 <-> float (round to nearest even; NaN kept NaN). */
-float ar_bf16_to_float(uint16_t h);
-uint16_t ar_float_to_bf16(float f);
+/* bf16 <-> float (round to nearest even; NaN kept NaN): ar_bf16_to_float
+** and ar_float_to_bf16 of common/bf16.h. */
+#include "bf16.h"
 
 /* Build random inputs for p with uniform seqlen_q / cached (seed-driven,
 ** values ~U(-1, 1), sinks ~U(-2, 2)).  Returns 0, or -1 when out of memory
