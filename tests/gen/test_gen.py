@@ -505,6 +505,73 @@ def default_lookup(ctx):
             check(used == {want}, "%s: lookups %r, wanted %s" % (f, used, want))
 
 
+@case
+def winner_view(ctx):
+    """The db's best_ok view and the generator (--allow-stale) name the same
+    fastest ok candidate for every grid shape, on a db where some candidates
+    were measured again under new code in a later run (old rows kept, some
+    faster): both count a candidate only under the code hash of its latest
+    run, so the old hash's faster times win nowhere."""
+    sys.path.insert(0, os.path.dirname(ctx.gen))
+    import attnroute_gen as gen
+    db = ctx.fixture()
+    rng = random.Random(13)
+    conn = sqlite3.connect(db)
+    cands = conn.execute("SELECT id, name, family, params, legacy_route, caps FROM candidate "
+                         "ORDER BY id").fetchall()
+    shapes = [r[0] for r in conn.execute("SELECT id FROM shape ORDER BY id")]
+    conn.execute("INSERT INTO run (id, device_id, backend, tuner_version, git_revision, "
+                 "command_line, timing_policy, started_at, ended_at) VALUES (9, 1, 'host', "
+                 "'0.1.1', NULL, 'ar_tune', 'p', '2026-06-01T10:00:00Z', NULL)")
+    # Every other candidate re-measured under new code on a random subset of
+    # the shapes (so for the rest it is not measured at all under it).
+    for k, (cid, name, family, params, route, caps) in enumerate(cands):
+        if k % 2:
+            continue
+        conn.execute("INSERT INTO candidate VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     (100 + cid, name, family, params, "%02x" % (k + 1) * 32, route, caps))
+        for sid in shapes:
+            if rng.random() < 0.7:
+                st = rng.choice(["ok"] * 5 + ["wrong"])
+                us = rng.uniform(0.5, 80.0) if st == "ok" else None
+                conn.execute("INSERT INTO measurement (run_id, device_id, candidate_id, shape_id, "
+                             "status, median_us, reps, measured_at) VALUES (9, 1, ?, ?, ?, ?, 10, "
+                             "'2026-06-01T10:00:01Z')", (100 + cid, sid, st, us))
+    conn.commit()
+    # The view: its winner per shape; and how many shapes an old hash's time
+    # would win if staleness were ignored (the test means nothing without).
+    view = {sid: name for sid, name in conn.execute(
+        "SELECT shape_id, candidate FROM best_ok WHERE arch = 'gfx1250' AND cu_count = 256")}
+    ignoring = {}
+    for sid, us, cid, name in conn.execute(
+            "SELECT m.shape_id, m.median_us, m.candidate_id, c.name FROM measurement m "
+            "JOIN candidate c ON c.id = m.candidate_id WHERE m.status = 'ok'"):
+        if sid not in ignoring or (us, cid) < ignoring[sid][:2]:
+            ignoring[sid] = (us, cid, name)
+    rows = conn.execute("SELECT id, head_dim, q_dtype, kv_dtype, has_sinks, sliding_window, "
+                        "kv_block_size, causal, num_seqs, seqlen_q, seqlen_k, num_q_heads, "
+                        "num_kv_heads FROM shape").fetchall()
+    conn.close()
+    check(sum(1 for sid in view if ignoring[sid][2] != view[sid]) > 0,
+          "no shape where the stale rows would have won: the case tests nothing")
+    model = gen.load_model(db, allow_stale=True)
+    fastest = {}
+    for k in model["classes"]:
+        for axes, meas in k["shapes"].items():
+            ok = sorted((t, n) for n, (st, t) in meas.items() if st == "ok" and t is not None)
+            if ok:
+                fastest[(k["static_key"], axes)] = ok[0][1]
+    compared = 0
+    for sid, hd, qd, kvd, sinks, win, blk, causal, ns, sq, sk, hq, hkv in rows:
+        key = ((hd, qd, kvd, 1 if sinks else 0, win if win > 0 else -1, blk, 1 if causal else 0),
+               (ns, sq, sk - sq, hq, hq // hkv))
+        check(view.get(sid) == fastest.get(key), "shape %d %r: best_ok %r, generator %r"
+              % (sid, key, view.get(sid), fastest.get(key)))
+        compared += 1
+    check(compared == len(shapes) and len(view) > 5, "compared %d of %d shapes (%d winners)"
+          % (compared, len(shapes), len(view)))
+
+
 def select_all(ctx, header, name, calls, tag):
     """Compiles a program with `header` and the runtime's sources that
     selects every decode call (contexts; sq 1 each, totals given) and
