@@ -15,15 +15,9 @@ NO_CANDIDATE = 255           # ATTNROUTE_NO_CANDIDATE
 AXES = ("num_seqs", "seqlen_q", "cached", "num_q_heads", "gqa")
 AXIS_LABELS = ("num_seqs", "seqlen_q", "cached", "q_heads", "gqa")
 
-# attnroute_dtype values, with the spellings a db may use.
+# attnroute_dtype values, named as attnroute_dtype_name names them (the only
+# spellings the store writes).
 DTYPE_CODES = {"bf16": 0, "fp16": 1, "fp8_e4m3": 2, "fp32": 3}
-DTYPE_ALIASES = {
-    "bf16": "bf16", "bfloat16": "bf16",
-    "fp16": "fp16", "f16": "fp16", "half": "fp16", "float16": "fp16",
-    "fp8_e4m3": "fp8_e4m3", "fp8": "fp8_e4m3", "e4m3": "fp8_e4m3",
-    "fp8e4m3": "fp8_e4m3", "float8_e4m3fn": "fp8_e4m3", "fp8_e4m3fn": "fp8_e4m3",
-    "fp32": "fp32", "f32": "fp32", "float": "fp32", "float32": "fp32",
-}
 DTYPE_NAMES = {v: k for k, v in DTYPE_CODES.items()}
 
 LOOKUPS = {"nearest_log": 0, "floor": 1, "tree": 2}  # attnroute_lookup

@@ -41,10 +41,7 @@ class CallCost:
 
     def legacy_pick(self, p, step):
         route = legacy.legacy_route(EDGE_POLICY, p, dict(LEGACY_ENV, step=STEPS[step]))
-        for c in self.cands:
-            if c["legacy_route"] == route and caps_allow(c["caps"], p):
-                return c["name"]
-        return None
+        return legacy.stand_in(self.cands, route, p)
 
     def table_pick(self, p, key, mask, cells=None):
         ranking = table_ranking(self.klass, p, self.topk, key, mask, cells)

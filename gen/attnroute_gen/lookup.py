@@ -8,6 +8,7 @@ import math
 import struct
 
 from .abi import AXIS_LABELS, edge_bit
+from .legacy import caps_allow  # noqa: F401  (the runtime's caps rule; re-exported)
 
 # The one default lookup (see the package doc); change it here only.
 DEFAULT_LOOKUP = "floor"
@@ -79,34 +80,6 @@ def table_ranking(klass, p, topk, key=None, mask=None, cells=None):
                         nodes=klass.get("nodes"))
 
 
-def caps_allow(caps, p):
-    """runtime/src/caps.c attnroute_caps_allow (p valid)."""
-    def bit(mask, b):
-        return 0 <= b <= 31 and (mask >> b) & 1
-
-    def cap_ok(cap, present):
-        return {0: not present, 1: present, 2: True}.get(cap, False)
-
-    hd = p["head_dim"]
-    if hd < 16 or hd > 512 or hd % 16 or not bit(caps["head_dim_mask"], hd // 16 - 1):
-        return False
-    if not bit(caps["q_dtype_mask"], p["q_dtype"]) or not bit(caps["kv_dtype_mask"], p["kv_dtype"]):
-        return False
-    if caps["block_size_mask"]:
-        b = p["kv_block_size"]
-        if b <= 0 or b & (b - 1) or not bit(caps["block_size_mask"], b.bit_length() - 1):
-            return False
-    if not cap_ok(caps["sinks"], p["has_sinks"] != 0):
-        return False
-    if not cap_ok(caps["window"], p["sliding_window"] > 0):
-        return False
-    if not cap_ok(caps["causal"], p["causal"] != 0):
-        return False
-    if caps["max_seqlen_q"] and p["max_seqlen_q"] > caps["max_seqlen_q"]:
-        return False
-    if caps["gqa_exact"] and p["num_q_heads"] // p["num_kv_heads"] != caps["gqa_exact"]:
-        return False
-    return True
 
 
 def log_feature(v):

@@ -11,7 +11,7 @@ import math
 import os
 import sys
 
-from .abi import AXES, CAP_WORDS, CAPS_FIELDS, DTYPE_ALIASES, DTYPE_CODES, DTYPE_NAMES, \
+from .abi import AXES, CAP_WORDS, CAPS_FIELDS, DTYPE_CODES, \
     NO_CANDIDATE, ROUTE_NAMES
 from .db import CAND_KEYS, DEVICE_KEYS, MEAS_KEYS, open_db, read_rows, read_trace_calls, \
     row_sort_key
@@ -62,12 +62,10 @@ def parse_caps(text, what):
 
 
 def dtype_name(text, what):
-    t = str(text).strip().lower()
-    if t in DTYPE_ALIASES:
-        return DTYPE_ALIASES[t]
-    if t.isdigit() and int(t) in DTYPE_NAMES:
-        return DTYPE_NAMES[int(t)]
-    raise GenError("%s: unknown dtype %r" % (what, text))
+    """A shape's dtype text, as the store writes it (attnroute_dtype_name)."""
+    if text in DTYPE_CODES:
+        return text
+    raise GenError("%s: unknown dtype %r (%s)" % (what, text, ", ".join(DTYPE_CODES)))
 
 
 def device_classes(rows):

@@ -41,18 +41,15 @@ def displaces(klass, point, challenger, incumbent, min_gain):
 
 def legacy_standin(candidates, static, point):
     """Name of the candidate standing in for the route the post-1345 gates
-    pick at point (default engine env), or None."""
+    pick at point (default engine env), or None: legacy.stand_in, the
+    runtime's attnroute_legacy_standin (caps must allow the shape)."""
     ns, sq, cached, hq, gqa = point
     p = legacy.problem(ns, sq, sq + cached, hq, hq // gqa, static["head_dim"],
                        DTYPE_CODES[static["q_dtype"]], DTYPE_CODES[static["kv_dtype"]],
                        static["has_sinks"], static["sliding_window"],
                        static["kv_block_size"], static["causal"])
     route = legacy.legacy_route(legacy.POLICY_POST_1345, p, LEGACY_ENV)
-    bit = static["head_dim"] // 16 - 1
-    for c in candidates:
-        if c["legacy_route"] == route and 0 <= bit < 32 and c["caps"]["head_dim_mask"] >> bit & 1:
-            return c["name"]
-    return None
+    return legacy.stand_in(candidates, route, p)
 
 
 def settle_winners(class_list, cand_list, previous, min_gain):

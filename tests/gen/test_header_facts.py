@@ -161,7 +161,6 @@ def check_all(text, tag):
     enum_check("abi.DTYPE_CODES", "attnroute_dtype", "ATTNROUTE_DTYPE_",
                {c: n for n, c in abi.DTYPE_CODES.items()}, "ATTNROUTE_NUM_DTYPES")
     check(abi.DTYPE_NAMES == {c: n for n, c in abi.DTYPE_CODES.items()}, "abi.DTYPE_NAMES")
-    check(set(abi.DTYPE_ALIASES.values()) <= set(abi.DTYPE_CODES), "abi.DTYPE_ALIASES")
     enum_check("python/attnroute/_abi.py DTYPES", "attnroute_dtype", "ATTNROUTE_DTYPE_",
                {c: n for n, c in binding_abi.DTYPES.items()})
     enum_check("abi.LOOKUPS", "attnroute_lookup", "ATTNROUTE_LOOKUP_",
