@@ -19,9 +19,8 @@ import subprocess
 import sys
 
 ap = argparse.ArgumentParser()
-ap.add_argument("--dump", required=True)
-ap.add_argument("--root", required=True)
-ap.add_argument("--work", required=True)
+for flag in ("--dump", "--root", "--work"):
+    ap.add_argument(flag, required=True)
 args = ap.parse_args()
 sys.path.insert(0, os.path.join(args.root, "tools"))
 import attnroute_evalset as evalset  # noqa: E402
