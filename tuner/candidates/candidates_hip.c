@@ -56,7 +56,6 @@ typedef struct aiter_slot {
   char symbol[AR_AITER_SYMBOL_MAX + 4]; /* "1:<knl_name>" */
   char co_path[AR_AITER_PATH_MAX];
   int abi;                          /* ar_aiter_sv_abi (aiter_abi.h) */
-  char how[320];                    /* why that launch */
   char params[96];                  /* the candidate's params for that launch */
   ar_amdgpu_kernel_meta meta;       /* what the object's note says */
 } aiter_slot;
@@ -124,13 +123,13 @@ static void resolve(void) {
     cand[i]->kernels[1] = NULL;
     s->ok = ar_aiter_find_sink_varlen(dir, arch, s->head_dim, &kern, why, sizeof why) == 0;
     s->abi = AR_AITER_SV_ABI_NONE;
-    char sha[65];
+    char sha[65], how[320]; /* how: why that launch (the params say which) */
     if (s->ok &&
         ar_amdgpu_note_read(kern.co_path, kern.symbol, &s->meta, sha, why, sizeof why) != 0)
       s->ok = 0;
     if (s->ok) {
       s->abi = ar_aiter_sv_abi_select(&s->meta, kern.co_path, sha, getenv(AR_AITER_SV_OPT_ENV),
-                                      s->how, sizeof s->how, why, sizeof why);
+                                      how, sizeof how, why, sizeof why);
       s->ok = s->abi != AR_AITER_SV_ABI_NONE;
     }
     snprintf(s->params, sizeof s->params, "head_dim=%d,gather=tok,%s,tile_q=128", s->head_dim,
