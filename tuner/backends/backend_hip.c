@@ -356,13 +356,14 @@ static int fill_info(hip_ctx *h) {
   ** rocminfo runs once per process. */
   static char *rocminfo_text = NULL;
   static int rocminfo_tried = 0;
-  if (!rocminfo_tried && !(getenv("CU_NUM") && getenv("CU_NUM")[0])) {
+  const char *cu_num = getenv("CU_NUM"); /* "" and "0" are unset, as aiter reads it */
+  if (!rocminfo_tried && (!cu_num || !cu_num[0] || strcmp(cu_num, "0") == 0)) {
     rocminfo_tried = 1;
     rocminfo_text = ar_rocminfo_run();
   }
   ar_amd_counts cnt;
   char cerr[320];
-  if (ar_amd_cu_count(getenv("CU_NUM"), rocminfo_text, prop.multiProcessorCount,
+  if (ar_amd_cu_count(cu_num, rocminfo_text, prop.multiProcessorCount,
                       ar_gfx_major(d->arch), getenv("GPU_ENABLE_WGP_MODE"), &cnt, cerr,
                       sizeof cerr) != 0) {
     snprintf(h->err, sizeof h->err, "hip: device %d: %s", h->device, cerr);
