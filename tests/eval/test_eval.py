@@ -141,7 +141,7 @@ def evalset_range(ctx):
     kept, no grid point, no repeat, both classes, some cached=0 and some
     decode shapes; attnroute-tune reads the list (--dry-run)."""
     fx = ctx.fixture()
-    es = regret_ref.import_modules(ctx.root)  # noqa: F841 (puts tools/ on the path)
+    sys.path.insert(0, os.path.join(ctx.root, "tools"))
     import attnroute_evalset
     classes = attnroute_evalset.load_grid(os.path.join(fx, "fixture.grid"), ctx.root)
     out = ctx.path("r.shapes")
