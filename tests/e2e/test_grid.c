@@ -9,7 +9,7 @@
 
 #include "grid.h"
 
-#include "../check_msg.h"
+#include "../check.h"
 
 static const char *good =
     "# comment\n"
@@ -30,28 +30,28 @@ static void test_good(void) {
   ar_shape_list l = {0};
   char err[256] = "";
   int rc = ar_grid_parse(good, "good.grid", 0, &l, err, sizeof err);
-  CHECK(rc == 0, "%s", err);
+  CHECK_MSG(rc == 0, "%s", err);
   /* class 1: 2 heads x (ns 1: sq 1, 2k; ns 4: sq 1, 2k but 4*2048 > 4096 cut) x 2 cached = 2*3*2 = 12 */
-  CHECK(l.count == 13, "count %zu", l.count);
+  CHECK_MSG(l.count == 13, "count %zu", l.count);
   if (l.count == 13) {
     const ar_shape *s = &l.items[1];
-    CHECK(s->p.head_dim == 64 && s->p.has_sinks == 1 && s->p.kv_block_size == 16, "class fields");
-    CHECK(s->p.num_q_heads == 64 && s->p.num_kv_heads == 8, "heads");
-    CHECK(s->cached == 32768 && s->seqlen_q == 1 && s->p.max_seqlen_k == 32769 && s->p.has_cached, "k suffix");
+    CHECK_MSG(s->p.head_dim == 64 && s->p.has_sinks == 1 && s->p.kv_block_size == 16, "class fields");
+    CHECK_MSG(s->p.num_q_heads == 64 && s->p.num_kv_heads == 8, "heads");
+    CHECK_MSG(s->cached == 32768 && s->seqlen_q == 1 && s->p.max_seqlen_k == 32769 && s->p.has_cached, "k suffix");
     for (size_t i = 0; i < 12; i++)
-      CHECK((long)l.items[i].p.num_seqs * l.items[i].seqlen_q <= 4096, "max_tokens respected");
+      CHECK_MSG((long)l.items[i].p.num_seqs * l.items[i].seqlen_q <= 4096, "max_tokens respected");
     const ar_shape *last = &l.items[12];
-    CHECK(last->p.head_dim == 128 && last->p.sliding_window == 128 && last->p.has_sinks == 0 &&
+    CHECK_MSG(last->p.head_dim == 128 && last->p.sliding_window == 128 && last->p.has_sinks == 0 &&
               last->p.kv_block_size == 64 && last->p.causal == 1,
           "second class");
-    CHECK(attnroute_problem_check(&last->p) == ATTNROUTE_OK, "valid problem");
+    CHECK_MSG(attnroute_problem_check(&last->p) == ATTNROUTE_OK, "valid problem");
   }
   ar_shape_list_free(&l);
 
   const char *shapes = "head_dim=64 sinks=1 block=16 num_seqs=3 seqlen_q=100 cached=900 q_heads=64 kv_heads=8\n";
   rc = ar_grid_parse(shapes, "s.txt", 1, &l, err, sizeof err);
-  CHECK(rc == 0 && l.count == 1, "%s", err);
-  if (l.count == 1) CHECK(l.items[0].p.max_seqlen_k == 1000 && l.items[0].p.num_seqs == 3, "shape");
+  CHECK_MSG(rc == 0 && l.count == 1, "%s", err);
+  if (l.count == 1) CHECK_MSG(l.items[0].p.max_seqlen_k == 1000 && l.items[0].p.num_seqs == 3, "shape");
   ar_shape_list_free(&l);
 }
 
@@ -59,8 +59,8 @@ static void expect_error(const char *text, int shapes, const char *needle) {
   ar_shape_list l = {0};
   char err[256] = "";
   int rc = ar_grid_parse(text, "g.grid", shapes, &l, err, sizeof err);
-  CHECK(rc == -1, "accepted: %s", text);
-  CHECK(strstr(err, needle) != NULL, "error '%s' lacks '%s'", err, needle);
+  CHECK_MSG(rc == -1, "accepted: %s", text);
+  CHECK_MSG(strstr(err, needle) != NULL, "error '%s' lacks '%s'", err, needle);
   ar_shape_list_free(&l);
 }
 
@@ -97,13 +97,13 @@ static void test_builtin(void) {
   for (const char *const *name = ar_grid_builtin_names(); *name; name++, n++) {
     ar_shape_list l = {0};
     char err[256] = "";
-    CHECK(ar_grid_parse(ar_grid_builtin(*name), *name, 0, &l, err, sizeof err) == 0, "%s: %s", *name, err);
+    CHECK_MSG(ar_grid_parse(ar_grid_builtin(*name), *name, 0, &l, err, sizeof err) == 0, "%s: %s", *name, err);
     for (size_t i = 0; i < l.count; i++)
-      CHECK(attnroute_problem_check(&l.items[i].p) == ATTNROUTE_OK, "%s shape %zu invalid", *name, i);
+      CHECK_MSG(attnroute_problem_check(&l.items[i].p) == ATTNROUTE_OK, "%s shape %zu invalid", *name, i);
     ar_shape_list_free(&l);
   }
-  CHECK(n >= 3, "%d embedded grids", n);
-  CHECK(ar_grid_builtin("gpt-oss") && ar_grid_builtin("host-small") && !ar_grid_builtin("nope"), "names");
+  CHECK_MSG(n >= 3, "%d embedded grids", n);
+  CHECK_MSG(ar_grid_builtin("gpt-oss") && ar_grid_builtin("host-small") && !ar_grid_builtin("nope"), "names");
 }
 
 /* Mutate the good grid byte by byte and by splicing: every input must give
@@ -131,9 +131,9 @@ static void test_fuzz(void) {
     ar_shape_list l = {0};
     char err[256] = "";
     int rc = ar_grid_parse(buf, "fuzz", (int)(s >> 63), &l, err, sizeof err);
-    CHECK(rc == 0 ? l.count > 0 : err[0] != '\0', "iteration %d: rc %d, no message", iter, rc);
+    CHECK_MSG(rc == 0 ? l.count > 0 : err[0] != '\0', "iteration %d: rc %d, no message", iter, rc);
     for (size_t i = 0; i < l.count; i++)
-      CHECK(attnroute_problem_check(&l.items[i].p) == ATTNROUTE_OK, "fuzz produced an invalid problem");
+      CHECK_MSG(attnroute_problem_check(&l.items[i].p) == ATTNROUTE_OK, "fuzz produced an invalid problem");
     ar_shape_list_free(&l);
   }
   free(buf);
@@ -144,7 +144,7 @@ int main(void) {
   test_errors();
   test_builtin();
   test_fuzz();
-  if (failures) fprintf(stderr, "%ld failure(s)\n", failures);
+  if (check_failures) fprintf(stderr, "%ld failure(s)\n", check_failures);
   else printf("ok\n");
-  return failures ? 1 : 0;
+  return check_failures ? 1 : 0;
 }

@@ -14,17 +14,17 @@
 #include "cli_number.h"
 #include "grid.h"
 
-#include "../check_msg.h"
+#include "../check.h"
 
 /* text must be refused with a message containing needle. */
 static void expect_refused(const char *text, int is_list, const char *needle) {
   ar_shape_list l = {0};
   char err[512] = "";
   int rc = ar_grid_parse(text, "t.grid", is_list, &l, err, sizeof err);
-  CHECK(rc == -1, "accepted (%zu shapes): %s", l.count, text);
-  CHECK(strstr(err, needle) != NULL, "message '%s' lacks '%s'", err, needle);
-  CHECK(strncmp(err, "t.grid", 6) == 0, "message does not name the input: %s", err);
-  CHECK(l.count == 0, "%zu shapes left in the list", l.count);
+  CHECK_MSG(rc == -1, "accepted (%zu shapes): %s", l.count, text);
+  CHECK_MSG(strstr(err, needle) != NULL, "message '%s' lacks '%s'", err, needle);
+  CHECK_MSG(strncmp(err, "t.grid", 6) == 0, "message does not name the input: %s", err);
+  CHECK_MSG(l.count == 0, "%zu shapes left in the list", l.count);
   ar_shape_list_free(&l);
 }
 
@@ -46,15 +46,15 @@ static void test_bound(void) {
   o += (size_t)snprintf(text + o, sizeof text - o, "%s", line);
   axis(line, sizeof line, "cached", 0, 64);
   snprintf(text + o, sizeof text - o, "%s", line);
-  CHECK(strlen(text) < 2000, "the grid is small (%zu bytes)", strlen(text));
+  CHECK_MSG(strlen(text) < 2000, "the grid is small (%zu bytes)", strlen(text));
   expect_refused(text, 0, "expands to more than 20000 shapes");
   /* max_tokens that cuts it below the bound is accepted. */
   strcat(text, "max_tokens 2\n");
   {
     ar_shape_list l = {0};
     char err[512] = "";
-    CHECK(ar_grid_parse(text, "t.grid", 0, &l, err, sizeof err) == 0, "%s", err);
-    CHECK(l.count == 32 * 3 * 64, "count %zu", l.count); /* (1,1) (1,2) (2,1) */
+    CHECK_MSG(ar_grid_parse(text, "t.grid", 0, &l, err, sizeof err) == 0, "%s", err);
+    CHECK_MSG(l.count == 32 * 3 * 64, "count %zu", l.count); /* (1,1) (1,2) (2,1) */
     ar_shape_list_free(&l);
   }
 }
@@ -87,20 +87,20 @@ static void test_cli_numbers(void) {
   double d = 42;
   int64_t i = 42;
   for (int k = 0; bad[k]; k++) {
-    CHECK(ar_cli_parse_number(bad[k], 0, 1e9, &d) == -1, "number '%s' accepted", bad[k]);
-    CHECK(ar_cli_parse_integer(bad[k], 0, 1000000, &i) == -1, "integer '%s' accepted", bad[k]);
+    CHECK_MSG(ar_cli_parse_number(bad[k], 0, 1e9, &d) == -1, "number '%s' accepted", bad[k]);
+    CHECK_MSG(ar_cli_parse_integer(bad[k], 0, 1000000, &i) == -1, "integer '%s' accepted", bad[k]);
   }
-  CHECK(d == 42 && i == 42, "outputs untouched on failure");
-  CHECK(ar_cli_parse_number("1.5", 1, 2, &d) == 0 && d == 1.5, "1.5");
-  CHECK(ar_cli_parse_number("2e1", 1, 100, &d) == 0 && d == 20, "2e1");
-  CHECK(ar_cli_parse_number("0.5", 1, 2, &d) == -1, "below the range");
-  CHECK(ar_cli_parse_number("2.0001", 1, 2, &d) == -1, "above the range");
-  CHECK(ar_cli_parse_integer("1.5", 0, 9, &i) == -1, "a fraction as an integer");
-  CHECK(ar_cli_parse_integer("1e3", 0, 9999, &i) == -1, "an exponent as an integer");
-  CHECK(ar_cli_parse_integer("-3", -5, 5, &i) == 0 && i == -3, "-3");
-  CHECK(ar_cli_parse_integer("9223372036854775807", 1, INT64_MAX, &i) == 0 && i == INT64_MAX, "max");
-  CHECK(ar_cli_parse_integer("9223372036854775808", 1, INT64_MAX, &i) == -1, "past int64");
-  CHECK(ar_cli_parse_integer("0", 1, 5, &i) == -1, "below the range");
+  CHECK_MSG(d == 42 && i == 42, "outputs untouched on failure");
+  CHECK_MSG(ar_cli_parse_number("1.5", 1, 2, &d) == 0 && d == 1.5, "1.5");
+  CHECK_MSG(ar_cli_parse_number("2e1", 1, 100, &d) == 0 && d == 20, "2e1");
+  CHECK_MSG(ar_cli_parse_number("0.5", 1, 2, &d) == -1, "below the range");
+  CHECK_MSG(ar_cli_parse_number("2.0001", 1, 2, &d) == -1, "above the range");
+  CHECK_MSG(ar_cli_parse_integer("1.5", 0, 9, &i) == -1, "a fraction as an integer");
+  CHECK_MSG(ar_cli_parse_integer("1e3", 0, 9999, &i) == -1, "an exponent as an integer");
+  CHECK_MSG(ar_cli_parse_integer("-3", -5, 5, &i) == 0 && i == -3, "-3");
+  CHECK_MSG(ar_cli_parse_integer("9223372036854775807", 1, INT64_MAX, &i) == 0 && i == INT64_MAX, "max");
+  CHECK_MSG(ar_cli_parse_integer("9223372036854775808", 1, INT64_MAX, &i) == -1, "past int64");
+  CHECK_MSG(ar_cli_parse_integer("0", 1, 5, &i) == -1, "below the range");
 }
 
 int main(void) {
@@ -108,7 +108,7 @@ int main(void) {
   test_duplicates();
   test_k_overflow();
   test_cli_numbers();
-  if (failures) fprintf(stderr, "test_grid_limits: %ld failure(s)\n", failures);
+  if (check_failures) fprintf(stderr, "test_grid_limits: %ld failure(s)\n", check_failures);
   else printf("test_grid_limits: ok\n");
-  return failures != 0;
+  return check_failures != 0;
 }

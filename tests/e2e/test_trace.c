@@ -11,7 +11,7 @@
 #include "grid.h"
 #include "trace.h"
 
-#include "../check_msg.h"
+#include "../check.h"
 
 static const char *good =
     "# a comment\n"
@@ -29,34 +29,34 @@ static const char *good =
 static void test_good(void) {
   ar_trace t;
   char err[256] = "";
-  CHECK(ar_trace_parse(good, "g.trace", &t, err, sizeof err) == 0, "%s", err);
-  CHECK(t.ncalls == 6, "calls %zu", t.ncalls);
-  CHECK(t.shapes.count == 5, "shapes %zu (identical calls share one)", t.shapes.count);
+  CHECK_MSG(ar_trace_parse(good, "g.trace", &t, err, sizeof err) == 0, "%s", err);
+  CHECK_MSG(t.ncalls == 6, "calls %zu", t.ncalls);
+  CHECK_MSG(t.shapes.count == 5, "shapes %zu (identical calls share one)", t.shapes.count);
   if (t.ncalls == 6 && t.shapes.count == 5) {
-    CHECK(t.calls[1].shape == t.calls[2].shape && t.calls[1].shape != t.calls[4].shape, "dedup by class too");
-    CHECK(t.calls[0].step == ATTNROUTE_STEP_PREFILL && t.calls[1].step == ATTNROUTE_STEP_DECODE, "steps");
-    CHECK(t.calls[0].line == 5 && t.calls[5].line == 11, "lines %d %d", t.calls[0].line, t.calls[5].line);
+    CHECK_MSG(t.calls[1].shape == t.calls[2].shape && t.calls[1].shape != t.calls[4].shape, "dedup by class too");
+    CHECK_MSG(t.calls[0].step == ATTNROUTE_STEP_PREFILL && t.calls[1].step == ATTNROUTE_STEP_DECODE, "steps");
+    CHECK_MSG(t.calls[0].line == 5 && t.calls[5].line == 11, "lines %d %d", t.calls[0].line, t.calls[5].line);
     const ar_shape *p = &t.shapes.items[t.calls[0].shape];
-    CHECK(p->seqs && p->p.num_seqs == 2 && p->seqlen_q == 2048 && p->p.max_seqlen_k == 10240 &&
+    CHECK_MSG(p->seqs && p->p.num_seqs == 2 && p->seqlen_q == 2048 && p->p.max_seqlen_k == 10240 &&
               p->cached == 10240 - 2048 && p->total_q == 2560 && p->total_k == 10752 && p->p.has_cached,
           "ragged prefill");
-    CHECK(p->seqs[1].sq == 512 && p->seqs[1].ctx == 512, "batch order");
+    CHECK_MSG(p->seqs[1].sq == 512 && p->seqs[1].ctx == 512, "batch order");
     const ar_shape *d = &t.shapes.items[t.calls[1].shape];
-    CHECK(d->seqs && d->p.num_seqs == 3 && d->seqlen_q == 1 && d->p.max_seqlen_k == 80000 &&
+    CHECK_MSG(d->seqs && d->p.num_seqs == 3 && d->seqlen_q == 1 && d->p.max_seqlen_k == 80000 &&
               d->total_k == 27001 + 5120 + 80000 && d->line == 6,
           "ragged decode");
-    CHECK(d->p.num_q_heads == 64 && d->p.num_kv_heads == 8 && d->p.has_sinks && d->p.sliding_window == -1, "class");
+    CHECK_MSG(d->p.num_q_heads == 64 && d->p.num_kv_heads == 8 && d->p.has_sinks && d->p.sliding_window == -1, "class");
     const ar_shape *u = &t.shapes.items[t.calls[3].shape];
-    CHECK(!u->seqs && u->p.num_seqs == 2 && u->seqlen_q == 1 && u->cached == 299, "equal sequences: uniform");
+    CHECK_MSG(!u->seqs && u->p.num_seqs == 2 && u->seqlen_q == 1 && u->cached == 299, "equal sequences: uniform");
     const ar_shape *w = &t.shapes.items[t.calls[4].shape];
-    CHECK(w->p.sliding_window == 128 && w->p.num_q_heads == 8 && w->p.num_kv_heads == 1, "second class");
+    CHECK_MSG(w->p.sliding_window == 128 && w->p.num_q_heads == 8 && w->p.num_kv_heads == 1, "second class");
     for (size_t i = 0; i < t.shapes.count; i++)
-      CHECK(attnroute_problem_check(&t.shapes.items[i].p) == ATTNROUTE_OK, "shape %zu invalid", i);
+      CHECK_MSG(attnroute_problem_check(&t.shapes.items[i].p) == ATTNROUTE_OK, "shape %zu invalid", i);
     char *txt = ar_shape_seqs_text(d);
-    CHECK(txt && strcmp(txt, "1:27001,1:5120,1:80000") == 0, "seqs text %s", txt ? txt : "(null)");
+    CHECK_MSG(txt && strcmp(txt, "1:27001,1:5120,1:80000") == 0, "seqs text %s", txt ? txt : "(null)");
     free(txt);
     txt = ar_shape_seqs_text(u);
-    CHECK(txt && txt[0] == '\0', "uniform seqs text");
+    CHECK_MSG(txt && txt[0] == '\0', "uniform seqs text");
     free(txt);
   }
   ar_trace_free(&t);
@@ -66,9 +66,9 @@ static void expect_error(const char *text, const char *needle) {
   ar_trace t;
   char err[256] = "";
   int rc = ar_trace_parse(text, "b.trace", &t, err, sizeof err);
-  CHECK(rc == -1, "accepted: %s", text);
-  CHECK(strstr(err, needle) != NULL, "error '%s' lacks '%s'", err, needle);
-  CHECK(t.ncalls == 0 && t.shapes.count == 0 && !t.calls, "left something behind");
+  CHECK_MSG(rc == -1, "accepted: %s", text);
+  CHECK_MSG(strstr(err, needle) != NULL, "error '%s' lacks '%s'", err, needle);
+  CHECK_MSG(t.ncalls == 0 && t.shapes.count == 0 && !t.calls, "left something behind");
   ar_trace_free(&t);
 }
 
@@ -118,17 +118,17 @@ static void test_shape_list(void) {
       "head_dim=64 q_heads=64 kv_heads=8 seqs=100:4096,3:3\n"
       "head_dim=64 q_heads=64 kv_heads=8 seqs=1:2k,1:2k\n"
       "head_dim=64 q_heads=64 kv_heads=8 num_seqs=2 seqlen_q=1 cached=10 step=prefill\n";
-  CHECK(ar_grid_parse(text, "r.shapes", 1, &l, err, sizeof err) == 0, "%s", err);
-  CHECK(l.count == 4, "count %zu", l.count);
+  CHECK_MSG(ar_grid_parse(text, "r.shapes", 1, &l, err, sizeof err) == 0, "%s", err);
+  CHECK_MSG(l.count == 4, "count %zu", l.count);
   if (l.count == 4) {
     const ar_shape *a = &l.items[0], *b = &l.items[1], *c = &l.items[2], *d = &l.items[3];
-    CHECK(a->seqs && a->p.num_seqs == 3 && a->p.max_seqlen_k == 80000 && a->step == ATTNROUTE_STEP_DECODE &&
+    CHECK_MSG(a->seqs && a->p.num_seqs == 3 && a->p.max_seqlen_k == 80000 && a->step == ATTNROUTE_STEP_DECODE &&
               a->line == 1,
           "ragged decode line");
-    CHECK(b->seqs && b->seqlen_q == 100 && b->step == ATTNROUTE_STEP_PREFILL && b->total_q == 103, "default step");
-    CHECK(!c->seqs && c->p.num_seqs == 2 && c->seqlen_q == 1 && c->cached == 2047 && c->step == ATTNROUTE_STEP_DECODE,
+    CHECK_MSG(b->seqs && b->seqlen_q == 100 && b->step == ATTNROUTE_STEP_PREFILL && b->total_q == 103, "default step");
+    CHECK_MSG(!c->seqs && c->p.num_seqs == 2 && c->seqlen_q == 1 && c->cached == 2047 && c->step == ATTNROUTE_STEP_DECODE,
           "equal list is uniform");
-    CHECK(!d->seqs && d->step == ATTNROUTE_STEP_PREFILL && d->total_k == 22, "uniform with step");
+    CHECK_MSG(!d->seqs && d->step == ATTNROUTE_STEP_PREFILL && d->total_k == 22, "uniform with step");
   }
   ar_shape_list_free(&l);
 
@@ -153,8 +153,8 @@ static void test_shape_list(void) {
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     ar_shape_list m = {0};
     char e[256] = "";
-    CHECK(ar_grid_parse(bad[i].line, "s.txt", 1, &m, e, sizeof e) == -1, "accepted %s", bad[i].line);
-    CHECK(strstr(e, bad[i].needle) != NULL, "error '%s' lacks '%s'", e, bad[i].needle);
+    CHECK_MSG(ar_grid_parse(bad[i].line, "s.txt", 1, &m, e, sizeof e) == -1, "accepted %s", bad[i].line);
+    CHECK_MSG(strstr(e, bad[i].needle) != NULL, "error '%s' lacks '%s'", e, bad[i].needle);
     ar_shape_list_free(&m);
   }
 }
@@ -165,15 +165,15 @@ static void test_context_cap(void) {
   const char *g =
       "class head_dim=64\nheads 8/1\nnum_seqs 1 8 256\nseqlen_q 1\ncached 1000 131071\n"
       "max_context_tokens 1048576\n";
-  CHECK(ar_grid_parse(g, "c.grid", 0, &l, err, sizeof err) == 0, "%s", err);
+  CHECK_MSG(ar_grid_parse(g, "c.grid", 0, &l, err, sizeof err) == 0, "%s", err);
   /* 1 x 1001, 1 x 131072, 8 x 1001, 8 x 131072 (= 1M, kept), 256 x 1001; 256 x 131072 cut */
-  CHECK(l.count == 5, "count %zu", l.count);
+  CHECK_MSG(l.count == 5, "count %zu", l.count);
   for (size_t i = 0; i < l.count; i++)
-    CHECK(l.items[i].total_k <= 1048576 && l.items[i].total_k == (int64_t)l.items[i].p.num_seqs * l.items[i].p.max_seqlen_k,
+    CHECK_MSG(l.items[i].total_k <= 1048576 && l.items[i].total_k == (int64_t)l.items[i].p.num_seqs * l.items[i].p.max_seqlen_k,
           "cap kept");
   ar_shape_list_free(&l);
   ar_shape_list m = {0};
-  CHECK(ar_grid_parse("class head_dim=64\nmax_context_tokens 1 2\n", "c.grid", 0, &m, err, sizeof err) == -1 &&
+  CHECK_MSG(ar_grid_parse("class head_dim=64\nmax_context_tokens 1 2\n", "c.grid", 0, &m, err, sizeof err) == -1 &&
             strstr(err, "c.grid:2: 'max_context_tokens' takes one value"),
         "%s", err);
   ar_shape_list_free(&m);
@@ -186,23 +186,23 @@ static void test_sample(void) {
   char *text = malloc(256 + n * 24);
   int len = sprintf(text, HEAD);
   for (size_t i = 0; i < n; i++) len += sprintf(text + len, "decode 1:%zu 1:7\n", 8 + i);
-  CHECK(ar_trace_parse(text, "s.trace", &t, err, sizeof err) == 0 && t.ncalls == n, "%s", err);
+  CHECK_MSG(ar_trace_parse(text, "s.trace", &t, err, sizeof err) == 0 && t.ncalls == n, "%s", err);
   size_t *a = NULL, *b = NULL, *c = NULL, na = 0, nb = 0, nc = 0;
-  CHECK(ar_trace_sample(&t, 50, 7, &a, &na) == 0 && ar_trace_sample(&t, 50, 7, &b, &nb) == 0 &&
+  CHECK_MSG(ar_trace_sample(&t, 50, 7, &a, &na) == 0 && ar_trace_sample(&t, 50, 7, &b, &nb) == 0 &&
             ar_trace_sample(&t, 50, 8, &c, &nc) == 0,
         "sample");
-  CHECK(na == 50 && nb == 50 && nc == 50, "counts");
-  CHECK(memcmp(a, b, na * sizeof *a) == 0, "same seed, same calls");
-  CHECK(memcmp(a, c, na * sizeof *a) != 0, "another seed, other calls");
-  for (size_t i = 1; i < na; i++) CHECK(a[i] > a[i - 1] && a[i] < n, "ascending, in range");
+  CHECK_MSG(na == 50 && nb == 50 && nc == 50, "counts");
+  CHECK_MSG(memcmp(a, b, na * sizeof *a) == 0, "same seed, same calls");
+  CHECK_MSG(memcmp(a, c, na * sizeof *a) != 0, "another seed, other calls");
+  for (size_t i = 1; i < na; i++) CHECK_MSG(a[i] > a[i - 1] && a[i] < n, "ascending, in range");
   /* spread over the whole trace, not a prefix */
-  CHECK(a[na - 1] > n / 2 && a[0] < n / 2, "spread %zu..%zu", a[0], a[na - 1]);
+  CHECK_MSG(a[na - 1] > n / 2 && a[0] < n / 2, "spread %zu..%zu", a[0], a[na - 1]);
   free(a);
   free(b);
   free(c);
-  CHECK(ar_trace_sample(&t, 0, 1, &a, &na) == 0 && na == n && a[n - 1] == n - 1, "0 = all");
+  CHECK_MSG(ar_trace_sample(&t, 0, 1, &a, &na) == 0 && na == n && a[n - 1] == n - 1, "0 = all");
   free(a);
-  CHECK(ar_trace_sample(&t, 5000, 1, &a, &na) == 0 && na == n, "more than there are = all");
+  CHECK_MSG(ar_trace_sample(&t, 5000, 1, &a, &na) == 0 && na == n, "more than there are = all");
   free(a);
   ar_trace_free(&t);
   free(text);
@@ -237,13 +237,13 @@ static void test_fuzz(void) {
     ar_trace t;
     char err[256] = "";
     int rc = ar_trace_parse(buf, "fuzz", &t, err, sizeof err);
-    CHECK(rc == 0 ? t.ncalls > 0 && t.shapes.count > 0 : err[0] != '\0', "iteration %d: rc %d, no message", iter, rc);
-    for (size_t i = 0; i < t.ncalls; i++) CHECK(t.calls[i].shape < t.shapes.count, "call names a shape");
+    CHECK_MSG(rc == 0 ? t.ncalls > 0 && t.shapes.count > 0 : err[0] != '\0', "iteration %d: rc %d, no message", iter, rc);
+    for (size_t i = 0; i < t.ncalls; i++) CHECK_MSG(t.calls[i].shape < t.shapes.count, "call names a shape");
     for (size_t i = 0; i < t.shapes.count; i++) {
       const ar_shape *sh = &t.shapes.items[i];
-      CHECK(attnroute_problem_check(&sh->p) == ATTNROUTE_OK, "fuzz produced an invalid problem");
+      CHECK_MSG(attnroute_problem_check(&sh->p) == ATTNROUTE_OK, "fuzz produced an invalid problem");
       for (int32_t b = 0; sh->seqs && b < sh->p.num_seqs; b++)
-        CHECK(sh->seqs[b].sq >= 1 && sh->seqs[b].ctx >= sh->seqs[b].sq && sh->seqs[b].sq <= sh->seqlen_q &&
+        CHECK_MSG(sh->seqs[b].sq >= 1 && sh->seqs[b].ctx >= sh->seqs[b].sq && sh->seqs[b].sq <= sh->seqlen_q &&
                   sh->seqs[b].ctx <= sh->p.max_seqlen_k,
               "fuzz produced a bad sequence");
     }
@@ -259,7 +259,7 @@ int main(void) {
   test_context_cap();
   test_sample();
   test_fuzz();
-  if (failures) fprintf(stderr, "%ld failure(s)\n", failures);
+  if (check_failures) fprintf(stderr, "%ld failure(s)\n", check_failures);
   else printf("ok\n");
-  return failures ? 1 : 0;
+  return check_failures ? 1 : 0;
 }

@@ -25,7 +25,7 @@
 #include "amdgpu_note.h"
 #include "note_fixture.h"
 
-#include "../check_msg.h"
+#include "../check.h"
 
 #define SV64 "_ZN5aiter42fmha_bf16_pertokenBf16_hd64_128x256_varlenE"
 #define SV64M "_ZN5aiter47fmha_bf16_pertokenBf16_hd64_128x256_mask_varlenE"
@@ -44,7 +44,7 @@ static nf_kernel sv(const char *name, int64_t kernarg) {
 static int parse_k(const nf_kernel *k, const char *want, ar_amdgpu_kernel_meta *m, char *err,
                    size_t errlen) {
   size_t n = nf_object(k, obj, sizeof obj);
-  CHECK(n > 0, "fixture did not fit");
+  CHECK_MSG(n > 0, "fixture did not fit");
   return ar_amdgpu_note_parse(obj, n, "fix.co", want, m, err, errlen);
 }
 
@@ -62,37 +62,37 @@ static void reader_tests(void) {
   ar_amdgpu_kernel_meta m;
   char err[512];
   nf_kernel k = sv(SV64M, 88);
-  CHECK(parse_k(&k, SV64M, &m, err, sizeof err) == 0, "parse: %s", err);
-  CHECK(strcmp(m.name, SV64M) == 0, "name %s", m.name);
-  CHECK(strcmp(m.symbol, SV64M ".kd") == 0, "symbol %s", m.symbol);
-  CHECK(strcmp(m.target, "amdgcn-amd-amdhsa--gfx1250") == 0, "target %s", m.target);
-  CHECK(m.kernarg_segment_size == 88, "kernarg %lld", (long long)m.kernarg_segment_size);
-  CHECK(m.group_segment_fixed_size == 327680, "lds %lld", (long long)m.group_segment_fixed_size);
-  CHECK(m.wavefront_size == 32 && m.max_flat_workgroup_size == 1024 &&
+  CHECK_MSG(parse_k(&k, SV64M, &m, err, sizeof err) == 0, "parse: %s", err);
+  CHECK_MSG(strcmp(m.name, SV64M) == 0, "name %s", m.name);
+  CHECK_MSG(strcmp(m.symbol, SV64M ".kd") == 0, "symbol %s", m.symbol);
+  CHECK_MSG(strcmp(m.target, "amdgcn-amd-amdhsa--gfx1250") == 0, "target %s", m.target);
+  CHECK_MSG(m.kernarg_segment_size == 88, "kernarg %lld", (long long)m.kernarg_segment_size);
+  CHECK_MSG(m.group_segment_fixed_size == 327680, "lds %lld", (long long)m.group_segment_fixed_size);
+  CHECK_MSG(m.wavefront_size == 32 && m.max_flat_workgroup_size == 1024 &&
             m.private_segment_fixed_size == 0 && m.kernarg_segment_align == 8,
         "numbers %lld %lld %lld %lld", (long long)m.wavefront_size,
         (long long)m.max_flat_workgroup_size, (long long)m.private_segment_fixed_size,
         (long long)m.kernarg_segment_align);
-  CHECK(m.nargs == 14 && m.args_total == 14, "args %d/%d", m.nargs, m.args_total);
+  CHECK_MSG(m.nargs == 14 && m.args_total == 14, "args %d/%d", m.nargs, m.args_total);
   for (int i = 0; i < 14 && i < m.nargs; i++)
-    CHECK(m.args[i].offset == nf_sink_varlen_88[i].offset &&
+    CHECK_MSG(m.args[i].offset == nf_sink_varlen_88[i].offset &&
               m.args[i].size == nf_sink_varlen_88[i].size &&
               strcmp(m.args[i].value_kind, nf_sink_varlen_88[i].kind) == 0,
           "arg %d: %lld %lld %s", i, (long long)m.args[i].offset, (long long)m.args[i].size,
           m.args[i].value_kind);
-  CHECK(strcmp(m.args[7].value_type, "f32") == 0, "arg 7 type %s", m.args[7].value_type);
+  CHECK_MSG(strcmp(m.args[7].value_type, "f32") == 0, "arg 7 type %s", m.args[7].value_type);
   /* by symbol, with and without .kd; NULL = the only kernel */
-  CHECK(parse_k(&k, SV64M ".kd", &m, err, sizeof err) == 0, "by symbol: %s", err);
-  CHECK(parse_k(&k, NULL, &m, err, sizeof err) == 0 && strcmp(m.name, SV64M) == 0,
+  CHECK_MSG(parse_k(&k, SV64M ".kd", &m, err, sizeof err) == 0, "by symbol: %s", err);
+  CHECK_MSG(parse_k(&k, NULL, &m, err, sizeof err) == 0 && strcmp(m.name, SV64M) == 0,
         "only kernel: %s", err);
   /* a kernel not in the object */
-  CHECK(parse_k(&k, SV128, &m, err, sizeof err) == -1, "other kernel accepted");
-  CHECK(contains(err, "fix.co: ") && contains(err, SV128), "err: %s", err);
-  CHECK(m.kernarg_segment_size == 0 && m.name[0] == '\0', "meta not zeroed on failure");
+  CHECK_MSG(parse_k(&k, SV128, &m, err, sizeof err) == -1, "other kernel accepted");
+  CHECK_MSG(contains(err, "fix.co: ") && contains(err, SV128), "err: %s", err);
+  CHECK_MSG(m.kernarg_segment_size == 0 && m.name[0] == '\0', "meta not zeroed on failure");
   /* fields left out read -1 */
   nf_kernel bare = {SV64, -1, -1, NULL, 0};
-  CHECK(parse_k(&bare, SV64, &m, err, sizeof err) == 0, "bare: %s", err);
-  CHECK(m.kernarg_segment_size == -1 && m.group_segment_fixed_size == -1 && m.args_total == 0,
+  CHECK_MSG(parse_k(&bare, SV64, &m, err, sizeof err) == 0, "bare: %s", err);
+  CHECK_MSG(m.kernarg_segment_size == -1 && m.group_segment_fixed_size == -1 && m.args_total == 0,
         "bare fields %lld %lld %d", (long long)m.kernarg_segment_size,
         (long long)m.group_segment_fixed_size, m.args_total);
   /* two kernels: found by name; NULL is ambiguous */
@@ -100,10 +100,10 @@ static void reader_tests(void) {
   unsigned char md[8192];
   size_t mdn = nf_metadata(two, 2, "amdgcn-amd-amdhsa--gfx1250", md, sizeof md);
   size_t n = nf_elf(md, mdn, 0xE0, obj, sizeof obj);
-  CHECK(ar_amdgpu_note_parse(obj, n, "two.co", PD, &m, err, sizeof err) == 0 &&
+  CHECK_MSG(ar_amdgpu_note_parse(obj, n, "two.co", PD, &m, err, sizeof err) == 0 &&
             m.kernarg_segment_size == 176 && m.nargs == 22,
         "second kernel: %s", err);
-  CHECK(ar_amdgpu_note_parse(obj, n, "two.co", NULL, &m, err, sizeof err) == -1 &&
+  CHECK_MSG(ar_amdgpu_note_parse(obj, n, "two.co", NULL, &m, err, sizeof err) == -1 &&
             contains(err, "two.co: ") && contains(err, "2 kernels"),
         "ambiguous: %s", err);
 }
@@ -118,7 +118,7 @@ static int select_k(const nf_kernel *k, const char *sha, const char *override, c
                     char *why) {
   ar_amdgpu_kernel_meta m;
   char err[512];
-  CHECK(parse_k(k, k->name, &m, err, sizeof err) == 0, "parse: %s", err);
+  CHECK_MSG(parse_k(k, k->name, &m, err, sizeof err) == 0, "parse: %s", err);
   return ar_aiter_sv_abi_select(&m, "hsa/x.co", sha, override, how, 320, why, 512);
 }
 
@@ -126,50 +126,50 @@ static void abi_tests(void) {
   char how[320], why[512];
   nf_kernel k = sv(SV64, 88);
   /* accepted: unknown content -> aiter's current launch */
-  CHECK(select_k(&k, "00", NULL, how, why) == AR_AITER_SV_ABI_OPT7_HALVED, "unknown: %s", why);
-  CHECK(contains(how, "opt 7") && contains(how, "cannot tell"), "how: %s", how);
-  CHECK(select_k(&k, NULL, "", how, why) == AR_AITER_SV_ABI_OPT7_HALVED, "no sha: %s", why);
+  CHECK_MSG(select_k(&k, "00", NULL, how, why) == AR_AITER_SV_ABI_OPT7_HALVED, "unknown: %s", why);
+  CHECK_MSG(contains(how, "opt 7") && contains(how, "cannot tell"), "how: %s", how);
+  CHECK_MSG(select_k(&k, NULL, "", how, why) == AR_AITER_SV_ABI_OPT7_HALVED, "no sha: %s", why);
   /* the objects aiter ran with opt 4 only */
-  CHECK(select_k(&k, OPT4_SHA, NULL, how, why) == AR_AITER_SV_ABI_OPT4_FULL, "opt4 sha: %s", how);
-  CHECK(contains(how, "opt 4") && contains(how, "1ab82adc"), "how: %s", how);
+  CHECK_MSG(select_k(&k, OPT4_SHA, NULL, how, why) == AR_AITER_SV_ABI_OPT4_FULL, "opt4 sha: %s", how);
+  CHECK_MSG(contains(how, "opt 4") && contains(how, "1ab82adc"), "how: %s", how);
   /* 8c22067a's ran both ways: aiter's later launch; dc4bdf1c's: opt 7 */
-  CHECK(select_k(&k, BOTH_SHA, NULL, how, why) == AR_AITER_SV_ABI_OPT7_HALVED, "both: %s", how);
-  CHECK(contains(how, "8c22067a"), "how: %s", how);
-  CHECK(select_k(&k, HEAD_SHA, NULL, how, why) == AR_AITER_SV_ABI_OPT7_HALVED, "head: %s", how);
+  CHECK_MSG(select_k(&k, BOTH_SHA, NULL, how, why) == AR_AITER_SV_ABI_OPT7_HALVED, "both: %s", how);
+  CHECK_MSG(contains(how, "8c22067a"), "how: %s", how);
+  CHECK_MSG(select_k(&k, HEAD_SHA, NULL, how, why) == AR_AITER_SV_ABI_OPT7_HALVED, "head: %s", how);
   /* override */
-  CHECK(select_k(&k, HEAD_SHA, "4", how, why) == AR_AITER_SV_ABI_OPT4_FULL, "override 4");
-  CHECK(contains(how, AR_AITER_SV_OPT_ENV "=4"), "how: %s", how);
-  CHECK(select_k(&k, OPT4_SHA, "7", how, why) == AR_AITER_SV_ABI_OPT7_HALVED, "override 7");
-  CHECK(select_k(&k, OPT4_SHA, "5", how, why) == AR_AITER_SV_ABI_NONE, "override 5 accepted");
-  CHECK(contains(why, "hsa/x.co") && contains(why, AR_AITER_SV_OPT_ENV "=5"), "why: %s", why);
+  CHECK_MSG(select_k(&k, HEAD_SHA, "4", how, why) == AR_AITER_SV_ABI_OPT4_FULL, "override 4");
+  CHECK_MSG(contains(how, AR_AITER_SV_OPT_ENV "=4"), "how: %s", how);
+  CHECK_MSG(select_k(&k, OPT4_SHA, "7", how, why) == AR_AITER_SV_ABI_OPT7_HALVED, "override 7");
+  CHECK_MSG(select_k(&k, OPT4_SHA, "5", how, why) == AR_AITER_SV_ABI_NONE, "override 5 accepted");
+  CHECK_MSG(contains(why, "hsa/x.co") && contains(why, AR_AITER_SV_OPT_ENV "=5"), "why: %s", why);
   /* refused: 132 bytes (e6c7333e), other sizes, no size */
   nf_kernel k132 = sv(SV64, 132);
-  CHECK(select_k(&k132, NULL, NULL, how, why) == AR_AITER_SV_ABI_NONE, "132 accepted");
-  CHECK(contains(why, "hsa/x.co") && contains(why, "132") && contains(why, "e6c7333e"),
+  CHECK_MSG(select_k(&k132, NULL, NULL, how, why) == AR_AITER_SV_ABI_NONE, "132 accepted");
+  CHECK_MSG(contains(why, "hsa/x.co") && contains(why, "132") && contains(why, "e6c7333e"),
         "why: %s", why);
-  CHECK(select_k(&k132, NULL, "7", how, why) == AR_AITER_SV_ABI_NONE, "132 + override accepted");
+  CHECK_MSG(select_k(&k132, NULL, "7", how, why) == AR_AITER_SV_ABI_NONE, "132 + override accepted");
   nf_kernel k96 = {SV64, 96, 327680, NULL, 0};
-  CHECK(select_k(&k96, NULL, NULL, how, why) == AR_AITER_SV_ABI_NONE && contains(why, "96") &&
+  CHECK_MSG(select_k(&k96, NULL, NULL, how, why) == AR_AITER_SV_ABI_NONE && contains(why, "96") &&
             contains(why, "hsa/x.co"),
         "96: %s", why);
   nf_kernel knone = {SV64, -1, 327680, nf_sink_varlen_88, 14};
-  CHECK(select_k(&knone, NULL, NULL, how, why) == AR_AITER_SV_ABI_NONE &&
+  CHECK_MSG(select_k(&knone, NULL, NULL, how, why) == AR_AITER_SV_ABI_NONE &&
             contains(why, "no kernarg_segment_size"),
         "none: %s", why);
   /* 88 bytes without .args: the size decides */
   nf_kernel knoargs = {SV64, 88, 327680, NULL, 0};
-  CHECK(select_k(&knoargs, NULL, NULL, how, why) == AR_AITER_SV_ABI_OPT7_HALVED, "no args: %s",
+  CHECK_MSG(select_k(&knoargs, NULL, NULL, how, why) == AR_AITER_SV_ABI_OPT7_HALVED, "no args: %s",
         why);
   /* 88 bytes, another argument list: one moved, one missing */
   nf_arg moved[14];
   memcpy(moved, nf_sink_varlen_88, sizeof moved);
   moved[13].offset = 84;
   nf_kernel kmoved = {SV64, 88, 327680, moved, 14};
-  CHECK(select_k(&kmoved, NULL, NULL, how, why) == AR_AITER_SV_ABI_NONE &&
+  CHECK_MSG(select_k(&kmoved, NULL, NULL, how, why) == AR_AITER_SV_ABI_NONE &&
             contains(why, "argument 13") && contains(why, "84"),
         "moved: %s", why);
   nf_kernel kshort = {SV64, 88, 327680, nf_sink_varlen_88, 13};
-  CHECK(select_k(&kshort, NULL, NULL, how, why) == AR_AITER_SV_ABI_NONE &&
+  CHECK_MSG(select_k(&kshort, NULL, NULL, how, why) == AR_AITER_SV_ABI_NONE &&
             contains(why, "13 kernel arguments"),
         "short: %s", why);
 
@@ -177,29 +177,29 @@ static void abi_tests(void) {
   ar_amdgpu_kernel_meta m;
   char err[512];
   nf_kernel pd = {PD, 176, 327680, nf_pa_decode_176, 22};
-  CHECK(parse_k(&pd, PD, &m, err, sizeof err) == 0, "pd: %s", err);
-  CHECK(ar_aiter_pd_abi_check(&m, "pd.co", why, sizeof why) == 0, "pd refused: %s", why);
+  CHECK_MSG(parse_k(&pd, PD, &m, err, sizeof err) == 0, "pd: %s", err);
+  CHECK_MSG(ar_aiter_pd_abi_check(&m, "pd.co", why, sizeof why) == 0, "pd refused: %s", why);
   nf_kernel pd368 = {PD, 368, 327680, NULL, 0};
-  CHECK(parse_k(&pd368, PD, &m, err, sizeof err) == 0, "pd368: %s", err);
-  CHECK(ar_aiter_pd_abi_check(&m, "pd.co", why, sizeof why) == -1 && contains(why, "368") &&
+  CHECK_MSG(parse_k(&pd368, PD, &m, err, sizeof err) == 0, "pd368: %s", err);
+  CHECK_MSG(ar_aiter_pd_abi_check(&m, "pd.co", why, sizeof why) == -1 && contains(why, "368") &&
             contains(why, "pd.co"),
         "pd368: %s", why);
   /* the sink-varlen list is not pa_decode's */
   nf_kernel pdwrong = {PD, 176, 327680, nf_sink_varlen_88, 14};
-  CHECK(parse_k(&pdwrong, PD, &m, err, sizeof err) == 0, "pdwrong: %s", err);
-  CHECK(ar_aiter_pd_abi_check(&m, "pd.co", why, sizeof why) == -1, "pd wrong args accepted");
+  CHECK_MSG(parse_k(&pdwrong, PD, &m, err, sizeof err) == 0, "pdwrong: %s", err);
+  CHECK_MSG(ar_aiter_pd_abi_check(&m, "pd.co", why, sizeof why) == -1, "pd wrong args accepted");
 
   /* LDS */
-  CHECK(parse_k(&k, SV64, &m, err, sizeof err) == 0, "parse: %s", err);
-  CHECK(ar_aiter_lds_check(&m, "x.co", 327680, why, sizeof why) == 0, "fits exactly: %s", why);
-  CHECK(ar_aiter_lds_check(&m, "x.co", 65536, why, sizeof why) == -1 && contains(why, "x.co") &&
+  CHECK_MSG(parse_k(&k, SV64, &m, err, sizeof err) == 0, "parse: %s", err);
+  CHECK_MSG(ar_aiter_lds_check(&m, "x.co", 327680, why, sizeof why) == 0, "fits exactly: %s", why);
+  CHECK_MSG(ar_aiter_lds_check(&m, "x.co", 65536, why, sizeof why) == -1 && contains(why, "x.co") &&
             contains(why, "327680") && contains(why, "65536"),
         "lds: %s", why);
-  CHECK(ar_aiter_lds_check(&m, "x.co", 0, why, sizeof why) == -1 && contains(why, "not known"),
+  CHECK_MSG(ar_aiter_lds_check(&m, "x.co", 0, why, sizeof why) == -1 && contains(why, "not known"),
         "lds unknown: %s", why);
   nf_kernel nolds = {SV64, 88, -1, nf_sink_varlen_88, 14};
-  CHECK(parse_k(&nolds, SV64, &m, err, sizeof err) == 0, "parse: %s", err);
-  CHECK(ar_aiter_lds_check(&m, "x.co", 65536, why, sizeof why) == 0, "no LDS declared: %s", why);
+  CHECK_MSG(parse_k(&nolds, SV64, &m, err, sizeof err) == 0, "parse: %s", err);
+  CHECK_MSG(ar_aiter_lds_check(&m, "x.co", 65536, why, sizeof why) == 0, "no LDS declared: %s", why);
 }
 
 /* ----------------------------------------------------------- hostile */
@@ -208,8 +208,8 @@ static void expect_refused(const char *label, const unsigned char *d, size_t n) 
   ar_amdgpu_kernel_meta m;
   char err[512] = "unset";
   int rc = ar_amdgpu_note_parse(d, n, "bad.co", SV64, &m, err, sizeof err);
-  CHECK(rc == -1, "%s: accepted", label);
-  CHECK(strncmp(err, "bad.co: ", 8) == 0 && strlen(err) > 12, "%s: message '%s'", label, err);
+  CHECK_MSG(rc == -1, "%s: accepted", label);
+  CHECK_MSG(strncmp(err, "bad.co: ", 8) == 0 && strlen(err) > 12, "%s: message '%s'", label, err);
 }
 
 /* An object whose note descriptor is md[0..n). */
@@ -225,7 +225,7 @@ static void hostile_tests(void) {
     ar_amdgpu_kernel_meta m;
     char err[512] = "";
     int rc = ar_amdgpu_note_parse(good, cut, "bad.co", SV64, &m, err, sizeof err);
-    CHECK(rc == -1 && strncmp(err, "bad.co: ", 8) == 0, "cut %zu: rc %d '%s'", cut, rc, err);
+    CHECK_MSG(rc == -1 && strncmp(err, "bad.co: ", 8) == 0, "cut %zu: rc %d '%s'", cut, rc, err);
   }
   unsigned char b[16384];
   /* headers */
@@ -272,7 +272,7 @@ static void hostile_tests(void) {
   unsigned char md[8192];
   size_t mdn = nf_metadata(&k, 1, "amdgcn-amd-amdhsa--gfx1250", md, sizeof md);
   unsigned char *ks = find_bytes(md, mdn, "amdhsa.kernels", 14);
-  CHECK(ks != NULL, "key not found");
+  CHECK_MSG(ks != NULL, "key not found");
   if (ks) {
     unsigned char m2[8192];
     memcpy(m2, md, mdn);
@@ -280,7 +280,7 @@ static void hostile_tests(void) {
     expect_refused("kernels is a string", obj, with_md(m2, mdn));
   }
   unsigned char *kz = find_bytes(md, mdn, ".kernarg_segment_size", 21);
-  CHECK(kz != NULL, "kernarg key not found");
+  CHECK_MSG(kz != NULL, "kernarg key not found");
   if (kz) {
     unsigned char m2[8192];
     memcpy(m2, md, mdn);
@@ -331,12 +331,12 @@ static void fuzz(int iterations) {
       accepted++;
       char how[320], why[512];
       (void)ar_aiter_sv_abi_select(&m, "fuzz", NULL, NULL, how, sizeof how, why, sizeof why);
-      CHECK(m.nargs >= 0 && m.nargs <= AR_AMDGPU_MAX_ARGS, "iteration %d: nargs %d", it, m.nargs);
+      CHECK_MSG(m.nargs >= 0 && m.nargs <= AR_AMDGPU_MAX_ARGS, "iteration %d: nargs %d", it, m.nargs);
     } else {
-      CHECK(rc == -1 && strncmp(err, "fuzz: ", 6) == 0, "iteration %d: rc %d '%s'", it, rc, err);
+      CHECK_MSG(rc == -1 && strncmp(err, "fuzz: ", 6) == 0, "iteration %d: rc %d '%s'", it, rc, err);
     }
   }
-  CHECK(accepted > 0 && accepted < iterations, "fuzz accepted %ld of %d", accepted, iterations);
+  CHECK_MSG(accepted > 0 && accepted < iterations, "fuzz accepted %ld of %d", accepted, iterations);
 }
 
 /* ----------------------------------------------------------- fixtures */
@@ -369,19 +369,19 @@ static int fixtures(const char *dir, int write) {
     unsigned char have[16384];
     size_t got = f ? fread(have, 1, sizeof have, f) : 0;
     if (f) fclose(f);
-    CHECK(got == n && memcmp(have, obj, n) == 0,
+    CHECK_MSG(got == n && memcmp(have, obj, n) == 0,
           "%s differs from the builder's output (run test_hip_aiter_abi --write-fixtures %s)", path,
           dir);
     ar_amdgpu_kernel_meta m;
     char err[512], sha[65];
-    CHECK(ar_amdgpu_note_read(path, fixture_files[i].k.name, &m, sha, err, sizeof err) == 0,
+    CHECK_MSG(ar_amdgpu_note_read(path, fixture_files[i].k.name, &m, sha, err, sizeof err) == 0,
           "read: %s", err);
-    CHECK(strlen(sha) == 64, "sha %s", sha);
+    CHECK_MSG(strlen(sha) == 64, "sha %s", sha);
   }
   char missing[1024], err[1200];
   ar_amdgpu_kernel_meta m;
   snprintf(missing, sizeof missing, "%s/no_such.co", dir);
-  CHECK(ar_amdgpu_note_read(missing, NULL, &m, NULL, err, sizeof err) == -1 &&
+  CHECK_MSG(ar_amdgpu_note_read(missing, NULL, &m, NULL, err, sizeof err) == -1 &&
             contains(err, missing) && contains(err, "cannot open"),
         "missing file: %s", err);
   return bad;
@@ -398,8 +398,8 @@ int main(int argc, char **argv) {
   hostile_tests();
   fuzz(20000);
   fixtures(argv[1], 0);
-  if (failures) {
-    fprintf(stderr, "test_aiter_abi: %ld failure(s)\n", failures);
+  if (check_failures) {
+    fprintf(stderr, "test_aiter_abi: %ld failure(s)\n", check_failures);
     return 1;
   }
   printf("test_aiter_abi: ok\n");

@@ -17,7 +17,7 @@
 
 #include "aiter_manifest.h"
 
-#include "../check_msg.h"
+#include "../check.h"
 
 static char tmp[256];
 static char made[32][512]; /* files to remove at the end */
@@ -51,42 +51,42 @@ static void fixture_tests(const char *fixtures) {
   const char *dirs[3] = {hsa, arch_dir, fixtures};
   for (int i = 0; i < 3; i++) {
     int rc = ar_aiter_find_sink_varlen(dirs[i], "gfx1250", 64, &k, why, sizeof why);
-    CHECK(rc == 0, "dir %s: %s", dirs[i], why);
-    CHECK(strcmp(k.symbol, "_ZN5aiter47fmha_bf16_pertokenBf16_hd64_128x256_mask_varlenE") == 0,
+    CHECK_MSG(rc == 0, "dir %s: %s", dirs[i], why);
+    CHECK_MSG(strcmp(k.symbol, "_ZN5aiter47fmha_bf16_pertokenBf16_hd64_128x256_mask_varlenE") == 0,
           "symbol %s", k.symbol);
-    CHECK(ends_with(k.co_path, "/fmha_fwd_bf16_varlen/"
+    CHECK_MSG(ends_with(k.co_path, "/fmha_fwd_bf16_varlen/"
                                "fmha_bf16_pertokenBf16_hd64_128x256_mask_varlen.co"),
           "co %s", k.co_path);
-    CHECK(access(k.co_path, R_OK) == 0, "co %s not readable", k.co_path);
-    CHECK(ends_with(k.manifest, "fmha_fwd_bf16_varlen.csv"), "manifest %s", k.manifest);
+    CHECK_MSG(access(k.co_path, R_OK) == 0, "co %s not readable", k.co_path);
+    CHECK_MSG(ends_with(k.manifest, "fmha_fwd_bf16_varlen.csv"), "manifest %s", k.manifest);
   }
 
   /* hd128 causal: listed, but its code object is missing (the non-causal
   ** one is there and must not be taken instead). */
   int rc = ar_aiter_find_sink_varlen(hsa, "gfx1250", 128, &k, why, sizeof why);
-  CHECK(rc == -1, "hd128 found %s", k.co_path);
-  CHECK(strstr(why, "not found") && strstr(why, "hd128_128x256_mask_varlen.co"), "why: %s", why);
-  CHECK(k.symbol[0] == '\0' && k.co_path[0] == '\0', "out not cleared");
+  CHECK_MSG(rc == -1, "hd128 found %s", k.co_path);
+  CHECK_MSG(strstr(why, "not found") && strstr(why, "hd128_128x256_mask_varlen.co"), "why: %s", why);
+  CHECK_MSG(k.symbol[0] == '\0' && k.co_path[0] == '\0', "out not cleared");
 
   /* No row for head_dim 96. */
   rc = ar_aiter_find_sink_varlen(hsa, "gfx1250", 96, &k, why, sizeof why);
-  CHECK(rc == -1 && strstr(why, "no row") && strstr(why, "hdim_q=96"), "why: %s", why);
+  CHECK_MSG(rc == -1 && strstr(why, "no row") && strstr(why, "hdim_q=96"), "why: %s", why);
 
   /* Another arch, a missing folder, no folder at all. */
   rc = ar_aiter_find_sink_varlen(hsa, "gfx942", 64, &k, why, sizeof why);
-  CHECK(rc == -1 && strstr(why, "no fmha_fwd_bf16_varlen folder for gfx942"), "why: %s", why);
+  CHECK_MSG(rc == -1 && strstr(why, "no fmha_fwd_bf16_varlen folder for gfx942"), "why: %s", why);
   rc = ar_aiter_find_sink_varlen("/nonexistent/attnroute/hsa", "gfx1250", 64, &k, why, sizeof why);
-  CHECK(rc == -1 && strstr(why, "/nonexistent/attnroute/hsa"), "why: %s", why);
+  CHECK_MSG(rc == -1 && strstr(why, "/nonexistent/attnroute/hsa"), "why: %s", why);
   rc = ar_aiter_find_sink_varlen(NULL, "gfx1250", 64, &k, why, sizeof why);
-  CHECK(rc == -1 && strstr(why, "--aiter-hsa") && strstr(why, "AITER_ASM_DIR"), "why: %s", why);
+  CHECK_MSG(rc == -1 && strstr(why, "--aiter-hsa") && strstr(why, "AITER_ASM_DIR"), "why: %s", why);
   rc = ar_aiter_find_sink_varlen("", "gfx1250", 64, &k, why, sizeof why);
-  CHECK(rc == -1 && strstr(why, "--aiter-hsa"), "why: %s", why);
+  CHECK_MSG(rc == -1 && strstr(why, "--aiter-hsa"), "why: %s", why);
 
   /* A tiny why buffer truncates, never overflows. */
   char small[8];
   memset(small, 'x', sizeof small);
   rc = ar_aiter_find_sink_varlen(hsa, "gfx1250", 128, &k, small, sizeof small);
-  CHECK(rc == -1 && memchr(small, '\0', sizeof small) != NULL, "small why");
+  CHECK_MSG(rc == -1 && memchr(small, '\0', sizeof small) != NULL, "small why");
 }
 
 static void synthetic_tests(void) {
@@ -111,63 +111,63 @@ static void synthetic_tests(void) {
              "bf16, 64 ,64,2,128,\"_Zquoted,sym\",\"b.co\",\"say \"\"hi\"\"\"\r\n");
   snprintf(csv, sizeof csv, "%s/crlf.csv", tmp);
   int rc = ar_aiter_manifest_find(csv, causal64, 3, &k, why, sizeof why);
-  CHECK(rc == 0, "crlf: %s", why);
-  CHECK(strcmp(k.symbol, "_Zquoted,sym") == 0, "crlf symbol '%s'", k.symbol);
-  CHECK(ends_with(k.co_path, "/b.co"), "crlf co %s", k.co_path);
+  CHECK_MSG(rc == 0, "crlf: %s", why);
+  CHECK_MSG(strcmp(k.symbol, "_Zquoted,sym") == 0, "crlf symbol '%s'", k.symbol);
+  CHECK_MSG(ends_with(k.co_path, "/b.co"), "crlf co %s", k.co_path);
 
   /* Optional column absent (no dtype): ignored.  co_name with a folder
   ** prefix: resolved as given under the manifest's folder. */
   write_file("nodtype.csv", "hdim_q,mask,knl_name,co_name\n64,1,_Zsub,sub/c.co\n");
   snprintf(csv, sizeof csv, "%s/nodtype.csv", tmp);
   rc = ar_aiter_manifest_find(csv, causal64, 3, &k, why, sizeof why);
-  CHECK(rc == 0 && ends_with(k.co_path, "/sub/c.co"), "nodtype: %s %s", why, k.co_path);
+  CHECK_MSG(rc == 0 && ends_with(k.co_path, "/sub/c.co"), "nodtype: %s %s", why, k.co_path);
 
   /* co_name spelled with a folder that is not there: the base name next
   ** to the manifest is taken. */
   write_file("prefixed.csv", "hdim_q,mask,knl_name,co_name\n64,1,_Zpre,elsewhere/a.co\n");
   snprintf(csv, sizeof csv, "%s/prefixed.csv", tmp);
   rc = ar_aiter_manifest_find(csv, causal64, 3, &k, why, sizeof why);
-  CHECK(rc == 0 && ends_with(k.co_path, "/a.co"), "prefixed: %s %s", why, k.co_path);
+  CHECK_MSG(rc == 0 && ends_with(k.co_path, "/a.co"), "prefixed: %s %s", why, k.co_path);
 
   /* Required column absent. */
   write_file("nomask.csv", "hdim_q,knl_name,co_name\n64,_Za,a.co\n");
   snprintf(csv, sizeof csv, "%s/nomask.csv", tmp);
   rc = ar_aiter_manifest_find(csv, causal64, 3, &k, why, sizeof why);
-  CHECK(rc == -1 && strstr(why, "no mask column"), "nomask: %s", why);
+  CHECK_MSG(rc == -1 && strstr(why, "no mask column"), "nomask: %s", why);
 
   /* No knl_name / co_name column. */
   write_file("noknl.csv", "hdim_q,mask,kernel,co_name\n64,1,_Za,a.co\n");
   snprintf(csv, sizeof csv, "%s/noknl.csv", tmp);
   rc = ar_aiter_manifest_find(csv, causal64, 3, &k, why, sizeof why);
-  CHECK(rc == -1 && strstr(why, "no knl_name column"), "noknl: %s", why);
+  CHECK_MSG(rc == -1 && strstr(why, "no knl_name column"), "noknl: %s", why);
   write_file("noco.csv", "hdim_q,mask,knl_name\n64,1,_Za\n");
   snprintf(csv, sizeof csv, "%s/noco.csv", tmp);
   rc = ar_aiter_manifest_find(csv, causal64, 3, &k, why, sizeof why);
-  CHECK(rc == -1 && strstr(why, "no co_name column"), "noco: %s", why);
+  CHECK_MSG(rc == -1 && strstr(why, "no co_name column"), "noco: %s", why);
 
   /* Empty manifest, comments only, unterminated quote, missing file. */
   write_file("empty.csv", "");
   snprintf(csv, sizeof csv, "%s/empty.csv", tmp);
   rc = ar_aiter_manifest_find(csv, causal64, 3, &k, why, sizeof why);
-  CHECK(rc == -1 && strstr(why, "no header row"), "empty: %s", why);
+  CHECK_MSG(rc == -1 && strstr(why, "no header row"), "empty: %s", why);
   write_file("comments.csv", "# only\n// comments\n");
   snprintf(csv, sizeof csv, "%s/comments.csv", tmp);
   rc = ar_aiter_manifest_find(csv, causal64, 3, &k, why, sizeof why);
-  CHECK(rc == -1 && strstr(why, "no header row"), "comments: %s", why);
+  CHECK_MSG(rc == -1 && strstr(why, "no header row"), "comments: %s", why);
   write_file("badquote.csv", "hdim_q,mask,knl_name,co_name\n64,1,\"_Za,a.co\n");
   snprintf(csv, sizeof csv, "%s/badquote.csv", tmp);
   rc = ar_aiter_manifest_find(csv, causal64, 3, &k, why, sizeof why);
-  CHECK(rc == -1 && strstr(why, "malformed row") && strstr(why, ":2"), "badquote: %s", why);
+  CHECK_MSG(rc == -1 && strstr(why, "malformed row") && strstr(why, ":2"), "badquote: %s", why);
   snprintf(csv, sizeof csv, "%s/absent.csv", tmp);
   rc = ar_aiter_manifest_find(csv, causal64, 3, &k, why, sizeof why);
-  CHECK(rc == -1 && strstr(why, "cannot read manifest") && strstr(why, "absent.csv"),
+  CHECK_MSG(rc == -1 && strstr(why, "cannot read manifest") && strstr(why, "absent.csv"),
         "absent: %s", why);
 
   /* The row matches but its code object is missing. */
   write_file("missing.csv", "hdim_q,mask,knl_name,co_name\n64,1,_Zmissing,gone.co\n");
   snprintf(csv, sizeof csv, "%s/missing.csv", tmp);
   rc = ar_aiter_manifest_find(csv, causal64, 3, &k, why, sizeof why);
-  CHECK(rc == -1 && strstr(why, "gone.co") && strstr(why, "not found") &&
+  CHECK_MSG(rc == -1 && strstr(why, "gone.co") && strstr(why, "not found") &&
             strstr(why, "missing.csv:2"),
         "missing: %s", why);
 
@@ -175,7 +175,7 @@ static void synthetic_tests(void) {
   write_file("short.csv", "hdim_q,mask,knl_name,co_name\n64,1\n064,01,_Zshort,a.co\n");
   snprintf(csv, sizeof csv, "%s/short.csv", tmp);
   rc = ar_aiter_manifest_find(csv, causal64, 3, &k, why, sizeof why);
-  CHECK(rc == 0 && strcmp(k.symbol, "_Zshort") == 0, "short: %s", why);
+  CHECK_MSG(rc == 0 && strcmp(k.symbol, "_Zshort") == 0, "short: %s", why);
 }
 
 /* A folder with several manifests: searched in name order, first match. */
@@ -194,12 +194,12 @@ static void folder_tests(void) {
              "dtype,hdim_q,hdim_v,mask,knl_name,co_name\nbf16,64,64,1,_Zy64,y.co\n"
              "bf16,128,128,1,_Zy128,y.co\n");
   int rc = ar_aiter_find_sink_varlen(tmp, "gfx1250", 64, &k, why, sizeof why);
-  CHECK(rc == 0 && strcmp(k.symbol, "_Zy64") == 0 && ends_with(k.manifest, "b_second.csv"),
+  CHECK_MSG(rc == 0 && strcmp(k.symbol, "_Zy64") == 0 && ends_with(k.manifest, "b_second.csv"),
         "second manifest: %s %s", why, k.symbol);
   rc = ar_aiter_find_sink_varlen(tmp, "gfx1250", 128, &k, why, sizeof why);
-  CHECK(rc == 0 && strcmp(k.symbol, "_Zx128") == 0, "first manifest wins: %s %s", why, k.symbol);
+  CHECK_MSG(rc == 0 && strcmp(k.symbol, "_Zx128") == 0, "first manifest wins: %s %s", why, k.symbol);
   rc = ar_aiter_find_sink_varlen(tmp, "gfx1250", 256, &k, why, sizeof why);
-  CHECK(rc == -1 && strstr(why, "2 manifests"), "none: %s", why);
+  CHECK_MSG(rc == -1 && strstr(why, "2 manifests"), "none: %s", why);
 
   /* A folder without manifests. */
   snprintf(path, sizeof path, "%s/gfx950", tmp);
@@ -207,7 +207,7 @@ static void folder_tests(void) {
   snprintf(path, sizeof path, "%s/gfx950/fmha_fwd_bf16_varlen", tmp);
   mkdir(path, 0755);
   rc = ar_aiter_find_sink_varlen(tmp, "gfx950", 64, &k, why, sizeof why);
-  CHECK(rc == -1 && strstr(why, "no manifest"), "no manifest: %s", why);
+  CHECK_MSG(rc == -1 && strstr(why, "no manifest"), "no manifest: %s", why);
 }
 
 static void cleanup(void) {
@@ -236,8 +236,8 @@ int main(int argc, char **argv) {
   synthetic_tests();
   folder_tests();
   cleanup();
-  if (failures) {
-    fprintf(stderr, "test_aiter_manifest: %ld failure(s)\n", failures);
+  if (check_failures) {
+    fprintf(stderr, "test_aiter_manifest: %ld failure(s)\n", check_failures);
     return 1;
   }
   printf("test_aiter_manifest: ok\n");

@@ -79,7 +79,7 @@ static_assert(offsetof(pd_args, q_scale) == 0x98, "Q scale");
 static_assert(offsetof(pd_args, k_scale) == 0xA0, "K scale");
 static_assert(offsetof(pd_args, v_scale) == 0xA8, "V scale");
 
-#include "../check_msg.h"
+#include "../check.h"
 
 /* Little-endian reads at a literal offset, independent of the struct. */
 static uint64_t rd64(const uint8_t *b, int off) {
@@ -145,25 +145,25 @@ static void check_case_abi(const char *label, int seqs, int sq, int cached, int 
   ar_launch_dims dims;
   memset(&dims, 0xAA, sizeof dims);
   int rc = ar_aiter_pack_sink_varlen(&w, k, v, cu_k, abi, buf, &dims);
-  CHECK(rc == 0, "%s: rc %d", label, rc);
+  CHECK_MSG(rc == 0, "%s: rc %d", label, rc);
 
-  CHECK(AR_AITER_SINK_VARLEN_ARGS_SIZE == 0x58, "%s: size %d", label,
+  CHECK_MSG(AR_AITER_SINK_VARLEN_ARGS_SIZE == 0x58, "%s: size %d", label,
         AR_AITER_SINK_VARLEN_ARGS_SIZE);
-  CHECK(rd64(buf, 0x00) == w.out, "%s: out", label);
-  CHECK(rd64(buf, 0x08) == w.q, "%s: q", label);
-  CHECK(rd64(buf, 0x10) == k, "%s: k %llx", label, (unsigned long long)rd64(buf, 0x10));
-  CHECK(rd64(buf, 0x18) == v, "%s: v", label);
-  CHECK(rd64(buf, 0x20) == w.lse, "%s: lse ptr", label);
-  CHECK(rd64(buf, 0x28) == w.cu_seqlens_q, "%s: cu_seqlens_q", label);
-  CHECK(rd64(buf, 0x30) == cu_k, "%s: cu_seqlens_k", label);
-  CHECK(rdf(buf, 0x38) == w.softmax_scale, "%s: scale %g", label, (double)rdf(buf, 0x38));
-  CHECK(rd32(buf, 0x3C) == hq / hkv, "%s: gqa %d", label, rd32(buf, 0x3C));
-  CHECK(rd32(buf, 0x40) == hq, "%s: q_head_num %d", label, rd32(buf, 0x40));
-  CHECK(rd32(buf, 0x44) == (abi == AR_AITER_SV_ABI_OPT4_FULL ? 4 : 7), "%s: opt %d", label,
+  CHECK_MSG(rd64(buf, 0x00) == w.out, "%s: out", label);
+  CHECK_MSG(rd64(buf, 0x08) == w.q, "%s: q", label);
+  CHECK_MSG(rd64(buf, 0x10) == k, "%s: k %llx", label, (unsigned long long)rd64(buf, 0x10));
+  CHECK_MSG(rd64(buf, 0x18) == v, "%s: v", label);
+  CHECK_MSG(rd64(buf, 0x20) == w.lse, "%s: lse ptr", label);
+  CHECK_MSG(rd64(buf, 0x28) == w.cu_seqlens_q, "%s: cu_seqlens_q", label);
+  CHECK_MSG(rd64(buf, 0x30) == cu_k, "%s: cu_seqlens_k", label);
+  CHECK_MSG(rdf(buf, 0x38) == w.softmax_scale, "%s: scale %g", label, (double)rdf(buf, 0x38));
+  CHECK_MSG(rd32(buf, 0x3C) == hq / hkv, "%s: gqa %d", label, rd32(buf, 0x3C));
+  CHECK_MSG(rd32(buf, 0x40) == hq, "%s: q_head_num %d", label, rd32(buf, 0x40));
+  CHECK_MSG(rd32(buf, 0x44) == (abi == AR_AITER_SV_ABI_OPT4_FULL ? 4 : 7), "%s: opt %d", label,
         rd32(buf, 0x44));
-  CHECK(rd32(buf, 0x48) == 1, "%s: lse flag %d", label, rd32(buf, 0x48));
-  CHECK(rd32(buf, 0x4C) == sq, "%s: max_seqlen_q %d", label, rd32(buf, 0x4C));
-  CHECK(rd64(buf, 0x50) == (sinks ? w.sinks : 0), "%s: sink", label);
+  CHECK_MSG(rd32(buf, 0x48) == 1, "%s: lse flag %d", label, rd32(buf, 0x48));
+  CHECK_MSG(rd32(buf, 0x4C) == sq, "%s: max_seqlen_q %d", label, rd32(buf, 0x4C));
+  CHECK_MSG(rd64(buf, 0x50) == (sinks ? w.sinks : 0), "%s: sink", label);
 
   /* The same bytes through the independent struct: nothing else written. */
   facts_args want;
@@ -182,20 +182,20 @@ static void check_case_abi(const char *label, int seqs, int sq, int cached, int 
   want.lse_flag = 1; /* aiter's _flash_attn_varlen_forward passes return_lse True */
   want.max_sq = sq;
   want.sink = sinks ? w.sinks : 0;
-  CHECK(memcmp(&want, buf, sizeof want) == 0, "%s: buffer differs from the FACTS.md layout",
+  CHECK_MSG(memcmp(&want, buf, sizeof want) == 0, "%s: buffer differs from the FACTS.md layout",
         label);
 
   /* Grid (Hq, ceil(ceil(max_seqlen_q / 128) / 2), batch), block 128; opt 4:
   ** ceil(max_seqlen_q / 128) tiles, not halved. */
   unsigned tiles = ((unsigned)sq + 127) / 128;
   unsigned gy = abi == AR_AITER_SV_ABI_OPT4_FULL ? tiles : (tiles + 1) / 2;
-  CHECK(gy == want_gy, "%s: test's own grid.y %u != %u", label, gy, want_gy);
-  CHECK(dims.grid[0] == (unsigned)hq, "%s: grid.x %u", label, dims.grid[0]);
-  CHECK(dims.grid[1] == want_gy, "%s: grid.y %u, want %u", label, dims.grid[1], want_gy);
-  CHECK(dims.grid[2] == (unsigned)seqs, "%s: grid.z %u", label, dims.grid[2]);
-  CHECK(dims.block[0] == 128 && dims.block[1] == 1 && dims.block[2] == 1,
+  CHECK_MSG(gy == want_gy, "%s: test's own grid.y %u != %u", label, gy, want_gy);
+  CHECK_MSG(dims.grid[0] == (unsigned)hq, "%s: grid.x %u", label, dims.grid[0]);
+  CHECK_MSG(dims.grid[1] == want_gy, "%s: grid.y %u, want %u", label, dims.grid[1], want_gy);
+  CHECK_MSG(dims.grid[2] == (unsigned)seqs, "%s: grid.z %u", label, dims.grid[2]);
+  CHECK_MSG(dims.block[0] == 128 && dims.block[1] == 1 && dims.block[2] == 1,
         "%s: block %ux%ux%u", label, dims.block[0], dims.block[1], dims.block[2]);
-  CHECK(dims.shared_bytes == 0, "%s: shared %u", label, dims.shared_bytes);
+  CHECK_MSG(dims.shared_bytes == 0, "%s: shared %u", label, dims.shared_bytes);
 }
 
 static void check_case(const char *label, int seqs, int sq, int cached, int hq, int hkv, int d,
@@ -237,25 +237,25 @@ static void check_pa_decode(const char *label, ar_aiter_pa_decode_call c, unsign
   pd_args want;
   memset(buf, 0xAA, sizeof buf);
   memset(&dims, 0xAA, sizeof dims);
-  CHECK(AR_AITER_PA_DECODE_ARGS_SIZE == 0xB0, "size");
-  CHECK(ar_aiter_pack_pa_decode(&c, buf, &dims) == 0, "%s: refused", label);
+  CHECK_MSG(AR_AITER_PA_DECODE_ARGS_SIZE == 0xB0, "size");
+  CHECK_MSG(ar_aiter_pack_pa_decode(&c, buf, &dims) == 0, "%s: refused", label);
   /* Literal offsets first. */
-  CHECK(rd64(buf, 0x00) == c.q && rd64(buf, 0x08) == c.k && rd64(buf, 0x10) == c.v, "%s: qkv", label);
-  CHECK(rd64(buf, 0x18) == c.kv_indices && rd64(buf, 0x20) == c.context_lens, "%s: indices", label);
-  CHECK(rd64(buf, 0x28) == c.kv_indptr && rd64(buf, 0x30) == c.work_indptr &&
+  CHECK_MSG(rd64(buf, 0x00) == c.q && rd64(buf, 0x08) == c.k && rd64(buf, 0x10) == c.v, "%s: qkv", label);
+  CHECK_MSG(rd64(buf, 0x18) == c.kv_indices && rd64(buf, 0x20) == c.context_lens, "%s: indices", label);
+  CHECK_MSG(rd64(buf, 0x28) == c.kv_indptr && rd64(buf, 0x30) == c.work_indptr &&
         rd64(buf, 0x38) == c.work_info, "%s: indptrs", label);
-  CHECK(rd32(buf, 0x40) == c.num_kv_heads, "%s: kv heads %d", label, rd32(buf, 0x40));
-  CHECK(rd32(buf, 0x44) == c.num_kv_heads * 8 * 64, "%s: Q stride %d", label, rd32(buf, 0x44));
-  CHECK(rd32(buf, 0x48) == c.num_kv_heads * 64 * 256, "%s: page stride %d", label, rd32(buf, 0x48));
-  CHECK(rd32(buf, 0x4C) == 64 * 256, "%s: head stride %d", label, rd32(buf, 0x4C));
-  CHECK(rd32(buf, 0x50) == c.mtp, "%s: mtp", label);
-  CHECK(rdf(buf, 0x54) == c.softmax_scale, "%s: scale", label);
-  CHECK(rd32(buf, 0x58) == 8, "%s: gqa", label);
-  for (int off = 0x5C; off < 0x78; off++) CHECK(buf[off] == 0, "%s: padding byte 0x%x", label, off);
-  CHECK(rd64(buf, 0x78) == c.out && rd64(buf, 0x80) == c.split_o && rd64(buf, 0x88) == c.split_lse,
+  CHECK_MSG(rd32(buf, 0x40) == c.num_kv_heads, "%s: kv heads %d", label, rd32(buf, 0x40));
+  CHECK_MSG(rd32(buf, 0x44) == c.num_kv_heads * 8 * 64, "%s: Q stride %d", label, rd32(buf, 0x44));
+  CHECK_MSG(rd32(buf, 0x48) == c.num_kv_heads * 64 * 256, "%s: page stride %d", label, rd32(buf, 0x48));
+  CHECK_MSG(rd32(buf, 0x4C) == 64 * 256, "%s: head stride %d", label, rd32(buf, 0x4C));
+  CHECK_MSG(rd32(buf, 0x50) == c.mtp, "%s: mtp", label);
+  CHECK_MSG(rdf(buf, 0x54) == c.softmax_scale, "%s: scale", label);
+  CHECK_MSG(rd32(buf, 0x58) == 8, "%s: gqa", label);
+  for (int off = 0x5C; off < 0x78; off++) CHECK_MSG(buf[off] == 0, "%s: padding byte 0x%x", label, off);
+  CHECK_MSG(rd64(buf, 0x78) == c.out && rd64(buf, 0x80) == c.split_o && rd64(buf, 0x88) == c.split_lse,
         "%s: outputs", label);
-  CHECK(rd64(buf, 0x90) == c.sink, "%s: sink", label);
-  CHECK(rd64(buf, 0x98) == c.q_scale && rd64(buf, 0xA0) == c.k_scale && rd64(buf, 0xA8) == c.v_scale,
+  CHECK_MSG(rd64(buf, 0x90) == c.sink, "%s: sink", label);
+  CHECK_MSG(rd64(buf, 0x98) == c.q_scale && rd64(buf, 0xA0) == c.k_scale && rd64(buf, 0xA8) == c.v_scale,
         "%s: scales", label);
   /* Then the whole buffer against the struct. */
   memset(&want, 0, sizeof want);
@@ -267,10 +267,10 @@ static void check_pa_decode(const char *label, ar_aiter_pa_decode_call c, unsign
   want.mtp = (uint32_t)c.mtp, want.scale = c.softmax_scale, want.gqa = 8;
   want.out = c.out, want.split_o = c.split_o, want.split_lse = c.split_lse, want.sink = c.sink;
   want.q_scale = c.q_scale, want.k_scale = c.k_scale, want.v_scale = c.v_scale;
-  CHECK(memcmp(&want, buf, sizeof want) == 0, "%s: buffer differs from the launcher's layout", label);
-  CHECK(dims.grid[0] == want_grid && dims.grid[1] == 1 && dims.grid[2] == 1, "%s: grid %u", label,
+  CHECK_MSG(memcmp(&want, buf, sizeof want) == 0, "%s: buffer differs from the launcher's layout", label);
+  CHECK_MSG(dims.grid[0] == want_grid && dims.grid[1] == 1 && dims.grid[2] == 1, "%s: grid %u", label,
         dims.grid[0]);
-  CHECK(dims.block[0] == 128 && dims.block[1] == 1 && dims.block[2] == 1, "%s: block", label);
+  CHECK_MSG(dims.block[0] == 128 && dims.block[1] == 1 && dims.block[2] == 1, "%s: block", label);
 }
 
 static void check_pa_decode_refused(const char *label, ar_aiter_pa_decode_call c) {
@@ -278,10 +278,10 @@ static void check_pa_decode_refused(const char *label, ar_aiter_pa_decode_call c
   ar_launch_dims dims;
   memset(buf, 0xAA, sizeof buf);
   memset(&dims, 0xAA, sizeof dims);
-  CHECK(ar_aiter_pack_pa_decode(&c, buf, &dims) == -1, "%s: accepted", label);
+  CHECK_MSG(ar_aiter_pack_pa_decode(&c, buf, &dims) == -1, "%s: accepted", label);
   int zero = 1;
   for (size_t i = 0; i < sizeof buf; i++) zero &= buf[i] == 0;
-  CHECK(zero && dims.grid[0] == 0 && dims.block[0] == 0, "%s: not zeroed", label);
+  CHECK_MSG(zero && dims.grid[0] == 0 && dims.block[0] == 0, "%s: not zeroed", label);
 }
 
 static void pa_decode_tests(void) {
@@ -327,13 +327,13 @@ static void check_rejected(const char *label, ar_workload w) {
   memset(buf, 0xAA, sizeof buf);
   ar_launch_dims dims;
   memset(&dims, 0xAA, sizeof dims);
-  CHECK(ar_aiter_pack_sink_varlen(&w, w.k_new, w.v_new, w.cu_seqlens_new, AR_AITER_SV_ABI_OPT7_HALVED,
+  CHECK_MSG(ar_aiter_pack_sink_varlen(&w, w.k_new, w.v_new, w.cu_seqlens_new, AR_AITER_SV_ABI_OPT7_HALVED,
                                   buf, &dims) == -1,
         "%s: accepted", label);
   int zero = 1;
   for (size_t i = 0; i < sizeof buf; i++) zero &= buf[i] == 0;
-  CHECK(zero, "%s: buffer not zeroed", label);
-  CHECK(dims.grid[0] == 0 && dims.block[0] == 0, "%s: dims not zeroed", label);
+  CHECK_MSG(zero, "%s: buffer not zeroed", label);
+  CHECK_MSG(dims.grid[0] == 0 && dims.block[0] == 0, "%s: dims not zeroed", label);
 }
 
 int main(void) {
@@ -363,9 +363,9 @@ int main(void) {
     ar_workload w = make(2, 128, 0, 64, 8, 64, 1);
     uint8_t buf[AR_AITER_SINK_VARLEN_ARGS_SIZE];
     ar_launch_dims dims;
-    CHECK(ar_aiter_pack_sink_varlen(&w, w.k_new, w.v_new, w.cu_seqlens_new, AR_AITER_SV_ABI_NONE, buf,
+    CHECK_MSG(ar_aiter_pack_sink_varlen(&w, w.k_new, w.v_new, w.cu_seqlens_new, AR_AITER_SV_ABI_NONE, buf,
                                     &dims) == -1, "abi none accepted");
-    CHECK(ar_aiter_pack_sink_varlen(&w, w.k_new, w.v_new, w.cu_seqlens_new, 9, buf, &dims) == -1,
+    CHECK_MSG(ar_aiter_pack_sink_varlen(&w, w.k_new, w.v_new, w.cu_seqlens_new, 9, buf, &dims) == -1,
           "abi 9 accepted");
   }
   pa_decode_tests();
@@ -383,8 +383,8 @@ int main(void) {
   bad.seqlen_q = 0;
   check_rejected("no query rows", bad);
 
-  if (failures) {
-    fprintf(stderr, "test_aiter_pack: %ld failure(s)\n", failures);
+  if (check_failures) {
+    fprintf(stderr, "test_aiter_pack: %ld failure(s)\n", check_failures);
     return 1;
   }
   printf("test_aiter_pack: ok\n");

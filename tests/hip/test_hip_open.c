@@ -9,7 +9,7 @@
 
 #include "backend.h"
 
-#include "../check_msg.h"
+#include "../check.h"
 
 int main(void) {
   char err[512];
@@ -24,11 +24,11 @@ int main(void) {
     b->ops->destroy(b);
     return 77;
   }
-  CHECK(rc == -1, "rc %d", rc);
-  CHECK(b == NULL, "*out not NULL");
-  CHECK(memchr(err, '\0', sizeof err) != NULL, "message not terminated");
-  CHECK(strncmp(err, "hip: no AMD GPU found (hipGetDeviceCount: ", 42) == 0, "message: %s", err);
-  CHECK(err[strlen(err) - 1] == ')', "message: %s", err);
+  CHECK_MSG(rc == -1, "rc %d", rc);
+  CHECK_MSG(b == NULL, "*out not NULL");
+  CHECK_MSG(memchr(err, '\0', sizeof err) != NULL, "message not terminated");
+  CHECK_MSG(strncmp(err, "hip: no AMD GPU found (hipGetDeviceCount: ", 42) == 0, "message: %s", err);
+  CHECK_MSG(err[strlen(err) - 1] == ')', "message: %s", err);
   printf("test_hip_open: %s\n", err);
 
   /* Again (no state left behind), into a buffer too small for it. */
@@ -36,12 +36,12 @@ int main(void) {
   memset(small, 'x', sizeof small);
   b = (ar_backend *)&small;
   rc = ar_backend_open("hip", &b, small, sizeof small);
-  CHECK(rc == -1 && b == NULL, "second open rc %d", rc);
-  CHECK(memchr(small, '\0', sizeof small) != NULL && strncmp(small, "hip: no AMD", 11) == 0,
+  CHECK_MSG(rc == -1 && b == NULL, "second open rc %d", rc);
+  CHECK_MSG(memchr(small, '\0', sizeof small) != NULL && strncmp(small, "hip: no AMD", 11) == 0,
         "truncated message: %.12s", small);
 
-  if (failures) {
-    fprintf(stderr, "test_hip_open: %ld failure(s)\n", failures);
+  if (check_failures) {
+    fprintf(stderr, "test_hip_open: %ld failure(s)\n", check_failures);
     return 1;
   }
   return 0;

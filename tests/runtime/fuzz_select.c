@@ -114,6 +114,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (f = 0; f < sizeof cells; f++) cells[f] = (uint8_t)take(&b, 1);
   ret = attnroute_select(&r, &p, &c);
   tu_check_choice(&r, &p, &c, ret);
-  if (tu_failures) abort();
+  if (check_failures) abort();
   return 0;
 }

@@ -159,5 +159,5 @@ int main(void) {
     r.table = &t;
     CHECK_EQ(attnroute_select(&r, &p, &c), own);
   }
-  return tu_finish("test_device");
+  return check_finish("test_device");
 }

@@ -248,5 +248,5 @@ int main(void) {
   setup();
   test_ranking();
   test_miss_hook();
-  return tu_finish("test_fallback");
+  return check_finish("test_fallback");
 }

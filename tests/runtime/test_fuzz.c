@@ -74,9 +74,9 @@ int main(void) {
         ok++;
       else
         misses++;
-      if (tu_failures > 40) {
+      if (check_failures > 40) {
         fprintf(stderr, "stopping at table %ld, problem %d\n", tables, i);
-        return tu_finish("test_fuzz");
+        return check_finish("test_fuzz");
       }
     }
     gt_free(&g);
@@ -84,5 +84,5 @@ int main(void) {
   CHECK_EQ(m.total, misses);
   CHECK(ok > selects / 50); /* the loop must also reach the table's answers */
   printf("  %ld selects, %ld answered from the table\n", selects, ok);
-  return tu_finish("test_fuzz");
+  return check_finish("test_fuzz");
 }

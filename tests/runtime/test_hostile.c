@@ -353,5 +353,5 @@ int main(void) {
   test_malformed_grid();
   test_index_overflow();
   test_malformed_tree();
-  return tu_finish("test_hostile");
+  return check_finish("test_hostile");
 }

@@ -437,5 +437,5 @@ int main(void) {
   test_step();
   test_odd_inputs();
   test_names();
-  return tu_finish("test_legacy");
+  return check_finish("test_legacy");
 }

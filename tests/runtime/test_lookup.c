@@ -260,5 +260,5 @@ int main(void) {
   test_ties();
   test_tree();
   test_classes();
-  return tu_finish("test_lookup");
+  return check_finish("test_lookup");
 }

@@ -239,5 +239,5 @@ int main(void) {
   test_defaults();
   test_check();
   test_caps();
-  return tu_finish("test_names");
+  return check_finish("test_names");
 }

@@ -224,5 +224,5 @@ int main(void) {
   test_check();
   test_keys();
   test_edges();
-  return tu_finish("test_ragged");
+  return check_finish("test_ragged");
 }

@@ -274,9 +274,9 @@ int main(void) {
         expected_misses++;
       }
       if (want.reason >= 0 && want.reason < ATTNROUTE_NUM_STATUS) by_reason[want.reason]++;
-      if (tu_failures > 40) {
+      if (check_failures > 40) {
         fprintf(stderr, "stopping: table seed %ld problem %d\n", 1000 + tables, i);
-        return tu_finish("test_select_ref");
+        return check_finish("test_select_ref");
       }
     }
     gt_free(&g);
@@ -298,5 +298,5 @@ int main(void) {
   CHECK(ragged_ok > n / 500);
   printf("  %ld selects, %ld from the table (%ld past an edge, %ld under a ragged key)\n", n, from_table,
          clamped_ok, ragged_ok);
-  return tu_finish("test_select_ref");
+  return check_finish("test_select_ref");
 }

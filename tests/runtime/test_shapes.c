@@ -316,5 +316,5 @@ int main(void) {
   test_ragged();
   test_set();
   test_hook();
-  return tu_finish("test_shapes");
+  return check_finish("test_shapes");
 }

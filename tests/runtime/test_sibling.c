@@ -161,5 +161,5 @@ int main(void) {
   }
   CHECK_STR(attnroute_status_str(ATTNROUTE_SIBLING_ALLOWED),
             "bound a sibling device's table: the engine opted in (allow_sibling); selects answer from it");
-  return tu_finish("test_sibling");
+  return check_finish("test_sibling");
 }

@@ -1,6 +1,6 @@
 /*
-** test_util.h -- what every runtime test shares: CHECK macros that count
-** failures and keep going, a deterministic PRNG (splitmix64) and a valid
+** test_util.h -- what every runtime test shares: tests/check.h's checks
+** (counted, the test goes on), a deterministic PRNG (splitmix64) and a valid
 ** gpt-oss-like problem to start cases from.  Header-only, static functions.
 */
 #ifndef ATTNROUTE_TEST_UTIL_H
@@ -13,51 +13,7 @@
 #include "attnroute.h"
 #include "splitmix.h" /* common/ */
 
-/* The failure count, one per test program. */
-static inline long *tu_fail_count(void) {
-  static long n = 0;
-  return &n;
-}
-#define tu_failures (*tu_fail_count())
-
-#define CHECK(cond)                                                          \
-  do {                                                                       \
-    if (!(cond)) {                                                           \
-      if (++tu_failures <= 40)                                               \
-        fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-    }                                                                        \
-  } while (0)
-
-#define CHECK_EQ(a, b)                                                       \
-  do {                                                                       \
-    long long tu_a_ = (long long)(a), tu_b_ = (long long)(b);                \
-    if (tu_a_ != tu_b_) {                                                    \
-      if (++tu_failures <= 40)                                               \
-        fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %lld, %s == %lld\n",  \
-                __FILE__, __LINE__, #a, tu_a_, #b, tu_b_);                   \
-    }                                                                        \
-  } while (0)
-
-#define CHECK_STR(a, b)                                                      \
-  do {                                                                       \
-    const char *tu_a_ = (a), *tu_b_ = (b);                                   \
-    if (!tu_a_ || !tu_b_ || strcmp(tu_a_, tu_b_) != 0) {                     \
-      if (++tu_failures <= 40)                                               \
-        fprintf(stderr, "%s:%d: CHECK_STR failed: %s == \"%s\", expected \"%s\"\n", \
-                __FILE__, __LINE__, #a, tu_a_ ? tu_a_ : "(null)",            \
-                tu_b_ ? tu_b_ : "(null)");                                   \
-    }                                                                        \
-  } while (0)
-
-/* Report and turn the failure count into an exit status. */
-static inline int tu_finish(const char *test) {
-  if (tu_failures) {
-    fprintf(stderr, "%s: %ld check(s) failed\n", test, tu_failures);
-    return 1;
-  }
-  printf("%s: ok\n", test);
-  return 0;
-}
+#include "../check.h" /* CHECK, CHECK_EQ, CHECK_STR, check_finish */
 
 /* splitmix64: deterministic, seedable, good enough for test inputs. */
 typedef struct tu_rng {

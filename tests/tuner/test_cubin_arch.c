@@ -11,16 +11,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../check_msg.h"
+#include "../check.h"
 #include "kernel_path.h"
 
 static void pick(const char *device, const char *built, const char *want) {
   char out[32] = "", err[256] = "";
   int rc = ar_cubin_arch(device, built, out, sizeof out, err, sizeof err);
   if (want)
-    CHECK(rc == 0 && strcmp(out, want) == 0, "%s from {%s}: rc %d, %s (%s)", device, built, rc, out, err);
+    CHECK_MSG(rc == 0 && strcmp(out, want) == 0, "%s from {%s}: rc %d, %s (%s)", device, built, rc, out, err);
   else
-    CHECK(rc == -1 && strstr(err, device + 3) && strstr(err, "ATTNROUTE_CUDA_ARCHS"),
+    CHECK_MSG(rc == -1 && strstr(err, device + 3) && strstr(err, "ATTNROUTE_CUDA_ARCHS"),
           "%s from {%s}: rc %d, out %s, err %s", device, built, rc, out, err);
 }
 
@@ -28,7 +28,7 @@ static void touch(const char *dir, const char *name) {
   char path[512];
   snprintf(path, sizeof path, "%s/%s", dir, name);
   FILE *f = fopen(path, "w");
-  CHECK(f != NULL, "cannot create %s", path);
+  CHECK_MSG(f != NULL, "cannot create %s", path);
   if (f) fclose(f);
 }
 
@@ -41,7 +41,7 @@ int main(void) {
   pick("sm_100", "90", NULL);            /* nor another major */
   pick("sm_90", "90a", NULL);            /* arch-specific builds are not picked */
   char out[32], err[256];
-  CHECK(ar_cubin_arch("gfx90a", "90", out, sizeof out, err, sizeof err) == -1 && strstr(err, "gfx90a"),
+  CHECK_MSG(ar_cubin_arch("gfx90a", "90", out, sizeof out, err, sizeof err) == -1 && strstr(err, "gfx90a"),
         "non-sm arch: %s", err);
 
   char dir[] = "/tmp/attnroute-cubin-XXXXXX";
@@ -56,26 +56,26 @@ int main(void) {
   char path[1024];
 
   ar_kernel_path_set_cuda_arch(NULL, "80,90"); /* no device yet: the first built */
-  CHECK(ar_kernel_path_find("attn_gather.cubin", path, sizeof path, err, sizeof err) == 0 &&
+  CHECK_MSG(ar_kernel_path_find("attn_gather.cubin", path, sizeof path, err, sizeof err) == 0 &&
             strstr(path, "attn_gather.sm_80.cubin"),
         "before a device: %s (%s)", path, err);
   ar_kernel_path_set_cuda_arch("sm_90", "80,90");
-  CHECK(ar_kernel_path_find("attn_gather.cubin", path, sizeof path, err, sizeof err) == 0 &&
+  CHECK_MSG(ar_kernel_path_find("attn_gather.cubin", path, sizeof path, err, sizeof err) == 0 &&
             strstr(path, "attn_gather.sm_90.cubin"),
         "sm_90: %s (%s)", path, err);
   ar_kernel_path_set_cuda_arch("sm_86", "80,90");
-  CHECK(ar_kernel_path_find("attn_gather.cubin", path, sizeof path, err, sizeof err) == 0 &&
+  CHECK_MSG(ar_kernel_path_find("attn_gather.cubin", path, sizeof path, err, sizeof err) == 0 &&
             strstr(path, "attn_gather.sm_80.cubin"),
         "sm_86: %s (%s)", path, err);
   ar_kernel_path_set_cuda_arch("sm_120", "80,90");
-  CHECK(ar_kernel_path_find("attn_gather.cubin", path, sizeof path, err, sizeof err) == -1 &&
+  CHECK_MSG(ar_kernel_path_find("attn_gather.cubin", path, sizeof path, err, sizeof err) == -1 &&
             strstr(err, "attn_gather.cubin") && strstr(err, "sm_120"),
         "sm_120: %s", err);
   /* Names with an arch, and other code objects, are looked for as given. */
-  CHECK(ar_kernel_path_find("attn_gather.sm_90.cubin", path, sizeof path, err, sizeof err) == 0,
+  CHECK_MSG(ar_kernel_path_find("attn_gather.sm_90.cubin", path, sizeof path, err, sizeof err) == 0,
         "explicit name: %s", err);
   touch(dir, "attn_gather.hip.co");
-  CHECK(ar_kernel_path_find("attn_gather.hip.co", path, sizeof path, err, sizeof err) == 0,
+  CHECK_MSG(ar_kernel_path_find("attn_gather.hip.co", path, sizeof path, err, sizeof err) == 0,
         "hip object: %s", err);
   ar_kernel_path_set_cuda_arch(NULL, NULL);
 
@@ -85,7 +85,7 @@ int main(void) {
     unlink(path);
   }
   rmdir(dir);
-  if (failures) return 1;
+  if (check_failures) return 1;
   puts("ok: cubins follow the device's arch and the build's list");
   return 0;
 }

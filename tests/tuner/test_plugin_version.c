@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../check_msg.h"
+#include "../check.h"
 #include "backend.h"
 
 int main(int argc, char **argv) {
@@ -19,23 +19,23 @@ int main(int argc, char **argv) {
   }
   ar_backend *b = NULL;
   char err[1024] = "", want[64];
-  CHECK(ar_backend_open("cuda", &b, err, sizeof err) == -1 && b == NULL, "opened: %s", err);
-  CHECK(strstr(err, "libattnroute_cuda.so") != NULL, "no plugin file named: %s", err);
+  CHECK_MSG(ar_backend_open("cuda", &b, err, sizeof err) == -1 && b == NULL, "opened: %s", err);
+  CHECK_MSG(strstr(err, "libattnroute_cuda.so") != NULL, "no plugin file named: %s", err);
   snprintf(want, sizeof want, "needs %d", AR_BACKEND_VERSION);
   if (strcmp(argv[1], "stale") == 0) {
     char has[64];
     snprintf(has, sizeof has, "backend version %d", AR_BACKEND_VERSION - 1);
-    CHECK(strstr(err, has) && strstr(err, want), "stale plugin: %s", err);
+    CHECK_MSG(strstr(err, has) && strstr(err, want), "stale plugin: %s", err);
   } else {
     snprintf(want, sizeof want, "version %d", AR_BACKEND_VERSION);
-    CHECK(strstr(err, "no backend version") && strstr(err, want), "unversioned plugin: %s", err);
+    CHECK_MSG(strstr(err, "no backend version") && strstr(err, want), "unversioned plugin: %s", err);
   }
   /* auto does not take it either, and says why cuda was skipped. */
   b = NULL;
   int rc = ar_backend_open("auto", &b, err, sizeof err);
-  CHECK(rc == -1 || strstr(err, "version") != NULL, "auto: %d %s", rc, err);
+  CHECK_MSG(rc == -1 || strstr(err, "version") != NULL, "auto: %d %s", rc, err);
   if (b) b->ops->destroy(b);
-  if (failures) return 1;
+  if (check_failures) return 1;
   printf("ok: %s plugin refused\n", argv[1]);
   return 0;
 }

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../check_msg.h"
+#include "../check.h"
 #include "progress.h"
 
 /* Items whose prior estimate is est(i) and which really take
@@ -23,7 +23,7 @@ static void learned_eta(double fixed, double scale) {
   for (int i = 0; i < N; i++) total += est_of(i);
   ar_progress_init(&p, N, total, 1);
   p.start = p.last_step = 1000;
-  CHECK(ar_progress_eta(&p) < 0, "ETA known before any item: %g", ar_progress_eta(&p));
+  CHECK_MSG(ar_progress_eta(&p) < 0, "ETA known before any item: %g", ar_progress_eta(&p));
   double t = 1000;
   for (int i = 0; i < N; i++) {
     t += fixed + scale * est_of(i);
@@ -32,11 +32,11 @@ static void learned_eta(double fixed, double scale) {
       double left = 0;
       for (int k = i + 1; k < N; k++) left += fixed + scale * est_of(k);
       double eta = ar_progress_eta(&p);
-      CHECK(fabs(eta - left) <= 1e-6 * (1 + left), "fixed %g scale %g after %d items: ETA %.9g, true %.9g", fixed,
+      CHECK_MSG(fabs(eta - left) <= 1e-6 * (1 + left), "fixed %g scale %g after %d items: ETA %.9g, true %.9g", fixed,
             scale, i + 1, eta, left);
     }
   }
-  CHECK(ar_progress_eta(&p) == 0, "ETA at the end: %g", ar_progress_eta(&p));
+  CHECK_MSG(ar_progress_eta(&p) == 0, "ETA at the end: %g", ar_progress_eta(&p));
 }
 
 /* The issue's case: the prior counts kernel work only, and a cache flush
@@ -57,7 +57,7 @@ static void flush_dominated(void) {
       double left = 0;
       for (int k = i + 1; k < N; k++) left += 0.05 + 1e-5 * (k + 1);
       double eta = ar_progress_eta(&p);
-      CHECK(eta > left / 1.5 && eta < left * 1.5, "after %d items: ETA %g, true %g", i + 1, eta, left);
+      CHECK_MSG(eta > left / 1.5 && eta < left * 1.5, "after %d items: ETA %g, true %g", i + 1, eta, left);
     }
   }
 }
@@ -73,7 +73,7 @@ static void skipped_not_fitted(void) {
     ar_progress_step_at(&p, t, 0, 1, "x");
   }
   for (int i = 0; i < 5; i++) ar_progress_step_at(&p, t, -1, 1, "x");
-  CHECK(fabs(ar_progress_eta(&p) - 10) < 1e-9, "5 items of 2 s left: ETA %g", ar_progress_eta(&p));
+  CHECK_MSG(fabs(ar_progress_eta(&p) - 10) < 1e-9, "5 items of 2 s left: ETA %g", ar_progress_eta(&p));
 }
 
 static void fits(int tty, int columns) {
@@ -87,12 +87,12 @@ static void fits(int tty, int columns) {
   memset(what, 'w', sizeof what - 1);
   what[sizeof what - 1] = '\0';
   ar_progress_format(&p, 1e5, what, line, sizeof line);
-  CHECK((int)strlen(line) <= columns - 1, "tty %d, %d columns: a line of %zu: %s", tty, columns, strlen(line), line);
-  CHECK(strchr(line, '\n') == NULL && strchr(line, '\r') == NULL, "line breaks in the line: %s", line);
-  CHECK(strstr(line, "ETA ") != NULL, "tty %d, %d columns: no ETA in %s", tty, columns, line);
+  CHECK_MSG((int)strlen(line) <= columns - 1, "tty %d, %d columns: a line of %zu: %s", tty, columns, strlen(line), line);
+  CHECK_MSG(strchr(line, '\n') == NULL && strchr(line, '\r') == NULL, "line breaks in the line: %s", line);
+  CHECK_MSG(strstr(line, "ETA ") != NULL, "tty %d, %d columns: no ETA in %s", tty, columns, line);
   if (tty && columns >= 120) {
     ar_progress_format(&p, 1e5, "dense_sink.gather.host_q1_bk16 d64 n4", line, sizeof line);
-    CHECK(strstr(line, "dense_sink.gather.host_q1_bk16 d64 n4") != NULL, "%d columns: the item is cut: %s", columns,
+    CHECK_MSG(strstr(line, "dense_sink.gather.host_q1_bk16 d64 n4") != NULL, "%d columns: the item is cut: %s", columns,
           line);
   }
 }
@@ -111,8 +111,8 @@ int main(void) {
   }
   char d[32];
   ar_format_duration(3 * 3600 + 125, d, sizeof d);
-  CHECK(strcmp(d, "3h02m") == 0, "duration: %s", d);
-  if (failures) return 1;
+  CHECK_MSG(strcmp(d, "3h02m") == 0, "duration: %s", d);
+  if (check_failures) return 1;
   puts("ok: progress ETA learned from measured time, lines fit the terminal");
   return 0;
 }
