@@ -11,19 +11,25 @@
 */
 int attnroute_version(void) { return ATTNROUTE_VERSION; }
 
+/* names[i] for i in [0, n), else `unknown`. */
+static const char *name_at(const char *const *names, int n, int i, const char *unknown) {
+  return (i >= 0 && i < n) ? names[i] : unknown;
+}
+
+/* The index of the entry spelled exactly `name`, or -1 (also for NULL). */
+static int name_index(const char *const *names, int n, const char *name) {
+  int i;
+  if (!name) return -1;
+  for (i = 0; i < n; i++)
+    if (strcmp(name, names[i]) == 0) return i;
+  return -1;
+}
+
 static const char *const status_text[ATTNROUTE_NUM_STATUS] = {
 #define ATTNROUTE__TEXT(name, text) text,
     ATTNROUTE_STATUS_LIST(ATTNROUTE__TEXT)
 #undef ATTNROUTE__TEXT
 };
-
-/*
-** Text for a status code; "unknown status" when out of range.
-*/
-const char *attnroute_status_str(int status) {
-  if (status < 0 || status >= ATTNROUTE_NUM_STATUS) return "unknown status";
-  return status_text[status];
-}
 
 static const char *const route_names[ATTNROUTE_NUM_ROUTES] = {
 #define ATTNROUTE__ROUTE_NAME(name, value, text) [value] = text,
@@ -37,6 +43,11 @@ static const char *const dtype_names[ATTNROUTE_NUM_DTYPES] = {
 #undef ATTNROUTE__DTYPE_NAME
 };
 
+static const char *const policy_names[ATTNROUTE_NUM_POLICIES] = {
+    "post-1345", /* ATTNROUTE_POLICY_POST_1345 */
+    "pre-1345",  /* ATTNROUTE_POLICY_PRE_1345 */
+};
+
 /* The lists' values are 0..N-1, each once: as many entries as values, and
 ** (above) no two entries for one value (-Woverride-init). */
 #define ATTNROUTE__ONE(name, value, text) +1
@@ -44,54 +55,31 @@ typedef char attnroute__route_list_dense[(0 ATTNROUTE_ROUTE_LIST(ATTNROUTE__ONE)
 typedef char attnroute__dtype_list_dense[(0 ATTNROUTE_DTYPE_LIST(ATTNROUTE__ONE)) == ATTNROUTE_NUM_DTYPES ? 1 : -1];
 #undef ATTNROUTE__ONE
 
-/*
-** Name of a legacy route; "unknown" when out of range.
-*/
+/* Text for a status code; "unknown status" when out of range. */
+const char *attnroute_status_str(int status) {
+  return name_at(status_text, ATTNROUTE_NUM_STATUS, status, "unknown status");
+}
+
+/* Name of a legacy route; "unknown" when out of range. */
 const char *attnroute_route_name(int route) {
-  if (route < 0 || route >= ATTNROUTE_NUM_ROUTES) return "unknown";
-  return route_names[route];
+  return name_at(route_names, ATTNROUTE_NUM_ROUTES, route, "unknown");
 }
 
-/*
-** Name of an element type; "unknown" when out of range.
-*/
+/* Name of an element type; "unknown" when out of range. */
 const char *attnroute_dtype_name(int dtype) {
-  if (dtype < 0 || dtype >= ATTNROUTE_NUM_DTYPES) return "unknown";
-  return dtype_names[dtype];
+  return name_at(dtype_names, ATTNROUTE_NUM_DTYPES, dtype, "unknown");
 }
 
-/*
-** The dtype named exactly `name`, or -1 for NULL or any other string.
-*/
-int attnroute_dtype_parse(const char *name) {
-  int i;
-  if (!name) return -1;
-  for (i = 0; i < ATTNROUTE_NUM_DTYPES; i++)
-    if (strcmp(name, dtype_names[i]) == 0) return i;
-  return -1;
-}
+/* The dtype named exactly `name`, or -1 for NULL or any other string. */
+int attnroute_dtype_parse(const char *name) { return name_index(dtype_names, ATTNROUTE_NUM_DTYPES, name); }
 
-static const char *const policy_names[ATTNROUTE_NUM_POLICIES] = {
-    "post-1345", /* ATTNROUTE_POLICY_POST_1345 */
-    "pre-1345",  /* ATTNROUTE_POLICY_PRE_1345 */
-};
-
-/*
-** Name of a legacy policy; "unknown" when out of range.
-*/
+/* Name of a legacy policy; "unknown" when out of range. */
 const char *attnroute_policy_name(int policy) {
-  if (policy < 0 || policy >= ATTNROUTE_NUM_POLICIES) return "unknown";
-  return policy_names[policy];
+  return name_at(policy_names, ATTNROUTE_NUM_POLICIES, policy, "unknown");
 }
 
-/*
-** The policy named exactly `name` (as attnroute_policy_name spells it), or
-** -1 for NULL or any other string.
-*/
+/* The policy named exactly `name` (as attnroute_policy_name spells it), or
+** -1 for NULL or any other string. */
 int attnroute_policy_parse(const char *name) {
-  int i;
-  if (!name) return -1;
-  for (i = 0; i < ATTNROUTE_NUM_POLICIES; i++)
-    if (strcmp(name, policy_names[i]) == 0) return i;
-  return -1;
+  return name_index(policy_names, ATTNROUTE_NUM_POLICIES, name);
 }
