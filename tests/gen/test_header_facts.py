@@ -5,7 +5,8 @@ facts against the header as the C compiler reads it: the generator's
 dtype, lookup, route, ragged-key, step and capability-word orders, the caps
 field order, the edge bits), the legacy gates' (gen/attnroute_gen/legacy.py:
 route, policy, step and dtype constants, the env field order), the tools'
-version, and the Python binding's name tables (python/attnroute/_abi.py).
+version, and the Python binding's name tables (python/attnroute/_abi.py);
+and the generator's measurement statuses against db/schema.sql's CHECK.
 
 The header is preprocessed (cc -E -P -dD: X-macro lists expanded, the
 #defines kept); its enums and the two structs are read from that text and a
@@ -273,6 +274,15 @@ if missed:
     print("FAIL: header changes the checks miss:")
     for m in missed:
         print("  " + m)
+    sys.exit(1)
+# The measurement outcomes the generator accepts are the schema's CHECK list
+# (tests/db outcome_list ties that list to db/outcome.h's AR_STATUS_LIST).
+from attnroute_gen import db as gen_db  # noqa: E402
+with open(os.path.join(args.root, "db", "schema.sql"), encoding="utf-8") as f:
+    m = re.search(r"CHECK \(status IN \(([^)]*)\)\)", f.read())
+schema_statuses = tuple(re.findall(r"'([^']*)'", m.group(1))) if m else None
+if schema_statuses != tuple(gen_db.STATUSES):
+    print("FAIL: db.STATUSES %r, db/schema.sql's status CHECK %r" % (gen_db.STATUSES, schema_statuses))
     sys.exit(1)
 print("test_header_facts: ok (%d enums, every Python copy matches; %d header mutations caught)"
       % (len(enums(text)), len(mutations)))
