@@ -608,6 +608,25 @@ def select_all(ctx, header, name, calls, tag):
     return [(int(l.split()[0]), l.split()[1]) for l in p.stdout.splitlines()]
 
 
+def check_python_lookup(gen, model, probe, c_picks, what):
+    """The generator's Python lookup (table_ranking, caps) picks what the
+    runtime picked (c_picks, select_all's) for each decode batch of probe
+    (lists of contexts) in the ragged fixture's class of model."""
+    klass = model["classes"][0]
+    caps = {c["name"]: c["caps"] for c in model["candidates"]}
+    for ctxs, (reason, name) in zip(probe, c_picks):
+        p = dict(zip(("head_dim", "q_dtype", "kv_dtype", "has_sinks", "sliding_window",
+                      "kv_block_size", "causal"), (64, 0, 0, 1, -1, 16, 1)),
+                 num_seqs=len(ctxs), max_seqlen_q=1, max_seqlen_k=max(ctxs), has_cached=1,
+                 num_q_heads=64, num_kv_heads=8, total_seqlen_q=len(ctxs),
+                 total_seqlen_k=sum(ctxs))
+        ranking = gen.table_ranking(klass, p, 4)
+        want = next((n for n in ranking or () if gen.caps_allow(caps[n], p)), None)
+        check((reason == 0) == (want is not None) and (want is None or name == want),
+              "%s, %d seqs, longest %d, total %d: C %r, Python %r" % (
+                  what, len(ctxs), max(ctxs), sum(ctxs), (reason, name), want))
+
+
 @case
 def ragged(ctx):
     """A schema v2 db (tests/gen/ragged_fixture.py) of ragged decode calls
@@ -651,24 +670,12 @@ def ragged(ctx):
                       ("equiv", "legacy"), ("mean", "legacy")):
         model = gen.load_model(db)
         gen.apply_lookup(model, gen.DEFAULT_LOOKUP, 4, key, edge)
-        klass = model["classes"][0]
         tag = "%s_%s" % (key, edge)
         ctx.gen_ok(db, ctx.path("k_%s.h" % tag), "--name", "t_" + tag, "--ragged-key", key,
                    "--edge", edge)
         c_picks = select_all(ctx, ctx.path("k_%s.h" % tag), "t_" + tag, probe, "k_" + tag)
         misses += sum(1 for r, _ in c_picks if r == 7)
-        caps = {c["name"]: c["caps"] for c in model["candidates"]}
-        for ctxs, (reason, name) in zip(probe, c_picks):
-            p = dict(zip(("head_dim", "q_dtype", "kv_dtype", "has_sinks", "sliding_window",
-                          "kv_block_size", "causal"), (64, 0, 0, 1, -1, 16, 1)),
-                     num_seqs=len(ctxs), max_seqlen_q=1, max_seqlen_k=max(ctxs), has_cached=1,
-                     num_q_heads=64, num_kv_heads=8, total_seqlen_q=len(ctxs),
-                     total_seqlen_k=sum(ctxs))
-            ranking = gen.table_ranking(klass, p, 4)
-            want = next((n for n in ranking or () if gen.caps_allow(caps[n], p)), None)
-            check((reason == 0) == (want is not None) and (want is None or name == want),
-                  "%s key, %d seqs, longest %d, total %d: C %r, Python %r" % (
-                      key, len(ctxs), max(ctxs), sum(ctxs), (reason, name), want))
+        check_python_lookup(gen, model, probe, c_picks, "%s key" % key)
     check(misses > 50, "only %d probes past the edges" % misses)
     # The hand-computed call: 65536 + 15 x 1024 keys in 16 sequences.
     one = [65537] + [1025] * 15
@@ -716,20 +723,11 @@ def traffic(ctx):
     klass = model["classes"][0]
     check(klass["traffic"] and (16, 1, 65536, 64, 8) in klass["traffic"],
           "traffic cells %r" % klass["traffic"])
-    caps = {c["name"]: c["caps"] for c in model["candidates"]}
     rng = random.Random(7)
     probe = [[rng.randint(1, 150000) for _ in range(rng.randint(1, 90))] for _ in range(200)]
-    for ctxs, (reason, name) in zip(probe, select_all(ctx, ctx.path("traffic.h"), "t_traffic",
-                                                      probe, "probe")):
-        p = dict(zip(("head_dim", "q_dtype", "kv_dtype", "has_sinks", "sliding_window",
-                      "kv_block_size", "causal"), (64, 0, 0, 1, -1, 16, 1)),
-                 num_seqs=len(ctxs), max_seqlen_q=1, max_seqlen_k=max(ctxs), has_cached=1,
-                 num_q_heads=64, num_kv_heads=8, total_seqlen_q=len(ctxs),
-                 total_seqlen_k=sum(ctxs))
-        ranking = gen.table_ranking(klass, p, 4)
-        want = next((n for n in ranking or () if gen.caps_allow(caps[n], p)), None)
-        check((reason == 0) == (want is not None) and (want is None or name == want),
-              "%d seqs, longest %d: C %r, Python %r" % (len(ctxs), max(ctxs), (reason, name), want))
+    check_python_lookup(gen, model, probe,
+                        select_all(ctx, ctx.path("traffic.h"), "t_traffic", probe, "probe"),
+                        "traffic")
     # A db of trace calls alone (attnroute-tune --trace) makes no table: the
     # message says what to do with it (it used to say "no candidate measured
     # ok", though every call ran).
