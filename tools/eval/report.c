@@ -186,15 +186,20 @@ void ar_json_num(FILE *f, double v) {
   else fputs("null", f);
 }
 
-static void json_stats(FILE *f, const ar_policy_stats *s) {
-  fprintf(f, "{\"shapes\":%zu,\"optimal\":%zu,\"failed\":%zu,\"geomean\":", s->shapes, s->optimal, s->failed);
-  ar_json_num(f, s->geomean);
+void ar_json_regrets(FILE *f, double geomean, double p50, double p95, double max) {
+  fputs(",\"geomean\":", f);
+  ar_json_num(f, geomean);
   fputs(",\"p50\":", f);
-  ar_json_num(f, s->p50);
+  ar_json_num(f, p50);
   fputs(",\"p95\":", f);
-  ar_json_num(f, s->p95);
+  ar_json_num(f, p95);
   fputs(",\"max\":", f);
-  ar_json_num(f, s->max);
+  ar_json_num(f, max);
+}
+
+static void json_stats(FILE *f, const ar_policy_stats *s) {
+  fprintf(f, "{\"shapes\":%zu,\"optimal\":%zu,\"failed\":%zu", s->shapes, s->optimal, s->failed);
+  ar_json_regrets(f, s->geomean, s->p50, s->p95, s->max);
   fputc('}', f);
 }
 

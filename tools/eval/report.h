@@ -19,6 +19,9 @@ typedef struct ar_report_opts {
 ** string lower-cased. */
 void ar_json_str(FILE *f, const char *s);
 void ar_json_num(FILE *f, double v);
+/* ,"geomean":G,"p50":M,"p95":P,"max":X -- the regret fields of a policy's
+** statistics, shape and trace reports alike. */
+void ar_json_regrets(FILE *f, double geomean, double p50, double p95, double max);
 void ar_json_lower(FILE *f, const char *s);
 
 /* The attnroute_status name of a status ("OK", "NO_TABLE", ...; OK's for an

@@ -157,14 +157,7 @@ int ar_trace_report_text(FILE *f, const ar_trace_eval *ev, const ar_report_opts 
 static void json_stats(FILE *f, const ar_trace_stats *s) {
   fprintf(f, "{\"calls\":%zu,\"optimal\":%zu,\"failed\":%zu,\"total_us\":", s->calls, s->optimal, s->failed);
   ar_json_num(f, s->total_us);
-  fputs(",\"geomean\":", f);
-  ar_json_num(f, s->geomean);
-  fputs(",\"p50\":", f);
-  ar_json_num(f, s->p50);
-  fputs(",\"p95\":", f);
-  ar_json_num(f, s->p95);
-  fputs(",\"max\":", f);
-  ar_json_num(f, s->max);
+  ar_json_regrets(f, s->geomean, s->p50, s->p95, s->max);
   fputc('}', f);
 }
 
