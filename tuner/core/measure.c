@@ -226,6 +226,26 @@ static int run_once(ar_backend *b, const ar_candidate *c, const ar_loaded *k, co
   return graph ? b->ops->graph_launch(b, graph) : c->run(c, b, k, w);
 }
 
+/* How many repetitions the next batch enqueues: 3 at first, so pruning can
+** act early; then what the minimum count and the minimum time still need at
+** the mean so far (a 100 ms kernel stops at min_reps, not at 3 + a full
+** batch), within AR_TIMING_BATCH and what max_reps leaves. */
+static int next_batch(int n, double total_ms, const ar_timing_policy *t, int cap) {
+  int want;
+  if (n < 3) {
+    want = 3 - n;
+  } else {
+    double mean_ms = total_ms / n;
+    double for_time = mean_ms > 0 ? ceil((t->min_ms - total_ms) / mean_ms) : AR_TIMING_BATCH;
+    int for_count = t->min_reps - n;
+    want = for_time > AR_TIMING_BATCH ? AR_TIMING_BATCH : (int)for_time;
+    if (want < for_count) want = for_count;
+    if (want < 1) want = 1;
+    if (want > AR_TIMING_BATCH) want = AR_TIMING_BATCH;
+  }
+  return want > cap - n ? cap - n : want;
+}
+
 static int time_batch(ar_backend *b, const ar_candidate *c, const ar_loaded *k, const ar_workload *w,
                       const ar_timing_policy *t, void *graph, void **e0, void **e1, int n, double *us) {
   for (int i = 0; i < n; i++) {
@@ -296,9 +316,7 @@ void ar_measure_candidate(ar_backend *b, ar_shape_run *r, const ar_candidate *c,
   double total_ms = 0, wall_start = wall_ms(), wall_cap = t->max_ms > t->min_ms ? t->max_ms : t->min_ms;
   int n = 0;
   while (n < cap) {
-    /* Small batches until the minimum count, so pruning can act early. */
-    int want = n < 3 ? 3 - n : AR_TIMING_BATCH;
-    if (want > cap - n) want = cap - n;
+    int want = next_batch(n, total_ms, t, cap);
     if (time_batch(b, c, k, &r->w, t, graph, e0, e1, want, &times[n])) {
       device_failure(b, out, "timed run");
       free(times);
