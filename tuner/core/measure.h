@@ -15,8 +15,8 @@
 #define AR_MEASURE_H
 
 #include "candidate.h"
+#include "outcome.h"
 #include "shape.h"
-#include "store.h"
 #include "workload.h"
 
 typedef struct ar_timing_policy {
