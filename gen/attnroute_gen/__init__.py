@@ -51,7 +51,11 @@ candidate's total time over them and the cell's own grid shape -- which
 also fills cells the grid left unmeasured (a max_context_tokens bound).
 auto does so when it is faster on the calls out of sample (two folds:
 ranked on half the calls, scored on the other half) than the grid's cells
-are in sample.  A db that holds a trace sample of the engine's traffic
+are in sample.  With traffic, --neighbours ranks the unreached cells next to
+reached ones (one step along num_seqs or cached) by their neighbours' calls;
+auto does so when, cell by cell out of sample (each reached cell ranked by
+its neighbours' calls alone), that is faster on the cell's calls than the
+grid's ranking.  A db that holds a trace sample of the engine's traffic
 (attnroute-tune --trace, attnroute-merge into the grid's db) so gets a
 table tuned on that traffic.  The header comment of each class gives the
 times that chose all of it.  The winner rule is winners.py's; the header

@@ -96,6 +96,99 @@ class CallCost:
             logs += lg
         return total, calls, math.exp(logs / calls) if calls else 1.0
 
+    def map_calls(self, key, mask, entries):
+        """{cell: [(entry, best), ...]}: the grid cell each calibration
+        shape's lookup reads (key, edge rules mask); shapes out of the
+        domain are left out."""
+        k = self.klass
+        mapped = {}
+        for e, best in entries:
+            point, out, _ = edge_point(k["axes"], problem_point(e["problem"], key), mask)
+            cell = None if out else cell_point(k["axes"], point, k["lookup"])
+            if cell is not None:
+                mapped.setdefault(cell, []).append((e, best))
+        return mapped
+
+    def rank_by(self, group, cell):
+        """A cell's ranking [(name, mean time)] by the calls of group and
+        the cell's own grid shape (MISS_PENALTY x the best where a candidate
+        did not run ok); the calls' weight."""
+        k = self.klass
+        evidence = [(sum(e["steps"].values()), e["meas"], best) for e, best in group]
+        calls = sum(w for w, _, _ in evidence)
+        grid = k["shapes"].get(cell, {})
+        grid_ok = [t for st, t in grid.values()
+                   if st == "ok" and t is not None and math.isfinite(t) and t > 0]
+        if grid_ok:
+            evidence.append((1, grid, min(grid_ok)))
+        names = sorted({n for _, meas, _ in evidence for n, (st, t) in meas.items()
+                        if st == "ok" and t is not None and math.isfinite(t) and t > 0})
+        weight = sum(w for w, _, _ in evidence)
+        ranked = []
+        for n in names:
+            total = 0.0
+            for w, meas, best in evidence:
+                st, t = meas.get(n, ("none", None))
+                ok = st == "ok" and t is not None and math.isfinite(t) and t > 0
+                total += w * (t if ok else MISS_PENALTY * best)
+            ranked.append((total / weight, n))
+        ranked.sort()
+        return [(n, t) for t, n in ranked], calls
+
+    def neighbours(self, cell):
+        """The cells one grid step from cell along num_seqs and cached (the
+        batch axes), the other coordinates equal."""
+        axes = self.klass["axes"]
+        out = []
+        at = [axes[i].index(v) for i, v in enumerate(cell)]
+        for d0 in (-1, 0, 1):
+            for d2 in (-1, 0, 1):
+                i0, i2 = at[0] + d0, at[2] + d2
+                if (d0 or d2) and 0 <= i0 < len(axes[0]) and 0 <= i2 < len(axes[2]):
+                    c = list(cell)
+                    c[0], c[2] = axes[0][i0], axes[2][i2]
+                    out.append(tuple(c))
+        return out
+
+    def neighbour_cells(self, mapped, skip=()):
+        """{cell: (ranking, calls)} for the cells next to reached ones
+        (neighbours()) that no call reaches: ranked by the calls of the
+        reached cells next to them (and their own grid shape), as a call the
+        calibration did not see there would run.  Cells in skip do not lend
+        their calls."""
+        out = {}
+        targets = sorted({n for c in mapped for n in self.neighbours(c)} - set(mapped))
+        for cell in targets:
+            group = [g for c in self.neighbours(cell) if c in mapped and c not in skip
+                     for g in mapped[c]]
+            if group:
+                out[cell] = self.rank_by(group, cell)
+        return out
+
+    def neighbours_total(self, key, mask):
+        """Whether neighbours' calls rank better, cell by cell out of sample:
+        each reached cell's calls are scored once on the cell as the grid
+        ranks it (what a call in a cell no call reached gets) and once on the cell
+        ranked by its neighbours' calls alone.  Returns ((time, calls)
+        without, (time, calls) with)."""
+        mapped = self.map_calls(key, mask, self.entries)
+        without = [0.0, 0]
+        with_ = [0.0, 0]
+        for cell, group in sorted(mapped.items()):
+            lent = self.neighbour_cells({c: g for c, g in mapped.items() if c != cell})
+            if cell not in lent:
+                continue  # no reached neighbour: it would not be ranked by neighbours either
+            cells = dict(self.klass["cells"])
+            cells[cell] = lent[cell][0]
+            for e, best in group:
+                t0, n, _ = self.cost(e, best, key, mask)
+                t1, _, _ = self.cost(e, best, key, mask, cells)
+                without[0] += t0
+                with_[0] += t1
+                without[1] += n
+                with_[1] += n
+        return tuple(without), tuple(with_)
+
     def traffic_cells(self, key, mask, entries):
         """Cells ranked by traffic: every calibration shape of entries is
         mapped to the grid cell its lookup reads (key, edge rules mask); a
@@ -108,35 +201,11 @@ class CallCost:
         k = self.klass
         if k["lookup"] not in ("floor", "nearest_log"):
             return k["cells"], {}
-        mapped = {}
-        for e, best in entries:
-            point, out, _ = edge_point(k["axes"], problem_point(e["problem"], key), mask)
-            cell = None if out else cell_point(k["axes"], point, k["lookup"])
-            if cell is not None:
-                mapped.setdefault(cell, []).append((e, best))
+        mapped = self.map_calls(key, mask, entries)
         cells = dict(k["cells"])
         reached = {}
         for cell, group in sorted(mapped.items()):
-            evidence = [(sum(e["steps"].values()), e["meas"], best) for e, best in group]
-            grid = k["shapes"].get(cell, {})
-            grid_ok = [t for st, t in grid.values()
-                       if st == "ok" and t is not None and math.isfinite(t) and t > 0]
-            if grid_ok:
-                evidence.append((1, grid, min(grid_ok)))
-            names = sorted({n for _, meas, _ in evidence for n, (st, t) in meas.items()
-                            if st == "ok" and t is not None and math.isfinite(t) and t > 0})
-            weight = sum(w for w, _, _ in evidence)
-            ranked = []
-            for n in names:
-                total = 0.0
-                for w, meas, best in evidence:
-                    st, t = meas.get(n, ("none", None))
-                    ok = st == "ok" and t is not None and math.isfinite(t) and t > 0
-                    total += w * (t if ok else MISS_PENALTY * best)
-                ranked.append((total / weight, n))
-            ranked.sort()
-            cells[cell] = [(n, t) for t, n in ranked]
-            reached[cell] = sum(w for w, _, _ in evidence[:len(group)])
+            cells[cell], reached[cell] = self.rank_by(group, cell)
         return cells, reached
 
     def traffic_total(self, key, mask):
@@ -156,9 +225,11 @@ class CallCost:
 
 
 TRAFFIC_CHOICES = ("auto", "on", "off")
+NEIGHBOUR_CHOICES = ("auto", "on", "off")
 
 
-def choose_batch_rules(klass, topk, cands, ragged_key="auto", edge="auto", traffic="auto"):
+def choose_batch_rules(klass, topk, cands, ragged_key="auto", edge="auto", traffic="auto",
+                       neighbours="auto"):
     """Sets klass["ragged_key"] and klass["edge_clamp"]: the key (auto: the
     least total time on the class's calibration shapes, "longest" on ties or
     without any) and the edge bits (auto: per bit, clamped when the shapes
@@ -166,12 +237,20 @@ def choose_batch_rules(klass, topk, cands, ragged_key="auto", edge="auto", traff
     policy's, EDGE_DEFAULT where no shape lies past it); then, with traffic
     on (auto: when it is faster out of sample, CallCost.traffic_total, than
     the grid's cells in sample), the cells the calibration calls reach are
-    ranked by those calls (CallCost.traffic_cells).  The evidence goes to
-    klass["batch_rules"] for the header comment."""
+    ranked by those calls (CallCost.traffic_cells); and with neighbours on
+    (--neighbours; auto: when, cell by cell out of sample,
+    CallCost.neighbours_total, a
+    reached cell's calls run faster on the ranking its neighbours' calls
+    give than on the grid's), the cells next to reached ones that no call
+    reaches are ranked by their neighbours' calls (CallCost.neighbour_cells):
+    a real batch in a cell the calibration missed is more like the batches
+    next to it than like the cell's uniform grid shape.  The evidence goes
+    to klass["batch_rules"] for the header comment."""
     forced_mask = EDGE_CHOICES[edge]
     keys = [ragged_key] if ragged_key != "auto" else list(RAGGED_KEYS)
     klass["batch_rules"] = None
     klass["traffic"] = None
+    klass["neighbour_cells"] = None
     if not klass["calib"]:
         klass["ragged_key"] = keys[0] if ragged_key != "auto" else "longest"
         klass["edge_clamp"] = EDGE_DEFAULT if forced_mask is None else forced_mask
@@ -192,17 +271,28 @@ def choose_batch_rules(klass, topk, cands, ragged_key="auto", edge="auto", traff
                 best = (key, mode)
     klass["ragged_key"] = best[0]
     klass["edge_clamp"] = results[best][0]
+    neighbour_evidence = None
     if best[1]:
-        cells, reached = cc.traffic_cells(best[0], klass["edge_clamp"], cc.entries)
+        key, mask = best[0], klass["edge_clamp"]
+        cells, reached = cc.traffic_cells(key, mask, cc.entries)
+        if reached and neighbours != "off":
+            neighbour_evidence = cc.neighbours_total(key, mask)
+            (t_grid, _), (t_lent, n_lent) = neighbour_evidence
+            if neighbours == "on" or (n_lent and t_lent < t_grid * (1 - 1e-9)):
+                lent = cc.neighbour_cells(cc.map_calls(key, mask, cc.entries))
+                for cell, (ranking, _) in lent.items():
+                    cells[cell] = ranking
+                klass["neighbour_cells"] = {cell: calls for cell, (_, calls) in lent.items()}
         if reached:
             held = klass.get("held", {})
-            for cell in reached:
+            for cell in list(reached) + list(klass["neighbour_cells"] or ()):
                 held.pop(cell, None)
             klass["cells"] = cells
             klass["traffic"] = reached
     klass["batch_rules"] = {"results": results, "ragged": sum(1 for e, _ in cc.entries if e["seqs"]),
                             "shapes": len(cc.entries), "chosen_by": ragged_key,
-                            "traffic_by": traffic, "used": best}
+                            "traffic_by": traffic, "used": best,
+                            "neighbours_by": neighbours, "neighbours": neighbour_evidence}
 
 
 def batch_rule_lines(klass):
@@ -229,6 +319,14 @@ def batch_rule_lines(klass):
         lines.append("  cells ranked by traffic (grid: the grid's cells, in sample; traffic: "
                      "cells ranked by the calls, two-fold out of sample): %d cells, %d calls"
                      % (len(reached), sum(reached.values())))
+    if rules.get("neighbours"):
+        (t_grid, calls), (t_lent, _) = rules["neighbours"]
+        lent = klass.get("neighbour_cells") or {}
+        lines.append("  unreached cells next to reached ones, ranked by their neighbours' calls: "
+                     "%s (cell by cell out of sample over %d calls: grid ranking %.6g us, "
+                     "neighbours' calls %.6g us)" % (
+                         "%d cells" % len(lent) if lent else "not used", calls, t_grid,
+                         t_lent))
     evidence = rules["results"][used][1]
     for bit in sorted(evidence):
         calls, tc, tl = evidence[bit]

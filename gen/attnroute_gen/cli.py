@@ -3,7 +3,7 @@
     attnroute_gen.py DB -o HEADER [--text TEXT] [--name IDENT] [--device ARCH:CU]
                      [--allow-stale] [--lookup nearest_log|floor|tree|auto]
                      [--ragged-key auto|longest|mean|equiv] [--edge auto|legacy|clamp]
-                     [--traffic auto|on|off]
+                     [--traffic auto|on|off] [--neighbours auto|on|off]
                      [--topk N] [--library LIB.so [--cc CC] [--include-dir DIR]]
                      [--previous OLD_DB] [--min-gain PCT]
 
@@ -23,7 +23,7 @@ import os
 import sys
 
 from .abi import RAGGED_KEYS, TOPK, VERSION
-from .batch_rules import EDGE_CHOICES, TRAFFIC_CHOICES
+from .batch_rules import EDGE_CHOICES, NEIGHBOUR_CHOICES, TRAFFIC_CHOICES
 from .emit_c import check_table_name, header_text, identifier
 from .emit_text import table_text
 from .errors import GenError
@@ -59,6 +59,8 @@ def command_line(args, output=None):
         parts += ["--edge", args.edge]
     if args.traffic != "auto":
         parts += ["--traffic", args.traffic]
+    if args.neighbours != "auto":
+        parts += ["--neighbours", args.neighbours]
     if args.topk != TOPK:
         parts += ["--topk", str(args.topk)]
     return " ".join(parts)
@@ -93,6 +95,10 @@ def main(argv=None):
     ap.add_argument("--traffic", default="auto", choices=TRAFFIC_CHOICES,
                     help="rank the cells the db's ragged shapes and trace calls reach by "
                     "those calls (auto: when that is faster out of sample)")
+    ap.add_argument("--neighbours", default="auto", choices=NEIGHBOUR_CHOICES,
+                    help="with traffic: rank the unreached cells next to reached ones by "
+                    "their neighbours' calls (auto: when that is faster cell by cell "
+                    "out of sample)")
     ap.add_argument("--previous", metavar="DB",
                     help="db of the previous table: its picks are the incumbents "
                     "of the winner rule (default: the legacy stand-ins)")
@@ -125,7 +131,8 @@ def main(argv=None):
         if args.previous:
             previous = load_model(args.previous, device, True, None, args.min_gain / 100.0)
         model = load_model(args.db, device, args.allow_stale, previous, args.min_gain / 100.0)
-        apply_lookup(model, args.lookup, args.topk, args.ragged_key, args.edge, args.traffic)
+        apply_lookup(model, args.lookup, args.topk, args.ragged_key, args.edge, args.traffic,
+                     args.neighbours)
         name = args.name or identifier("attnroute_table_%s_%d" % (model["arch"],
                                                                  model["cu_count"]))
         table = flatten(model, args.topk)

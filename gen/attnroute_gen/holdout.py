@@ -96,7 +96,8 @@ def holdout_lines(klass):
     return lines
 
 
-def apply_lookup(model, lookup, topk, ragged_key="auto", edge="auto", traffic="auto"):
+def apply_lookup(model, lookup, topk, ragged_key="auto", edge="auto", traffic="auto",
+                 neighbours="auto"):
     """Sets every class's lookup (and tree nodes), then its ragged key and
     edge rules (choose_batch_rules); every class also gets the held-out
     slowdown of each method (k["holdout"]) for the header comment."""
@@ -106,4 +107,4 @@ def apply_lookup(model, lookup, topk, ragged_key="auto", edge="auto", traffic="a
         method = choose_lookup(k, topk, names) if lookup == "auto" else lookup
         k["lookup"] = method
         k["nodes"] = build_tree(k, topk, names) if method == "tree" else None
-        choose_batch_rules(k, topk, model["candidates"], ragged_key, edge, traffic)
+        choose_batch_rules(k, topk, model["candidates"], ragged_key, edge, traffic, neighbours)

@@ -643,7 +643,8 @@ def ragged(ctx):
     check(h == ctx.gen_ok(db, ctx.path("ragged.h"), "--name", "t_ragged"), "not deterministic")
     check("ragged key: equiv" in h and "2, 0x0000003fu}" in h, "ragged key / edges not chosen:\n%s"
           % "\n".join(l for l in h.splitlines() if "ragged" in l or "edge" in l))
-    ctx.gen_ok(db, ctx.path("longest.h"), "--name", "t_longest", "--ragged-key", "longest")
+    ctx.gen_ok(db, ctx.path("longest.h"), "--name", "t_longest", "--ragged-key", "longest",
+               "--neighbours", "off")
     calls = rf.TRACE_CALLS
     got = select_all(ctx, ctx.path("ragged.h"), "t_ragged", calls, "ragged")
     longest = select_all(ctx, ctx.path("longest.h"), "t_longest", calls, "longest")
@@ -682,6 +683,11 @@ def ragged(ctx):
     check(select_all(ctx, ctx.path("ragged.h"), "t_ragged", [one], "one") == [(0, "split")]
           and select_all(ctx, ctx.path("longest.h"), "t_longest", [one], "one1") == [(0, "paged")],
           "16 sequences, one long: equiv should pick split, longest paged")
+    # Its cell is next to cells the calls reach: ranked by their calls
+    # (--neighbours, on by default here), the longest key answers split too.
+    ctx.gen_ok(db, ctx.path("longest_nb.h"), "--name", "t_longest_nb", "--ragged-key", "longest")
+    check(select_all(ctx, ctx.path("longest_nb.h"), "t_longest_nb", [one], "one2") == [(0, "split")],
+          "16 sequences, one long: the longest key with neighbour cells should pick split")
 
 
 @case
@@ -739,6 +745,99 @@ def traffic(ctx):
     conn.close()
     ctx.gen_fails(calls_only, expect=("no grid shapes, only trace calls", "attnroute-merge",
                                       "attnroute-eval"))
+
+
+@case
+def neighbours(ctx):
+    """Cells next to reached ones (--neighbours): a real batch in a cell the
+    calibration calls missed runs more like the batches next to it than like
+    the cell's uniform grid shape.  On the sparse fixture with traffic on,
+    --neighbours on ranks each unreached cell one step (num_seqs or cached)
+    from a reached one by its neighbours' calls and its own grid shape: the
+    ranking is recomputed here from the fixture's cost formulas; the runtime
+    answers a held-out batch in such a cell with that ranking's first where
+    --neighbours off answers with the grid's; runtime and Python lookup agree;
+    auto follows the out-of-sample evidence the header prints."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import ragged_fixture as rf
+    sys.path.insert(0, os.path.dirname(ctx.gen))
+    import attnroute_gen as gen
+    from attnroute_gen.lookup import cell_point, edge_point, problem_point
+    db = ctx.path("neighbours.db")
+    rf.make(ctx.schema, db, sparse=True)
+    base = ("--ragged-key", "longest", "--traffic", "on")
+    on = ctx.gen_ok(db, ctx.path("nb_on.h"), "--name", "t_nb_on", *base, "--neighbours", "on")
+    check(on == ctx.gen_ok(db, ctx.path("nb_on.h"), "--name", "t_nb_on", *base,
+                           "--neighbours", "on"), "not deterministic")
+    off = ctx.gen_ok(db, ctx.path("nb_off.h"), "--name", "t_nb_off", *base, "--neighbours", "off")
+    check(re.search(r"ranked by their neighbours' calls: \d+ cells", on)
+          and "--neighbours on" in on, "--neighbours on: no neighbour cells")
+    check("neighbours' calls: " not in off and "--neighbours off" in off, "--neighbours off")
+    models = {}
+    for mode in ("on", "off"):
+        m = gen.load_model(db)
+        gen.apply_lookup(m, gen.DEFAULT_LOOKUP, 4, "longest", "auto", "on", mode)
+        models[mode] = m
+    k_on, k_off = models["on"]["classes"][0], models["off"]["classes"][0]
+    lent, reached = k_on["neighbour_cells"], k_on["traffic"]
+    check(lent and reached and not set(lent) & set(reached), "cells %r / %r" % (lent, reached))
+    axes = k_on["axes"]
+
+    def step(a, b):
+        i = [axes[n].index(a[n]) - axes[n].index(b[n]) for n in range(len(a))]
+        return max(abs(i[0]), abs(i[2])) == 1 and i[1] == i[3] == i[4] == 0
+
+    cell_of = []
+    for e in k_on["calib"]:
+        point, out, _ = edge_point(axes, problem_point(e["problem"], "longest"),
+                                   k_on["edge_clamp"])
+        cell_of.append((None if out else cell_point(axes, point, k_on["lookup"]), e))
+    changed = 0
+    for cell in lent:
+        check(any(step(cell, r) for r in reached), "cell %r is next to no reached cell" % (cell,))
+        # The ranking from the fixture's formulas: each neighbour call's
+        # times (weighted by its calls) and the cell's own uniform shape once.
+        ns, _, cached, _, _ = cell
+        sums, weight = {}, 0
+        def call_times(e):
+            ns_, sq_, cached_ = e["point"][:3]
+            seqs = e["seqs"] or [(sq_, sq_ + cached_)] * ns_
+            return rf.times([k for _, k in seqs], [q for q, _ in seqs])
+
+        group = [(sum(e["steps"].values()), call_times(e))
+                 for c, e in cell_of if c is not None and c in reached and step(cell, c)]
+        if cell in k_on["shapes"]:
+            group.append((1, rf.times([cached + 1] * ns)))
+        for w, t in group:  # a candidate that cannot run a call costs 4 x its best
+            weight += w
+            for n in ("paged", "split", "dense"):
+                sums[n] = sums.get(n, 0.0) + w * t.get(n, 4.0 * min(t.values()))
+        want = min(sorted(sums), key=lambda n: sums[n])
+        got = k_on["cells"][cell][0][0]
+        check(got == want, "cell %r: first %s, the neighbours' calls make it %s (%r)"
+              % (cell, got, want, sums))
+        grid_first = (k_off["cells"].get(cell) or [(None,)])[0][0]
+        if grid_first is not None and grid_first != got:
+            changed += 1
+            probe = [[cached + 1] + [1 + (cached // 64)] * (ns - 1)]
+            a = select_all(ctx, ctx.path("nb_on.h"), "t_nb_on", probe, "nbp%d" % changed)
+            b = select_all(ctx, ctx.path("nb_off.h"), "t_nb_off", probe, "nbq%d" % changed)
+            check(a == [(0, got)] and b == [(0, grid_first)],
+                  "held-out batch in cell %r: on %r, off %r (want %s / %s)"
+                  % (cell, a, b, got, grid_first))
+    check(changed >= 1, "no neighbour cell changed its first candidate")
+    rng = random.Random(9)
+    probe = [[rng.randint(1, 150000) for _ in range(rng.randint(1, 90))] for _ in range(200)]
+    check_python_lookup(gen, models["on"], probe,
+                        select_all(ctx, ctx.path("nb_on.h"), "t_nb_on", probe, "nbr"),
+                        "neighbours")
+    auto = ctx.gen_ok(db, ctx.path("nb_auto.h"), "--name", "t_nb_auto", *base)
+    ev = re.search(r"neighbours' calls: (\d+ cells|not used) \(cell by cell out of sample over "
+                   r"(\d+) calls: grid ranking ([0-9.e+]+) us, neighbours' calls ([0-9.e+]+) us", auto)
+    check(ev, "auto: no evidence line")
+    used = ev.group(1) != "not used"
+    check(used == (int(ev.group(2)) > 0 and float(ev.group(4)) < float(ev.group(3))),
+          "auto decision %r against its evidence %r" % (used, ev.groups()))
 
 
 @case
