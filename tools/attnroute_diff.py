@@ -53,21 +53,27 @@ def load(path, device, allow_stale):
         is_db = f.read(16) == b"SQLite format 3\x00"
     if is_db:
         model = gen.load_model(path, device, allow_stale)
+        # the table gen makes from the db by default: with its trace calls'
+        # cells (--traffic, --neighbours) where gen would rank them so
+        gen.apply_lookup(model, gen.DEFAULT_LOOKUP, gen.TOPK)
         obj = json.loads(json.dumps(gen.model_json(model)))
     else:
         obj = gen.read_header_json(path)
     classes = {}
     for k in obj["classes"]:
         label = gen.class_label(k["static"])
-        cells, spread = {}, {}
+        cells, spread, ranked_by = {}, {}, {}
         sp_list = k.get("spread_us") or []
+        by_list = k.get("ranked_by") or []
         for i, c in enumerate(k["cells"]):
             cells[tuple(c[:5])] = [(n, t) for n, t in c[5]]
             if i < len(sp_list):
                 spread[tuple(c[:5])] = {n: tuple(q) for (n, _), q in zip(c[5], sp_list[i])}
+            if i < len(by_list) and by_list[i][0] != "grid":
+                ranked_by[tuple(c[:5])] = tuple(by_list[i])
         classes[label] = {"static": k["static"], "lookup": k.get("lookup"),
                           "axes": [k["axes"][a] for a in AXES], "cells": cells,
-                          "spread": spread}
+                          "spread": spread, "ranked_by": ranked_by}
     return {"path": path, "label": os.path.basename(path),
             "provenance": obj["provenance"],
             "candidates": {c["name"]: c for c in obj["candidates"]},
@@ -164,7 +170,9 @@ def diff(old, new):
     slowed = []
     counts = {"cells_old": 0, "cells_new": 0, "compared": 0, "winner_changed": 0,
               "winner_changed_noise": 0, "added": 0, "removed": 0, "faster": 0,
-              "slower": 0, "within_noise": 0}
+              "slower": 0, "within_noise": 0,
+              # cells ranked by trace calls (their own, or their neighbours')
+              "by_calls_old": 0, "by_calls_new": 0, "by_calls_changed": 0}
     for label in sorted(set(old["classes"]) | set(new["classes"])):
         ko = old["classes"].get(label)
         kn = new["classes"].get(label)
@@ -172,13 +180,24 @@ def diff(old, new):
         cn = kn["cells"] if kn else {}
         counts["cells_old"] += len(co)
         counts["cells_new"] += len(cn)
+        bo = ko["ranked_by"] if ko else {}
+        bn = kn["ranked_by"] if kn else {}
+        counts["by_calls_old"] += len(bo)
+        counts["by_calls_new"] += len(bn)
         axes = [sorted(set(ko["axes"][i] if ko else []) | set(kn["axes"][i] if kn else []))
                 for i in range(len(AXES))]
         index = [{v: j for j, v in enumerate(vals)} for vals in axes]
         groups = {}
         for point in sorted(set(co) | set(cn)):
             o, n = co.get(point), cn.get(point)
-            if o and n:
+            if o and n and (point in bo or point in bn):
+                # Ranked by trace calls on a side: its times are means over
+                # those calls, not its grid shape's; winners compare, times not.
+                if o[0][0] == n[0][0]:
+                    continue
+                kind = "changed (ranked by calls)"
+                counts["by_calls_changed"] += 1
+            elif o and n:
                 counts["compared"] += 1
                 r = n[0][1] / o[0][1]
                 band = noise_band(ko, kn, point, o[0], n[0])
@@ -334,6 +353,12 @@ def markdown(d):
                  "noise %d faster, %d slower; %d within noise." % (
                      s["compared"], "×%.3f" % g, pct(g), s["faster"], s["slower"],
                      s["within_noise"]))
+    if s["by_calls_old"] or s["by_calls_new"]:
+        w.append("Cells ranked by trace calls (their own or their neighbours', not their "
+                 "grid shape): %d old, %d new; their times are means over those calls, so "
+                 "where either side is one, winners are compared and times are not: %d "
+                 "changed winner." % (s["by_calls_old"], s["by_calls_new"],
+                                      s["by_calls_changed"]))
     wr = s["worst"]
     if wr:
         w.append("Worst regression beyond noise: **%s** (%s → %s) at %s, %s (%s → %s)." % (

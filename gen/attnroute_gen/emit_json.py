@@ -1,6 +1,7 @@
 """emit_json.py -- the JSON block embedded in every generated header (what
 tools/attnroute_diff.py reads back): the flattened table's candidates and
-cells with their measured times and spreads, and its provenance.  Also
+cells with their measured times and spreads (and, where trace calls ranked
+some cells, what ranked each), and its provenance.  Also
 read_header_json, which reads the block back from a header.
 """
 
@@ -28,6 +29,11 @@ def table_json(table):
                         # per cell, per kept candidate: [p10, p90]
                         "spread_us": [c["spread"] for c in filled],
                         "ragged_key": k["ragged_key"], "edge_clamp": k["edge_clamp"]})
+        if any(c["ranked_by"][0] != "grid" for c in filled):
+            # per cell: ["grid", 0], ["traffic", calls reaching it] or
+            # ["neighbours", calls of the reached cells next to it]; the
+            # times of such a cell are means over those calls
+            classes[-1]["ranked_by"] = [list(c["ranked_by"]) for c in filled]
     return {
         "format": JSON_FORMAT,
         "version": JSON_VERSION,

@@ -36,6 +36,7 @@ def flatten(model, topk):
     for k in model["classes"]:
         st = k["static"]
         spread = k.get("spread", {})
+        traffic, lent = k.get("traffic") or {}, k.get("neighbour_cells") or {}
         cells = []
         wins = {}
         for point in itertools.product(*k["axes"]):
@@ -43,7 +44,12 @@ def flatten(model, topk):
             sp = spread.get(point, {})
             cells.append({"point": point, "kept": ranked,
                           "slots": slots([n for n, _ in ranked]),
-                          "spread": [list(sp.get(n) or (None, None)) for n, _ in ranked]})
+                          "spread": [list(sp.get(n) or (None, None)) for n, _ in ranked],
+                          # what ranked the cell: its grid shape, the trace calls
+                          # reaching it, or its neighbours' calls (and how many)
+                          "ranked_by": ("traffic", traffic[point]) if point in traffic else
+                                       ("neighbours", lent[point]) if point in lent else
+                                       ("grid", 0)})
             if ranked:
                 wins[ranked[0][0]] = wins.get(ranked[0][0], 0) + 1
         nodes = [{"axis": nd["axis"], "threshold": nd["threshold"], "left": nd["left"],

@@ -316,6 +316,66 @@ def diff_escaping(ctx):
 
 
 @case
+def diff_traffic(ctx):
+    """Cells ranked by trace calls (gen --traffic, --neighbours): the header's
+    JSON says what ranked each cell; the diff counts them from it, compares
+    their winners but not their times (means over calls, not the grid
+    shape's), so they are never "slower" nor the worst regression; a db is
+    diffed as the table gen makes from it (the same as its header)."""
+    sys.path.insert(0, os.path.join(ctx.root, "tests", "gen"))
+    sys.path.insert(0, os.path.join(ctx.root, "gen"))
+    import ragged_fixture as rf
+    from attnroute_gen.emit_json import read_header_json
+    db = ctx.path("sparse.db")
+    if os.path.exists(db):
+        os.remove(db)
+    rf.make(os.path.join(ctx.root, "db", "schema.sql"), db, sparse=True)
+    heads = {}
+    for tag, extra in (("off", ["--traffic", "off"]),
+                       ("on", ["--traffic", "on", "--neighbours", "on"])):
+        out = ctx.path(tag + ".h")
+        p = subprocess.run([sys.executable, ctx.gen, db, "-o", out, "--ragged-key", "longest"]
+                           + extra, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           universal_newlines=True)
+        check(p.returncode == 0, "generator failed: %s" % p.stderr)
+        heads[tag] = out
+    obj = read_header_json(heads["on"])
+    ranked = {}
+    for k in obj["classes"]:
+        for c, by in zip(k["cells"], k.get("ranked_by") or []):
+            check(by[0] in ("grid", "traffic", "neighbours") and by[1] >= 0, "ranked_by %r" % by)
+            if by[0] != "grid":
+                ranked[tuple(c[:5])] = by
+    check(any(b[0] == "traffic" for b in ranked.values()) and
+          any(b[0] == "neighbours" for b in ranked.values()), "ranked_by: %r" % ranked)
+    check(not any("ranked_by" in k for k in read_header_json(heads["off"])["classes"]),
+          "--traffic off: a ranked_by list")
+    d = ctx.diff_json(heads["off"], heads["on"])
+    s = d["summary"]
+    check(s["by_calls_old"] == 0 and s["by_calls_new"] == len(ranked),
+          "counts %d / %d, want 0 / %d" % (s["by_calls_old"], s["by_calls_new"], len(ranked)))
+    for e in d["slowed"] + ([s["worst"]] if s["worst"] else []):
+        cell = tuple(e["cell"][a] for a in ("num_seqs", "seqlen_q", "cached", "num_q_heads", "gqa"))
+        check(cell not in ranked, "call-ranked cell %r judged by its time: %r" % (cell, e))
+    changed = [r for _, r in regions(d) if r["kind"] == "changed (ranked by calls)"]
+    check(s["by_calls_changed"] >= 1 and sum(r["cells"] for r in changed) == s["by_calls_changed"],
+          "by_calls_changed %d, regions %r" % (s["by_calls_changed"], changed))
+    rc, out, err = ctx.diff(heads["off"], heads["on"])
+    check(rc == 0 and "ranked by trace calls" in out and "%d new" % len(ranked) in out,
+          "markdown: %s %s" % (out[:600], err))
+    # A db is diffed as gen's default table of it.
+    dflt = ctx.path("default.h")
+    p = subprocess.run([sys.executable, ctx.gen, db, "-o", dflt], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, universal_newlines=True)
+    check(p.returncode == 0, "generator failed: %s" % p.stderr)
+    check(any("ranked_by" in k for k in read_header_json(dflt)["classes"]),
+          "the default table of the sparse fixture has no call-ranked cells")
+    same = ctx.diff_json(db, dflt)
+    check(same["same_tables"] and not same["classes"], "db vs its default header: %r"
+          % same["summary"])
+
+
+@case
 def diff_bad_input(ctx):
     """Unreadable inputs exit 2 naming the file."""
     a = ctx.fixture("a.db")
