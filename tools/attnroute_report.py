@@ -251,7 +251,24 @@ def short_num(v):
 # --------------------------------------------------------------------------
 # Page.
 
-def render(model, args, eval_model=None):
+def call_ranked(table_model):
+    """{static_key: {point: (what, calls, first)}} of the cells the table
+    gen makes ranks by trace calls (--traffic: "trace call"; --neighbours:
+    "neighbours' call") instead of their grid shape."""
+    out = {}
+    for k in (table_model or {}).get("classes", []):
+        marks = {}
+        for what, cells in (("trace call", k.get("traffic")),
+                            ("neighbours' call", k.get("neighbour_cells"))):
+            for point, calls in (cells or {}).items():
+                ranked = k["cells"].get(point)
+                marks[point] = (what, calls, ranked[0][0] if ranked else None)
+        out[k["static_key"]] = marks
+    return out
+
+
+def render(model, args, eval_model=None, table_model=None):
+    marks = call_ranked(table_model)
     names = [c["name"] for c in model["candidates"]]
     shade = family_colors(model["candidates"])
     colors = {n: shade[n][0] for n in names}
@@ -268,7 +285,18 @@ def render(model, args, eval_model=None):
     top = max(top, 1.25)
 
     def winner_cell(k):
+        mark = marks.get(k["static_key"], {})
+
         def fn(point):
+            fill, text, dark, tip = grid_winner(point)
+            if point in mark:
+                what, calls, first = mark[point]
+                text = (text + " *") if "\n" not in text else text.replace("\n", " *\n", 1)
+                tip += ("; * the table ranks this cell by %d %s%s, not this shape: first %s"
+                        % (calls, what, "" if calls == 1 else "s", first or "none"))
+            return fill, text, dark, tip
+
+        def grid_winner(point):
             ranked = k["cells"].get(point)
             if point not in k["shapes"]:
                 return EMPTY_FILL, "", True, "not measured"
@@ -327,7 +355,10 @@ def render(model, args, eval_model=None):
              "is the incumbent the generator kept within noise). "
              "Colours: one hue per family, shades for its variants; speedups in blues, "
              "darker for more; grey where the table gains nothing. Hover a cell for "
-             "both times.</p>")
+             "both times. A <b>*</b> marks a cell the table ranks by trace calls (the "
+             "calls that reach it, or its neighbours' calls: attnroute_gen.py --traffic, "
+             "--neighbours) rather than by the grid shape shown; its tooltip names the "
+             "table's first candidate there.</p>")
     o.append('<div class="legend"><b>winner:</b>')
     for n in names:
         o.append('<span><span class="sw" style="background:%s;color:%s">%s</span>%s</span>' % (
@@ -477,11 +508,15 @@ def main(argv=None):
     try:
         device = gen.parse_device_arg(args.device) if args.device else None
         model = gen.load_model(args.db, device, args.allow_stale)
+        # The table gen makes from the db (its default lookup), for the cells
+        # it ranks by trace calls.
+        table_model = gen.load_model(args.db, device, args.allow_stale)
+        gen.apply_lookup(table_model, gen.DEFAULT_LOOKUP, gen.TOPK)
         eval_model = None
         if args.eval:
             eval_model = gen.load_model(args.eval, (model["arch"], model["cu_count"]),
                                         args.allow_stale)
-        page = render(model, args, eval_model)
+        page = render(model, args, eval_model, table_model)
     except gen.GenError as e:
         sys.stderr.write("attnroute_report: %s\n" % e)
         return 2

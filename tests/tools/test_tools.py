@@ -527,6 +527,39 @@ def report_dom(ctx):
 
 
 @case
+def report_traffic(ctx):
+    """The report marks (*) every cell the table gen makes from the db ranks
+    by trace calls, with the count and the table's first candidate in the
+    tooltip, and no other cell."""
+    sys.path.insert(0, os.path.join(ctx.root, "tests", "gen"))
+    sys.path.insert(0, os.path.join(ctx.root, "gen"))
+    import ragged_fixture as rf
+    import attnroute_gen as gen
+    db = ctx.path("sparse.db")
+    if os.path.exists(db):
+        os.remove(db)
+    rf.make(os.path.join(ctx.root, "db", "schema.sql"), db, sparse=True)
+    model = gen.load_model(db)
+    gen.apply_lookup(model, gen.DEFAULT_LOOKUP, gen.TOPK)
+    k = model["classes"][0]
+    want = dict(k["traffic"] or {})
+    want.update(k.get("neighbour_cells") or {})
+    check(want, "the fixture's default table ranks no cell by calls")
+    out = ctx.path("r.html")
+    rc, _, err = ctx.tool("attnroute_report.py", db, "-o", out)
+    check(rc == 0, "report failed: %s" % err)
+    with open(out, encoding="utf-8") as f:
+        page = f.read()
+    marked = re.findall(r"<title>seqlen_q=(\d+) cached=(\d+): [^<]*\* the table ranks this "
+                        r"cell by (\d+) (?:trace|neighbours&#x27;|neighbours') calls?, not "
+                        r"this shape: first ([\w.]+)", page)
+    got = sorted((int(sq), int(c), int(n), first) for sq, c, n, first in marked)
+    exp = sorted((p[1], p[2], calls, k["cells"][p][0][0]) for p, calls in want.items())
+    check(got == exp, "marked cells %r, want %r" % (got, exp))
+    check("A <b>*</b> marks a cell" in page, "legend does not explain the mark")
+
+
+@case
 def report_options(ctx):
     """--eval adds the evaluation regret table; bad input exits 2."""
     db = ctx.fixture("fixture.db")
