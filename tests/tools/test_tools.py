@@ -91,6 +91,19 @@ class Ctx:
         check(rc == 0, "diff --json failed (%d): %s" % (rc, err))
         return json.loads(out)
 
+    def sparse_traffic_db(self):
+        """tests/gen/ragged_fixture.py's --sparse db (a grid with trace calls
+        whose cells gen ranks by them), fresh in the work folder; puts the
+        generator package on sys.path."""
+        sys.path.insert(0, os.path.join(self.root, "tests", "gen"))
+        sys.path.insert(0, os.path.join(self.root, "gen"))
+        import ragged_fixture
+        db = self.path("sparse.db")
+        if os.path.exists(db):
+            os.remove(db)
+        ragged_fixture.make(os.path.join(self.root, "db", "schema.sql"), db, sparse=True)
+        return db
+
     def header(self, db, name):
         out = self.path(name)
         p = subprocess.run([sys.executable, self.gen, db, "-o", out], stdout=subprocess.PIPE,
@@ -322,14 +335,8 @@ def diff_traffic(ctx):
     their winners but not their times (means over calls, not the grid
     shape's), so they are never "slower" nor the worst regression; a db is
     diffed as the table gen makes from it (the same as its header)."""
-    sys.path.insert(0, os.path.join(ctx.root, "tests", "gen"))
-    sys.path.insert(0, os.path.join(ctx.root, "gen"))
-    import ragged_fixture as rf
+    db = ctx.sparse_traffic_db()
     from attnroute_gen.emit_json import read_header_json
-    db = ctx.path("sparse.db")
-    if os.path.exists(db):
-        os.remove(db)
-    rf.make(os.path.join(ctx.root, "db", "schema.sql"), db, sparse=True)
     heads = {}
     for tag, extra in (("off", ["--traffic", "off"]),
                        ("on", ["--traffic", "on", "--neighbours", "on"])):
@@ -531,14 +538,8 @@ def report_traffic(ctx):
     """The report marks (*) every cell the table gen makes from the db ranks
     by trace calls, with the count and the table's first candidate in the
     tooltip, and no other cell."""
-    sys.path.insert(0, os.path.join(ctx.root, "tests", "gen"))
-    sys.path.insert(0, os.path.join(ctx.root, "gen"))
-    import ragged_fixture as rf
+    db = ctx.sparse_traffic_db()
     import attnroute_gen as gen
-    db = ctx.path("sparse.db")
-    if os.path.exists(db):
-        os.remove(db)
-    rf.make(os.path.join(ctx.root, "db", "schema.sql"), db, sparse=True)
     model = gen.load_model(db)
     gen.apply_lookup(model, gen.DEFAULT_LOOKUP, gen.TOPK)
     k = model["classes"][0]

@@ -14,7 +14,7 @@
 #include "candidates_host.h"
 #include "kernel_path.h"
 #include "measure.h"
-#include "test_host_util.h"
+#include "test_measure_util.h"
 
 #define MAX_REC 8
 typedef struct rec_launch {
@@ -86,22 +86,9 @@ int main(void) {
                 strcmp(strstr(text, ",launch=graph"), ",launch=graph") == 0,
             "graph policy string: %s", text);
 
-  ar_backend *b = NULL;
   char err[512];
-  CHECK_MSG(ar_backend_open("host", &b, err, sizeof err) == 0, "%s", err);
-  ar_device_info dev;
-  CHECK(b->ops->device_info(b, &dev) == 0);
-  ar_shape s;
-  memset(&s, 0, sizeof s);
-  s.p = test_problem(2, 4, 1, 64, 16, 1);
-  s.seqlen_q = 3;
-  s.cached = 40;
-  s.p.max_seqlen_q = 3;
-  s.p.max_seqlen_k = 43;
-  s.p.has_cached = 1;
   ar_shape_run run;
-  int lost = 0;
-  CHECK_MSG(ar_shape_setup(b, &dev, &s, 7, NULL, &run, &lost, err, sizeof err) == 0, "%s", err);
+  ar_backend *b = test_host_shape(2, 4, 1, 3, 40, 7, &run);
   int n = 0;
   const ar_candidate *const *cands = ar_candidates_host(&n);
   ar_timing_policy_default(&t, "host");

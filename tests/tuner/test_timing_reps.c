@@ -12,7 +12,7 @@
 #include "candidates_host.h"
 #include "kernel_path.h"
 #include "measure.h"
-#include "test_host_util.h"
+#include "test_measure_util.h"
 
 static float fake_ms; /* what every timed repetition reports */
 
@@ -33,22 +33,9 @@ static int reps_for(ar_backend *b, ar_shape_run *run, const ar_candidate *c, con
 }
 
 int main(void) {
-  ar_backend *b = NULL;
   char err[512];
-  CHECK_MSG(ar_backend_open("host", &b, err, sizeof err) == 0, "%s", err);
-  ar_device_info dev;
-  CHECK(b->ops->device_info(b, &dev) == 0);
-  ar_shape s;
-  memset(&s, 0, sizeof s);
-  s.p = test_problem(1, 2, 1, 64, 16, 1);
-  s.seqlen_q = 2;
-  s.cached = 14;
-  s.p.max_seqlen_q = 2;
-  s.p.max_seqlen_k = 16;
-  s.p.has_cached = 1;
   ar_shape_run run;
-  int lost = 0;
-  CHECK_MSG(ar_shape_setup(b, &dev, &s, 3, NULL, &run, &lost, err, sizeof err) == 0, "%s", err);
+  ar_backend *b = test_host_shape(1, 2, 1, 2, 14, 3, &run);
   int n = 0;
   const ar_candidate *const *cands = ar_candidates_host(&n);
   ar_module_cache cache;
