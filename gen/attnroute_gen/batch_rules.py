@@ -112,7 +112,7 @@ class CallCost:
     def rank_by(self, group, cell):
         """A cell's ranking [(name, mean time)] by the calls of group and
         the cell's own grid shape (MISS_PENALTY x the best where a candidate
-        did not run ok); the calls' weight."""
+        did not run ok), and how many calls group holds."""
         k = self.klass
         evidence = [(sum(e["steps"].values()), e["meas"], best) for e, best in group]
         calls = sum(w for w, _, _ in evidence)
@@ -150,17 +150,15 @@ class CallCost:
                     out.append(tuple(c))
         return out
 
-    def neighbour_cells(self, mapped, skip=()):
+    def neighbour_cells(self, mapped):
         """{cell: (ranking, calls)} for the cells next to reached ones
-        (neighbours()) that no call reaches: ranked by the calls of the
-        reached cells next to them (and their own grid shape), as a call the
-        calibration did not see there would run.  Cells in skip do not lend
-        their calls."""
+        (neighbours(); mapped: map_calls()) that no call reaches: ranked by
+        the calls of the reached cells next to them (and their own grid
+        shape), as a call the calibration did not see there would run."""
         out = {}
         targets = sorted({n for c in mapped for n in self.neighbours(c)} - set(mapped))
         for cell in targets:
-            group = [g for c in self.neighbours(cell) if c in mapped and c not in skip
-                     for g in mapped[c]]
+            group = [g for c in self.neighbours(cell) if c in mapped for g in mapped[c]]
             if group:
                 out[cell] = self.rank_by(group, cell)
         return out
@@ -168,9 +166,9 @@ class CallCost:
     def neighbours_total(self, key, mask):
         """Whether neighbours' calls rank better, cell by cell out of sample:
         each reached cell's calls are scored once on the cell as the grid
-        ranks it (what a call in a cell no call reached gets) and once on the cell
-        ranked by its neighbours' calls alone.  Returns ((time, calls)
-        without, (time, calls) with)."""
+        ranks it (what a call in a cell no call reached gets) and once on
+        the cell ranked by its neighbours' calls alone.  Returns ((time,
+        calls) on the grid's ranking, (time, calls) on the neighbours')."""
         mapped = self.map_calls(key, mask, self.entries)
         without = [0.0, 0]
         with_ = [0.0, 0]
