@@ -268,15 +268,20 @@ def trace_reference(root, grid_db, eval_db, lookup, fallback="post-1345", unifie
             continue
         best_us, _, best = min(ok)
         chosen = {"table": name, "best": best}
+        routes = {"table": route, "best": None}
         for pol, pc in (("pre-1345", ref.legacy.POLICY_PRE_1345),
                         ("post-1345", ref.legacy.POLICY_POST_1345)):
-            chosen[pol] = ref.stand_in(ref.legacy.legacy_route(pc, p, dict(ref.env, step=code)), p)
-        rec = {"from_table": from_table, "reason": reason, "step": step, "problem": p}
+            routes[pol] = ref.legacy.legacy_route(pc, p, dict(ref.env, step=code))
+            chosen[pol] = ref.stand_in(routes[pol], p)
+        rec = {"from_table": from_table, "reason": reason, "step": step, "problem": p,
+               "best_us": best_us}
         for pol in TRACE_POLICIES:
             n = chosen[pol]
             st = meas[n][0] if n else "none"
             us = meas[n][1] if n and st == "ok" else None
             rec[pol] = {"candidate": n, "status": st, "us": us,
+                        "route": ref.legacy.ROUTE_NAMES[routes[pol]] if routes[pol] is not None
+                        else None,
                         "regret": us / best_us if us is not None else math.inf}
         rec["scored"] = all(math.isfinite(rec[pol]["regret"]) for pol in TRACE_POLICIES)
         out["calls"]["scored" if rec["scored"] else "failed"] += 1
@@ -290,4 +295,28 @@ def trace_reference(root, grid_db, eval_db, lookup, fallback="post-1345", unifie
         s["failed"] = sum(1 for r in scored if not math.isfinite(r[pol]["regret"]))
         s["total_us"] = sum(r[pol]["us"] for r in ok_calls)
         out["policies"][pol] = s
+    # Each policy over every evaluated call its own pick ran ok on, and why
+    # its other picks were not timed: no stand-in (by route), failed (by status).
+    out["policies_all_ok"], out["not_timed"] = {}, {}
+    for pol in TRACE_POLICIES:
+        own = [r for r in scored if math.isfinite(r[pol]["regret"])]
+        s = summarise([(r[pol]["regret"], r[pol]["us"] == r["best_us"]) for r in own])
+        s["calls"] = s.pop("shapes")
+        del s["failed"]
+        s["total_us"] = sum(r[pol]["us"] for r in own)
+        s["best_total_us"] = sum(r["best_us"] for r in own)
+        s["x_best"] = s["total_us"] / s["best_total_us"] if own else None
+        out["policies_all_ok"][pol] = s
+        nt = {"no_standin": 0, "no_standin_routes": {}, "failed": 0, "failed_by_status": {}}
+        for r in scored:
+            pk = r[pol]
+            if math.isfinite(pk["regret"]):
+                continue
+            if pk["candidate"] is None:
+                nt["no_standin"] += 1
+                nt["no_standin_routes"][pk["route"]] = nt["no_standin_routes"].get(pk["route"], 0) + 1
+            else:
+                nt["failed"] += 1
+                nt["failed_by_status"][pk["status"]] = nt["failed_by_status"].get(pk["status"], 0) + 1
+        out["not_timed"][pol] = nt
     return out

@@ -576,10 +576,26 @@ def compare_trace(ctx, grid, edb, *extra, unified=True):
                                                        e["regret"]))
     for pol in regret_ref.TRACE_POLICIES:
         g, e = got["policies"][pol], want["policies"][pol]
+        check(set(g) == {"calls", "optimal", "failed", "total_us", "geomean", "p50", "p95", "max"},
+              "%s: the common block's keys changed: %r" % (pol, sorted(g)))
         for key in ("calls", "optimal", "failed"):
             check(g[key] == e[key], "%s %s: %r, python %r" % (pol, key, g[key], e[key]))
         for key in ("total_us", "geomean", "p50", "p95", "max"):
             check(close(g[key], e[key]), "%s %s: %r, python %r" % (pol, key, g[key], e[key]))
+        # each policy over its own ok calls, and why the others were not timed
+        g, e = got["policies_all_ok"][pol], want["policies_all_ok"][pol]
+        for key in ("calls", "optimal"):
+            check(g[key] == e[key], "all ok %s %s: %r, python %r" % (pol, key, g[key], e[key]))
+        for key in ("total_us", "best_total_us", "x_best", "geomean", "p50", "p95", "max"):
+            check(close(g[key], e[key]), "all ok %s %s: %r, python %r" % (pol, key, g[key], e[key]))
+        g, e = got["not_timed"][pol], want["not_timed"][pol]
+        check(g == e, "not timed %s: %r, python %r" % (pol, g, e))
+        check(g["no_standin"] + g["failed"] == got["policies"][pol]["failed"],
+              "%s: no stand-in + failed != the common block's failed" % pol)
+        gs = [grp["policies_all_ok"][pol] for grp in got["groups"]]
+        check(sum(x["calls"] for x in gs) == got["policies_all_ok"][pol]["calls"] and
+              close(sum(x["total_us"] for x in gs), got["policies_all_ok"][pol]["total_us"]),
+              "%s: the groups' own totals do not add up" % pol)
     return got, want, table
 
 
@@ -635,6 +651,17 @@ def trace_eval(ctx):
     # A legacy stand-in measured wrong on a prefill call: that call is failed
     # for post-1345 (and pre-1345), out of every total.
     bad = ctx.path("trace_bad.db")
+    make_bad_trace_db(ctx, db, bad)
+    got, want, _ = compare_trace(ctx, db, bad)
+    check(got["calls"]["failed"] == gathered + 1 and got["calls"]["scored"] == n - gathered - 1 and
+          got["policies"]["post-1345"]["failed"] == 1 and got["policies"]["table"]["failed"] == 0,
+          "failed legacy pick: %r %r" % (got["calls"], got["policies"]["post-1345"]))
+
+
+def make_bad_trace_db(ctx, db, bad):
+    """A copy of the trace db db with the dense candidate (the stand-in of
+    dense_sink_asm) measured wrong on the 512-token prefill call (no cached
+    prefix: both legacy policies run dense there)."""
     shutil.copy(db, bad)
     conn = sqlite3.connect(bad)
     conn.execute("UPDATE measurement SET status = 'wrong', median_us = NULL WHERE candidate_id = 3 "
@@ -642,10 +669,94 @@ def trace_eval(ctx):
                  (len(ragged_fixture.TRACE_CALLS) + 4,))
     conn.commit()
     conn.close()
-    got, want, _ = compare_trace(ctx, db, bad)
-    check(got["calls"]["failed"] == gathered + 1 and got["calls"]["scored"] == n - gathered - 1 and
-          got["policies"]["post-1345"]["failed"] == 1 and got["policies"]["table"]["failed"] == 0,
-          "failed legacy pick: %r %r" % (got["calls"], got["policies"]["post-1345"]))
+
+
+@case
+def trace_not_timed(ctx):
+    """Why a legacy pick was not timed, and each policy over all its own ok
+    calls.  The ragged trace db with unified attention on: pre-1345 gathers
+    the prefix on the cached prefill calls (triton_paged_gather: no stand-in
+    in the fixture), and the dense stand-in is measured wrong on one
+    uncached prefill call (failed for both legacy policies).  The counts,
+    the route names and every policy's all-calls totals are recomputed here
+    from the db with SQL (stand-ins from the fixture's candidate list); the
+    common block keeps its calls and totals (the calls every pick ran on)."""
+    db, bad = ctx.path("trace.db"), ctx.path("trace_bad.db")
+    ragged_fixture.make(os.path.join(ctx.root, "db", "schema.sql"), db)
+    make_bad_trace_db(ctx, db, bad)
+    got, _, table = compare_trace(ctx, db, bad)
+    cached = sum(1 for seqs in ragged_fixture.PREFILL_CALLS if any(k > q for q, k in seqs))
+    check(cached == 3, "fixture: %d cached prefill calls" % cached)
+    nt = got["not_timed"]
+    check(nt["pre-1345"] == {"no_standin": cached, "no_standin_routes": {"triton_paged_gather": cached},
+                             "failed": 1, "failed_by_status": {"wrong": 1}}, "pre-1345 %r" % nt["pre-1345"])
+    check(nt["post-1345"] == {"no_standin": 0, "no_standin_routes": {}, "failed": 1,
+                              "failed_by_status": {"wrong": 1}}, "post-1345 %r" % nt["post-1345"])
+    for pol in ("table", "best"):
+        check(nt[pol] == {"no_standin": 0, "no_standin_routes": {}, "failed": 0, "failed_by_status": {}},
+              "%s %r" % (pol, nt[pol]))
+
+    # From the db: every call's measurements by candidate name, and the
+    # stand-in of a route (the fixture's candidates: route, max seqlen_q).
+    conn = sqlite3.connect(bad)
+    meas = {}
+    for index, name, status, us in conn.execute(
+            "SELECT t.call_index, c.name, m.status, m.median_us FROM trace_call t "
+            "JOIN measurement m ON m.shape_id = t.shape_id JOIN candidate c ON c.id = m.candidate_id"):
+        meas.setdefault(index, {})[name] = (status, us)
+    conn.close()
+    routes = {"dense_sink_asm": 0, "triton_paged": 1, "triton_splitkv": 2}
+
+    def stand_in(route, sq):
+        return next((name for _, name, _, r, maxq in ragged_fixture.CANDIDATES
+                     if routes.get(route) == r and (maxq == 0 or sq <= maxq)), None)
+
+    calls = got["worst"]
+    check(len(calls) == len(meas) == got["calls"]["total"], "calls %d, db %d" % (len(calls), len(meas)))
+    best = {r["call_index"]: min(us for st, us in meas[r["call_index"]].values() if st == "ok")
+            for r in calls}
+    picks = {}  # policy -> {call index: us or None}
+    for pol in regret_ref.TRACE_POLICIES:
+        picks[pol] = {}
+        for r in calls:
+            m = meas[r["call_index"]]
+            if pol in ("pre-1345", "post-1345"):
+                name = stand_in(r[pol]["route"], r["max_seqlen_q"])
+                check(name == r[pol]["candidate"], "call %d %s: stand-in %r, reported %r" % (
+                    r["call_index"], pol, name, r[pol]["candidate"]))
+            else:
+                name = r[pol]["candidate"]
+            picks[pol][r["call_index"]] = m[name][1] if name and m[name][0] == "ok" else None
+    common = [i for i in best if all(picks[pol][i] is not None for pol in picks)]
+    check(len(common) == got["calls"]["scored"] == len(calls) - cached - 1,
+          "common calls %d, scored %r" % (len(common), got["calls"]))
+    for pol in regret_ref.TRACE_POLICIES:
+        own = [i for i in best if picks[pol][i] is not None]
+        a = got["policies_all_ok"][pol]
+        tot, btot = sum(picks[pol][i] for i in own), sum(best[i] for i in own)
+        check(a["calls"] == len(own) and close(a["total_us"], tot) and close(a["best_total_us"], btot)
+              and close(a["x_best"], tot / btot),
+              "%s over its own ok calls: %r, db: %d calls %r / %r" % (pol, a, len(own), tot, btot))
+        c = got["policies"][pol]
+        check(c["calls"] == len(common) and close(c["total_us"], sum(picks[pol][i] for i in common)),
+              "%s common block %r" % (pol, c))
+    check(got["policies_all_ok"]["table"]["calls"] == len(calls) and
+          got["policies_all_ok"]["post-1345"]["calls"] == len(calls) - 1 and
+          got["policies_all_ok"]["pre-1345"]["calls"] == len(calls) - cached - 1,
+          "own calls %r" % {p: v["calls"] for p, v in got["policies_all_ok"].items()})
+
+    text = ctx.run([ctx.eval, "--db", bad, "--table", table, "--unified-attn", "on"]).stdout
+    n = len(calls)
+    for line in ("calls every policy's pick ran on (%d of the %d evaluated" % (len(common), n),
+                 "each policy over all the calls its own pick ran ok on",
+                 "  pre-1345: no stand-in for triton_paged_gather (%d calls); failed: 1 wrong\n" % cached,
+                 "  post-1345: failed: 1 wrong\n", "    own ok calls: table 6 "):
+        check(line in text, "text report lacks %r:\n%s" % (line, text[:3000]))
+    own_rows = text[text.index("each policy over all the calls"):].splitlines()
+    row = next(r.split() for r in own_rows if r.startswith("  table "))
+    check(row[1] == str(n) and row[-2:] == ["0", "0"], "table's own row %r" % row)
+    row = next(r.split() for r in own_rows if r.startswith("  pre-1345 "))
+    check(row[1] == str(n - cached - 1) and row[-2:] == [str(cached), "1"], "pre-1345's own row %r" % row)
 
 
 def main():

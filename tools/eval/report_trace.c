@@ -1,7 +1,9 @@
 /*
 ** report_trace.c -- attnroute-eval's text and JSON reports of a trace
-** evaluation (trace.h): per policy the total time over the scored calls
-** and its ratio to the best per call, the regrets, the table's answered
+** evaluation (trace.h): per policy the total time over the calls every
+** policy's pick ran on and its ratio to the best per call, the regrets;
+** each policy's own figures over all the calls its pick ran on, and why its
+** other picks were not timed (no stand-in, or not ok); the table's answered
 ** share and its misses by reason, per (class, heads, step) group, and the
 ** table's worst calls.
 */
@@ -60,6 +62,7 @@ static void fmt_via(const ar_call_result *r, char *buf, size_t len) {
   else snprintf(buf, len, "legacy %s: %s", attnroute_route_name(r->choice.route), attnroute_status_str(r->choice.reason));
 }
 
+/* The common block's row of a policy. */
 static void text_row(FILE *f, const char *name, const ar_trace_stats *s, double best_total) {
   char tot[32], x[32], g[32], p50[32], p95[32], mx[32];
   fmt_num(s->calls ? s->total_us / 1000.0 : NAN, "%.4f", tot, sizeof tot);
@@ -70,6 +73,46 @@ static void text_row(FILE *f, const char *name, const ar_trace_stats *s, double 
   fmt_num(s->max, "%.4f", mx, sizeof mx);
   fprintf(f, "  %-10s %7zu %12s %8s %8zu %7zu %8s %8s %8s %8s\n", name, s->calls, tot, x, s->optimal, s->failed, g,
           p50, p95, mx);
+}
+
+/* The own block's row of a policy: over the calls its pick ran ok on. */
+static void text_own_row(FILE *f, const char *name, const ar_trace_stats *s) {
+  const ar_trace_own *w = &s->own;
+  char tot[32], x[32], g[32], p50[32], p95[32], mx[32];
+  fmt_num(w->calls ? w->total_us / 1000.0 : NAN, "%.4f", tot, sizeof tot);
+  fmt_num(w->calls && w->best_us > 0 ? w->total_us / w->best_us : NAN, "%.4f", x, sizeof x);
+  fmt_num(w->geomean, "%.4f", g, sizeof g);
+  fmt_num(w->p50, "%.4f", p50, sizeof p50);
+  fmt_num(w->p95, "%.4f", p95, sizeof p95);
+  fmt_num(w->max, "%.4f", mx, sizeof mx);
+  fprintf(f, "  %-10s %7zu %12s %8s %8zu %8s %8s %8s %8s %11zu %7zu\n", name, w->calls, tot, x, w->optimal, g, p50,
+          p95, mx, s->no_standin, s->not_ok);
+}
+
+/* "pre-1345: no stand-in for asm_pa_fwd (85 calls); failed: 1 wrong", for
+** a policy with picks not timed. */
+static void text_not_timed(FILE *f, const char *name, const ar_trace_stats *s) {
+  int k, first;
+  if (!s->failed) return;
+  fprintf(f, "  %s:", name);
+  if (s->no_standin) {
+    fputs(" no stand-in for", f);
+    for (k = 0, first = 1; k < ATTNROUTE_NUM_ROUTES; k++)
+      if (s->no_standin_route[k]) {
+        fprintf(f, "%s %s (%zu call%s)", first ? "" : ",", attnroute_route_name(k), s->no_standin_route[k],
+                s->no_standin_route[k] == 1 ? "" : "s");
+        first = 0;
+      }
+  }
+  if (s->not_ok) {
+    fprintf(f, "%s failed:", s->no_standin ? ";" : "");
+    for (k = 0, first = 1; k < AR_NUM_MEAS; k++)
+      if (s->not_ok_status[k]) {
+        fprintf(f, "%s %zu %s", first ? "" : ",", s->not_ok_status[k], ar_meas_status_name(k));
+        first = 0;
+      }
+  }
+  fputc('\n', f);
 }
 
 int ar_trace_report_text(FILE *f, const ar_trace_eval *ev, const ar_report_opts *o) {
@@ -88,7 +131,7 @@ int ar_trace_report_text(FILE *f, const ar_trace_eval *ev, const ar_report_opts 
   for (i = 0; i < db->ntraces; i++)
     if (ev->trace < 0 || (size_t)ev->trace == i) fprintf(f, " %s", db->traces[i]);
   fprintf(f, " (%zu calls, %zu ragged)\n", ev->calls, ev->ragged);
-  fprintf(f, "  calls: %zu scored, %zu with a failed pick (left out of the totals), %zu incomplete (a table "
+  fprintf(f, "  calls: %zu scored, %zu with a failed pick (left out of the common totals), %zu incomplete (a table "
              "candidate not measured), %zu with no ok candidate, %zu without a measured shape\n",
           ev->scored, ev->failed, ev->incomplete, ev->no_ok, ev->no_shape);
   if (db->foreign_candidates)
@@ -106,14 +149,24 @@ int ar_trace_report_text(FILE *f, const ar_trace_eval *ev, const ar_report_opts 
       if (ev->by_reason[reason]) fprintf(f, "  %7zu  %s\n", ev->by_reason[reason], attnroute_status_str(reason));
   }
 
-  fprintf(f, "\ntotal = attention time over the %zu scored calls; x best = total / the best candidate of each call's\n"
-             "total; regret = time(pick) / time(best) per call; failed = calls whose pick was not ok\n\n",
-          ev->scored);
+  fprintf(f, "\ncalls every policy's pick ran on (%zu of the %zu evaluated; the same calls in every row):\n"
+             "total = attention time over those calls; x best = total / the best candidate of each call's\n"
+             "total; regret = time(pick) / time(best) per call; failed = calls whose pick was not timed\n\n",
+          ev->scored, ev->scored + ev->failed);
   fprintf(f, "  %-10s %7s %12s %8s %8s %7s %8s %8s %8s %8s\n", "policy", "calls", "total ms", "x best", "optimal",
           "failed", "geomean", "p50", "p95", "max");
   for (slot = 0; slot < AR_NUM_TSLOTS; slot++) text_row(f, slot_names[slot], &ev->stats[slot], best_total);
 
-  fprintf(f, "\nby class, heads and step (total ms, x best):\n");
+  fprintf(f, "\neach policy over all the calls its own pick ran ok on (x best = total / the best candidate's\n"
+             "total over those same calls); not timed: no stand-in = the legacy route has no candidate\n"
+             "standing in for it, failed = the pick's candidate measured but not ok\n\n");
+  fprintf(f, "  %-10s %7s %12s %8s %8s %8s %8s %8s %8s %11s %7s\n", "policy", "calls", "total ms", "x best",
+          "optimal", "geomean", "p50", "p95", "max", "no stand-in", "failed");
+  for (slot = 0; slot < AR_NUM_TSLOTS; slot++) text_own_row(f, slot_names[slot], &ev->stats[slot]);
+  for (slot = 0; slot < AR_NUM_TSLOTS; slot++) text_not_timed(f, slot_names[slot], &ev->stats[slot]);
+
+  fprintf(f, "\nby class, heads and step (total ms, x best; over the calls every pick ran on, then, where some\n"
+             "pick was not timed, each policy over its own ok calls):\n");
   for (i = 0; i < ev->ngroups; i++) {
     const ar_trace_group *g = &ev->groups[i];
     double bt = g->stats[AR_TSLOT_BEST].total_us;
@@ -125,6 +178,17 @@ int ar_trace_report_text(FILE *f, const ar_trace_eval *ev, const ar_report_opts 
       fmt_num(g->stats[slot].calls ? g->stats[slot].total_us / 1000.0 : NAN, "%.4f", tot, sizeof tot);
       fmt_num(g->stats[slot].calls && bt > 0 ? g->stats[slot].total_us / bt : NAN, "%.3f", x, sizeof x);
       fprintf(f, " %s %s (%s)", slot_names[slot], tot, x);
+    }
+    fprintf(f, "\n");
+    for (slot = 0; slot < AR_NUM_TSLOTS && !g->stats[slot].failed; slot++) continue;
+    if (slot == AR_NUM_TSLOTS) continue;
+    fprintf(f, "    own ok calls:");
+    for (slot = 0; slot < AR_NUM_TSLOTS; slot++) {
+      const ar_trace_own *w = &g->stats[slot].own;
+      char tot[32], x[32];
+      fmt_num(w->calls ? w->total_us / 1000.0 : NAN, "%.4f", tot, sizeof tot);
+      fmt_num(w->calls && w->best_us > 0 ? w->total_us / w->best_us : NAN, "%.3f", x, sizeof x);
+      fprintf(f, " %s %zu %s (%s)", slot_names[slot], w->calls, tot, x);
     }
     fprintf(f, "\n");
   }
@@ -167,6 +231,52 @@ static void json_slots(FILE *f, const ar_trace_stats *stats) {
   for (slot = 0; slot < AR_NUM_TSLOTS; slot++) {
     fprintf(f, "%s\"%s\":", slot ? "," : "", slot_names[slot]);
     json_stats(f, &stats[slot]);
+  }
+  fputc('}', f);
+}
+
+/* A policy over the calls its own pick ran ok on. */
+static void json_own(FILE *f, const ar_trace_own *w) {
+  fprintf(f, "{\"calls\":%zu,\"optimal\":%zu,\"total_us\":", w->calls, w->optimal);
+  ar_json_num(f, w->total_us);
+  fputs(",\"best_total_us\":", f);
+  ar_json_num(f, w->best_us);
+  fputs(",\"x_best\":", f);
+  ar_json_num(f, w->calls && w->best_us > 0 ? w->total_us / w->best_us : NAN);
+  ar_json_regrets(f, w->geomean, w->p50, w->p95, w->max);
+  fputc('}', f);
+}
+
+static void json_own_slots(FILE *f, const ar_trace_stats *stats) {
+  int slot;
+  fputc('{', f);
+  for (slot = 0; slot < AR_NUM_TSLOTS; slot++) {
+    fprintf(f, "%s\"%s\":", slot ? "," : "", slot_names[slot]);
+    json_own(f, &stats[slot].own);
+  }
+  fputc('}', f);
+}
+
+/* Why a policy's picks were not timed: no stand-in (by route), failed (by status). */
+static void json_not_timed(FILE *f, const ar_trace_stats *stats) {
+  int slot, k, first;
+  fputc('{', f);
+  for (slot = 0; slot < AR_NUM_TSLOTS; slot++) {
+    const ar_trace_stats *s = &stats[slot];
+    fprintf(f, "%s\"%s\":{\"no_standin\":%zu,\"no_standin_routes\":{", slot ? "," : "", slot_names[slot],
+            s->no_standin);
+    for (k = 0, first = 1; k < ATTNROUTE_NUM_ROUTES; k++)
+      if (s->no_standin_route[k]) {
+        fprintf(f, "%s\"%s\":%zu", first ? "" : ",", attnroute_route_name(k), s->no_standin_route[k]);
+        first = 0;
+      }
+    fprintf(f, "},\"failed\":%zu,\"failed_by_status\":{", s->not_ok);
+    for (k = 0, first = 1; k < AR_NUM_MEAS; k++)
+      if (s->not_ok_status[k]) {
+        fprintf(f, "%s\"%s\":%zu", first ? "" : ",", ar_meas_status_name(k), s->not_ok_status[k]);
+        first = 0;
+      }
+    fputs("}}", f);
   }
   fputc('}', f);
 }
@@ -235,6 +345,10 @@ int ar_trace_report_json(FILE *f, const ar_trace_eval *ev, const ar_report_opts 
   }
   fputs("}},\n\"policies\":", f);
   json_slots(f, ev->stats);
+  fputs(",\n\"policies_all_ok\":", f);
+  json_own_slots(f, ev->stats);
+  fputs(",\n\"not_timed\":", f);
+  json_not_timed(f, ev->stats);
   fputs(",\n\"groups\":[", f);
   for (i = 0; i < ev->ngroups; i++) {
     const ar_trace_group *g = &ev->groups[i];
@@ -244,6 +358,8 @@ int ar_trace_report_json(FILE *f, const ar_trace_eval *ev, const ar_report_opts 
     fprintf(f, ",\"num_q_heads\":%d,\"num_kv_heads\":%d,\"step\":\"%s\",\"calls\":%zu,\"answered\":%zu,\"policies\":",
             g->num_q_heads, g->num_kv_heads, step_name(g->step), g->selected, g->answered);
     json_slots(f, g->stats);
+    fputs(",\"policies_all_ok\":", f);
+    json_own_slots(f, g->stats);
     fputc('}', f);
   }
   fputs("],\n\"worst\":[", f);

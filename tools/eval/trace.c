@@ -81,31 +81,59 @@ static int make_groups(ar_trace_eval *ev) {
 }
 
 /* Totals and regret summaries of slot `slot` over the calls of group g (all
-** calls with g NULL) into s; buf holds db->ncalls doubles. */
+** calls with g NULL) into s: the common figures over the scored calls, why
+** the pick was not timed, and the slot's own figures over every evaluated
+** call its pick ran ok on; buf holds db->ncalls doubles. */
 static void summarise(const ar_trace_eval *ev, int slot, const ar_trace_group *g, ar_trace_stats *s,
                       double *buf) {
-  size_t i, n = 0;
+  size_t i, n = 0, own = 0;
   double v[4];
   memset(s, 0, sizeof *s);
   for (i = 0; i < ev->db->ncalls; i++) {
     const ar_call_result *r = &ev->results[i];
+    const ar_pick *pk = &r->pick[slot];
     if (r->state != AR_CALL_SCORED && r->state != AR_CALL_FAILED) continue;
     if (g && find_group(ev, i) != g) continue;
-    if (!isfinite(r->pick[slot].regret)) {
+    if (!isfinite(pk->regret)) {
       s->failed++;
+      if (pk->candidate < 0) {
+        s->no_standin++;
+        if (pk->route >= 0 && pk->route < ATTNROUTE_NUM_ROUTES) s->no_standin_route[pk->route]++;
+      } else {
+        s->not_ok++;
+        if (pk->status >= 0 && pk->status < AR_NUM_MEAS) s->not_ok_status[pk->status]++;
+      }
       continue;
     }
     if (r->state != AR_CALL_SCORED) continue;
     s->calls++;
-    s->total_us += r->pick[slot].us;
-    if (r->pick[slot].us == r->best_us) s->optimal++;
-    buf[n++] = r->pick[slot].regret;
+    s->total_us += pk->us;
+    if (pk->us == r->best_us) s->optimal++;
+    buf[n++] = pk->regret;
   }
   ar_regret_summary(buf, n, v);
   s->geomean = v[0];
   s->p50 = v[1];
   s->p95 = v[2];
   s->max = v[3];
+
+  for (i = 0; i < ev->db->ncalls; i++) {
+    const ar_call_result *r = &ev->results[i];
+    const ar_pick *pk = &r->pick[slot];
+    if (r->state != AR_CALL_SCORED && r->state != AR_CALL_FAILED) continue;
+    if (g && find_group(ev, i) != g) continue;
+    if (!isfinite(pk->regret)) continue;
+    s->own.calls++;
+    s->own.total_us += pk->us;
+    s->own.best_us += r->best_us;
+    if (pk->us == r->best_us) s->own.optimal++;
+    buf[own++] = pk->regret;
+  }
+  ar_regret_summary(buf, own, v);
+  s->own.geomean = v[0];
+  s->own.p50 = v[1];
+  s->own.p95 = v[2];
+  s->own.max = v[3];
 }
 
 /* The best ok candidate of a call (ties: lower index) into *best, and

@@ -9,11 +9,16 @@
 ** and max; the share of calls the table answered and why not; the same per
 ** (class, heads, step) group.
 **
-** Totals and regrets are over the scored calls: those on which every
-** policy's pick ran ok, so that the totals add the same calls.  A call where
-** some pick is not ok (wrong, fault, timeout, unsupported, or no stand-in
-** for the legacy route) is counted, per policy, as failed, and left out of
-** every total.
+** The common totals and regrets are over the scored calls: those on which
+** every policy's pick ran ok, so that the totals add the same calls.  A
+** call where some pick was not timed is counted, per policy, as failed and
+** left out of the common totals; why it was not timed is counted apart: no
+** stand-in (the legacy route has no candidate standing in for it in the
+** table) or not ok (the pick's candidate measured wrong, fault, timeout or
+** unsupported).  Beside the common figures, each policy's own: over every
+** evaluated call its own pick ran ok on, against the best of those calls,
+** so that a policy's figure over all its calls shows when another policy's
+** pick cannot be timed.
 */
 #ifndef AR_TRACE_H
 #define AR_TRACE_H
@@ -52,12 +57,27 @@ typedef struct ar_call_result {
   attnroute_choice choice; /* the table's attnroute_select answer (calls with a shape) */
 } ar_call_result;
 
+/* A policy over every evaluated call its own pick ran ok on. */
+typedef struct ar_trace_own {
+  size_t calls;     /* evaluated calls (scored or failed) with this pick ok */
+  size_t optimal;   /* of them, the pick as fast as the best */
+  double total_us;  /* sum of the pick's times over them */
+  double best_us;   /* sum of the best candidate's times over the same calls */
+  double geomean, p50, p95, max; /* regret over them; NAN if none */
+} ar_trace_own;
+
 typedef struct ar_trace_stats {
   size_t calls;     /* scored calls */
   size_t optimal;   /* of them, the pick as fast as the best */
   size_t failed;    /* evaluated calls (scored or failed) where this pick was not ok */
   double total_us;  /* sum of the pick's times over the scored calls */
   double geomean, p50, p95, max; /* regret over the scored calls; NAN if none */
+  /* Why failed: no_standin + not_ok == failed. */
+  size_t no_standin;                              /* the legacy route has no stand-in */
+  size_t no_standin_route[ATTNROUTE_NUM_ROUTES];  /* of them, by route */
+  size_t not_ok;                                  /* a candidate measured, not ok */
+  size_t not_ok_status[AR_NUM_MEAS];              /* of them, by ar_meas_status */
+  ar_trace_own own;
 } ar_trace_stats;
 
 /* A (class, q heads, kv heads, step) group of calls. */
