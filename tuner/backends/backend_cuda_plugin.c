@@ -15,19 +15,15 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "exe_dir.h"
 
 typedef int (*open_fn)(int, ar_backend **, char *, size_t);
 typedef int (*version_fn)(void);
 
 int ar_backend_cuda_open_device(int ordinal, ar_backend **out, char *err, size_t errlen) {
   *out = NULL;
-  char exe[PATH_MAX] = "", path[PATH_MAX + 64];
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n > 0) {
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (slash) *slash = '\0';
-  }
+  char exe[PATH_MAX], path[PATH_MAX + 64];
+  ar_exe_dir(exe, sizeof exe);
   const char *const where[] = {"%s/libattnroute_cuda.so", "%s/../lib/attnroute/libattnroute_cuda.so"};
   void *h = NULL;
   char first_error[512] = "";

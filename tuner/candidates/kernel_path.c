@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "elf_hash.h"
+#include "exe_dir.h"
 #include "host_kernels.h"
 #include "launch_fingerprint.h"
 #include "sha256.h"
@@ -110,18 +111,6 @@ static int try_dir(const char *dir, const char *module, char *out, size_t outlen
   return access(out, R_OK) == 0 ? 0 : -1;
 }
 
-/* Directory of the running executable into dir ("" if unknown). */
-static void exe_dir(char *dir, size_t len) {
-  ssize_t n = readlink("/proc/self/exe", dir, len - 1);
-  if (n <= 0) {
-    dir[0] = '\0';
-    return;
-  }
-  dir[n] = '\0';
-  char *slash = strrchr(dir, '/');
-  if (slash) *slash = '\0';
-}
-
 int ar_kernel_path_find(const char *module_name, char *out, size_t outlen, char *err, size_t errlen) {
   char module[512];
   if (module_file(module_name, module, sizeof module, err, errlen)) return -1;
@@ -140,7 +129,7 @@ int ar_kernel_path_find(const char *module_name, char *out, size_t outlen, char 
       if (try_dir(tok, module, out, outlen) == 0) return 0;
   }
   char exe[PATH_MAX], dir[PATH_MAX + 64];
-  exe_dir(exe, sizeof exe);
+  ar_exe_dir(exe, sizeof exe);
   static const char *const rel[] = {"../kernels", "kernels", "../share/attnroute/kernels"};
   for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
     snprintf(dir, sizeof dir, "%s/%s", exe, rel[i]);
@@ -151,23 +140,6 @@ int ar_kernel_path_find(const char *module_name, char *out, size_t outlen, char 
            "kernels,../share/attnroute/kernels})",
            module, exe);
   return -1;
-}
-
-void ar_gen_command(char *buf, size_t len) {
-  char exe[PATH_MAX], path[PATH_MAX + 32];
-  exe_dir(exe, sizeof exe);
-  snprintf(path, sizeof path, "%s/attnroute-gen", exe);
-  if (exe[0] && access(path, X_OK) == 0) {
-    snprintf(buf, len, "%s", path);
-    return;
-  }
-#ifdef AR_GEN_SCRIPT
-  if (access(AR_GEN_SCRIPT, R_OK) == 0) {
-    snprintf(buf, len, "python3 %s", AR_GEN_SCRIPT);
-    return;
-  }
-#endif
-  snprintf(buf, len, "python3 gen/attnroute_gen.py");
 }
 
 int ar_candidate_code_hash(const ar_candidate *c, char hex[65], char *err, size_t errlen) {

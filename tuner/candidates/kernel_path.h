@@ -51,10 +51,4 @@ typedef struct ar_module_cache {
 int ar_candidate_load(ar_backend *b, ar_module_cache *cache, const ar_candidate *c, ar_loaded *out,
                       char *err, size_t errlen);
 
-/* How to run the table generator from here, for the tuner's "next:" line:
-** <exe>/attnroute-gen when installed next to the tuner, else python3 and
-** the build tree's gen/attnroute_gen.py (AR_GEN_SCRIPT), else the relative
-** gen/attnroute_gen.py. */
-void ar_gen_command(char *buf, size_t len);
-
 #endif /* AR_KERNEL_PATH_H */

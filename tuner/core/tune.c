@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gen_command.h"
 #include "grid.h"
 #include "kernel_path.h"
 #include "plan_shard.h"
