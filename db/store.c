@@ -152,7 +152,7 @@ static int db_fail(ar_store *s, sqlite3 *db, int rc, const char *doing)
             s->busy_ms, doing);
     break;
   case SQLITE_NOTADB:
-    set_err(s, "not an SQLite database");
+    set_err(s, "not an attnroute db (not an SQLite database)");
     break;
   case SQLITE_CORRUPT:
     set_err(s, "database is corrupt (%s, while %s); restore it from a copy or "
@@ -621,7 +621,8 @@ static int open_readonly_store(ar_store *s)
   int empty = 0;
   s->readonly = 1;
   if (stat(s->path, &sb) != 0) {
-    set_err(s, "cannot open (%s)", strerror(errno));
+    if (errno == ENOENT) set_err(s, "no such file");
+    else set_err(s, "cannot open (%s)", strerror(errno));
     return -1;
   }
   if (!S_ISREG(sb.st_mode)) {

@@ -138,7 +138,8 @@ int ar_store_open_ex(const char *path, int busy_timeout_ms, ar_store **out,
 ** beside a WAL-mode db that has none.  The insert-or-find functions only
 ** find: *id is 0 for a row not in the db (ar_store_is_measured then says
 ** not measured); run and measurement writes fail.  A zero-byte or empty
-** SQLite file opens as a db that holds nothing. */
+** SQLite file opens as a db that holds nothing (ar_store_sqlite is then
+** NULL); a missing file is refused ("PATH: no such file"). */
 int ar_store_open_readonly(const char *path, ar_store **out, char *err, size_t errlen);
 
 /* Change the busy timeout of an open store (ms; <= 0 means the default). */

@@ -251,6 +251,7 @@ void test_open_readonly(void)
   ar_store_close(s);
   CHECK(file_fingerprint(scratch_path("zero.db")).size == 0);
   CHECK(ar_store_open_readonly(scratch_path("missing.db"), &s, err, sizeof err) == -1);
+  CHECK(contains(err, "missing.db: no such file"));
 
   /* A hot journal is refused (rolling it back would write). */
   {

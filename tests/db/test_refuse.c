@@ -53,7 +53,7 @@ void test_refuse_text(void)
   while (n + 40 < sizeof text)
     n += (size_t)snprintf(text + n, sizeof text - n, "line %zu: this is a text file\n", n);
   write_file(path, text, n);
-  expect_refused(path, "not an SQLite database");
+  expect_refused(path, "not an attnroute db (not an SQLite database)");
   write_file(path, "hi\n", 3); /* shorter than an SQLite header */
   expect_refused(path, "not an SQLite database");
 }

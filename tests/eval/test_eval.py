@@ -426,7 +426,9 @@ def failed_picks(ctx):
 @case
 def bad_inputs(ctx):
     """Exit 2 with a clear message for: a text file as db, an SQLite file of
-    another application, a newer schema, no measurements of the table's
+    another application, a newer schema, a missing file, an empty db (zero
+    bytes, or SQLite with nothing in it), a corrupt one (a status outside the
+    schema's list; the db layer's checks), no measurements of the table's
     device class (and --device picking another), stale code hashes (and
     --allow-stale), garbage tables, another table text version, bad flags."""
     fx = ctx.fixture()
@@ -439,37 +441,40 @@ def bad_inputs(ctx):
             check(w in p.stderr, "%r: message lacks %r: %s" % (argv, w, p.stderr.strip()))
         check(p.stdout == "", "refusal printed a report")
 
+    def edited(name, *sql, copy=True):
+        """A db NAME in the work folder: a copy of the fixture's eval db (or
+        a new file) with sql run on it."""
+        path = ctx.path(name)
+        if copy:
+            shutil.copy(edb, path)
+        conn = sqlite3.connect(path)
+        for statement in sql:
+            conn.execute(statement)
+        conn.commit()
+        conn.close()
+        return path
+
     refused(["--db", table, "--table", table], "not an attnroute db", "not an SQLite")
-    other = ctx.path("other.db")
-    conn = sqlite3.connect(other)
-    conn.execute("CREATE TABLE t (x)")
-    conn.commit()
-    conn.close()
+    other = edited("other.db", "CREATE TABLE t (x)", copy=False)
     refused(["--db", other, "--table", table], "application_id 0")
-    newer = ctx.path("newer.db")
-    shutil.copy(edb, newer)
-    conn = sqlite3.connect(newer)
-    conn.execute("PRAGMA user_version = 3")
-    conn.commit()
-    conn.close()
+    newer = edited("newer.db", "PRAGMA user_version = 3")
     refused(["--db", newer, "--table", table], "schema version 3")
-    refused(["--db", ctx.path("missing.db"), "--table", table], "no such file")
-    moved = ctx.path("moved.db")
-    shutil.copy(edb, moved)
-    conn = sqlite3.connect(moved)
-    conn.execute("UPDATE device SET arch = 'sm_100', cu_count = 148")
-    conn.commit()
-    conn.close()
+    refused(["--db", ctx.path("missing.db"), "--table", table], "missing.db: no such file")
+    zero = ctx.path("zero.db")
+    open(zero, "wb").close()
+    refused(["--db", zero, "--table", table], "zero.db: an empty db")
+    empty = edited("empty.db", "CREATE TABLE t (x)", "DROP TABLE t", copy=False)
+    check(os.path.getsize(empty) > 0, "empty.db has no SQLite header")
+    refused(["--db", empty, "--table", table], "empty.db: an empty db")
+    flipped = edited("flipped.db", "PRAGMA ignore_check_constraints = ON",
+                     "UPDATE measurement SET status = 'ol' WHERE id = (SELECT min(id) FROM measurement)")
+    refused(["--db", flipped, "--table", table], "flipped.db: database is corrupt", "status")
+    moved = edited("moved.db", "UPDATE device SET arch = 'sm_100', cu_count = 148")
     refused(["--db", moved, "--table", table], "sm_90:132", "sm_100:148", "--device")
     got = ctx.eval_json(table, moved, "--device", "sm_100:148")
     check(got["db"]["device"] == "sm_100:148" and got["db"]["evaluated"] > 0, "--device ignored")
     refused(["--db", moved, "--table", table, "--device", "gfx1250:256"], "gfx1250:256")
-    stale = ctx.path("stale.db")
-    shutil.copy(edb, stale)
-    conn = sqlite3.connect(stale)
-    conn.execute("UPDATE candidate SET code_hash = 'ffff' WHERE name = 'paged.bm64'")
-    conn.commit()
-    conn.close()
+    stale = edited("stale.db", "UPDATE candidate SET code_hash = 'ffff' WHERE name = 'paged.bm64'")
     refused(["--db", stale, "--table", table], "paged.bm64", "--allow-stale")
     got = ctx.eval_json(table, stale, "--allow-stale")
     check(got["db"]["stale"] == "paged.bm64", "stale names %r" % got["db"]["stale"])

@@ -1,7 +1,8 @@
 /*
 ** evaldb.c -- an attnroute db read as an evaluation set (see evaldb.h):
-** file and schema checks, the device class, and per shape the measurement
-** of every table candidate (the newest one, under the table's code hash).
+** opened and checked by the store (ar_store_open_readonly), then the device
+** class, and per shape the measurement of every table candidate (the newest
+** one, under the table's code hash).
 */
 #include "evaldb.h"
 
@@ -11,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
-#include <sys/stat.h>
+
+#include "store.h"
 
 static const char *const status_names[AR_NUM_MEAS] = {
     "none",
@@ -129,24 +131,6 @@ static const char *const row_query =
     " JOIN shape s ON s.id = m.shape_id"
     " WHERE d.arch = ?1 AND d.cu_count = ?2"
     " ORDER BY s.id, m.measured_at, m.id";
-
-/* Checks the file before SQLite sees it: a regular file with the SQLite
-** header.  0 or 2 with a message. */
-static int check_file(const char *path, char *err, size_t errlen) {
-  struct stat sb;
-  unsigned char head[16];
-  FILE *f;
-  size_t got;
-  if (stat(path, &sb) != 0) return say(err, errlen, 2, "%s: no such file", path);
-  if (!S_ISREG(sb.st_mode)) return say(err, errlen, 2, "%s: not a regular file", path);
-  f = fopen(path, "rb");
-  if (!f) return say(err, errlen, 2, "%s: cannot open", path);
-  got = fread(head, 1, sizeof head, f);
-  fclose(f);
-  if (got != sizeof head || memcmp(head, "SQLite format 3", 16) != 0)
-    return say(err, errlen, 2, "%s: not an attnroute db (not an SQLite database)", path);
-  return 0;
-}
 
 static int pragma_int(sqlite3 *db, const char *sql, int64_t *out) {
   sqlite3_stmt *st = NULL;
@@ -437,30 +421,24 @@ done:
 
 int ar_evaldb_load(const char *path, const attnroute_table *t, const char *device_arch, int32_t device_cu,
                    int allow_stale, ar_evaldb *out, char *err, size_t errlen) {
-  sqlite3 *db = NULL;
-  int64_t app_id = 0, version = 0;
+  ar_store *store = NULL;
+  sqlite3 *db;
+  int64_t version = 0;
   int rc;
   memset(out, 0, sizeof *out);
   if (!t || t->num_candidates <= 0 || !t->candidates) return say(err, errlen, 2, "table has no candidates");
   out->num_candidates = t->num_candidates;
-  if ((rc = check_file(path, err, errlen)) != 0) return rc;
-  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-    rc = say(err, errlen, 2, "%s: cannot open as SQLite: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+  /* The store's checks: a regular SQLite file, an attnroute db of a schema
+  ** version this build reads (an older one is read as it is), not corrupt;
+  ** nothing is written.  Its messages name the file. */
+  if (ar_store_open_readonly(path, &store, err, errlen) != 0) return 2;
+  db = ar_store_sqlite(store);
+  if (!db) { /* a zero-byte or empty SQLite file */
+    rc = say(err, errlen, 2, "%s: an empty db (no schema, no measurements)", path);
     goto done;
   }
-  sqlite3_busy_timeout(db, 5000);
-  if (!pragma_int(db, "PRAGMA application_id", &app_id) || !pragma_int(db, "PRAGMA user_version", &version)) {
-    rc = say(err, errlen, 2, "%s: cannot read as SQLite: %s", path, sqlite3_errmsg(db));
-    goto done;
-  }
-  if (app_id != AR_EVALDB_APPLICATION_ID) {
-    rc = say(err, errlen, 2, "%s: not an attnroute db (application_id %lld, expected %d)", path, (long long)app_id,
-             AR_EVALDB_APPLICATION_ID);
-    goto done;
-  }
-  if (version < 1 || version > AR_EVALDB_SCHEMA_VERSION) {
-    rc = say(err, errlen, 2, "%s: schema version %lld not supported (this attnroute-eval reads 1..%d)", path,
-             (long long)version, AR_EVALDB_SCHEMA_VERSION);
+  if (!pragma_int(db, "PRAGMA user_version", &version)) {
+    rc = say(err, errlen, 2, "%s: cannot read the schema version: %s", path, sqlite3_errmsg(db));
     goto done;
   }
   out->schema = (int32_t)version;
@@ -468,7 +446,7 @@ int ar_evaldb_load(const char *path, const attnroute_table *t, const char *devic
   rc = read_rows(db, path, t, allow_stale, out, err, errlen);
   if (rc == 0) rc = read_calls(db, path, out, err, errlen);
 done:
-  sqlite3_close(db);
+  ar_store_close(store);
   if (rc) ar_evaldb_free(out);
   return rc;
 }

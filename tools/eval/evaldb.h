@@ -2,7 +2,8 @@
 ** evaldb.h -- reading an attnroute measurement db (db/schema.sql) as an
 ** evaluation set for one table: every shape of one device class with, for
 ** each of the table's candidates (matched by name), the measurement taken
-** on it.  Read-only, through the SQLite C API.
+** on it.  Read-only: opened and checked by the store's read-only open
+** (db/store.h, ar_store_open_readonly), read through the SQLite C API.
 */
 #ifndef AR_EVALDB_H
 #define AR_EVALDB_H
@@ -12,9 +13,6 @@
 
 #include "attnroute.h"
 #include "outcome.h"
-
-#define AR_EVALDB_APPLICATION_ID 1095914580 /* "ARTT", PRAGMA application_id */
-#define AR_EVALDB_SCHEMA_VERSION 2          /* newest PRAGMA user_version read */
 
 /* A measurement's status (db column measurement.status), or none taken:
 ** AR_MEAS_NONE, then db/outcome.h's list one up (AR_MEAS_OK ..). */
@@ -52,7 +50,7 @@ typedef struct ar_evaldb {
   size_t count;
   ar_meas *meas;         /* count x num_candidates: meas[i * num_candidates + k] */
   int32_t num_candidates;
-  int32_t schema;        /* PRAGMA user_version of the db (1 or 2) */
+  int32_t schema;        /* PRAGMA user_version of the db (1..AR_STORE_SCHEMA_VERSION) */
   char arch[128];        /* device class the measurements come from */
   int32_t cu_count;
   size_t invalid_shapes; /* shape rows that are no valid attention call */
@@ -73,9 +71,10 @@ const char *ar_meas_status_name(int status);
 ** (arch, CU count), which the db must hold; else that class.  Rows of a
 ** candidate under another code hash than the table's are used only with
 ** allow_stale (the newest such row), else the candidate counts as stale and
-** the load is refused.  Returns 0, 2 for bad input (not a db, not an
-** attnroute db, newer schema, no such device class, stale candidates) or 1
-** for other failures, with a message in err; *out is then empty.
+** the load is refused.  Returns 0, 2 for bad input (a file the store's
+** read-only open refuses: missing, not an attnroute db, a newer schema,
+** corrupt; an empty db; no such device class; stale candidates) or 1 for
+** other failures, with a message in err; *out is then empty.
 */
 int ar_evaldb_load(const char *path, const attnroute_table *t, const char *device_arch,
                    int32_t device_cu, int allow_stale, ar_evaldb *out, char *err, size_t errlen);
