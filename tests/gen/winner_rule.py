@@ -8,17 +8,19 @@ Among the shape's ok measurements (the newest per candidate) the fastest
 (equal medians: the smaller name) wins, unless the incumbent -- the
 candidate standing in for the route gen/attnroute_gen/legacy.py's post-1345 gates take
 on that shape -- is within max(1%, the larger half-spread (p90 - p10) / 2 /
-median of the two) of it: then the incumbent.
+median of the two) of it: then the incumbent.  The stand-in is found by the
+one stand-in rule, legacy.stand_in (its legacy_route is that route and its
+caps allow the shape: the runtime's attnroute_legacy_standin), not again.
 """
 import os
-import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "gen"))
-from attnroute_gen import legacy  # noqa: E402
+from attnroute_gen import DTYPE_CODES, legacy  # noqa: E402
+from attnroute_gen.model import parse_caps  # noqa: E402
+from attnroute_gen.winners import LEGACY_ENV  # noqa: E402
 
 MIN_GAIN = 0.01
-DTYPES = {"bf16": 0, "fp16": 1, "fp8_e4m3": 2, "fp32": 3}
 
 
 def _half(p10, p90, med):
@@ -41,15 +43,12 @@ def pick(conn, shape_id):
     if not newest:
         return None
     best = min(newest, key=lambda n: (newest[n][0], n))
-    p = legacy.problem(s[0], s[1], s[2], s[3], s[4], s[5], DTYPES[s[6]], DTYPES[s[7]],
+    p = legacy.problem(s[0], s[1], s[2], s[3], s[4], s[5], DTYPE_CODES[s[6]], DTYPE_CODES[s[7]],
                        s[8], s[9], s[10], s[11])
-    route = legacy.legacy_route(legacy.POLICY_POST_1345, p, {"use_unified_attn": 1})  # gen's LEGACY_ENV
-    inc = None
-    for name, (_, _, _, _, r, caps) in sorted(newest.items()):
-        m = re.search(r"head_dim_mask=(0x[0-9a-fA-F]+)", caps or "")
-        if r == route and m and int(m.group(1), 16) >> (s[5] // 16 - 1) & 1:
-            inc = name
-            break
+    route = legacy.legacy_route(legacy.POLICY_POST_1345, p, LEGACY_ENV)
+    measured = [{"name": name, "legacy_route": r, "caps": parse_caps(caps, "candidate %s" % name)}
+                for name, (_, _, _, _, r, caps) in sorted(newest.items())]
+    inc = legacy.stand_in(measured, route, p)
     if inc is None or inc == best:
         return best
     bi, ii = newest[best], newest[inc]
