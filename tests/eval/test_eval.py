@@ -448,9 +448,7 @@ def bad_inputs(ctx):
         if copy:
             shutil.copy(edb, path)
         conn = sqlite3.connect(path)
-        for statement in sql:
-            conn.execute(statement)
-        conn.commit()
+        conn.executescript(";\n".join(sql))  # each statement committed as it runs
         conn.close()
         return path
 
