@@ -760,6 +760,14 @@ def trace_not_timed(ctx):
     check(row[1] == str(n) and row[-2:] == ["0", "0"], "table's own row %r" % row)
     row = next(r.split() for r in own_rows if r.startswith("  pre-1345 "))
     check(row[1] == str(n - cached - 1) and row[-2:] == [str(cached), "1"], "pre-1345's own row %r" % row)
+    # The worst-calls list says why a gate's pick has no regret (it said inf).
+    text = ctx.run([ctx.eval, "--db", bad, "--table", table, "--unified-attn", "on",
+                    "--worst", str(n)]).stdout
+    gates = [l.split()[-2:] for l in text[text.index("worst %d call(s)" % n):].splitlines()[2:]
+             if " | " in l]
+    check(len(gates) == n and sum(g[0] == "no-stand-in" for g in gates) == cached
+          and sum(g == ["wrong", "wrong"] for g in gates) == 1
+          and not any("inf" in g for g in gates), "worst list's gate columns %r" % gates)
 
 
 def main():

@@ -37,6 +37,13 @@ static void fmt_pick(const ar_trace_eval *ev, const ar_pick *pk, char *buf, size
   else snprintf(buf, len, "%s [%s]", cand_name(ev, pk->candidate), ar_meas_status_name(pk->status));
 }
 
+/* A pick's regret, or why it has none: "no-stand-in", or its status. */
+static void fmt_regret(const ar_pick *pk, char *buf, size_t len) {
+  if (pk->candidate < 0) snprintf(buf, len, "no-stand-in");
+  else if (pk->status != AR_MEAS_OK) snprintf(buf, len, "%s", ar_meas_status_name(pk->status));
+  else fmt_num(pk->regret, "%.4f", buf, len);
+}
+
 static void group_label(const ar_trace_eval *ev, const ar_trace_group *g, char *buf, size_t len) {
   if (g->klass >= 0) {
     const attnroute_class *c = &ev->table->classes[g->klass];
@@ -207,8 +214,8 @@ int ar_trace_report_text(FILE *f, const ar_trace_eval *ev, const ar_report_opts 
       fmt_pick(ev, &r->pick[AR_TSLOT_TABLE], pick, sizeof pick);
       fmt_via(r, via, sizeof via);
       fmt_pick(ev, &r->pick[AR_TSLOT_BEST], best, sizeof best);
-      fmt_num(r->pick[AR_TSLOT_PRE_1345].regret, "%.4f", pre, sizeof pre);
-      fmt_num(r->pick[AR_TSLOT_POST_1345].regret, "%.4f", post, sizeof post);
+      fmt_regret(&r->pick[AR_TSLOT_PRE_1345], pre, sizeof pre);
+      fmt_regret(&r->pick[AR_TSLOT_POST_1345], post, sizeof post);
       fprintf(f, "  %8s  %s | %s (%s) | %s | %s %s\n", rg, call, pick, via, best, pre, post);
     }
   }
