@@ -7,13 +7,20 @@
 -- Times are microseconds; timestamps are UTC ISO-8601 text.
 -- Version 2 added shape.seqs (ragged batches) and trace_call; the tuner
 -- migrates a version-1 file when it opens it for writing (db/store_migrate.c).
+-- Version 3 added device.wgp_count and device.cu_source (an AMD GPU in WGP
+-- mode counts both ways); the tuner adds them to a version-1 or -2 file the
+-- same way (db/store_upgrade.c).
 
 PRAGMA application_id = 1095914580;
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 
 -- The device a run measured on.  Tables are keyed by (arch, cu_count): one
 -- device class.  host, device_index and uuid tell apart devices of one class
 -- (two identical GPUs of a node, the same GPU model on two nodes).
+-- cu_count is the count aiter keys on (an AMD GPU in WGP mode has two CUs
+-- per WGP); wgp_count and cu_source describe it and are not part of the
+-- identity (a row recorded before version 3 keeps the defaults until a
+-- tuner records that device again).
 CREATE TABLE device (
   id              INTEGER PRIMARY KEY,
   vendor          TEXT NOT NULL,
@@ -26,6 +33,11 @@ CREATE TABLE device (
   host            TEXT NOT NULL DEFAULT '',   -- host name of the node; '' = unknown
   device_index    INTEGER NOT NULL DEFAULT 0, -- ordinal on the host (--device), worker slot on the CPU
   uuid            TEXT NOT NULL DEFAULT '',   -- GPU uuid or PCI bus id; '' = none (the CPU)
+  wgp_count       INTEGER NOT NULL DEFAULT 0, -- HIP's multiProcessorCount when it counts WGPs
+                                              -- (AMD WGP mode); 0 = not a WGP count / unknown
+  cu_source       TEXT NOT NULL DEFAULT '',   -- where cu_count came from: 'CU_NUM', 'rocminfo',
+                                              -- 'hip x2 (WGP mode)', 'hip'; '' = the backend's
+                                              -- own count (CUDA, the CPU) or unknown
   UNIQUE (vendor, arch, cu_count, name, memory_bytes, driver_version, runtime_version,
           host, device_index, uuid)
 );

@@ -52,7 +52,7 @@
 /* The cached statements.  Insert-or-find pairs bind the same parameters in
 ** the same order (?1..?N) to the INSERT and to the SELECT. */
 enum {
-  ST_DEVICE_INSERT, ST_DEVICE_FIND,
+  ST_DEVICE_INSERT, ST_DEVICE_FIND, ST_DEVICE_COUNTS,
   ST_CANDIDATE_INSERT, ST_CANDIDATE_FIND,
   ST_SHAPE_INSERT, ST_SHAPE_FIND,
   ST_TRACE_CALL_INSERT, ST_TRACE_CALL_FIND,
@@ -70,6 +70,10 @@ static const char *const stmt_sql[ST_COUNT] = {
     "SELECT id FROM device WHERE vendor = ?1 AND arch = ?2 AND cu_count = ?3"
     " AND name = ?4 AND memory_bytes = ?5 AND driver_version = ?6"
     " AND runtime_version = ?7 AND host = ?8 AND device_index = ?9 AND uuid = ?10",
+  /* How cu_count was counted: into a new row, or one recorded without it. */
+  [ST_DEVICE_COUNTS] =
+    "UPDATE device SET wgp_count = ?2, cu_source = ?3"
+    " WHERE id = ?1 AND wgp_count = 0 AND cu_source = ''",
   [ST_CANDIDATE_INSERT] =
     "INSERT INTO candidate (name, code_hash, family, params, legacy_route, caps)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
@@ -511,7 +515,7 @@ static int set_journal_mode_wal(ar_store *s, char *mode, size_t modelen)
 /* The statements that write, left unprepared in a read-only store. */
 static int stmt_writes(int i)
 {
-  return i == ST_DEVICE_INSERT || i == ST_CANDIDATE_INSERT || i == ST_SHAPE_INSERT ||
+  return i == ST_DEVICE_INSERT || i == ST_DEVICE_COUNTS || i == ST_CANDIDATE_INSERT || i == ST_SHAPE_INSERT ||
          i == ST_RUN_BEGIN || i == ST_RUN_END || i == ST_MEASUREMENT_PUT || i == ST_TRACE_CALL_INSERT;
 }
 
@@ -947,9 +951,21 @@ int ar_store_device_id(ar_store *s, const ar_store_device *d, int64_t *id)
     set_err(s, "device memory_bytes %llu does not fit the db", (unsigned long long)d->memory_bytes);
     return -1;
   }
+  if (d->wgp_count < 0) {
+    set_err(s, "device wgp_count %d is negative", (int)d->wgp_count);
+    return -1;
+  }
   if (insert_then_find(s, ST_DEVICE_INSERT, ST_DEVICE_FIND, bind_device_row, d, "device", &got))
     return -1;
   release(s->st[ST_DEVICE_FIND]);
+  if (!s->readonly && got) {
+    binder b = bind_start(s->st[ST_DEVICE_COUNTS]);
+    bind_int(&b, got);
+    bind_int(&b, d->wgp_count);
+    bind_text(&b, d->cu_source ? d->cu_source : "");
+    if (b.rc != SQLITE_OK) return bind_fail(s, &b, "recording the device's counts");
+    if (step_done(s, s->st[ST_DEVICE_COUNTS], "recording the device's counts") != 0) return -1;
+  }
   *id = got;
   return 0;
 }

@@ -21,7 +21,7 @@
 typedef struct ar_store ar_store;
 
 /* Schema version this build writes (PRAGMA user_version). */
-#define AR_STORE_SCHEMA_VERSION 2
+#define AR_STORE_SCHEMA_VERSION 3
 
 typedef struct ar_store_device {
   const char *vendor, *arch, *name, *driver_version, *runtime_version;
@@ -31,6 +31,12 @@ typedef struct ar_store_device {
   const char *host;      /* node's host name */
   int32_t device_index;  /* ordinal on the host */
   const char *uuid;      /* GPU uuid or PCI bus id; '' for the CPU */
+  /* How cu_count was counted (schema v3; not part of the identity): HIP's
+  ** multiProcessorCount when it counts WGPs (else 0) and where cu_count came
+  ** from ("CU_NUM", "rocminfo", ...; NULL = '').  Stored when the row is
+  ** new, or filled into a row that has neither (recorded before v3). */
+  int32_t wgp_count;
+  const char *cu_source;
 } ar_store_device;
 
 typedef struct ar_store_candidate {

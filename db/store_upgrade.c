@@ -9,6 +9,9 @@
 **   run gets plan_hash, plan_shapes, shard_index, shard_count (ADD COLUMN).
 **   shape gets seqs (ragged batches) inside its UNIQUE key: rebuilt the same
 **     way, ids kept (measurement.shape_id stays valid); trace_call is created.
+** v2 -> v3:
+**   device gets wgp_count and cu_source (how cu_count was counted; not in
+**     the UNIQUE key, so ADD COLUMN: ids, rows and views stay).
 ** Existing rows get the columns' defaults ('' and 0).  Before the commit,
 ** PRAGMA foreign_key_check: an upgrade never leaves a dangling reference.
 ** The definitions match db/schema.sql (tests/db compares an upgraded db
@@ -179,6 +182,28 @@ static int v1_to_v2(sqlite3 *db, char *doing, size_t doinglen) {
   return rc;
 }
 
+static const char *const v2_to_v3[][2] = {
+  {"wgp_count", "ALTER TABLE device ADD COLUMN wgp_count INTEGER NOT NULL DEFAULT 0"},
+  {"cu_source", "ALTER TABLE device ADD COLUMN cu_source TEXT NOT NULL DEFAULT ''"},
+};
+
+/* The device's counts (a column already there is left as it is). */
+static int v2_to_v3_device(sqlite3 *db, char *doing, size_t doinglen) {
+  int rc = SQLITE_OK;
+  for (size_t i = 0; rc == SQLITE_OK && i < sizeof v2_to_v3 / sizeof v2_to_v3[0]; i++) {
+    int exists = 0;
+    rc = column_exists(db, "device", v2_to_v3[i][0], &exists);
+    if (rc != SQLITE_OK) {
+      snprintf(doing, doinglen, "reading the device table's columns");
+      return rc;
+    }
+    if (exists) continue;
+    rc = sqlite3_exec(db, v2_to_v3[i][1], NULL, NULL, NULL);
+    if (rc != SQLITE_OK) snprintf(doing, doinglen, "upgrading to schema 3 (%.60s...)", v2_to_v3[i][1]);
+  }
+  return rc;
+}
+
 int ar_store_upgrade(sqlite3 *db, char *doing, size_t doinglen) {
   int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
   if (rc != SQLITE_OK) {
@@ -192,6 +217,7 @@ int ar_store_upgrade(sqlite3 *db, char *doing, size_t doinglen) {
   sqlite3_finalize(st);
   if (rc != SQLITE_OK) snprintf(doing, doinglen, "reading user_version");
   if (rc == SQLITE_OK && version < 2) rc = v1_to_v2(db, doing, doinglen);
+  if (rc == SQLITE_OK && version < 3) rc = v2_to_v3_device(db, doing, doinglen);
   if (rc == SQLITE_OK && version < AR_STORE_SCHEMA_VERSION) {
     int n = dangling_references(db);
     if (n != 0) {

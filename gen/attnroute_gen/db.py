@@ -13,7 +13,7 @@ import urllib.parse
 from .errors import GenError
 
 APPLICATION_ID = 1095914580  # "ARTT"
-SCHEMA_VERSION = 2           # newest PRAGMA user_version understood
+SCHEMA_VERSION = 3           # newest PRAGMA user_version understood
 
 
 def open_db(path):

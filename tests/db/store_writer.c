@@ -25,7 +25,7 @@ int main(int argc, char **argv)
 {
   char err[1024];
   ar_store *s = NULL;
-  ar_store_device d = { "test", "x86_64", "writer", "1", "1", 8, 1024, NULL, 0, NULL };
+  ar_store_device d = { "test", "x86_64", "writer", "1", "1", 8, 1024, NULL, 0, NULL, 0, NULL };
   attnroute_caps caps;
   ar_store_candidate c;
   ar_store_run r;

@@ -41,6 +41,8 @@
   X(trace_calls)                                                              \
   X(migrate_v1)                                                               \
   X(migrate_refused)                                                           \
+  X(upgrade_v2)         /* test_v3.c */                                       \
+  X(device_counts)                                                            \
   X(outcome_list)       /* test_lists.c */                                    \
   X(route_names)
 

@@ -110,7 +110,7 @@ void test_refuse_newer(void)
   db = raw_open(path);
   raw_exec(db, "PRAGMA user_version = 99");
   raw_close(db);
-  expect_refused(path, "schema version 99 is newer than this build's 2; use a newer attnroute");
+  expect_refused(path, "schema version 99 is newer than this build's 3; use a newer attnroute");
 }
 
 void test_refuse_directory(void)

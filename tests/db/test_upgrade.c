@@ -58,7 +58,7 @@ void test_upgrade_v1(void)
 
   ar_store *s = open_ok(path);
   db = ar_store_sqlite(s);
-  CHECK(raw_int(db, "PRAGMA user_version") == 2);
+  CHECK(raw_int(db, "PRAGMA user_version") == AR_STORE_SCHEMA_VERSION);
   CHECK(raw_int(db, "SELECT count(*) FROM device WHERE id = 7 AND host = '' AND device_index = 0"
                     " AND uuid = ''") == 1);
   CHECK(raw_int(db, "SELECT count(*) FROM run WHERE id = 5 AND plan_hash = '' AND shard_count = 0") == 1);
@@ -66,7 +66,7 @@ void test_upgrade_v1(void)
   CHECK(raw_int(db, "PRAGMA foreign_keys") == 1);
   CHECK(raw_int(db, "SELECT count(*) FROM pragma_foreign_key_check") == 0);
   /* The v1 device row is found again by its v1 fields (new ones default). */
-  ar_store_device d = {"nvidia", "sm_90", "H100", "d", "r", 132, 1, NULL, 0, NULL};
+  ar_store_device d = {"nvidia", "sm_90", "H100", "d", "r", 132, 1, NULL, 0, NULL, 0, NULL};
   int64_t id = 0;
   CHECK_STORE(s, ar_store_device_id(s, &d, &id));
   CHECK(id == 7);

@@ -231,7 +231,7 @@ void test_migrate_v1(void)
 
   ar_store *s = open_path(v1);
   sqlite3 *db = ar_store_sqlite(s);
-  CHECK(raw_int(db, "PRAGMA user_version") == 2);
+  CHECK(raw_int(db, "PRAGMA user_version") == AR_STORE_SCHEMA_VERSION);
   CHECK(raw_int(db, "SELECT count(*) FROM shape") == shapes);
   CHECK(raw_int(db, "SELECT count(*) FROM shape WHERE seqs = ''") == shapes);
   CHECK(raw_int(db, "SELECT count(*) FROM measurement") == meas);

@@ -365,8 +365,8 @@ def not_attnroute(ctx):
 def newer_schema(ctx):
     """A db written by a newer schema is refused."""
     db = ctx.fixture()
-    sql(db, "PRAGMA user_version = 3")
-    ctx.gen_fails(db, expect=("fixture.db", "schema version 3"))
+    sql(db, "PRAGMA user_version = 4")
+    ctx.gen_fails(db, expect=("fixture.db", "schema version 4"))
 
 
 @case

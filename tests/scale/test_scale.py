@@ -193,7 +193,7 @@ def merge_shards(ctx):
     check(pairs(out) == pairs(full), "merged measurements differ from the plan's")
     check(rows(out, "SELECT count(*) FROM run")[0][0] == 3, "runs not kept")
     check(sorted(r[0] for r in rows(out, "SELECT shard_index FROM run")) == [1, 2, 3], "shard provenance lost")
-    check(rows(out, "PRAGMA user_version")[0][0] == 2, "merged db schema")
+    check(rows(out, "PRAGMA user_version")[0][0] == 3, "merged db schema")
     header = ctx.path("merged.h")
     ctx.run([sys.executable, ctx.a.gen, out, "-o", header])
     check("attnroute_table" in open(header).read(), "no table generated")
@@ -268,8 +268,8 @@ def merge_refusals(ctx):
     refused([out, unknown], "table 'future'")
     newer = ctx.path("newer.db")
     shutil.copy(full, newer)
-    write(newer, "PRAGMA user_version = 3")
-    refused([out, newer], "schema version 3")
+    write(newer, "PRAGMA user_version = 4")
+    refused([out, newer], "schema version 4")
     changed = ctx.path("changed-cand.db")
     shutil.copy(full, changed)
     write(changed, "UPDATE candidate SET params = 'other' WHERE id = 1")
@@ -339,6 +339,46 @@ def merge_rules(ctx):
     check(rows(out, "SELECT plan_hash, shard_count FROM run") == [("", 0)], "v1 run defaults")
     check(rows(out, "SELECT median_us FROM measurement") == [(2.0,)], "v1 measurement")
     check(not os.path.exists(v1 + "-wal"), "v1 input written")
+
+
+@case
+def merge_device_counts(ctx):
+    """A v2 db (shipped/h200/llama.db) and a v3 db merge into a v3 db that
+    keeps each device's wgp_count and cu_source (the v2 one's defaults); a
+    v2 row of the device a v3 input describes takes the v3 input's counts
+    whichever comes first."""
+    shipped = os.path.join(os.path.dirname(os.path.abspath(ctx.a.schema_v1)), "..", "..",
+                           "shipped", "h200", "llama.db")
+    v2 = ctx.path("v2.db")
+    shutil.copy(shipped, v2)
+    check(rows(v2, "PRAGMA user_version")[0][0] == 2, "shipped llama.db is not v2")
+    check(not rows(v2, "SELECT 1 FROM pragma_table_info('device') WHERE name = 'wgp_count'"),
+          "v2 db has wgp_count")
+    # The same db as a v3 file whose device is another node's, in WGP mode.
+    v3 = ctx.path("v3.db")
+    shutil.copy(shipped, v3)
+    write(v3, "ALTER TABLE device ADD COLUMN wgp_count INTEGER NOT NULL DEFAULT 0",
+          "ALTER TABLE device ADD COLUMN cu_source TEXT NOT NULL DEFAULT ''",
+          "UPDATE device SET host = 'node-b', wgp_count = 128, cu_source = 'rocminfo'",
+          "PRAGMA user_version = 3")
+    out = ctx.path("counts.db")
+    ctx.merge("--quiet", out, v2, v3)
+    check(rows(out, "PRAGMA user_version")[0][0] == 3, "merged db schema")
+    got = rows(out, "SELECT host, wgp_count, cu_source FROM device ORDER BY host")
+    check(got == [("node-b", 128, "rocminfo"), ("vm", 0, "")], "device counts after merge: %r" % (got,))
+    # Same identity as the v2 device: one row, with the v3 input's counts.
+    same = ctx.path("same.db")
+    shutil.copy(v3, same)
+    write(same, "UPDATE device SET host = 'vm'")
+    for order in ((v2, same), (same, v2)):
+        out = ctx.path("same-out.db")
+        if os.path.exists(out):
+            os.remove(out)
+        ctx.merge("--quiet", out, *order)
+        got = rows(out, "SELECT host, wgp_count, cu_source FROM device")
+        check(got == [("vm", 128, "rocminfo")], "one device, v3 counts (%s first): %r"
+              % (os.path.basename(order[0]), got))
+    check(rows(v2, "PRAGMA user_version")[0][0] == 2, "v2 input written")
 
 
 def main():

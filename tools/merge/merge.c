@@ -531,6 +531,25 @@ static int copy_trace_calls(merge_ctx *m, int input) {
   return code;
 }
 
+/* Devices by their identity (the UNIQUE key); how cu_count was counted
+** (schema v3: wgp_count, cu_source) is not part of it.  A merged row that
+** has no counts yet (from a v1/v2 input, or recorded before v3) takes the
+** first input row mapped to it that has them; rows with counts keep theirs. */
+static int copy_devices(merge_ctx *m) {
+  static const char *const key[] = {"vendor", "arch", "cu_count", "name", "memory_bytes", "driver_version",
+                                    "runtime_version", "host", "device_index", "uuid", NULL};
+  if (copy_keyed(m, "device", key)) return 1;
+  if (!has_column(m->out, "src", "device", "wgp_count") || !has_column(m->out, "src", "device", "cu_source"))
+    return 0; /* a v1/v2 input: its rows have the defaults */
+  return exec(m,
+              "UPDATE main.device SET (wgp_count, cu_source) = ("
+              " SELECT s.wgp_count, s.cu_source FROM temp.map_device mp JOIN src.device s ON s.id = mp.src"
+              " WHERE mp.dst = main.device.id AND (s.wgp_count != 0 OR s.cu_source != '') ORDER BY s.id LIMIT 1)"
+              " WHERE wgp_count = 0 AND cu_source = '' AND id IN ("
+              " SELECT mp.dst FROM temp.map_device mp JOIN src.device s ON s.id = mp.src"
+              " WHERE s.wgp_count != 0 OR s.cu_source != '')");
+}
+
 static int copy_input(merge_ctx *m, int i) {
   char *uri = ro_uri(m->o->inputs[i]);
   if (!uri) return fail(m, 1, "%s: path too long", m->o->inputs[i]);
@@ -546,7 +565,7 @@ static int copy_input(merge_ctx *m, int i) {
   /* One transaction per input (DETACH cannot run inside one); the whole
   ** merge is atomic by the rename of the finished file. */
   code = exec(m, "BEGIN IMMEDIATE");
-  if (!code) code = copy_keyed(m, "device", NULL);
+  if (!code) code = copy_devices(m);
   if (!code) code = copy_candidates(m, i);
   if (!code) code = copy_keyed(m, "shape", NULL);
   if (!code) code = copy_runs(m);

@@ -15,7 +15,9 @@
 ** Then everything is copied into a temporary file beside OUT in one
 ** transaction, which is renamed over OUT when complete: devices, candidates,
 ** shapes and runs keep their provenance (a candidate whose description
-** differs between inputs is refused); measurements by these rules:
+** differs between inputs is refused; a device is one row by its identity,
+** and its wgp_count/cu_source are the first input's that has them, the
+** defaults from a v1/v2 input otherwise); measurements by these rules:
 **   duplicate  same device, candidate, shape and the same result: kept once;
 **   conflict   same device, candidate, shape, another result: the newer
 **              measured_at is kept (a tie: the later input on the command line);

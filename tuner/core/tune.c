@@ -368,7 +368,8 @@ static char host_name[256];
 
 static int register_device(ar_store *st, const ar_device_info *dev, int64_t *device_id) {
   ar_store_device d = {dev->vendor, dev->arch, dev->name, dev->driver_version, dev->runtime_version,
-                       dev->cu_count, dev->memory_bytes, host_name, dev->ordinal, dev->uuid};
+                       dev->cu_count, dev->memory_bytes, host_name, dev->ordinal, dev->uuid,
+                       dev->wgp_count, dev->cu_source};
   return ar_store_device_id(st, &d, device_id);
 }
 
