@@ -6,7 +6,7 @@
 -- (db/store.c) creates this schema and refuses files it does not recognise.
 -- Times are microseconds; timestamps are UTC ISO-8601 text.
 -- Version 2 added shape.seqs (ragged batches) and trace_call; the tuner
--- migrates a version-1 file when it opens it for writing (db/store_migrate.c).
+-- migrates a version-1 file when it opens it for writing (db/store_upgrade.c).
 -- Version 3 added device.wgp_count and device.cu_source (an AMD GPU in WGP
 -- mode counts both ways); the tuner adds them to a version-1 or -2 file the
 -- same way (db/store_upgrade.c).
