@@ -228,6 +228,18 @@ static void check_decode_splits(void) {
   w.split_max_keys = 0;     /* nothing known: one split */
   w.split_key_work = 0;
   CHECK(ar_decode_splits(&v, &w) == 1);
+
+  /* Gluon reads torch's multi_processor_count: the WGP count in WGP mode. */
+  v.num_splits = 0;
+  v.rule = AR_SPLITS_GLUON;
+  w.p.num_seqs = 16;
+  w.p.num_kv_heads = 8;
+  w.seqlen_k = 1 << 20;
+  w.cu_count = 256;
+  w.wgp_count = 0;
+  CHECK(ar_decode_splits(&v, &w) == 4); /* ceil(2 x 256 / 128) */
+  w.wgp_count = 128;
+  CHECK(ar_decode_splits(&v, &w) == 2); /* ceil(2 x 128 / 128): gfx1250's WGPs */
 }
 
 /* Run every supporting candidate on the batch p (seqs: one per sequence,

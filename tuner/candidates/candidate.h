@@ -34,6 +34,8 @@ typedef struct ar_workload {
   int32_t max_blocks_per_seq, num_blocks;
   int32_t max_splits;                 /* split-KV scratch is sized for this */
   int32_t cu_count;                   /* of the device, for split heuristics */
+  int32_t wgp_count;                  /* HIP's multiProcessorCount where it counts WGPs
+                                      ** (an AMD GPU in WGP mode), else 0 */
   int32_t split_max_keys;             /* most keys a query row of one sequence reads */
   int64_t split_key_work;             /* sum over sequences of keys x Hkv x 16-row groups */
   float softmax_scale;

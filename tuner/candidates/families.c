@@ -152,7 +152,10 @@ int32_t ar_aiter_segments(const attnroute_problem *p, int32_t seqlen_k, int32_t 
 ** paged_attention_triton calls it with unified attention off: min(ceil(2 x
 ** multiProcessorCount / (num_seqs x Hkv)), 8) partitions of 256 keys; one
 ** partition with a window.  Partitions past the context hold no keys, so
-** the count is capped at ceil(sk / 256) (they would write nothing).
+** the count is capped at ceil(sk / 256) (they would write nothing).  The
+** count is torch's multi_processor_count: on an AMD GPU in WGP mode the WGP
+** count, half the CUs aiter keys its other rules on (ar_decode_splits
+** passes w->wgp_count there; hip_cu_count.h).
 */
 int32_t ar_gluon_splits(const attnroute_problem *p, int32_t seqlen_k, int32_t cu_count) {
   int64_t programs = (int64_t)p->num_seqs * p->num_kv_heads, n, cap;
@@ -183,7 +186,7 @@ int32_t ar_decode_splits(const ar_decode_variant *v, const ar_workload *w) {
   if (n == 0 && v->rule == AR_SPLITS_AITER_SEGMENTS) {
     n = ar_aiter_segments(&w->p, w->seqlen_k, w->cu_count);
   } else if (n == 0 && v->rule == AR_SPLITS_GLUON) {
-    n = ar_gluon_splits(&w->p, w->seqlen_k, w->cu_count);
+    n = ar_gluon_splits(&w->p, w->seqlen_k, w->wgp_count > 0 ? w->wgp_count : w->cu_count);
   } else if (n == 0) {
     int64_t g = w->p.num_kv_heads > 0 ? w->p.num_q_heads / w->p.num_kv_heads : 1;
     int64_t groups = ((int64_t)w->seqlen_q * g + 15) / 16;

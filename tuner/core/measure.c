@@ -138,6 +138,7 @@ int ar_shape_setup(ar_backend *b, const ar_device_info *dev, const ar_shape *s, 
     return -1;
   }
   r->have_w = 1;
+  r->w.wgp_count = dev->wgp_count; /* the gluon rule's count (families.c) */
   r->out_elems = (size_t)r->in.total_q * s->p.num_q_heads * s->p.head_dim;
   r->out_host = malloc(r->out_elems * sizeof *r->out_host);
   r->ref = malloc(r->out_elems * sizeof *r->ref);
