@@ -4,6 +4,7 @@
 */
 #define _XOPEN_SOURCE 700
 #include "test_util.h"
+#include "test_cases.h" /* test_schema_path */
 
 #include <errno.h>
 #include <ftw.h>
@@ -94,6 +95,29 @@ void write_file(const char *path, const void *data, size_t n)
   CHECK(f != NULL);
   CHECK(fwrite(data, 1, n, f) == n);
   CHECK(fclose(f) == 0);
+}
+
+void copy_file(const char *from, const char *to)
+{
+  FILE *f = fopen(from, "rb");
+  if (!f) test_fail(__FILE__, __LINE__, "cannot open %s", from);
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  unsigned char *buf = malloc((size_t)n);
+  CHECK(buf && fread(buf, 1, (size_t)n, f) == (size_t)n);
+  fclose(f);
+  write_file(to, buf, (size_t)n);
+  free(buf);
+}
+
+const char *shipped_db(const char *rel)
+{
+  static char path[4096];
+  const char *slash = strrchr(test_schema_path, '/');
+  int n = slash ? (int)(slash - test_schema_path) : 1;
+  snprintf(path, sizeof path, "%.*s/../shipped/%s", n, slash ? test_schema_path : ".", rel);
+  return path;
 }
 
 void fill_random(unsigned char *buf, size_t n, uint32_t seed)

@@ -45,6 +45,10 @@ int file_print_equal(const file_print *a, const file_print *b);
 int file_exists(const char *path);
 
 void write_file(const char *path, const void *data, size_t n);
+void copy_file(const char *from, const char *to);
+/* A shipped db by its path under shipped/ ("h100/gpt-oss.db"), found from
+** the schema's path (db/../shipped); a static buffer. */
+const char *shipped_db(const char *rel);
 /* Deterministic pseudo-random bytes. */
 void fill_random(unsigned char *buf, size_t n, uint32_t seed);
 

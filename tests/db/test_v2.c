@@ -131,30 +131,6 @@ void test_trace_calls(void)
   ar_store_close(s);
 }
 
-/* The shipped version-1 db next to the schema (db/../shipped/h100). */
-static const char *shipped_v1(void)
-{
-  static char path[4096];
-  const char *slash = strrchr(test_schema_path, '/');
-  int n = slash ? (int)(slash - test_schema_path) : 1;
-  snprintf(path, sizeof path, "%.*s/../shipped/h100/gpt-oss.db", n, slash ? test_schema_path : ".");
-  return path;
-}
-
-static void copy_file(const char *from, const char *to)
-{
-  FILE *f = fopen(from, "rb");
-  if (!f) test_fail(__FILE__, __LINE__, "cannot open %s", from);
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  unsigned char *buf = malloc((size_t)n);
-  CHECK(buf && fread(buf, 1, (size_t)n, f) == (size_t)n);
-  fclose(f);
-  write_file(to, buf, (size_t)n);
-  free(buf);
-}
-
 /* "name|type|notnull|default|pk;..." of a table's columns, or of its index
 ** and foreign-key lists: what must match between a migrated and a fresh db. */
 static char *describe(sqlite3 *db, const char *pragma_sql)
@@ -199,7 +175,7 @@ static void same_structure(sqlite3 *migrated, sqlite3 *fresh)
 void test_migrate_v1(void)
 {
   const char *v1 = scratch_path("v1.db");
-  copy_file(shipped_v1(), v1);
+  copy_file(shipped_db("h100/gpt-oss.db"), v1);
   sqlite3 *raw = raw_open(v1);
   CHECK(raw_int(raw, "PRAGMA user_version") == 1);
   int64_t shapes = raw_int(raw, "SELECT count(*) FROM shape");
@@ -288,7 +264,7 @@ void test_migrate_refused(void)
   ** foreign keys off): refused (the open's check or the upgrade's own
   ** foreign_key_check), and the db stays version 1. */
   const char *v1 = scratch_path("dangling.db");
-  copy_file(shipped_v1(), v1);
+  copy_file(shipped_db("h100/gpt-oss.db"), v1);
   sqlite3 *raw = raw_open(v1);
   raw_exec(raw, "PRAGMA foreign_keys=OFF");
   raw_exec(raw, "DELETE FROM shape WHERE id = (SELECT min(shape_id) FROM measurement)");
@@ -310,7 +286,7 @@ void test_migrate_refused(void)
   ** there, so creating it fails after shape was rebuilt) is rolled back
   ** whole: shape as it was, no shape_v2, still version 1. */
   const char *v1b = scratch_path("clash.db");
-  copy_file(shipped_v1(), v1b);
+  copy_file(shipped_db("h100/gpt-oss.db"), v1b);
   raw = raw_open(v1b);
   raw_exec(raw, "CREATE TABLE trace_call (x)");
   shapes = raw_int(raw, "SELECT count(*) FROM shape");

@@ -20,30 +20,6 @@ static ar_store *open_rw(const char *path)
   return s;
 }
 
-/* A shipped version-2 db (db/../shipped/h200). */
-static const char *shipped_v2(void)
-{
-  static char path[4096];
-  const char *slash = strrchr(test_schema_path, '/');
-  int n = slash ? (int)(slash - test_schema_path) : 1;
-  snprintf(path, sizeof path, "%.*s/../shipped/h200/llama.db", n, slash ? test_schema_path : ".");
-  return path;
-}
-
-static void copy_to(const char *from, const char *to)
-{
-  FILE *f = fopen(from, "rb");
-  if (!f) test_fail(__FILE__, __LINE__, "cannot open %s", from);
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  unsigned char *buf = malloc((size_t)n);
-  CHECK(buf && fread(buf, 1, (size_t)n, f) == (size_t)n);
-  fclose(f);
-  write_file(to, buf, (size_t)n);
-  free(buf);
-}
-
 static const char device_columns[] =
     "SELECT group_concat(name || ':' || type || ':' || \"notnull\" || ':' || ifnull(dflt_value, 'NULL'), ',')"
     " FROM (SELECT * FROM pragma_table_info('device') ORDER BY cid)";
@@ -76,7 +52,7 @@ static void device_row(sqlite3 *db, int64_t id, ar_store_device *d, char text[7]
 void test_upgrade_v2(void)
 {
   const char *path = scratch_path("v2.db");
-  copy_to(shipped_v2(), path);
+  copy_file(shipped_db("h200/llama.db"), path); /* a shipped version-2 db */
   sqlite3 *raw = raw_open(path);
   CHECK(raw_int(raw, "PRAGMA user_version") == 2);
   CHECK(raw_int(raw, "SELECT count(*) FROM pragma_table_info('device') WHERE name IN ('wgp_count', 'cu_source')")
