@@ -343,7 +343,7 @@ int ar_worker_measure(ar_worker *w, int index, const ar_timing_policy *t, double
   if (send_request(w, &req, why, sizeof why)) {
     /* The worker was gone before this candidate ran: not its result. */
     out->status = AR_STATUS_FAULT;
-    snprintf(out->message, sizeof out->message, "worker gone before the measurement: %s", why);
+    snprintf(out->message, sizeof out->message, "worker gone before the measurement: %.200s", why);
     return AR_WORKER_KILLED;
   }
   int r = receive(w, &resp, timeout_s);
