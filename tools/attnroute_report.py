@@ -18,6 +18,7 @@ heatmap is an <svg class="heatmap">.  Exit 2 on bad input.
 """
 
 import argparse
+import copy
 import html
 import math
 import sys
@@ -510,7 +511,7 @@ def main(argv=None):
         model = gen.load_model(args.db, device, args.allow_stale)
         # The table gen makes from the db (its default lookup), for the cells
         # it ranks by trace calls.
-        table_model = gen.load_model(args.db, device, args.allow_stale)
+        table_model = copy.deepcopy(model)
         gen.apply_lookup(table_model, gen.DEFAULT_LOOKUP, gen.TOPK)
         eval_model = None
         if args.eval:

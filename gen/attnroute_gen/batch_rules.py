@@ -158,10 +158,14 @@ class CallCost:
         out = {}
         targets = sorted({n for c in mapped for n in self.neighbours(c)} - set(mapped))
         for cell in targets:
-            group = [g for c in self.neighbours(cell) if c in mapped for g in mapped[c]]
+            group = self.neighbour_calls(mapped, cell)
             if group:
                 out[cell] = self.rank_by(group, cell)
         return out
+
+    def neighbour_calls(self, mapped, cell):
+        """The calls of the reached cells next to cell (not its own)."""
+        return [g for c in self.neighbours(cell) if c in mapped for g in mapped[c]]
 
     def neighbours_total(self, key, mask):
         """Whether neighbours' calls rank better, cell by cell out of sample:
@@ -173,11 +177,11 @@ class CallCost:
         without = [0.0, 0]
         with_ = [0.0, 0]
         for cell, group in sorted(mapped.items()):
-            lent = self.neighbour_cells({c: g for c, g in mapped.items() if c != cell})
-            if cell not in lent:
+            lent = self.neighbour_calls(mapped, cell)
+            if not lent:
                 continue  # no reached neighbour: it would not be ranked by neighbours either
             cells = dict(self.klass["cells"])
-            cells[cell] = lent[cell][0]
+            cells[cell] = self.rank_by(lent, cell)[0]
             for e, best in group:
                 t0, n, _ = self.cost(e, best, key, mask)
                 t1, _, _ = self.cost(e, best, key, mask, cells)
